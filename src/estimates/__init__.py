@@ -1,0 +1,44 @@
+"""estimates: numeric claims as honest ranges, kept in a dated ledger, reconciled.
+
+>>> import estimates as est
+>>> str(est.Range.between(10_000, 12_000, unit="soldiers"))
+'10,000–12,000 person'
+"""
+
+from __future__ import annotations
+
+from estimates.dates import Period
+from estimates.errors import (
+    ClaimFileError,
+    DateError,
+    DimensionError,
+    EstimatesError,
+    ParseError,
+    ReconcileError,
+    RelationError,
+    UnitError,
+    UnknownMethodError,
+)
+from estimates.ranges import Range, total
+
+# -- foundation: claims and ledger (claims.py, sources.py, ledger.py) --
+# -- reading figures (parsing.py, conventions.py, likelihood.py, extract.py) --
+# -- reconciliation (reconcile.py, relations.py, timeline) --
+# -- at scale (reconcile_all, truth discovery) --
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ClaimFileError",
+    "DateError",
+    "DimensionError",
+    "EstimatesError",
+    "ParseError",
+    "Period",
+    "Range",
+    "ReconcileError",
+    "RelationError",
+    "UnitError",
+    "UnknownMethodError",
+    "total",
+]

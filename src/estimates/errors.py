@@ -1,0 +1,227 @@
+"""The one tree of errors raised by ``estimates``.
+
+Every error derives from :class:`EstimatesError` and from the builtin it resembles, so
+``except ValueError`` keeps working for callers who do not know this package. Each carries
+structured fields (the text, the row, the column) besides its message, and pickles.
+
+>>> from estimates.errors import EstimatesError, UnitError
+>>> issubclass(UnitError, ValueError) and issubclass(UnitError, EstimatesError)
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "BadRow",
+    "ClaimFileError",
+    "DateError",
+    "DimensionError",
+    "EstimatesError",
+    "MissingExtraError",
+    "ParseError",
+    "ReconcileError",
+    "RelationError",
+    "UnitError",
+    "UnknownMethodError",
+]
+
+
+class EstimatesError(Exception):
+    """Root of every error raised by ``estimates``.
+
+    >>> isinstance(EstimatesError("x"), Exception)
+    True
+    """
+
+
+class UnitError(EstimatesError, ValueError):
+    """A unit the registry does not know.
+
+    >>> UnitError("unknown unit 'parsec_of_goats'", unit="parsec_of_goats").unit
+    'parsec_of_goats'
+    """
+
+    def __init__(self, message: str, *, unit: str | None = None) -> None:
+        super().__init__(message)
+        self.unit = unit
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), str(self), {"unit": self.unit}))
+
+
+class DimensionError(UnitError):
+    """Two units that cannot be added or compared (persons and containers).
+
+    >>> DimensionError("cannot add", left="person", right="container").right
+    'container'
+    """
+
+    def __init__(self, message: str, *, left: str | None = None, right: str | None = None) -> None:
+        EstimatesError.__init__(self, message)
+        self.unit = left
+        self.left = left
+        self.right = right
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), str(self), {"left": self.left, "right": self.right}))
+
+
+class DateError(EstimatesError, ValueError):
+    """A date that cannot be read or cannot be true (2024-13-01).
+
+    >>> DateError("bad", text="2024-13-01").text
+    '2024-13-01'
+    """
+
+    def __init__(self, message: str, *, text: str | None = None) -> None:
+        super().__init__(message)
+        self.text = text
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), str(self), {"text": self.text}))
+
+
+class ParseError(EstimatesError, ValueError):
+    """Text that cannot be read as a figure.
+
+    ``text`` is the whole input and ``span`` the ``(start, end)`` characters that failed.
+
+    >>> err = ParseError("no number", text="lots of troops", span=(0, 14))
+    >>> err.text[err.span[0]:err.span[1]]
+    'lots of troops'
+    """
+
+    def __init__(
+        self, message: str, *, text: str | None = None, span: tuple[int, int] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.text = text
+        self.span = span
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), str(self), {"text": self.text, "span": self.span}))
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """One problem found in one row of a claim table.
+
+    ``row`` counts data rows from 1 (the header is not a row); ``column`` is the canonical column
+    name, or ``None`` for a problem of the whole row.
+
+    >>> str(BadRow(row=3, column="low", value="12,00O", reason="not a number"))
+    "row 3, column 'low': not a number (given '12,00O')"
+    """
+
+    row: int
+    column: str | None
+    value: object
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" + (f", column {self.column!r}" if self.column else "")
+        given = "" if self.value is None else f" (given {self.value!r})"
+        return f"{where}: {self.reason}{given}"
+
+
+class ClaimFileError(EstimatesError, ValueError):
+    """A claim table with bad rows; ``errors`` lists every one of them.
+
+    >>> err = ClaimFileError([BadRow(2, "kind", "guess", "must be one of stock, ...")])
+    >>> len(err.errors)
+    1
+    """
+
+    def __init__(self, errors: list[BadRow] | tuple[BadRow, ...], *, where: str = "") -> None:
+        self.errors = tuple(errors)
+        self.where = where
+        head = f"{len(self.errors)} bad row(s)" + (f" in {where}" if where else "")
+        shown = "\n".join(f"  {e}" for e in self.errors[:50])
+        more = f"\n  ... and {len(self.errors) - 50} more" if len(self.errors) > 50 else ""
+        super().__init__(f"{head}:\n{shown}{more}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_file_error, (self.errors, self.where))
+
+
+class ReconcileError(EstimatesError, ValueError):
+    """A reconciliation that cannot be done as asked (no claims, mixed dimensions, ...).
+
+    >>> ReconcileError("no claims about 'x'", quantity="x").quantity
+    'x'
+    """
+
+    def __init__(self, message: str, *, quantity: str | None = None) -> None:
+        super().__init__(message)
+        self.quantity = quantity
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), str(self), {"quantity": self.quantity}))
+
+
+class UnknownMethodError(EstimatesError, KeyError):
+    """A method (or convention, or yardstick) name that is not registered.
+
+    >>> str(UnknownMethodError("median", known=("robust", "pooled")))
+    "unknown name 'median'; known: robust, pooled"
+    """
+
+    def __init__(self, name: str, *, known: tuple[str, ...] = ()) -> None:
+        super().__init__(name)
+        self.name = name
+        self.known = known
+
+    def __str__(self) -> str:
+        return f"unknown name {self.name!r}; known: {', '.join(self.known)}"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_unknown, (type(self), self.name, self.known))
+
+
+class RelationError(EstimatesError, ValueError):
+    """Relations that name unknown quantities or form a cycle.
+
+    >>> RelationError("cycle", quantities=("a", "b")).quantities
+    ('a', 'b')
+    """
+
+    def __init__(self, message: str, *, quantities: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.quantities = quantities
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), str(self), {"quantities": self.quantities}))
+
+
+class MissingExtraError(EstimatesError, ImportError):
+    """An optional dependency is missing; the message names the ``pip install`` line.
+
+    >>> "estimates[plot]" in str(MissingExtraError("matplotlib", "plot"))
+    True
+    """
+
+    def __init__(self, package: str, extra: str) -> None:
+        super().__init__(
+            f"{package} is needed for this; install it with: pip install \"estimates[{extra}]\""
+        )
+        self.package = package
+        self.extra = extra
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (MissingExtraError, (self.package, self.extra))
+
+
+def _rebuild(cls: type[EstimatesError], message: str, fields: dict[str, object]) -> EstimatesError:
+    return cls(message, **fields)  # type: ignore[call-arg]
+
+
+def _rebuild_file_error(errors: tuple[BadRow, ...], where: str) -> ClaimFileError:
+    return ClaimFileError(errors, where=where)
+
+
+def _rebuild_unknown(
+    cls: type[UnknownMethodError], name: str, known: tuple[str, ...]
+) -> UnknownMethodError:
+    return cls(name, known=known)

@@ -1,0 +1,195 @@
+"""The package's pint registry, built lazily on first use, with count units for claims.
+
+Counts of different things live in different dimensions, so persons cannot be added to
+containers by accident. Unit strings are stored in their canonical pint spelling; no live pint
+object is kept in any value.
+
+>>> from estimates import units
+>>> units.canonical("soldiers")
+'person'
+>>> units.factor("kilometer", "meter")
+1000.0
+>>> units.is_count("container")
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from typing import TYPE_CHECKING, Any
+
+from estimates.errors import DimensionError, UnitError
+
+if TYPE_CHECKING:
+    import pint
+
+__all__ = ["canonical", "check_same_dimension", "define", "dimension", "factor", "is_count", "registry"]
+
+# Count units of the built-in registry. Each is its own dimension: a soldier is a person, a
+# round is a shell, and a person is never a container. Aliases follow the base name.
+_COUNT_DEFINITIONS = (
+    "person = [person] = _ = soldier = troop = officer = people = persons",
+    "container = [container]",
+    "shell = [shell] = round",
+    "missile = [missile]",
+    "vehicle = [vehicle]",
+    "artillery_system = [artillery_system]",
+    "coffin = [coffin]",
+)
+# Currencies have no fixed exchange rate, so each is its own (non-count) dimension.
+_OTHER_DEFINITIONS = (
+    "USD = [currency_usd] = dollar = US_dollar",
+    "EUR = [currency_eur] = euro",
+    "GBP = [currency_gbp] = pound_sterling",
+)
+
+_lock = threading.Lock()
+_registry: pint.UnitRegistry[Any] | None = None
+_count_dimensions: set[str] = set()
+_user_definitions: list[tuple[str, bool]] = []
+
+
+def registry() -> pint.UnitRegistry[Any]:
+    """Return the package's pint registry, building it on first call.
+
+    >>> registry().Unit("troops") == registry().Unit("person")
+    True
+    """
+    global _registry
+    if _registry is None:
+        with _lock:
+            if _registry is None:
+                import pint
+
+                reg: pint.UnitRegistry[Any] = pint.UnitRegistry(cache_folder=None)
+                for line in _COUNT_DEFINITIONS:
+                    reg.define(line)
+                    _count_dimensions.add(_base_dimension_of(line))
+                for line in _OTHER_DEFINITIONS:
+                    reg.define(line)
+                for line, count in _user_definitions:
+                    _apply(reg, line, count)
+                _registry = reg
+    return _registry
+
+
+def _base_dimension_of(definition: str) -> str:
+    parts = [p.strip() for p in definition.split("=")]
+    return parts[1] if len(parts) > 1 and parts[1].startswith("[") else ""
+
+
+def _apply(reg: pint.UnitRegistry[Any], definition: str, count: bool) -> None:
+    try:
+        reg.define(definition)
+    except Exception as exc:  # pint raises several unrelated types for bad definitions
+        raise UnitError(f"cannot define {definition!r}: {exc}", unit=definition) from exc
+    base = _base_dimension_of(definition)
+    if count and base:
+        _count_dimensions.add(base)
+
+
+def define(definition: str, *, count: bool = True) -> None:
+    """Add a unit to the registry, in pint's definition syntax.
+
+    A definition that introduces a new base dimension (``"drone = [materiel]"``) makes a count
+    unit by default: its figures cannot be negative. Pass ``count=False`` for a dimension whose
+    figures may be (a balance, a change).
+
+    >>> define("drone = [materiel] = uav")
+    >>> canonical("uavs"), is_count("drone")
+    ('drone', True)
+    """
+    with _lock:
+        _user_definitions.append((definition, count))
+        if _registry is not None:
+            _apply(_registry, definition, count)
+    _clear_caches()
+
+
+def _clear_caches() -> None:
+    canonical.cache_clear()
+    dimension.cache_clear()
+    factor.cache_clear()
+
+
+@functools.lru_cache(maxsize=4096)
+def canonical(unit: str) -> str:
+    """Return the canonical spelling of ``unit``; raise :class:`UnitError` if it is unknown.
+
+    >>> canonical("rounds")
+    'shell'
+    >>> canonical("km")
+    'kilometer'
+    """
+    text = unit.strip()
+    if not text:
+        raise UnitError("a unit cannot be blank; leave it out for a plain number", unit=unit)
+    reg = registry()
+    try:
+        return str(reg.Unit(text))
+    except Exception as exc:  # pint: UndefinedUnitError, or a syntax error in the expression
+        raise UnitError(
+            f"unknown unit {unit!r}: the registry knows count units (person, container, shell, "
+            "missile, vehicle, artillery_system, coffin), currencies (USD, EUR, GBP) and pint's "
+            "physical units; add one with estimates.units.define('name = [dimension]')",
+            unit=unit,
+        ) from exc
+
+
+@functools.lru_cache(maxsize=4096)
+def dimension(unit: str | None) -> str:
+    """The dimensionality of ``unit`` as a string (``"dimensionless"`` for ``None``).
+
+    >>> dimension("soldier")
+    '[person]'
+    """
+    if unit is None:
+        return "dimensionless"
+    return str(registry().Unit(canonical(unit)).dimensionality) or "dimensionless"
+
+
+def is_count(unit: str | None) -> bool:
+    """Whether figures in ``unit`` count things and therefore cannot be negative.
+
+    >>> is_count("person"), is_count("USD"), is_count(None)
+    (True, False, False)
+    """
+    if unit is None:
+        return False
+    return dimension(unit) in _count_dimensions
+
+
+def check_same_dimension(left: str | None, right: str | None) -> None:
+    """Raise :class:`DimensionError`, naming both units, unless they share a dimension.
+
+    >>> check_same_dimension("person", "container")
+    Traceback (most recent call last):
+    ...
+    estimates.errors.DimensionError: cannot combine 'person' with 'container': ...
+    """
+    if dimension(left) != dimension(right):
+        raise DimensionError(
+            f"cannot combine {left or 'a plain number'!r} with {right or 'a plain number'!r}: "
+            f"they measure different things ({dimension(left)} and {dimension(right)})",
+            left=left,
+            right=right,
+        )
+
+
+@functools.lru_cache(maxsize=4096)
+def factor(from_unit: str | None, to_unit: str | None) -> float:
+    """The number that converts a figure in ``from_unit`` into ``to_unit``.
+
+    Raises :class:`DimensionError` naming both units when they measure different things.
+
+    >>> factor("percent", None)
+    0.01
+    """
+    check_same_dimension(from_unit, to_unit)
+    if from_unit == to_unit:
+        return 1.0
+    reg = registry()
+    src = reg.Unit(canonical(from_unit)) if from_unit else reg.dimensionless
+    dst = reg.Unit(canonical(to_unit)) if to_unit else reg.dimensionless
+    return float(reg.Quantity(1.0, src).to(dst).magnitude)
