@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+# -- foundation: claims and ledger (claims.py, sources.py, ledger.py) --
+from estimates.claims import Claim
 from estimates.dates import Period
 from estimates.errors import (
     ClaimFileError,
@@ -19,9 +21,10 @@ from estimates.errors import (
     UnitError,
     UnknownMethodError,
 )
+from estimates.ledger import Collected, Ledger
 from estimates.ranges import Range, total
+from estimates.sources import Source, Sources
 
-# -- foundation: claims and ledger (claims.py, sources.py, ledger.py) --
 # -- reading figures (parsing.py, conventions.py, likelihood.py, extract.py) --
 # -- reconciliation (reconcile.py, relations.py, timeline) --
 # -- at scale (reconcile_all, truth discovery) --
@@ -29,15 +32,20 @@ from estimates.ranges import Range, total
 __version__ = "0.1.0"
 
 __all__ = [
+    "Claim",
     "ClaimFileError",
+    "Collected",
     "DateError",
     "DimensionError",
     "EstimatesError",
+    "Ledger",
     "ParseError",
     "Period",
     "Range",
     "ReconcileError",
     "RelationError",
+    "Source",
+    "Sources",
     "UnitError",
     "UnknownMethodError",
     "total",

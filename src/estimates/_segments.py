@@ -21,7 +21,15 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Groups", "group", "segment_ids", "segment_max", "segment_min", "segment_sum", "weighted_quantile"]
+__all__ = [
+    "Groups",
+    "group",
+    "segment_ids",
+    "segment_max",
+    "segment_min",
+    "segment_sum",
+    "weighted_quantile",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -96,7 +104,9 @@ def segment_max(values: FloatArray, starts: IntArray) -> FloatArray:
     return np.maximum.reduceat(np.asarray(values, dtype=float), starts)
 
 
-def weighted_quantile(values: FloatArray, weights: FloatArray, starts: IntArray, q: float) -> FloatArray:
+def weighted_quantile(
+    values: FloatArray, weights: FloatArray, starts: IntArray, q: float
+) -> FloatArray:
     """Weighted ``q``-quantile of each segment (rows already grouped, any order inside).
 
     The definition: sort the segment's values, accumulate weights; the quantile is the first value

@@ -28,7 +28,9 @@ __all__ = ["Period", "to_period"]
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _YEAR = re.compile(r"^(\d{4})$")
-_ALLOWED = "a day (2024-10-18), a month (2024-10), a year (2024) or an interval (2024-10-25/2024-10-31)"
+_ALLOWED = (
+    "a day (2024-10-18), a month (2024-10), a year (2024) or an interval (2024-10-25/2024-10-31)"
+)
 
 
 class Period(BaseModel):

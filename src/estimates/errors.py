@@ -108,20 +108,27 @@ class ParseError(EstimatesError, ValueError):
 class BadRow:
     """One problem found in one row of a claim table.
 
-    ``row`` counts data rows from 1 (the header is not a row); ``column`` is the canonical column
-    name, or ``None`` for a problem of the whole row.
+    ``row`` counts data rows from 1 (the header is not a row; ``None`` means the header itself);
+    ``column`` is the column name, or ``None`` for a problem of the whole row.
 
     >>> str(BadRow(row=3, column="low", value="12,00O", reason="not a number"))
     "row 3, column 'low': not a number (given '12,00O')"
     """
 
-    row: int
+    row: int | None
     column: str | None
     value: object
     reason: str
 
+    def __post_init__(self) -> None:
+        # numpy scalars print as np.float64(4.0); people should read 4.0
+        item = getattr(self.value, "item", None)
+        if callable(item) and type(self.value).__module__ == "numpy":
+            object.__setattr__(self, "value", item())
+
     def __str__(self) -> str:
-        where = f"row {self.row}" + (f", column {self.column!r}" if self.column else "")
+        where = "header" if self.row is None else f"row {self.row}"
+        where += f", column {self.column!r}" if self.column else ""
         given = "" if self.value is None else f" (given {self.value!r})"
         return f"{where}: {self.reason}{given}"
 
@@ -204,7 +211,7 @@ class MissingExtraError(EstimatesError, ImportError):
 
     def __init__(self, package: str, extra: str) -> None:
         super().__init__(
-            f"{package} is needed for this; install it with: pip install \"estimates[{extra}]\""
+            f'{package} is needed for this; install it with: pip install "estimates[{extra}]"'
         )
         self.package = package
         self.extra = extra
@@ -214,7 +221,7 @@ class MissingExtraError(EstimatesError, ImportError):
 
 
 def _rebuild(cls: type[EstimatesError], message: str, fields: dict[str, object]) -> EstimatesError:
-    return cls(message, **fields)  # type: ignore[call-arg]
+    return cls(message, **fields)
 
 
 def _rebuild_file_error(errors: tuple[BadRow, ...], where: str) -> ClaimFileError:

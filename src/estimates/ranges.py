@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from estimates import units as _units
+from estimates.errors import UnitError
 
 __all__ = ["Closed", "Range", "total"]
 
@@ -94,7 +95,9 @@ class Range(BaseModel):
     @classmethod
     def _finite(cls, value: Any) -> Any:
         if isinstance(value, bool):
-            raise PydanticCustomError("not_a_number", "a figure must be a number, not {value}", {"value": value})
+            raise PydanticCustomError(
+                "not_a_number", "a figure must be a number, not {value}", {"value": value}
+            )
         if isinstance(value, int | float) and not math.isfinite(value):
             raise PydanticCustomError(
                 "not_finite",
@@ -109,10 +112,12 @@ class Range(BaseModel):
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         if not isinstance(value, str):
-            raise PydanticCustomError("unit_type", "a unit must be a string, got {value!r}", {"value": value})
+            raise PydanticCustomError(
+                "unit_type", "a unit must be a string, got {value!r}", {"value": value}
+            )
         try:
             return _units.canonical(value)
-        except _units.UnitError as exc:
+        except UnitError as exc:
             raise PydanticCustomError("unknown_unit", "{message}", {"message": str(exc)}) from exc
 
     @field_validator("convention", mode="before")
@@ -155,7 +160,9 @@ class Range(BaseModel):
     # -- factories --------------------------------------------------------------------------
 
     @classmethod
-    def exactly(cls, value: float, *, unit: str | None = None, convention: str | None = None) -> Range:
+    def exactly(
+        cls, value: float, *, unit: str | None = None, convention: str | None = None
+    ) -> Range:
         """A single known value: ``[value, value]`` with best ``value``.
 
         >>> str(Range.exactly(1500, unit="soldier"))
@@ -182,7 +189,9 @@ class Range(BaseModel):
         return cls(low=low, high=high, best=best, closed=closed, unit=unit, convention=convention)
 
     @classmethod
-    def at_least(cls, value: float, *, unit: str | None = None, convention: str | None = None) -> Range:
+    def at_least(
+        cls, value: float, *, unit: str | None = None, convention: str | None = None
+    ) -> Range:
         """``[value, ∞)``.
 
         >>> str(Range.at_least(10_000))
@@ -191,7 +200,9 @@ class Range(BaseModel):
         return cls(low=value, closed="left", unit=unit, convention=convention)
 
     @classmethod
-    def more_than(cls, value: float, *, unit: str | None = None, convention: str | None = None) -> Range:
+    def more_than(
+        cls, value: float, *, unit: str | None = None, convention: str | None = None
+    ) -> Range:
         """``(value, ∞)``: strictly more than ``value``.
 
         >>> Range.more_than(7000).contains(7000)
@@ -200,28 +211,49 @@ class Range(BaseModel):
         return cls(low=value, closed="neither", unit=unit, convention=convention)
 
     @classmethod
-    def at_most(cls, value: float, *, unit: str | None = None, convention: str | None = None) -> Range:
+    def at_most(
+        cls, value: float, *, unit: str | None = None, convention: str | None = None
+    ) -> Range:
         """``(-∞, value]``; for a count unit the low side is 0.
 
         >>> Range.at_most(8000, unit="person").low
         0.0
         """
         low = 0.0 if unit is not None and _units.is_count(unit) else None
-        return cls(low=low, high=value, closed="both" if low is not None else "right", unit=unit, convention=convention)
+        return cls(
+            low=low,
+            high=value,
+            closed="both" if low is not None else "right",
+            unit=unit,
+            convention=convention,
+        )
 
     @classmethod
-    def fewer_than(cls, value: float, *, unit: str | None = None, convention: str | None = None) -> Range:
+    def fewer_than(
+        cls, value: float, *, unit: str | None = None, convention: str | None = None
+    ) -> Range:
         """``(-∞, value)``; for a count unit ``[0, value)``.
 
         >>> str(Range.fewer_than(100))
         'fewer than 100'
         """
         low = 0.0 if unit is not None and _units.is_count(unit) else None
-        return cls(low=low, high=value, closed="left" if low is not None else "neither", unit=unit, convention=convention)
+        return cls(
+            low=low,
+            high=value,
+            closed="left" if low is not None else "neither",
+            unit=unit,
+            convention=convention,
+        )
 
     @classmethod
     def about(
-        cls, value: float, *, rel: float = 0.1, unit: str | None = None, convention: str | None = None
+        cls,
+        value: float,
+        *,
+        rel: float = 0.1,
+        unit: str | None = None,
+        convention: str | None = None,
     ) -> Range:
         """``value ± rel·|value|`` with best ``value`` (10 % unless ``rel`` says otherwise).
 
@@ -234,7 +266,9 @@ class Range(BaseModel):
         if not (math.isfinite(rel) and rel >= 0):
             raise ValueError(f"rel must be a finite number >= 0, got {rel}")
         half = abs(value) * rel
-        return cls(low=value - half, best=value, high=value + half, unit=unit, convention=convention)
+        return cls(
+            low=value - half, best=value, high=value + half, unit=unit, convention=convention
+        )
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -351,9 +385,12 @@ class Range(BaseModel):
         o = other.to(self.unit)
         low, left = _tighter_low(self.low, self.closed_left, o.low, o.closed_left)
         high, right = _tighter_high(self.high, self.closed_right, o.high, o.closed_right)
-        if low is not None and high is not None:
-            if low > high or (low == high and not (left and right)):
-                return None
+        if (
+            low is not None
+            and high is not None
+            and (low > high or (low == high and not (left and right)))
+        ):
+            return None
         return Range(low=low, high=high, closed=_closed_from_flags(left, right), unit=self.unit)
 
     def hull(self, other: Range) -> Range:
@@ -377,8 +414,12 @@ class Range(BaseModel):
         if target == self.unit:
             return self
         f = _units.factor(self.unit, target)
-        scale = (lambda x: None if x is None else x * f)
-        return self.replace(low=scale(self.low), best=scale(self.best), high=scale(self.high), unit=target)
+        return self.replace(
+            low=_times(self.low, f),
+            best=_times(self.best, f),
+            high=_times(self.high, f),
+            unit=target,
+        )
 
     def replace(self, **changes: Any) -> Range:
         """A copy with ``changes`` applied, validated again (unlike ``model_copy``).
@@ -401,8 +442,11 @@ class Range(BaseModel):
         """
         if not (math.isfinite(factor) and factor > 0):
             raise ValueError(f"factor must be a finite number > 0, got {factor}")
-        mul = (lambda x: None if x is None else x * factor)
-        return self.replace(low=mul(self.low), best=mul(self.best), high=mul(self.high))
+        return self.replace(
+            low=_times(self.low, factor),
+            best=_times(self.best, factor),
+            high=_times(self.high, factor),
+        )
 
     def __add__(self, other: object) -> Range:
         if not isinstance(other, Range):
@@ -445,6 +489,10 @@ class Range(BaseModel):
         )
 
 
+def _times(x: float | None, f: float) -> float | None:
+    return None if x is None else x * f
+
+
 def _tighter_low(a: float | None, ca: bool, b: float | None, cb: bool) -> tuple[float | None, bool]:
     if a is None:
         return b, cb
@@ -455,7 +503,9 @@ def _tighter_low(a: float | None, ca: bool, b: float | None, cb: bool) -> tuple[
     return a, ca and cb
 
 
-def _tighter_high(a: float | None, ca: bool, b: float | None, cb: bool) -> tuple[float | None, bool]:
+def _tighter_high(
+    a: float | None, ca: bool, b: float | None, cb: bool
+) -> tuple[float | None, bool]:
     if a is None:
         return b, cb
     if b is None or a < b:
@@ -485,7 +535,9 @@ def _looser_high(a: float | None, ca: bool, b: float | None, cb: bool) -> tuple[
     return a, ca or cb
 
 
-def total(ranges: Iterable[Range], *, how: Literal["bounds", "independent", "best"] = "bounds") -> Range:
+def total(
+    ranges: Iterable[Range], *, how: Literal["bounds", "independent", "best"] = "bounds"
+) -> Range:
     """The sum of several ranges, by a stated rule.
 
     - ``"bounds"``: ``[Σ low, Σ high]``, hard bounds on the total (any side unbounded makes the
@@ -514,7 +566,9 @@ def total(ranges: Iterable[Range], *, how: Literal["bounds", "independent", "bes
     unit = items[0].unit
     items = [r.to(unit) for r in items]
     centres = [r.center for r in items]
-    best = None if any(c is None for c in centres) else math.fsum(c for c in centres if c is not None)
+    best = (
+        None if any(c is None for c in centres) else math.fsum(c for c in centres if c is not None)
+    )
     if how == "best":
         if best is None:
             raise ValueError("how='best' needs a centre (best, midpoint or bound) for every range")
@@ -524,11 +578,13 @@ def total(ranges: Iterable[Range], *, how: Literal["bounds", "independent", "bes
             raise ValueError("how='independent' needs bounded ranges")
         half = math.sqrt(math.fsum(((r.high - r.low) / 2) ** 2 for r in items))  # type: ignore[operator]
         mid = math.fsum(r.midpoint for r in items)  # type: ignore[misc]
-        low, high = mid - half, mid + half
-        best = min(max(best, low), high)
-        return Range(low=low, best=best, high=high, unit=unit)
-    low = None if any(r.low is None for r in items) else math.fsum(r.low for r in items)  # type: ignore[misc]
-    high = None if any(r.high is None for r in items) else math.fsum(r.high for r in items)  # type: ignore[misc]
+        return Range(
+            low=mid - half, best=min(max(best, mid - half), mid + half), high=mid + half, unit=unit
+        )
+    lows = [r.low for r in items]
+    highs = [r.high for r in items]
+    low = None if None in lows else math.fsum(x for x in lows if x is not None)
+    high = None if None in highs else math.fsum(x for x in highs if x is not None)
     left = all(r.closed_left for r in items)
     right = all(r.closed_right for r in items)
     if best is not None and not Range(low=low, high=high, closed="both")._contains_value(best):

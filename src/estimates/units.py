@@ -24,7 +24,15 @@ from estimates.errors import DimensionError, UnitError
 if TYPE_CHECKING:
     import pint
 
-__all__ = ["canonical", "check_same_dimension", "define", "dimension", "factor", "is_count", "registry"]
+__all__ = [
+    "canonical",
+    "check_same_dimension",
+    "define",
+    "dimension",
+    "factor",
+    "is_count",
+    "registry",
+]
 
 # Count units of the built-in registry. Each is its own dimension: a soldier is a person, a
 # round is a shell, and a person is never a container. Aliases follow the base name.

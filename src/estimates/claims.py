@@ -1,0 +1,233 @@
+"""``Claim``: one figure, who said it, via whom, when, and about what moment.
+
+>>> from estimates import Claim, Range
+>>> c = Claim(
+...     quantity="dprk_troops_in_russia",
+...     value=Range.exactly(1500, unit="soldiers"),
+...     text="1,500 special forces already stationed",
+...     source="South Korea NIS",
+...     via="The Moscow Times; AFP",
+...     stated_on="2024-10-18",
+...     as_of="2024-10-13",
+... )
+>>> c.via
+('The Moscow Times', 'AFP')
+>>> c.claim_id == c.replace(note=None).claim_id
+True
+>>> len(c.claim_id)
+16
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from estimates.dates import Period, to_period
+from estimates.errors import DateError
+from estimates.ranges import Range
+from estimates.sources import Reliability
+
+__all__ = ["KINDS", "Claim", "Kind", "claim_key"]
+
+Kind = Literal["stock", "cumulative", "flow", "projection"]
+KINDS: tuple[Kind, ...] = ("stock", "cumulative", "flow", "projection")
+
+# The fields that make a claim what it is, in the order they enter its identity.
+_ID_FIELDS = (
+    "quantity", "low", "best", "high", "closed", "unit", "convention", "text", "source", "via",
+    "stated_on", "as_of", "since", "kind", "hedge", "confidence", "reliability", "url", "quote", "note",
+)  # fmt: skip
+
+
+def _num_key(x: float | None) -> str:
+    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else repr(float(x))
+
+
+def claim_key(parts: Sequence[str]) -> str:
+    """The claim id for the canonical text of each identity field (see ``Claim.claim_id``).
+
+    16 hex digits of SHA-256 over the fields joined by a unit separator: the same content gives
+    the same id in every process, on every machine, in every file format.
+
+    >>> claim_key(["a"] * 20) == claim_key(["a"] * 20)
+    True
+    """
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+class Claim(BaseModel):
+    """One sourced figure about one quantity.
+
+    Give ``value`` as a :class:`Range`; or give only ``text`` and it is read with
+    :func:`estimates.parse`. When both are given, the numbers win and the text is kept as said.
+    Dates accept a day, a month (``2024-02``), a year or an interval (``2024-10-25/2024-10-31``).
+    ``as_of`` left out means "as of when it was stated". ``via`` takes a tuple or a
+    ``;``-separated string of relaying outlets.
+
+    >>> Claim(quantity="q", value=Range.exactly(3), source="s", since="2024-05", as_of="2024-04")
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for Claim
+    ...
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    quantity: str
+    value: Range
+    text: str | None = None
+    source: str
+    via: tuple[str, ...] = ()
+    stated_on: Period | None = None
+    as_of: Period | None = None
+    since: Period | None = None
+    kind: Kind = "stock"
+    hedge: str | None = None
+    confidence: float | None = None
+    reliability: Reliability | None = None
+    url: str | None = None
+    quote: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _value_from_text(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("value") is None and data.get("text"):
+            from estimates.parsing import parse  # the parser is loaded only when text must be read
+
+            data = {**data, "value": parse(str(data["text"]))}
+        return data
+
+    @field_validator("quantity", "source", mode="before")
+    @classmethod
+    def _required_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = " ".join(value.split())
+            if not value:
+                raise PydanticCustomError("blank", "must not be blank", {})
+        return value
+
+    @field_validator("text", "hedge", "url", "quote", "note", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and value == "" else value
+
+    @field_validator("via", mode="before")
+    @classmethod
+    def _split_via(cls, value: Any) -> Any:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = value.split(";")
+        if isinstance(value, list | tuple):
+            return tuple(v.strip() for v in value if isinstance(v, str) and v.strip()) + tuple(
+                v for v in value if not isinstance(v, str)
+            )
+        return value
+
+    @field_validator("stated_on", "as_of", "since", mode="before")
+    @classmethod
+    def _period(cls, value: Any) -> Any:
+        try:
+            return to_period(value)
+        except DateError as exc:
+            raise PydanticCustomError("bad_date", "{message}", {"message": str(exc)}) from exc
+
+    @field_validator("confidence", mode="before")
+    @classmethod
+    def _probability(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return value
+        if not (math.isfinite(value) and 0 <= value <= 1):
+            raise PydanticCustomError(
+                "not_probability",
+                "confidence must be a number in [0, 1], got {value}",
+                {"value": value},
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _window(self) -> Claim:
+        end = self.as_of or self.stated_on
+        if self.since is not None and end is not None and self.since.start > end.end:
+            raise PydanticCustomError(
+                "since_after_as_of",
+                "since ({since}) is after the moment the figure describes ({as_of})",
+                {"since": str(self.since), "as_of": str(end)},
+            )
+        return self
+
+    @property
+    def effective_as_of(self) -> Period | None:
+        """``as_of``, or ``stated_on`` when the claim does not say what moment it describes.
+
+        >>> Claim(quantity="q", value=Range.exactly(1), source="s", stated_on="2024-10").effective_as_of
+        Period('2024-10')
+        """
+        return self.as_of or self.stated_on
+
+    def key_parts(self) -> tuple[str, ...]:
+        """The canonical text of each identity field, in the order of the id.
+
+        >>> Claim(quantity="q", value=Range.exactly(1), source="s").key_parts()[:3]
+        ('q', '1.0', '1.0')
+        """
+        v = self.value
+
+        def opt(x: object) -> str:
+            return "" if x is None else str(x)
+
+        return (
+            self.quantity, _num_key(v.low), _num_key(v.best), _num_key(v.high), v.closed,
+            opt(v.unit), opt(v.convention), opt(self.text), self.source, ";".join(self.via),
+            opt(self.stated_on), opt(self.as_of), opt(self.since), self.kind, opt(self.hedge),
+            _num_key(self.confidence), opt(self.reliability), opt(self.url), opt(self.quote),
+            opt(self.note),
+        )  # fmt: skip
+
+    @functools.cached_property
+    def claim_id(self) -> str:
+        """A stable id derived from the claim's content (16 hex digits).
+
+        >>> Claim(quantity="q", value=Range.exactly(1), source="s").claim_id
+        '...'
+        """
+        return claim_key(self.key_parts())
+
+    def confidence_from(self, yardstick: str = "icd203") -> float | None:
+        """``confidence`` if given, else the probability that ``hedge`` carries on a yardstick.
+
+        >>> Claim(quantity="q", value=Range.exactly(1), source="s", confidence=0.7).confidence_from()
+        0.7
+        """
+        if self.confidence is not None:
+            return self.confidence
+        if self.hedge is None:
+            return None
+        from estimates.likelihood import hedge_confidence
+
+        found: float | None = hedge_confidence(self.hedge, yardstick)
+        return found
+
+    def replace(self, **changes: Any) -> Claim:
+        """A copy with ``changes`` applied, validated again.
+
+        >>> Claim(quantity="q", value=Range.exactly(1), source="s").replace(kind="flow").kind
+        'flow'
+        """
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        data.update(changes)
+        return Claim(**data)
+
+    def __str__(self) -> str:
+        when = f" on {self.stated_on}" if self.stated_on else ""
+        return f"{self.quantity}: {self.value} ({self.source}{when})"

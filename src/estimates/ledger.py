@@ -1,0 +1,1086 @@
+"""``Ledger``: an immutable, columnar set of claims with lossless CSV, JSON Lines and Parquet IO.
+
+A ledger holds one row per claim in numpy-backed columns (never a list of objects), sorted by
+``claim_id`` so that the order of the input never matters. A ledger is a *set*: two rows identical
+in every field are one claim, so merging is idempotent and commutative.
+
+>>> from estimates import Claim, Ledger, Range
+>>> a = Claim(quantity="troops", value=Range.exactly(3000, unit="person"), source="US DoD",
+...           stated_on="2024-10-23")
+>>> b = Claim(quantity="troops", value=Range.between(10000, 12000, unit="person"), source="NIS",
+...           stated_on="2024-10-30")
+>>> ledger = Ledger([a, b])
+>>> len(ledger), len(ledger.known_on("2024-10-25"))
+(2, 1)
+>>> ledger.merge(ledger) == ledger
+True
+
+Reading a file checks every row and reports every bad one at once:
+
+>>> import io
+>>> bad = io.StringIO("quantity,low,source,kind\\nq,12,s,stock\\nq,12,00O,s,stock\\nq,5,s,guess\\n")
+>>> Ledger.read_csv(bad)
+Traceback (most recent call last):
+...
+estimates.errors.ClaimFileError: 2 bad row(s):
+  row 2: has 5 fields but the header has 4 ...
+  row 3, column 'kind': must be one of stock, cumulative, flow, projection (given 'guess')
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any, Literal, NamedTuple, overload
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from estimates import units as _units
+from estimates._io import atomic_write
+from estimates.claims import KINDS, Claim, claim_key
+from estimates.dates import Period, to_period
+from estimates.errors import (
+    BadRow,
+    ClaimFileError,
+    DateError,
+    MissingExtraError,
+    ParseError,
+    UnitError,
+)
+from estimates.ranges import Range
+from estimates.schema import (
+    CLAIM_COLUMNS,
+    DATE_COLUMNS,
+    NUMBER_COLUMNS,
+    REQUIRED_COLUMNS,
+    TEXT_COLUMNS,
+)
+
+__all__ = ["Collected", "Ledger"]
+
+ObjArray = npt.NDArray[np.object_]
+FloatArray = npt.NDArray[np.float64]
+
+_CLOSED = ("both", "left", "right", "neither")
+_RELIABILITY = ("A", "B", "C", "D", "E", "F")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_INTERNAL_DATE_COLUMNS = tuple(f"{c}_{end}" for c in DATE_COLUMNS for end in ("start", "end"))
+#: Columns of :attr:`Ledger.frame`: the canonical ones plus the start and end day of each date.
+FRAME_COLUMNS: tuple[str, ...] = CLAIM_COLUMNS + _INTERNAL_DATE_COLUMNS
+
+Errors = Literal["raise", "collect"]
+PathOrBuffer = str | os.PathLike[str] | IO[str]
+
+
+class Collected(NamedTuple):
+    """What a read with ``errors="collect"`` returns: the good rows and every bad one."""
+
+    ledger: Ledger
+    errors: tuple[BadRow, ...]
+
+
+# -- cell normalisation ------------------------------------------------------------------------
+
+
+def _is_missing(x: object) -> bool:
+    if x is None or x is pd.NA or x is pd.NaT:
+        return True
+    if isinstance(x, float) and math.isnan(x):
+        return True
+    return isinstance(x, str) and x == ""
+
+
+def _text_column(
+    values: ObjArray, name: str, rows: npt.NDArray[np.int64], errors: list[BadRow], *, strip: bool
+) -> ObjArray:
+    out = np.empty(len(values), dtype=object)
+    for i, x in enumerate(values):
+        if _is_missing(x):
+            out[i] = None
+        elif isinstance(x, str):
+            s = " ".join(x.split()) if strip else x
+            out[i] = s if s else None
+        else:
+            errors.append(BadRow(int(rows[i]), name, x, "must be text"))
+            out[i] = None
+    return out
+
+
+def _number_column(
+    values: ObjArray, name: str, rows: npt.NDArray[np.int64], errors: list[BadRow]
+) -> FloatArray:
+    out = np.full(len(values), np.nan)
+    for i, x in enumerate(values):
+        if _is_missing(x):
+            continue
+        if isinstance(x, bool):
+            errors.append(BadRow(int(rows[i]), name, x, "must be a number"))
+            continue
+        if isinstance(x, int | float | np.integer | np.floating):
+            v = float(x)
+        elif isinstance(x, str):
+            s = x.strip()
+            if _THOUSANDS.match(s):
+                s = s.replace(",", "")
+            try:
+                v = float(s)
+            except ValueError:
+                errors.append(
+                    BadRow(
+                        int(rows[i]),
+                        name,
+                        x,
+                        "not a number; write digits like 12000, 12,000 or 1.5e3, blank when not stated",
+                    )
+                )
+                continue
+        else:
+            errors.append(BadRow(int(rows[i]), name, x, "must be a number"))
+            continue
+        if not math.isfinite(v):
+            errors.append(
+                BadRow(
+                    int(rows[i]),
+                    name,
+                    x,
+                    "NaN and infinity are not figures; leave the cell blank for an unbounded side",
+                )
+            )
+            continue
+        out[i] = v
+    return out
+
+
+def _fast_numbers(
+    series: pd.Series[Any], name: str, rows: npt.NDArray[np.int64], errors: list[BadRow]
+) -> FloatArray:
+    """Numbers from a column: a vectorised path for clean columns, the careful one otherwise."""
+    if pd.api.types.is_float_dtype(series.dtype) or pd.api.types.is_integer_dtype(series.dtype):
+        arr = series.to_numpy(dtype=float, na_value=np.nan)
+        bad = np.isinf(arr)
+        for i in np.flatnonzero(bad):
+            errors.append(
+                BadRow(
+                    int(rows[i]),
+                    name,
+                    arr[i],
+                    "infinity is not a figure; leave the cell blank for an unbounded side",
+                )
+            )
+        return np.where(bad, np.nan, arr)
+    values = series.to_numpy(dtype=object)
+    if len(values) > 1000:
+        try:  # the common case, a column of plain decimal strings: one C-level conversion
+            blank = np.array([_is_missing(x) for x in values])
+            arr = np.full(len(values), np.nan)
+            arr[~blank] = values[~blank].astype(str).astype(float)
+            if np.isfinite(arr[~blank]).all():
+                return arr
+        except ValueError:
+            pass
+    return _number_column(values, name, rows, errors)
+
+
+def _choice_column(
+    values: ObjArray,
+    name: str,
+    allowed: Sequence[str],
+    default: str | None,
+    rows: npt.NDArray[np.int64],
+    errors: list[BadRow],
+) -> ObjArray:
+    out = np.empty(len(values), dtype=object)
+    uniques: dict[object, str | BaseException | None] = {}
+    for i, x in enumerate(values):
+        key = None if _is_missing(x) else x
+        if key not in uniques:
+            if key is None:
+                uniques[key] = default
+            elif isinstance(key, str) and key.strip() in allowed:
+                uniques[key] = key.strip()
+            else:
+                uniques[key] = ValueError()
+        got = uniques[key]
+        if isinstance(got, BaseException):
+            errors.append(BadRow(int(rows[i]), name, x, f"must be one of {', '.join(allowed)}"))
+            out[i] = default
+        else:
+            out[i] = got
+    return out
+
+
+def _unit_column(values: ObjArray, rows: npt.NDArray[np.int64], errors: list[BadRow]) -> ObjArray:
+    out = np.empty(len(values), dtype=object)
+    cache: dict[str, str | UnitError] = {}
+    for i, x in enumerate(values):
+        if x is None:
+            out[i] = None
+            continue
+        if x not in cache:
+            try:
+                cache[x] = _units.canonical(x)
+            except UnitError as exc:
+                cache[x] = exc
+        got = cache[x]
+        if isinstance(got, UnitError):
+            errors.append(BadRow(int(rows[i]), "unit", x, str(got)))
+            out[i] = None
+        else:
+            out[i] = got
+    return out
+
+
+def _date_column(
+    values: ObjArray, name: str, rows: npt.NDArray[np.int64], errors: list[BadRow]
+) -> tuple[ObjArray, Any, Any]:
+    text = np.empty(len(values), dtype=object)
+    start = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    end = start.copy()
+    cache: dict[object, Period | DateError | None] = {}
+    for i, x in enumerate(values):
+        key = x.isoformat() if isinstance(x, dt.date) else x
+        if key not in cache:
+            try:
+                cache[key] = to_period(x) if not _is_missing(x) else None
+            except DateError as exc:
+                cache[key] = exc
+        got = cache[key]
+        if isinstance(got, DateError):
+            errors.append(BadRow(int(rows[i]), name, x, str(got)))
+            text[i] = None
+        elif got is None:
+            text[i] = None
+        else:
+            text[i] = str(got)
+            start[i] = np.datetime64(got.start, "ns")
+            end[i] = np.datetime64(got.end, "ns")
+    return text, start, end
+
+
+# -- the validation engine ---------------------------------------------------------------------
+
+
+def _validate(
+    table: pd.DataFrame, *, where: str, first_row: int = 1
+) -> tuple[pd.DataFrame, list[BadRow]]:
+    """Check and normalise a raw claim table; return the good rows (canonical frame) and the bad."""
+    columns = [str(c) for c in table.columns]
+    header: list[BadRow] = []
+    for name in REQUIRED_COLUMNS:
+        if name not in columns:
+            header.append(
+                BadRow(
+                    None,
+                    name,
+                    None,
+                    f"required column is missing (columns found: {', '.join(columns) or 'none'})",
+                )
+            )
+    if not any(c in columns for c in ("text", "low", "best", "high")):
+        header.append(
+            BadRow(
+                None,
+                "text",
+                None,
+                "a claim table needs a text column or at least one of low, best, high",
+            )
+        )
+    unknown = [c for c in columns if c not in CLAIM_COLUMNS]
+    for name in unknown:
+        header.append(
+            BadRow(
+                None,
+                name,
+                None,
+                f"unknown column; allowed: {', '.join(CLAIM_COLUMNS)} (put other facts in 'note')",
+            )
+        )
+    if len(set(columns)) != len(columns):
+        header.append(BadRow(None, None, None, "a column name appears twice"))
+    if header:
+        raise ClaimFileError(header, where=where)
+
+    n = len(table)
+    rows = np.arange(first_row, first_row + n, dtype=np.int64)
+    errors: list[BadRow] = []
+
+    def raw(name: str) -> ObjArray:
+        if name in table.columns:
+            return table[name].to_numpy(dtype=object)
+        return np.full(n, None, dtype=object)
+
+    out: dict[str, Any] = {}
+    out["quantity"] = _text_column(raw("quantity"), "quantity", rows, errors, strip=True)
+    out["source"] = _text_column(raw("source"), "source", rows, errors, strip=True)
+    for name in ("quantity", "source"):
+        for i in np.flatnonzero(pd.isna(out[name])):
+            errors.append(BadRow(int(rows[i]), name, None, "required: must not be blank"))
+    for name in TEXT_COLUMNS:
+        out[name] = _text_column(raw(name), name, rows, errors, strip=False)
+    via = _text_column(raw("via"), "via", rows, errors, strip=False)
+    out["via"] = np.array(
+        [
+            None if v is None else (";".join(p.strip() for p in v.split(";") if p.strip()) or None)
+            for v in via
+        ],
+        dtype=object,
+    )
+    for name in NUMBER_COLUMNS:
+        if name in table.columns:
+            out[name] = _fast_numbers(table[name], name, rows, errors)
+        else:
+            out[name] = np.full(n, np.nan)
+    out["closed"] = _choice_column(raw("closed"), "closed", _CLOSED, "both", rows, errors)
+    out["kind"] = _choice_column(raw("kind"), "kind", KINDS, "stock", rows, errors)
+    out["reliability"] = _choice_column(
+        raw("reliability"), "reliability", _RELIABILITY, None, rows, errors
+    )
+    out["convention"] = _text_column(raw("convention"), "convention", rows, errors, strip=True)
+    out["unit"] = _unit_column(
+        _text_column(raw("unit"), "unit", rows, errors, strip=True), rows, errors
+    )
+    for name in DATE_COLUMNS:
+        out[name], out[f"{name}_start"], out[f"{name}_end"] = _date_column(
+            raw(name), name, rows, errors
+        )
+    given_ids = _text_column(raw("claim_id"), "claim_id", rows, errors, strip=True)
+
+    low, best, high = out["low"], out["best"], out["high"]
+    conf = out["confidence"]
+    for i in np.flatnonzero(~np.isnan(conf) & ((conf < 0) | (conf > 1))):
+        errors.append(BadRow(int(rows[i]), "confidence", conf[i], "must be a number in [0, 1]"))
+
+    # Rows stated only in words: read them with the parser (numbers, when given, win).
+    no_numbers = np.isnan(low) & np.isnan(best) & np.isnan(high)
+    for i in np.flatnonzero(no_numbers):
+        text = out["text"][i]
+        if text is None:
+            errors.append(
+                BadRow(
+                    int(rows[i]),
+                    None,
+                    None,
+                    "a claim needs a figure: text, or at least one of low, best, high",
+                )
+            )
+            continue
+        try:
+            from estimates.parsing import parse
+
+            r = parse(text, unit=out["unit"][i]) if out["unit"][i] else parse(text)
+        except ParseError as exc:
+            errors.append(BadRow(int(rows[i]), "text", text, f"cannot read the figure: {exc}"))
+            continue
+        except ImportError:  # pragma: no cover - the parser ships with the package
+            errors.append(
+                BadRow(int(rows[i]), "text", text, "reading text needs estimates.parsing")
+            )
+            continue
+        low[i] = np.nan if r.low is None else r.low
+        best[i] = np.nan if r.best is None else r.best
+        high[i] = np.nan if r.high is None else r.high
+        out["closed"][i] = r.closed
+        out["unit"][i] = r.unit
+        out["convention"][i] = r.convention
+
+    # An unbounded side is open: normalise ``closed`` as Range does.
+    closed = out["closed"]
+    left = np.isin(closed, ("both", "left")) & ~np.isnan(low)
+    right = np.isin(closed, ("both", "right")) & ~np.isnan(high)
+    closed = np.where(
+        left & right, "both", np.where(left, "left", np.where(right, "right", "neither"))
+    ).astype(object)
+    out["closed"] = closed
+
+    both = ~np.isnan(low) & ~np.isnan(high)
+    for i in np.flatnonzero(both & (low > high)):
+        errors.append(
+            BadRow(int(rows[i]), "low", low[i], f"low must not exceed high ({float(high[i])!r})")
+        )
+    for i in np.flatnonzero(both & (low == high) & (closed != "both")):
+        errors.append(
+            BadRow(
+                int(rows[i]),
+                "closed",
+                closed[i],
+                "low equals high, so the range must be closed on both sides",
+            )
+        )
+    has_best = ~np.isnan(best)
+    below = has_best & ~np.isnan(low) & ((best < low) | ((best == low) & ~left))
+    above = has_best & ~np.isnan(high) & ((best > high) | ((best == high) & ~right))
+    for i in np.flatnonzero(below | above):
+        errors.append(
+            BadRow(
+                int(rows[i]),
+                "best",
+                best[i],
+                f"best must lie within [{low[i]}, {high[i]}] (blank = unbounded)",
+            )
+        )
+    count_units = {u for u in set(out["unit"]) - {None} if _units.is_count(u)}
+    if count_units:
+        is_count = np.isin(out["unit"], list(count_units))
+        for name, arr in (("low", low), ("best", best), ("high", high)):
+            for i in np.flatnonzero(is_count & (arr < 0)):
+                errors.append(
+                    BadRow(
+                        int(rows[i]),
+                        name,
+                        arr[i],
+                        f"a count of {out['unit'][i]} cannot be negative",
+                    )
+                )
+    ref_end = np.where(pd.isna(out["as_of_end"]), out["stated_on_end"], out["as_of_end"])
+    late = ~pd.isna(out["since_start"]) & ~pd.isna(ref_end) & (out["since_start"] > ref_end)
+    for i in np.flatnonzero(late):
+        errors.append(
+            BadRow(
+                int(rows[i]),
+                "since",
+                out["since"][i],
+                f"since is after the moment the figure describes ({out['as_of'][i] or out['stated_on'][i]})",
+            )
+        )
+
+    bad_rows = {e.row for e in errors}
+    good = (
+        np.array([int(r) not in bad_rows for r in rows], dtype=bool)
+        if bad_rows
+        else np.ones(n, dtype=bool)
+    )
+    frame = pd.DataFrame(
+        {name: _as_column(out[name][good], name) for name in FRAME_COLUMNS if name != "claim_id"}
+    )
+    frame["claim_id"] = pd.Series(_claim_ids(frame), dtype=object)
+    given = given_ids[good]
+    derived = frame["claim_id"].to_numpy(dtype=object)
+    mismatch = np.array(
+        [g is not None and g != d for g, d in zip(given, derived, strict=True)], dtype=bool
+    )
+    if mismatch.any():
+        good_rows = rows[good]
+        for i in np.flatnonzero(mismatch):
+            errors.append(
+                BadRow(
+                    int(good_rows[i]),
+                    "claim_id",
+                    given[i],
+                    f"does not match the claim's content (its id is {derived[i]}); leave it blank to derive it",
+                )
+            )
+        frame = frame.loc[~mismatch]
+    errors.sort(
+        key=lambda e: (
+            e.row or 0,
+            CLAIM_COLUMNS.index(e.column) if e.column in CLAIM_COLUMNS else -1,
+        )
+    )
+    return _canonical(frame), errors
+
+
+def _as_column(values: Any, name: str) -> pd.Series[Any]:
+    if name in NUMBER_COLUMNS:
+        return pd.Series(np.asarray(values, dtype=float), dtype="float64")
+    if name in _INTERNAL_DATE_COLUMNS:
+        return pd.Series(np.asarray(values, dtype="datetime64[ns]"))
+    return pd.Series(np.asarray(values, dtype=object), dtype=object)
+
+
+def _claim_ids(frame: pd.DataFrame) -> list[str]:
+    def col(name: str) -> list[str]:
+        values = frame[name].to_numpy(dtype=object)
+        if name in NUMBER_COLUMNS:
+            return ["" if (v is None or v != v) else repr(float(v)) for v in values]
+        return ["" if v is None else str(v) for v in values]
+
+    order = ("quantity", "low", "best", "high", "closed", "unit", "convention", "text", "source", "via",
+             "stated_on", "as_of", "since", "kind", "hedge", "confidence", "reliability", "url", "quote", "note")  # fmt: skip
+    parts = [col(name) for name in order]
+    return [claim_key(p) for p in zip(*parts, strict=True)]
+
+
+def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.drop_duplicates("claim_id").sort_values("claim_id", kind="stable")
+    return frame.reset_index(drop=True)
+
+
+def _empty_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            name: _as_column(
+                np.zeros(0, dtype=object if name not in NUMBER_COLUMNS else float), name
+            )
+            for name in FRAME_COLUMNS
+        }
+    )
+
+
+def _cutoff(date: object) -> np.datetime64:
+    if isinstance(date, np.datetime64 | pd.Timestamp):
+        return np.datetime64(pd.Timestamp(date).date(), "ns")
+    period = to_period(date)
+    if period is None:
+        raise DateError("a knowledge cut-off date is required", text=repr(date))
+    return np.datetime64(period.end, "ns")
+
+
+# -- the ledger --------------------------------------------------------------------------------
+
+
+class Ledger:
+    """An immutable, columnar set of claims.
+
+    Build one from :class:`Claim` objects, from a DataFrame (:meth:`from_frame`) or from a file
+    (:meth:`read_csv`, :meth:`read_jsonl`, :meth:`read_parquet`). Unknown columns are refused
+    (with the list of allowed ones) rather than dropped, so nothing is lost on a round trip.
+
+    >>> Ledger().quantities
+    ()
+    """
+
+    __slots__ = ("_frame",)
+
+    def __init__(self, claims: Iterable[Claim] = ()) -> None:
+        rows = [_claim_row(c) for c in claims]
+        if rows:
+            frame, errors = _validate(
+                pd.DataFrame(rows, columns=list(CLAIM_COLUMNS)), where="claims"
+            )
+            assert not errors, errors  # Claim objects are already valid
+            self._frame = frame
+        else:
+            self._frame = _empty_frame()
+
+    @classmethod
+    def _wrap(cls, frame: pd.DataFrame) -> Ledger:
+        ledger = cls.__new__(cls)
+        ledger._frame = frame
+        return ledger
+
+    @classmethod
+    def from_claims(cls, claims: Iterable[Claim]) -> Ledger:
+        """A ledger of ``claims`` (the same as ``Ledger(claims)``).
+
+        >>> c = Claim(quantity="q", value=Range.exactly(1), source="s")
+        >>> len(Ledger.from_claims([c, c]))
+        1
+        """
+        return cls(claims)
+
+    # -- pandas ---------------------------------------------------------------------------------
+
+    @overload
+    @classmethod
+    def from_frame(
+        cls, frame: pd.DataFrame, *, errors: Literal["raise"] = ..., where: str = ...
+    ) -> Ledger: ...
+    @overload
+    @classmethod
+    def from_frame(
+        cls, frame: pd.DataFrame, *, errors: Literal["collect"], where: str = ...
+    ) -> Collected: ...
+
+    @classmethod
+    def from_frame(
+        cls, frame: pd.DataFrame, *, errors: Errors = "raise", where: str = "DataFrame"
+    ) -> Ledger | Collected:
+        """A ledger from a DataFrame with the canonical columns (see :mod:`estimates.schema`).
+
+        With ``errors="raise"`` (default) any bad row raises :class:`ClaimFileError` listing every
+        bad row; with ``errors="collect"`` the good rows come back with the list of bad ones.
+
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"quantity": ["q", "q"], "low": [1, 5], "high": [2, 4], "source": ["a", "b"]})
+        >>> got = Ledger.from_frame(df, errors="collect")
+        >>> len(got.ledger), [str(e) for e in got.errors]
+        (1, ["row 2, column 'low': low must not exceed high (4.0) (given 5.0)"])
+        """
+        if errors not in ("raise", "collect"):
+            raise ValueError(f"errors must be 'raise' or 'collect', got {errors!r}")
+        good, bad = _validate(frame, where=where)
+        if errors == "raise":
+            if bad:
+                raise ClaimFileError(bad, where=where)
+            return cls._wrap(good)
+        return Collected(cls._wrap(good), tuple(bad))
+
+    def to_frame(self) -> pd.DataFrame:
+        """The claims as a DataFrame with the canonical columns (numbers NaN when not stated).
+
+        >>> list(Ledger().to_frame().columns)[:4]
+        ['quantity', 'text', 'low', 'best']
+        """
+        return self._frame.loc[:, list(CLAIM_COLUMNS)].copy()
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The internal columns (canonical ones plus ``<date>_start``/``<date>_end`` as datetimes).
+
+        A copy: changing it does not change the ledger.
+
+        >>> "stated_on_end" in Ledger().frame.columns
+        True
+        """
+        return self._frame.copy()
+
+    # -- reading and writing --------------------------------------------------------------------
+
+    @overload
+    @classmethod
+    def read_csv(cls, path: PathOrBuffer, *, errors: Literal["raise"] = ...) -> Ledger: ...
+    @overload
+    @classmethod
+    def read_csv(cls, path: PathOrBuffer, *, errors: Literal["collect"]) -> Collected: ...
+
+    @classmethod
+    def read_csv(cls, path: PathOrBuffer, *, errors: Errors = "raise") -> Ledger | Collected:
+        """Read a UTF-8 claim CSV; rows are numbered from 1 after the header.
+
+        Every cell is read as text first, so nothing is guessed or rounded by the CSV reader.
+
+        >>> import io
+        >>> Ledger.read_csv(io.StringIO("quantity,text,low,source\\nq,about 5,5,s\\n")).quantities
+        ('q',)
+        """
+        where, text = _read_text(path)
+        bad: list[BadRow] = []
+        lines = text.splitlines(keepends=True)
+        if not lines:
+            raise ClaimFileError(
+                [BadRow(None, None, None, "the file is empty; a header row is required")],
+                where=where,
+            )
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader)
+        records: list[list[str]] = []
+        numbers: list[int] = []
+        for i, rec in enumerate(reader, start=1):
+            if not rec:
+                continue
+            if len(rec) != len(header):
+                bad.append(
+                    BadRow(
+                        i,
+                        None,
+                        ",".join(rec),
+                        f"has {len(rec)} fields but the header has {len(header)}",
+                    )
+                )
+                continue
+            records.append(rec)
+            numbers.append(i)
+        table = (
+            pd.DataFrame(records, columns=header, dtype=object)
+            if records
+            else pd.DataFrame(columns=header, dtype=object)
+        )
+        return cls._finish(table, numbers, bad, where=where, errors=errors)
+
+    @classmethod
+    def _finish(
+        cls,
+        table: pd.DataFrame,
+        numbers: list[int],
+        bad: list[BadRow],
+        *,
+        where: str,
+        errors: Errors,
+    ) -> Ledger | Collected:
+        good, more = _validate(table.reset_index(drop=True), where=where)
+        # _validate numbers rows 1..n in table order; map them back to the file's row numbers
+        mapping = dict(enumerate(numbers, start=1))
+        bad += [
+            BadRow(
+                mapping.get(e.row, e.row) if e.row is not None else None,
+                e.column,
+                e.value,
+                e.reason,
+            )
+            for e in more
+        ]
+        bad.sort(key=lambda e: e.row or 0)
+        if errors == "collect":
+            return Collected(cls._wrap(good), tuple(bad))
+        if bad:
+            raise ClaimFileError(bad, where=where)
+        return cls._wrap(good)
+
+    def to_csv(self, path: str | os.PathLike[str]) -> None:
+        """Write the claims as CSV (atomically: a temporary file renamed into place).
+
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "claims.csv"
+        >>> Ledger().to_csv(p)
+        >>> p.read_text().splitlines()[0].split(",")[:3]
+        ['quantity', 'text', 'low']
+        """
+        frame = self.to_frame()
+        atomic_write(
+            path,
+            lambda tmp: frame.to_csv(
+                tmp, index=False, na_rep="", lineterminator="\n", encoding="utf-8"
+            ),
+        )
+
+    @overload
+    @classmethod
+    def read_jsonl(cls, path: PathOrBuffer, *, errors: Literal["raise"] = ...) -> Ledger: ...
+    @overload
+    @classmethod
+    def read_jsonl(cls, path: PathOrBuffer, *, errors: Literal["collect"]) -> Collected: ...
+
+    @classmethod
+    def read_jsonl(cls, path: PathOrBuffer, *, errors: Errors = "raise") -> Ledger | Collected:
+        """Read JSON Lines, one claim object per line (``null`` = not stated).
+
+        >>> import io
+        >>> Ledger.read_jsonl(io.StringIO('{"quantity": "q", "low": 1, "high": null, "source": "s"}\\n'))[0].value
+        Range(low=1.0, best=None, high=None, closed='left', unit=None, convention=None)
+        """
+        where, text = _read_text(path)
+        bad: list[BadRow] = []
+        records: list[dict[str, Any]] = []
+        numbers: list[int] = []
+        for i, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line, parse_constant=_reject_constant)
+            except ValueError as exc:
+                bad.append(BadRow(i, None, line[:80], f"not a JSON object: {exc}"))
+                continue
+            if not isinstance(obj, dict):
+                bad.append(BadRow(i, None, line[:80], "each line must be one JSON object"))
+                continue
+            records.append(obj)
+            numbers.append(i)
+        columns: list[str] = []
+        for rec in records:
+            columns.extend(k for k in rec if k not in columns)
+        table = pd.DataFrame(
+            {
+                c: pd.Series([r.get(c) for r in records], dtype=object)
+                for c in columns or CLAIM_COLUMNS
+            }
+        )
+        return cls._finish(table, numbers, bad, where=where, errors=errors)
+
+    def to_jsonl(self, path: str | os.PathLike[str]) -> None:
+        """Write JSON Lines (atomically), ``null`` for what is not stated.
+
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "claims.jsonl"
+        >>> Ledger([Claim(quantity="q", value=Range.at_least(2), source="s")]).to_jsonl(p)
+        >>> '"high": null' in p.read_text()
+        True
+        """
+        frame = self.to_frame()
+        names = list(frame.columns)
+        columns = [frame[c].to_numpy(dtype=object) for c in names]
+
+        def write(tmp: Path) -> None:
+            with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+                for values in zip(*columns, strict=True):
+                    rec = {
+                        k: (None if (isinstance(v, float) and math.isnan(v)) else v)
+                        for k, v in zip(names, values, strict=True)
+                    }
+                    fh.write(json.dumps(rec, ensure_ascii=False, allow_nan=False))
+                    fh.write("\n")
+
+        atomic_write(path, write)
+
+    @overload
+    @classmethod
+    def read_parquet(
+        cls, path: str | os.PathLike[str], *, errors: Literal["raise"] = ...
+    ) -> Ledger: ...
+    @overload
+    @classmethod
+    def read_parquet(
+        cls, path: str | os.PathLike[str], *, errors: Literal["collect"]
+    ) -> Collected: ...
+
+    @classmethod
+    def read_parquet(
+        cls, path: str | os.PathLike[str], *, errors: Errors = "raise"
+    ) -> Ledger | Collected:
+        """Read a Parquet claim table (needs the ``parquet`` extra).
+
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "claims.parquet"
+        >>> Ledger().to_parquet(p); len(Ledger.read_parquet(p))
+        0
+        """
+        pq = _pyarrow_parquet()
+        table = pq.read_table(path).to_pandas()
+        table = table.astype({c: object for c in table.columns if c not in NUMBER_COLUMNS})
+        return cls._finish(
+            table, list(range(1, len(table) + 1)), [], where=str(path), errors=errors
+        )
+
+    def to_parquet(self, path: str | os.PathLike[str]) -> None:
+        """Write a Parquet claim table (atomically; needs the ``parquet`` extra).
+
+        >>> import tempfile, pathlib
+        >>> Ledger().to_parquet(pathlib.Path(tempfile.mkdtemp()) / "x.parquet")
+        """
+        pq = _pyarrow_parquet()
+        import pyarrow as pa
+
+        frame = self.to_frame()
+        schema = pa.schema(
+            [(c, pa.float64() if c in NUMBER_COLUMNS else pa.string()) for c in frame.columns]
+        )
+        arrays = {
+            c: (
+                frame[c].to_numpy(dtype=float)
+                if c in NUMBER_COLUMNS
+                else frame[c].to_numpy(dtype=object)
+            )
+            for c in frame.columns
+        }
+        table = pa.table(
+            {
+                c: pa.array(arrays[c], type=schema.field(c).type, from_pandas=True)
+                for c in frame.columns
+            },
+            schema=schema,
+        )
+        atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+
+    # -- queries --------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._frame)
+
+    def __iter__(self) -> Iterator[Claim]:
+        for i in range(len(self._frame)):
+            yield self[i]
+
+    def __getitem__(self, i: int) -> Claim:
+        """The ``i``-th claim (in canonical order, by claim id).
+
+        >>> Ledger([Claim(quantity="q", value=Range.exactly(1), source="s")])[0].source
+        's'
+        """
+        return _row_claim(self._frame.iloc[i].to_dict())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Ledger):
+            return NotImplemented
+        return bool(self._frame["claim_id"].tolist() == other._frame["claim_id"].tolist())
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<Ledger: {len(self)} claims about {len(self.quantities)} quantities from {len(self.sources)} sources>"
+
+    @property
+    def quantities(self) -> tuple[str, ...]:
+        """The quantities, sorted.
+
+        >>> Ledger([Claim(quantity="b", value=Range.exactly(1), source="s"),
+        ...         Claim(quantity="a", value=Range.exactly(1), source="s")]).quantities
+        ('a', 'b')
+        """
+        return tuple(sorted(set(self._frame["quantity"].tolist())))
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The raw source names, sorted.
+
+        >>> Ledger([Claim(quantity="q", value=Range.exactly(1), source="s")]).sources
+        ('s',)
+        """
+        return tuple(sorted(set(self._frame["source"].tolist())))
+
+    @property
+    def claim_ids(self) -> tuple[str, ...]:
+        """The claim ids, in canonical order.
+
+        >>> Ledger().claim_ids
+        ()
+        """
+        return tuple(self._frame["claim_id"].tolist())
+
+    def known_on(self, date: object) -> Ledger:
+        """The claims stated on or before ``date`` (a month or interval counts from its end).
+
+        Claims without a ``stated_on`` are left out: nobody can say they were known by then.
+
+        >>> c = Claim(quantity="q", value=Range.exactly(1), source="s", stated_on="2024-10")
+        >>> len(Ledger([c]).known_on("2024-10-15")), len(Ledger([c]).known_on("2024-10-31"))
+        (0, 1)
+        """
+        cut = _cutoff(date)
+        end = self._frame["stated_on_end"].to_numpy()
+        keep = ~pd.isna(end) & (end <= cut)
+        return Ledger._wrap(self._frame.loc[keep].reset_index(drop=True))
+
+    def select(
+        self,
+        quantity: str | Iterable[str] | None = None,
+        *,
+        source: str | Iterable[str] | None = None,
+        kind: str | Iterable[str] | None = None,
+    ) -> Ledger:
+        """The claims matching every given filter (each a name or several).
+
+        >>> c = Claim(quantity="q", value=Range.exactly(1), source="s", kind="flow")
+        >>> len(Ledger([c]).select("q", kind="stock"))
+        0
+        """
+        keep = np.ones(len(self._frame), dtype=bool)
+        for column, wanted in (("quantity", quantity), ("source", source), ("kind", kind)):
+            if wanted is None:
+                continue
+            names = [wanted] if isinstance(wanted, str) else list(wanted)
+            if column == "kind":
+                unknown = [k for k in names if k not in KINDS]
+                if unknown:
+                    raise ValueError(f"unknown kind(s) {unknown}; allowed: {', '.join(KINDS)}")
+            keep &= self._frame[column].isin(names).to_numpy()
+        return Ledger._wrap(self._frame.loc[keep].reset_index(drop=True))
+
+    def merge(self, *others: Ledger) -> Ledger:
+        """The union of this ledger and ``others`` (idempotent and commutative).
+
+        >>> a = Ledger([Claim(quantity="q", value=Range.exactly(1), source="s")])
+        >>> b = Ledger([Claim(quantity="q", value=Range.exactly(2), source="s")])
+        >>> a.merge(b) == b.merge(a) and len(a.merge(b, a)) == 2
+        True
+        """
+        frames = [self._frame, *(o._frame for o in others)]
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            return Ledger._wrap(_empty_frame())
+        return Ledger._wrap(_canonical(pd.concat(frames, ignore_index=True)))
+
+    def add(self, *claims: Claim) -> Ledger:
+        """A new ledger with ``claims`` added.
+
+        >>> len(Ledger().add(Claim(quantity="q", value=Range.exactly(1), source="s")))
+        1
+        """
+        return self.merge(Ledger(claims))
+
+    def summary(self) -> pd.DataFrame:
+        """One row per quantity: claims, sources, first and last stated_on, envelope, unit.
+
+        The envelope runs from the lowest stated figure (low, else best) to the highest (high,
+        else best); a claim unbounded on a side (no bound and no best) makes it ``-inf``/``inf``.
+
+        >>> c = Claim(quantity="q", value=Range.between(1, 2), source="s", stated_on="2024-01-02")
+        >>> print(Ledger([c]).summary()[["quantity", "claims", "low", "high"]].to_string(index=False))
+        quantity  claims  low  high
+               q       1  1.0   2.0
+        """
+        f = self._frame
+        lo = f["low"].fillna(f["best"]).fillna(-np.inf)
+        hi = f["high"].fillna(f["best"]).fillna(np.inf)
+        g = f.assign(_lo=lo, _hi=hi).groupby("quantity", sort=True)
+        return pd.DataFrame(
+            {
+                "claims": g.size(),
+                "sources": g["source"].nunique(),
+                "first_stated_on": g["stated_on_start"].min().dt.date,
+                "last_stated_on": g["stated_on_end"].max().dt.date,
+                "low": g["_lo"].min(),
+                "high": g["_hi"].max(),
+                "unit": g["unit"].agg(_join_names),
+                "kinds": g["kind"].agg(lambda s: ", ".join(sorted(set(s)))),
+            }
+        ).reset_index()
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _join_names(values: pd.Series[Any]) -> str | None:
+    return ", ".join(sorted({str(u) for u in values if u is not None})) or None
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a figure; use null for an unbounded side")
+
+
+def _read_text(path: PathOrBuffer) -> tuple[str, str]:
+    if hasattr(path, "read"):
+        data = path.read()
+        where = str(getattr(path, "name", ""))
+        if isinstance(data, bytes):
+            return where, _decode(data, where)
+        return where, str(data)
+    where = str(path)
+    return where, _decode(Path(path).read_bytes(), where)
+
+
+def _decode(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    bad: list[BadRow] = []
+    for i, line in enumerate(data.split(b"\n")):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad.append(
+                BadRow(
+                    i if i else None,
+                    None,
+                    line[max(0, exc.start - 10) : exc.end + 10],
+                    f"not UTF-8 (byte {exc.start}); save the file as UTF-8",
+                )
+            )
+    raise ClaimFileError(bad, where=where)
+
+
+def _pyarrow_parquet() -> Any:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise MissingExtraError("pyarrow", "parquet") from exc
+    return pq
+
+
+def _claim_row(c: Claim) -> dict[str, Any]:
+    v = c.value
+    return {
+        "quantity": c.quantity, "text": c.text, "low": v.low, "best": v.best, "high": v.high,
+        "closed": v.closed, "unit": v.unit, "convention": v.convention, "source": c.source,
+        "via": ";".join(c.via) or None, "stated_on": _s(c.stated_on), "as_of": _s(c.as_of),
+        "since": _s(c.since), "kind": c.kind, "hedge": c.hedge, "confidence": c.confidence,
+        "reliability": c.reliability, "url": c.url, "quote": c.quote, "note": c.note, "claim_id": None,
+    }  # fmt: skip
+
+
+def _s(p: Period | None) -> str | None:
+    return None if p is None else str(p)
+
+
+def _row_claim(row: Mapping[Any, Any]) -> Claim:
+    def num(x: Any) -> float | None:
+        return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+    value = Range(
+        low=num(row["low"]), best=num(row["best"]), high=num(row["high"]), closed=row["closed"],
+        unit=row["unit"], convention=row["convention"],
+    )  # fmt: skip
+    return Claim(
+        quantity=row["quantity"], value=value, text=row["text"], source=row["source"],
+        via=row["via"], stated_on=row["stated_on"], as_of=row["as_of"], since=row["since"],
+        kind=row["kind"], hedge=row["hedge"], confidence=num(row["confidence"]),
+        reliability=row["reliability"], url=row["url"], quote=row["quote"], note=row["note"],
+    )  # fmt: skip
