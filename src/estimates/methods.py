@@ -1,0 +1,781 @@
+"""Methods: ways of combining the evidence about many quantities at once.
+
+A method is a function ``fn(ev: Evidence, options: Mapping[str, object]) -> Combined``. The
+evidence arrives as rows grouped by quantity (one contiguous segment per quantity, described by
+``ev.starts``); the method returns one interval per segment. Methods never see pydantic objects
+or dates: the reconciling pipeline (:mod:`estimates._core`) has already applied known-on, merged
+one source's figures of one day, dropped relays, applied supersession, converted units and set
+the prior weights.
+
+Built-in methods: ``consensus`` (the intersection), ``envelope`` (the hull), ``robust`` (the
+default: weighted median and weighted quantiles), ``latest`` (the newest figure wins). ``pooled``
+(random effects), ``crh`` and ``catd`` (truth discovery) are registered by import path and load
+only when used. Add your own with :func:`register_method`.
+
+How a row is read (shared by every built-in method, see :func:`readings`):
+
+- a figure with a best value but no stated bound on a side is read as reaching its best on that
+  side ("about 11,000" given as best 11,000 alone is the figure 11,000; to widen such figures,
+  read their text under a convention);
+- a figure with no best and one bound is *one-sided* ("more than 13,000"): a censored
+  observation, not a point; on a count (a quantity whose figures are all >= 0) a low of 0 with
+  no best counts as unbounded below, so "at most 8,000" stored as [0, 8,000] is one-sided too;
+- the *point* of a row is its best, else the midpoint of its two bounds, else (one-sided) its
+  bound.
+
+>>> import numpy as np
+>>> ev = Evidence.from_rows(
+...     quantity=["q", "q", "q"], low=[10.0, 11.0, 12.0], high=[10.0, 11.0, 12.0]
+... )
+>>> get_method("robust")(ev, {}).best.tolist()
+[11.0]
+>>> "robust" in methods()
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from estimates._segments import (
+    segment_ids,
+    segment_max,
+    segment_min,
+    segment_sum,
+    weighted_quantile,
+)
+from estimates.errors import ReconcileError, UnknownMethodError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "Combined",
+    "Evidence",
+    "Method",
+    "Readings",
+    "consensus",
+    "describe_method",
+    "envelope",
+    "get_method",
+    "is_joint",
+    "latest",
+    "methods",
+    "readings",
+    "register_method",
+    "robust",
+]
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.intp]
+Int64Array = npt.NDArray[np.int64]
+ObjectArray = npt.NDArray[np.object_]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The evidence about many quantities: rows grouped by quantity, one segment per quantity.
+
+    Every per-row array has one entry per row; ``starts`` gives the first row of each segment
+    (ascending, ``starts[0] == 0``); ``quantities`` and ``positive`` have one entry per segment.
+    All figures of a segment are in one unit. Segments are never empty.
+
+    Attributes:
+        low: low end; ``-inf`` where unbounded below.
+        high: high end; ``+inf`` where unbounded above.
+        best: best value; NaN where not stated.
+        closed_left: whether ``low`` itself belongs to the row's range.
+        closed_right: whether ``high`` itself belongs to the row's range.
+        weight: prior weight, > 0: confidence × reliability × recency (see :mod:`estimates._core`).
+        source: resolved source code per row (an index into ``source_names``).
+        source_names: the resolved source names.
+        reliability: Admiralty letter per row, or None.
+        starts: first row of each segment.
+        quantities: the quantity of each segment.
+        positive: per segment, whether every figure is >= 0 (a count).
+        as_of_day: optional, the day each figure describes (days since 1970-01-01), for methods
+            that look at time (``latest``); ``None`` when unknown.
+        stated_day: optional, the day each figure was stated (days since 1970-01-01).
+
+    >>> ev = Evidence.from_rows(quantity=["a", "b", "a"], low=[1.0, 5.0, 2.0], high=[3.0, 6.0, 4.0])
+    >>> ev.quantities, ev.starts.tolist(), ev.low.tolist()
+    (('a', 'b'), [0, 2], [1.0, 2.0, 5.0])
+    """
+
+    low: FloatArray
+    high: FloatArray
+    best: FloatArray
+    closed_left: BoolArray
+    closed_right: BoolArray
+    weight: FloatArray
+    source: IntArray
+    source_names: tuple[str, ...]
+    reliability: ObjectArray
+    starts: IntArray
+    quantities: tuple[str, ...]
+    positive: BoolArray
+    as_of_day: Int64Array | None = field(default=None)
+    stated_day: Int64Array | None = field(default=None)
+
+    @property
+    def n_rows(self) -> int:
+        """The number of rows.
+
+        >>> Evidence.from_rows(quantity=["a"], low=[1.0], high=[2.0]).n_rows
+        1
+        """
+        return int(self.low.size)
+
+    @property
+    def n_segments(self) -> int:
+        """The number of segments (quantities).
+
+        >>> Evidence.from_rows(quantity=["a", "b"], low=[1.0, 1.0], high=[2.0, 2.0]).n_segments
+        2
+        """
+        return int(self.starts.size)
+
+    @property
+    def segment(self) -> IntArray:
+        """The segment number of each row.
+
+        >>> Evidence.from_rows(quantity=["a", "b", "b"], low=[1.0] * 3, high=[2.0] * 3).segment.tolist()
+        [0, 1, 1]
+        """
+        return segment_ids(self.starts, self.n_rows)
+
+    @classmethod
+    def from_rows(
+        cls,
+        *,
+        quantity: Sequence[str],
+        low: Sequence[float] | None = None,
+        high: Sequence[float] | None = None,
+        best: Sequence[float] | None = None,
+        weight: Sequence[float] | None = None,
+        source: Sequence[str] | None = None,
+        closed_left: Sequence[bool] | None = None,
+        closed_right: Sequence[bool] | None = None,
+        reliability: Sequence[str | None] | None = None,
+        as_of_day: Sequence[int] | None = None,
+    ) -> Evidence:
+        """Build evidence from plain per-row sequences (for tests and small examples).
+
+        Rows are grouped by quantity (stable). Missing ``low``/``high`` are unbounded, missing
+        ``best`` is not stated, weights default to 1, sources to one per row, sides to closed
+        where bounded.
+
+        >>> ev = Evidence.from_rows(quantity=["q", "q"], best=[3.0, 5.0], source=["A", "B"])
+        >>> ev.source_names, ev.low.tolist()
+        (('A', 'B'), [-inf, -inf])
+        """
+        q = np.asarray(quantity, dtype=object)
+        n = q.size
+        if n == 0:
+            raise ReconcileError("evidence needs at least one row")
+
+        def floats(values: Sequence[float] | None, fill: float) -> FloatArray:
+            if values is None:
+                return np.full(n, fill)
+            arr = np.asarray(values, dtype=float)
+            return np.where(np.isnan(arr), fill, arr)
+
+        lo = floats(low, -np.inf)
+        hi = floats(high, np.inf)
+        be = np.full(n, np.nan) if best is None else np.asarray(best, dtype=float)
+        w = np.ones(n) if weight is None else np.asarray(weight, dtype=float)
+        src_names = [f"source {i + 1}" for i in range(n)] if source is None else list(source)
+        names, src = np.unique(np.asarray(src_names, dtype=str), return_inverse=True)
+        cl = (
+            np.isfinite(lo)
+            if closed_left is None
+            else np.asarray(closed_left, bool) & np.isfinite(lo)
+        )
+        cr = (
+            np.isfinite(hi)
+            if closed_right is None
+            else np.asarray(closed_right, bool) & np.isfinite(hi)
+        )
+        rel = (
+            np.full(n, None, dtype=object)
+            if reliability is None
+            else np.asarray(reliability, dtype=object)
+        )
+        keys, codes = np.unique(q.astype(str), return_inverse=True)
+        order = np.argsort(codes, kind="stable")
+        sorted_codes = codes[order]
+        starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]).astype(np.intp)
+        vals = np.where(np.isnan(be), np.where(np.isfinite(lo), lo, hi), be)
+        finite = np.where(np.isfinite(vals), vals, 0.0)
+        positive = (
+            segment_min(np.minimum(finite, np.where(np.isfinite(lo), lo, 0.0))[order], starts) >= 0
+        )
+        return cls(
+            low=lo[order],
+            high=hi[order],
+            best=be[order],
+            closed_left=cl[order],
+            closed_right=cr[order],
+            weight=w[order],
+            source=src.astype(np.intp)[order],
+            source_names=tuple(str(s) for s in names),
+            reliability=rel[order],
+            starts=starts,
+            quantities=tuple(str(k) for k in keys),
+            positive=np.asarray(positive, dtype=bool),
+            as_of_day=None if as_of_day is None else np.asarray(as_of_day, dtype=np.int64)[order],
+        )
+
+
+@dataclass(frozen=True)
+class Combined:
+    """One combined interval per segment, as returned by a method.
+
+    ``low``/``high`` are ``-inf``/``+inf`` where unbounded; ``best`` is NaN where the method has
+    no central value. A NaN in ``low`` or ``high`` means "unknown" and must come with a ``note``
+    saying why (an empty intersection, no usable figure). ``sources`` is the per-source table of
+    truth-discovery methods (source, claims, weight, prior, error), or None.
+
+    >>> c = Combined.unknown(2, "no figures")
+    >>> c.note, np.isnan(c.low).all()
+    (('no figures', 'no figures'), np.True_)
+    """
+
+    low: FloatArray
+    best: FloatArray
+    high: FloatArray
+    closed_left: BoolArray
+    closed_right: BoolArray
+    note: tuple[str | None, ...]
+    sources: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        n = self.low.size
+        sizes = {
+            self.best.size,
+            self.high.size,
+            self.closed_left.size,
+            self.closed_right.size,
+            len(self.note),
+        }
+        if sizes != {n}:
+            raise ReconcileError(
+                f"a method returned arrays of different lengths: {sorted(sizes | {n})}"
+            )
+        unknown = np.isnan(self.low) | np.isnan(self.high)
+        missing = [i for i in np.flatnonzero(unknown).tolist() if not self.note[i]]
+        if missing:
+            raise ReconcileError(
+                f"a method returned NaN bounds without a note for {len(missing)} segment(s); "
+                "an unknown result must say why"
+            )
+
+    @classmethod
+    def unknown(cls, n: int, note: str) -> Combined:
+        """``n`` unknown segments, each with the same ``note``.
+
+        >>> Combined.unknown(1, "why").best.tolist()
+        [nan]
+        """
+        nan = np.full(n, np.nan)
+        no = np.zeros(n, dtype=bool)
+        return cls(nan, nan.copy(), nan.copy(), no, no.copy(), (note,) * n)
+
+
+Method = Callable[[Evidence, Mapping[str, object]], Combined]
+
+
+class Readings(NamedTuple):
+    """How each row is read: effective bounds, point and one-sidedness (see the module doc)."""
+
+    low: FloatArray
+    high: FloatArray
+    point: FloatArray
+    lower_only: BoolArray
+    upper_only: BoolArray
+
+
+def readings(ev: Evidence) -> Readings:
+    """Read every row of ``ev``: effective bounds, point, and whether it is one-sided.
+
+    >>> ev = Evidence.from_rows(quantity=["q"] * 3, low=[13.0, 2.0, np.nan], best=[np.nan, np.nan, 11.0],
+    ...                         high=[np.nan, 4.0, np.nan])
+    >>> r = readings(ev)
+    >>> r.point.tolist(), r.lower_only.tolist(), r.low.tolist(), r.high.tolist()
+    ([13.0, 3.0, 11.0], [True, False, False], [13.0, 2.0, 11.0], [inf, 4.0, 11.0])
+    """
+    has_best = np.isfinite(ev.best)
+    seg = ev.segment
+    # on a count a low of 0 with no best is what "at most" stores: unbounded below, for reading
+    zero_floor = ev.positive[seg] & (ev.low <= 0) & ~has_best
+    raw_low = np.where(zero_floor, -np.inf, ev.low)
+    fin_lo = np.isfinite(raw_low)
+    fin_hi = np.isfinite(ev.high)
+    low = np.where(fin_lo, ev.low, np.where(has_best, ev.best, ev.low))
+    high = np.where(fin_hi, ev.high, np.where(has_best, ev.best, ev.high))
+    lower_only = ~has_best & fin_lo & ~fin_hi
+    upper_only = ~has_best & ~fin_lo & fin_hi
+    both = fin_lo & fin_hi
+    mid = np.where(both, (np.where(both, raw_low, 0.0) + np.where(both, ev.high, 0.0)) / 2, np.nan)
+    point = np.where(
+        has_best, ev.best, np.where(lower_only, raw_low, np.where(upper_only, ev.high, mid))
+    )
+    return Readings(low, high, point, lower_only, upper_only)
+
+
+# -- built-in methods ---------------------------------------------------------------------------
+
+
+def _side_closed(value: FloatArray, ends: FloatArray, closed: BoolArray, ev: Evidence) -> BoolArray:
+    """A result end is closed unless some row with exactly that end value is open there."""
+    seg = ev.segment
+    open_here = (ends == value[seg]) & ~closed
+    result: BoolArray = (segment_sum(open_here.astype(float), ev.starts) == 0) & np.isfinite(value)
+    return result
+
+
+def _median_points(ev: Evidence, r: Readings, low: FloatArray, high: FloatArray) -> FloatArray:
+    """Weighted median of the points, clipped into ``[low, high]`` (NaN when no point)."""
+    has = np.isfinite(r.point)
+    w = np.where(has, ev.weight, 0.0)
+    med = weighted_quantile(np.where(has, r.point, 0.0), w, ev.starts, 0.5)
+    with np.errstate(invalid="ignore"):
+        return np.clip(med, low, high)
+
+
+def consensus(ev: Evidence, options: Mapping[str, object]) -> Combined:
+    """The intersection of every row's range; an empty intersection is a conflict (NaN + note).
+
+    The best value is the weighted median of the rows' points, moved into the intersection.
+
+    >>> ev = Evidence.from_rows(quantity=["q", "q"], low=[7000.0, 0.0], high=[np.nan, 8000.0],
+    ...                         closed_left=[False, True])
+    >>> c = consensus(ev, {})
+    >>> c.low.tolist(), c.high.tolist(), c.closed_left.tolist()
+    ([7000.0], [8000.0], [False])
+    >>> c = consensus(Evidence.from_rows(quantity=["q", "q"], best=[3.0, 5.0]), {})
+    >>> c.note
+    ('conflict: the figures cannot all hold (highest low 5 above lowest high 3)',)
+    """
+    r = readings(ev)
+    lo = segment_max(r.low, ev.starts)
+    hi = segment_min(r.high, ev.starts)
+    cl = _side_closed(lo, r.low, ev.closed_left | ~np.isfinite(ev.low), ev)
+    cr = _side_closed(hi, r.high, ev.closed_right | ~np.isfinite(ev.high), ev)
+    empty = (lo > hi) | ((lo == hi) & ~(cl & cr))
+    best = _median_points(ev, r, lo, hi)
+    note = tuple(
+        f"conflict: the figures cannot all hold (highest low {_num(a)} above lowest high {_num(b)})"
+        if e
+        else None
+        for e, a, b in zip(empty.tolist(), lo.tolist(), hi.tolist(), strict=True)
+    )
+    nan = np.full(lo.size, np.nan)
+    return Combined(
+        low=np.where(empty, nan, lo),
+        best=np.where(empty, nan, best),
+        high=np.where(empty, nan, hi),
+        closed_left=cl & ~empty,
+        closed_right=cr & ~empty,
+        note=note,
+    )
+
+
+def envelope(ev: Evidence, options: Mapping[str, object]) -> Combined:
+    """The hull: from the lowest low to the highest high; best is the weighted median point.
+
+    >>> ev = Evidence.from_rows(quantity=["q", "q"], low=[2000.0, 11000.0], high=[12000.0, 12000.0])
+    >>> c = envelope(ev, {})
+    >>> c.low.tolist(), c.best.tolist(), c.high.tolist()
+    ([2000.0], [9250.0], [12000.0])
+    """
+    r = readings(ev)
+    lo = segment_min(r.low, ev.starts)
+    hi = segment_max(r.high, ev.starts)
+    cl = _side_closed(lo, r.low, ev.closed_left | ~np.isfinite(ev.low), ev)
+    cr = _side_closed(hi, r.high, ev.closed_right | ~np.isfinite(ev.high), ev)
+    best = _median_points(ev, r, lo, hi)
+    return Combined(lo, best, hi, cl, cr, (None,) * lo.size)
+
+
+def _quantile_side(
+    values: FloatArray, weights: FloatArray, starts: IntArray, q: float, *, upper: bool
+) -> FloatArray:
+    """Weighted ``q``-quantile without averaging at a boundary.
+
+    At a boundary between two values the lower one is taken (``upper=False``) or the higher one
+    (``upper=True``), so a range end is always a figure somebody gave, never an invented mean.
+    Segments with zero total weight give NaN.
+    """
+    n = values.size
+    seg = segment_ids(starts, n)
+    order = np.lexsort((values, seg))
+    v = values[order]
+    w = weights[order]
+    cum = np.cumsum(w)
+    total = segment_sum(w, starts)
+    before = np.r_[0.0, cum][starts]
+    within = cum - before[seg]
+    target = q * total
+    tol = 1e-9 * np.maximum(total, 1e-300)
+    reached = within > target[seg] + tol[seg] if upper else within >= target[seg] - tol[seg]
+    reached &= w > 0
+    idx = np.where(reached, np.arange(n), n)
+    first = np.minimum.reduceat(idx, starts)
+    ends = np.r_[starts[1:], n]
+    # float rounding can leave the very top unreached: fall back to the segment's last weighted value
+    last_weighted = np.maximum.reduceat(np.where(w > 0, np.arange(n), -1), starts)
+    first = np.where(first >= ends, last_weighted, first)
+    result = v[np.clip(first, 0, n - 1)]
+    return np.where(total > 0, result, np.nan)
+
+
+def _float_option(options: Mapping[str, object], name: str, default: float) -> float:
+    value = options.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ReconcileError(f"option {name!r} must be a number, got {value!r}")
+    return float(value)
+
+
+def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
+    """Weighted median and weighted quantiles: one wild figure cannot drag the answer.
+
+    - best: the weighted median of the rows' points;
+    - range: from the ``q``-quantile (default 0.25) to the ``1 - q``-quantile of the points,
+      widened to the weighted median of the rows' own low and high ends, so that a single
+      source's stated range survives (one source saying 2,000–12,000 gives 2,000–12,000);
+      range ends are figures somebody gave, never averages;
+    - one-sided rows ("more than 7,000") are censored, not points: each one's weight is shared
+      among the two-sided rows on its open side, in proportion to their weights (the
+      redistribute-to-the-right idea behind the Kaplan–Meier estimator: Efron 1967, "The two
+      sample problem with censored data", Proc. 5th Berkeley Symposium 4, 831–853). With nothing
+      on its open side the bound stays where it is, as a point;
+    - a segment with only one-sided rows gives a one-sided answer: the ``1 - q``-quantile of
+      the lower bounds (the tighter ones, yet not the single most extreme), and likewise the
+      ``q``-quantile of the upper bounds; bounds that cross give an unknown with a note.
+
+    Options: ``q`` (float in (0, 0.5], default 0.25).
+
+    >>> ev = Evidence.from_rows(quantity=["q"] * 5, best=[10_000.0, 11_000.0, 12_000.0, 11_000.0, 5e8])
+    >>> c = robust(ev, {})
+    >>> c.low.tolist(), c.best.tolist(), c.high.tolist()
+    ([11000.0], [11000.0], [12000.0])
+    >>> ev = Evidence.from_rows(quantity=["c"] * 3, low=[10_000.0, 10_000.0, 13_000.0],
+    ...                         closed_left=[True, True, False])
+    >>> c = robust(ev, {})
+    >>> c.low.tolist(), c.high.tolist(), c.closed_left.tolist(), c.best.tolist()
+    ([13000.0], [inf], [False], [nan])
+    """
+    q = _float_option(options, "q", 0.25)
+    if not 0 < q <= 0.5:
+        raise ReconcileError(f"option 'q' must be in (0, 0.5], got {q}")
+    r = readings(ev)
+    seg = ev.segment
+    n = ev.n_rows
+    starts = ev.starts
+    w = ev.weight
+    one_sided = r.lower_only | r.upper_only
+    has_point = np.isfinite(r.point)
+    two_sided = has_point & ~one_sided
+
+    # -- redistribute each one-sided row's weight to the two-sided rows on its open side.
+    # The two-sided points are sorted once by (segment, value); a one-sided row finds the
+    # weight lying above (or below) its bound by its rank among them.
+    key_pts = np.where(two_sided, r.point, np.inf)
+    order = np.lexsort((key_pts, seg))
+    w_sorted = np.where(two_sided, w, 0.0)[order]
+    cum = np.r_[0.0, np.cumsum(w_sorted)]
+    seg_lo = starts
+    seg_hi = np.r_[starts[1:], n]
+    give_up = np.zeros(n, dtype=bool)
+    give_down = np.zeros(n, dtype=bool)
+    factor = np.ones(n)
+    if one_sided.any() and two_sided.any():
+        rows = np.flatnonzero(one_sided)
+        pt_rows = np.flatnonzero(two_sided)
+        s_rows = seg[rows]
+        # two-sided rows sit first in each sorted segment (the others are keyed +inf), so a
+        # rank among them is also a position in the sorted order
+        above = seg_lo[s_rows] + _rank_in_segments(
+            r.point[pt_rows], seg[pt_rows], r.point[rows], s_rows, side="right"
+        )
+        below = seg_lo[s_rows] + _rank_in_segments(
+            r.point[pt_rows], seg[pt_rows], r.point[rows], s_rows, side="left"
+        )
+        w_above = cum[seg_hi[s_rows]] - cum[above]
+        w_below = cum[below] - cum[seg_lo[s_rows]]
+        up = r.lower_only[rows] & (w_above > 0)
+        down = r.upper_only[rows] & (w_below > 0)
+        give_up[rows[up]] = True
+        give_down[rows[down]] = True
+        # a two-sided row at sorted position j receives w_i / W_i of its own weight from each
+        # one-sided row i whose open side covers j: difference arrays along the sorted order
+        share = np.zeros(n + 1)
+        wu = w[rows[up]] / w_above[up]
+        np.add.at(share, above[up], wu)
+        np.add.at(share, seg_hi[s_rows[up]], -wu)
+        wd = w[rows[down]] / w_below[down]
+        np.add.at(share, seg_lo[s_rows[down]], wd)
+        np.add.at(share, below[down], -wd)
+        factor[order] = 1.0 + np.cumsum(share)[:n]
+    # one-sided rows that gave their weight away keep none; the others stay as points
+    w_eff = np.where(two_sided, w * factor, np.where(give_up | give_down, 0.0, w))
+    w_eff = np.where(has_point, w_eff, 0.0)
+
+    pts = np.where(has_point, r.point, 0.0)
+    any_two = segment_sum(two_sided.astype(float), starts) > 0
+    best = weighted_quantile(pts, w_eff, starts, 0.5)
+    lo_q = _quantile_side(pts, w_eff, starts, q, upper=False)
+    hi_q = _quantile_side(pts, w_eff, starts, 1 - q, upper=True)
+    # the rows' own ends: two-sided rows read through readings(); the points stand for the rest
+    own_lo = np.where(two_sided, r.low, pts)
+    own_hi = np.where(two_sided, r.high, pts)
+    med_lo = weighted_quantile(own_lo, w_eff, starts, 0.5)
+    med_hi = weighted_quantile(own_hi, w_eff, starts, 0.5)
+    lo = np.fmin(lo_q, med_lo)
+    hi = np.fmax(hi_q, med_hi)
+
+    # -- segments with only one-sided rows: a one-sided answer
+    lw = np.where(r.lower_only, w, 0.0)
+    uw = np.where(r.upper_only, w, 0.0)
+    lb = _quantile_side(np.where(r.lower_only, r.point, 0.0), lw, starts, 1 - q, upper=True)
+    ub = _quantile_side(np.where(r.upper_only, r.point, 0.0), uw, starts, q, upper=False)
+    has_l = segment_sum(lw, starts) > 0
+    has_u = segment_sum(uw, starts) > 0
+    only_bounds = ~any_two
+    lo = np.where(only_bounds, np.where(has_l, lb, -np.inf), lo)
+    hi = np.where(only_bounds, np.where(has_u, ub, np.inf), hi)
+    best = np.where(only_bounds, np.where(has_l & has_u, (lb + ub) / 2, np.nan), best)
+    crossed = only_bounds & has_l & has_u & (lb > ub)
+    no_figure = segment_sum(has_point.astype(float), starts) == 0
+
+    cl = _side_closed(lo, r.low, ev.closed_left | ~np.isfinite(ev.low), ev)
+    cr = _side_closed(hi, r.high, ev.closed_right | ~np.isfinite(ev.high), ev)
+    with np.errstate(invalid="ignore"):
+        best = np.where(np.isnan(best), best, np.clip(best, lo, hi))
+    bad = crossed | no_figure
+    nan = np.full(lo.size, np.nan)
+    note = tuple(
+        "no usable figure: every figure is unbounded on both sides"
+        if nf
+        else (
+            f"conflict: lower bounds (about {_num(a)}) above upper bounds (about {_num(b)})"
+            if cx
+            else None
+        )
+        for nf, cx, a, b in zip(
+            no_figure.tolist(), crossed.tolist(), lb.tolist(), ub.tolist(), strict=True
+        )
+    )
+    return Combined(
+        low=np.where(bad, nan, lo),
+        best=np.where(bad, nan, best),
+        high=np.where(bad, nan, hi),
+        closed_left=cl & ~bad,
+        closed_right=cr & ~bad,
+        note=note,
+    )
+
+
+def _rank_in_segments(
+    values: FloatArray, values_seg: IntArray, query: FloatArray, query_seg: IntArray, *, side: str
+) -> IntArray:
+    """For each query, how many ``values`` of its own segment lie below it.
+
+    ``side="left"`` counts values ``< query``, ``side="right"`` values ``<= query``. One
+    lexsort of values and queries together, then a running count: exact for any magnitudes.
+    """
+    m = values.size
+    is_query = np.r_[np.zeros(m, dtype=bool), np.ones(query.size, dtype=bool)]
+    vals = np.r_[values, query]
+    segs = np.r_[values_seg, query_seg]
+    # at equal values, queries sort after values ("right") or before them ("left")
+    tie = is_query if side == "right" else ~is_query
+    order = np.lexsort((tie, vals, segs))
+    is_value = ~is_query[order]
+    before = np.cumsum(is_value) - is_value
+    pos = np.empty(vals.size, dtype=np.intp)
+    pos[order] = before
+    seg_start = np.searchsorted(np.sort(values_seg), query_seg, side="left")
+    return (pos[m:] - seg_start).astype(np.intp)
+
+
+def latest(ev: Evidence, options: Mapping[str, object]) -> Combined:
+    """The newest figure wins (by the day it describes, then the day it was stated).
+
+    Rows describing the same newest day are combined by their hull. Needs ``ev.as_of_day``.
+    This is what a bot that keeps only the last reported figure does; it is here for comparison.
+
+    >>> ev = Evidence.from_rows(quantity=["q"] * 3, best=[3000.0, 10000.0, 12000.0], as_of_day=[1, 3, 2])
+    >>> latest(ev, {}).best.tolist()
+    [10000.0]
+    """
+    if ev.as_of_day is None:
+        raise ReconcileError(
+            "method 'latest' needs the day each figure describes (Evidence.as_of_day)"
+        )
+    day = ev.as_of_day.astype(np.int64)
+    stated = ev.stated_day if ev.stated_day is not None else np.zeros_like(day)
+    # one sortable key per row: newest as_of first, then newest stated
+    key = day.astype(np.float64) * 1e6 + stated.astype(np.float64) - float(stated.min(initial=0))
+    newest = segment_max(key, ev.starts)
+    keep = key == newest[ev.segment]
+    sub = _mask_weights(ev, keep)
+    return envelope(sub, options)
+
+
+def _mask_weights(ev: Evidence, keep: BoolArray) -> Evidence:
+    """The same evidence restricted to ``keep`` rows (each segment keeps at least one)."""
+    seg = ev.segment[keep]
+    starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]]).astype(np.intp)
+    return Evidence(
+        low=ev.low[keep],
+        high=ev.high[keep],
+        best=ev.best[keep],
+        closed_left=ev.closed_left[keep],
+        closed_right=ev.closed_right[keep],
+        weight=ev.weight[keep],
+        source=ev.source[keep],
+        source_names=ev.source_names,
+        reliability=ev.reliability[keep],
+        starts=starts,
+        quantities=ev.quantities,
+        positive=ev.positive,
+        as_of_day=None if ev.as_of_day is None else ev.as_of_day[keep],
+        stated_day=None if ev.stated_day is None else ev.stated_day[keep],
+    )
+
+
+def _num(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}"
+
+
+# -- the registry -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Entry:
+    target: Method | str
+    description: str
+    joint: bool
+
+
+_lock = threading.Lock()
+_registry: dict[str, _Entry] = {
+    "consensus": _Entry(consensus, "the intersection of the claims; empty means a conflict", False),
+    "envelope": _Entry(envelope, "the hull of the claims", False),
+    "robust": _Entry(
+        robust, "weighted median and weighted quantiles; outliers cannot drag it", False
+    ),
+    "latest": _Entry(latest, "the newest figure wins (for comparison)", False),
+    "pooled": _Entry(
+        "estimates._pooled:pooled",
+        "random effects (DerSimonian–Laird, Hartung–Knapp interval), log scale for counts",
+        False,
+    ),
+    "crh": _Entry(
+        "estimates.truth:crh", "truth discovery (CRH): learns each source's reliability", True
+    ),
+    "catd": _Entry(
+        "estimates.truth:catd", "truth discovery (CATD): confidence-aware source weights", True
+    ),
+}
+
+
+def register_method(
+    name: str, fn: Method | str, *, description: str, joint: bool = False, replace: bool = False
+) -> None:
+    """Register a method under ``name``.
+
+    ``fn`` is a function ``fn(ev, options) -> Combined`` or an import path ``"module:function"``
+    loaded on first use. ``joint=True`` declares a method that learns across quantities (truth
+    discovery): reconciling one quantity then runs it on the whole ledger. Registering a name
+    that exists raises unless ``replace=True``.
+
+    >>> def midpoint(ev, options):
+    ...     r = readings(ev)
+    ...     lo = np.minimum.reduceat(r.low, ev.starts)
+    ...     hi = np.maximum.reduceat(r.high, ev.starts)
+    ...     return Combined(lo, (lo + hi) / 2, hi, np.isfinite(lo), np.isfinite(hi), (None,) * lo.size)
+    >>> register_method("midpoint", midpoint, description="middle of the hull", replace=True)
+    >>> get_method("midpoint") is midpoint
+    True
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise ReconcileError(f"a method name must be a non-blank string, got {name!r}")
+    if not (callable(fn) or (isinstance(fn, str) and ":" in fn)):
+        raise ReconcileError(f"a method must be a function or a 'module:function' path, got {fn!r}")
+    with _lock:
+        if name in _registry and not replace:
+            raise ReconcileError(
+                f"method {name!r} is already registered; pass replace=True to replace it"
+            )
+        _registry[name] = _Entry(fn, description, joint)
+
+
+def get_method(name: str) -> Method:
+    """The method registered under ``name``; raise :class:`UnknownMethodError` listing the names.
+
+    >>> get_method("median")
+    Traceback (most recent call last):
+    ...
+    estimates.errors.UnknownMethodError: unknown name 'median'; known: catd, consensus, ...
+    """
+    entry = _registry.get(name) if isinstance(name, str) else None
+    if entry is None:
+        raise UnknownMethodError(str(name), known=methods())
+    if isinstance(entry.target, str):
+        module_name, _, attr = entry.target.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+            fn: Method = getattr(module, attr)
+        except (ImportError, AttributeError) as exc:
+            raise UnknownMethodError(
+                f"{name} (registered as {entry.target}, which cannot be loaded: {exc})",
+                known=methods(),
+            ) from exc
+        with _lock:
+            _registry[name] = _Entry(fn, entry.description, entry.joint)
+        return fn
+    return entry.target
+
+
+def describe_method(name: str) -> str:
+    """The one-line description of a registered method.
+
+    >>> describe_method("envelope")
+    'the hull of the claims'
+    """
+    entry = _registry.get(name)
+    if entry is None:
+        raise UnknownMethodError(str(name), known=methods())
+    return entry.description
+
+
+def is_joint(name: str) -> bool:
+    """Whether the method learns across quantities (truth discovery).
+
+    >>> is_joint("crh"), is_joint("robust")
+    (True, False)
+    """
+    entry = _registry.get(name)
+    if entry is None:
+        raise UnknownMethodError(str(name), known=methods())
+    return entry.joint
+
+
+def methods() -> tuple[str, ...]:
+    """The registered method names, sorted.
+
+    >>> {"consensus", "envelope", "latest", "pooled", "robust"} <= set(methods())
+    True
+    """
+    return tuple(sorted(_registry))
