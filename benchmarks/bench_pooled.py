@@ -108,6 +108,7 @@ def _methods_from_registry(sim: dict[str, Any]) -> dict[str, Callable[[Mapping[s
         "starts": sim["starts"],
         "quantities": tuple(f"q{i:05d}" for i in range(sim["starts"].size)),
         "positive": np.ones(sim["starts"].size, bool),
+        "as_of_day": sim["stated_on"].astype(np.int64),
     }
     try:
         ev = Evidence(**ev_kwargs)
