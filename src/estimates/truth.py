@@ -34,9 +34,9 @@ How claims enter:
   error there is 0 anyway). Normalising per quantity makes a quantity of 10 and one of 10 million
   count alike.
 - Admiralty grades (``ev.reliability``) are priors that evidence overrides: each source starts with
-  ``prior_strength`` pseudo-claims whose error is a multiple of the mean error of all claims
-  (A 0.5, B 0.7, C 1, D 1.4, E 2; F and no grade 1: "cannot be judged" is no prior, not a bad
-  one). Those multiples are this library's choice, not published figures. The pseudo-claims also
+  ``prior_strength`` pseudo-claims whose error is a multiple of the typical error of a claim (the
+  median over sources of their mean error, so one vandal source cannot inflate it): A 0.5,
+  B 0.7, C 1, D 1.4, E 2; F and no grade 1 ("cannot be judged" is no prior, not a bad one). Those multiples are this library's choice, not published figures. The pseudo-claims also
   keep a source whose few claims match exactly from getting an infinite weight. The row weights
   of the evidence (confidence, recency) multiply the learned source weight.
 
@@ -84,7 +84,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
 
-# Expected error of a graded source, as a multiple of the mean error of all claims. The grades are
+# Expected error of a graded source, as a multiple of the typical error of a claim. The grades are
 # the Admiralty (NATO STANAG 2511) reliability letters; F ("cannot be judged") and no grade are
 # "no prior", so they expect the mean.
 _GRADE_ERROR: Final = {"A": 0.5, "B": 0.7, "C": 1.0, "D": 1.4, "E": 2.0, "F": 1.0}
@@ -456,7 +456,7 @@ def _source_weights(
     if method == "crh":
         per_claim = err if cfg.loss == "absolute" else err**2
         factor = grade_error if cfg.loss == "absolute" else grade_error**2
-        mean = float(per_claim.mean()) if per_claim.size else 0.0
+        mean = _typical(per_claim, src, n_src, claims, active)
         if mean <= 0.0:
             return np.ones(n_src)
         loss = np.bincount(src, weights=per_claim, minlength=n_src) + m0 * factor * mean
@@ -467,7 +467,7 @@ def _source_weights(
         from scipy.stats import chi2
 
         sq = err**2
-        mean = float(sq.mean()) if sq.size else 0.0
+        mean = _typical(sq, src, n_src, claims, active)
         if mean <= 0.0:
             return np.ones(n_src)
         loss = np.bincount(src, weights=sq, minlength=n_src) + m0 * grade_error**2 * mean
@@ -479,6 +479,19 @@ def _source_weights(
         # one source only, or no information: every source counts alike
         return np.ones(n_src)
     return np.maximum(weights / top, _WEIGHT_FLOOR)
+
+
+def _typical(
+    per_claim: FloatArray, src: IntArray, n_src: int, claims: IntArray, active: BoolArray
+) -> float:
+    """The typical loss of a claim, for the prior pseudo-claims: the median over sources of each
+    source's mean loss, so that one vandal source cannot inflate it (their mean where that median
+    is 0, as when most sources are exact)."""
+    per_source = np.bincount(src, weights=per_claim, minlength=n_src)[active] / claims[active]
+    if per_source.size == 0:
+        return 0.0
+    typical = float(np.median(per_source))
+    return typical if typical > 0.0 else float(per_source.mean())
 
 
 def _empty(combined: type[Combined], n_seg: int, ev: Evidence) -> Combined:

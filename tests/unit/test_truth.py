@@ -1,0 +1,331 @@
+"""Truth discovery (CRH, CATD): learned source weights, robustness, and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from estimates.errors import ReconcileError
+from estimates.methods import Combined, Evidence, get_method
+from estimates.truth import catd, crh
+
+METHODS = [crh, catd]
+
+
+def panel(
+    n_quantities: int = 30,
+    *,
+    seed: int = 0,
+    vandal: bool = True,
+    magnitudes: np.ndarray | None = None,
+) -> tuple[Evidence, np.ndarray]:
+    """A panel: every source states every quantity; 'exact' is right, 'noisy*' err, 'vandal' lies."""
+    rng = np.random.default_rng(seed)
+    truth = rng.uniform(100, 1000, n_quantities)
+    if magnitudes is not None:
+        truth = truth * magnitudes
+    names = ["exact", "close", "noisy1", "noisy2", "noisy3"] + (["vandal"] if vandal else [])
+    spread = {"exact": 0.0, "close": 0.002, "noisy1": 0.05, "noisy2": 0.05, "noisy3": 0.05}
+    q, s, v = [], [], []
+    for i, t in enumerate(truth):
+        for name in names:
+            if name == "vandal":
+                value = t * 1000.0
+            else:
+                value = t * (1 + spread[name] * rng.standard_normal())
+            q.append(f"q{i:03d}")
+            s.append(name)
+            v.append(value)
+    ev = Evidence.from_rows(quantity=q, best=v, source=s)
+    return ev, truth
+
+
+def weights(out: Combined) -> dict[str, float]:
+    assert out.sources is not None
+    return dict(zip(out.sources["source"], out.sources["weight"], strict=True))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_learns_who_to_trust(method) -> None:
+    ev, truth = panel()
+    out = method(ev, {})
+    w = weights(out)
+    ranked = sorted(w, key=w.__getitem__, reverse=True)
+    assert set(ranked[:2]) == {"exact", "close"}
+    assert ranked[-1] == "vandal"
+    assert w["vandal"] < 0.5 * min(w["noisy1"], w["noisy2"], w["noisy3"])
+    assert min(w["exact"], w["close"]) > max(w["noisy1"], w["noisy2"], w["noisy3"])
+    # the answers follow the trusted sources: closer to the truth than the plain median
+    plain = get_method("robust")(ev, {}).best
+    assert np.abs(out.best - truth).mean() < np.abs(plain - truth).mean()
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_one_vandal_figure_does_not_move_an_answer(method) -> None:
+    q = ["a"] * 4 + ["b"] * 4
+    s = ["w", "x", "y", "z"] * 2
+    calm = [10.0, 10.0, 11.0, 12.0, 5.0, 5.5, 5.0, 6.0]
+    wild = [*calm[:3], 1e15, *calm[4:]]
+    base = method(Evidence.from_rows(quantity=q, best=calm, source=s), {})
+    hit = method(Evidence.from_rows(quantity=q, best=wild, source=s), {})
+    assert hit.best[0] == base.best[0] == 10.0
+    assert np.all(np.isfinite(hit.best))
+    assert hit.high[0] < 1e3
+
+
+def test_squared_loss_is_the_weighted_mean_and_can_be_moved() -> None:
+    ev = Evidence.from_rows(quantity=["q"] * 3, best=[10.0, 10.0, 40.0], source=["x", "y", "z"])
+    absolute = crh(ev, {})
+    squared = crh(ev, {"loss": "squared"})
+    assert absolute.best.tolist() == [10.0]
+    assert 10.0 < squared.best[0] < 20.0
+    # the interval always holds the best value, even when the mean leaves the quartiles
+    assert squared.low[0] <= squared.best[0] <= squared.high[0]
+
+
+def test_catd_does_not_trust_one_lucky_claim() -> None:
+    ev, _ = panel(40, vandal=False)
+    # 'lucky' states one quantity, exactly as 'exact' does
+    q = [*ev.quantities] * 0
+    rows_q = np.repeat(np.array(ev.quantities), np.diff(np.r_[ev.starts, ev.n_rows]))
+    q = [*rows_q.tolist(), ev.quantities[0]]
+    s = [*(ev.source_names[i] for i in ev.source), "lucky"]
+    first_exact = np.flatnonzero(
+        (np.array(ev.source_names)[ev.source] == "exact") & (rows_q == ev.quantities[0])
+    )[0]
+    v = [*ev.best.tolist(), float(ev.best[first_exact])]
+    ev2 = Evidence.from_rows(quantity=q, best=v, source=s)
+    w = weights(catd(ev2, {}))
+    assert w["lucky"] < w["close"]
+    assert w["lucky"] < 0.1 * w["exact"]
+
+
+def test_admiralty_grades_are_priors_that_evidence_overrides() -> None:
+    # two sources, same record: the A-graded one is trusted more
+    q = ["a", "a", "a", "b", "b", "b"]
+    s = ["p", "r", "o"] * 2
+    v = [10.0, 12.0, 11.0, 20.0, 22.0, 21.0]
+    graded = Evidence.from_rows(quantity=q, best=v, source=s, reliability=["A", "E", None] * 2)
+    plain = Evidence.from_rows(quantity=q, best=v, source=s)
+    w_graded, w_plain = weights(crh(graded, {})), weights(crh(plain, {}))
+    assert w_plain["p"] == pytest.approx(w_plain["r"])
+    assert w_graded["p"] > w_graded["r"]
+    out = crh(graded, {})
+    assert out.sources is not None
+    assert dict(zip(out.sources["source"], out.sources["prior"], strict=True)) == {
+        "p": "A",
+        "r": "E",
+        "o": None,
+    }
+    # an A-graded source that is always far off ends up below an ungraded one that is right
+    ev, _ = panel(30, vandal=True)
+    rel = np.where(np.array(ev.source_names)[ev.source] == "vandal", "A", None)
+    w = weights(
+        crh(
+            Evidence.from_rows(
+                quantity=np.repeat(
+                    np.array(ev.quantities), np.diff(np.r_[ev.starts, ev.n_rows])
+                ).tolist(),
+                best=ev.best.tolist(),
+                source=[ev.source_names[i] for i in ev.source],
+                reliability=rel.tolist(),
+            ),
+            {},
+        )
+    )
+    assert w["vandal"] < w["exact"]
+    assert w["vandal"] == min(w.values())
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_zero_spread_has_no_division_by_zero(method) -> None:
+    ev = Evidence.from_rows(
+        quantity=["q"] * 4 + ["r"] * 3,
+        best=[7.0] * 4 + [0.0] * 3,
+        source=["a", "b", "c", "d", "a", "b", "c"],
+    )
+    out = method(ev, {})
+    assert out.best.tolist() == [7.0, 0.0]
+    assert out.low.tolist() == [7.0, 0.0]
+    assert out.high.tolist() == [7.0, 0.0]
+    assert out.sources is not None
+    assert out.sources["weight"].tolist() == [1.0] * 4
+    assert out.sources["error"].tolist() == [0.0] * 4
+    assert out.note == (None, None)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_mostly_agreeing_quantity_with_one_dissenter(method) -> None:
+    # the interquartile range is 0 here; the scale falls back to the mean absolute deviation
+    ev = Evidence.from_rows(
+        quantity=["q"] * 5, best=[7.0, 7.0, 7.0, 7.0, 9.0], source=["a", "b", "c", "d", "e"]
+    )
+    out = method(ev, {})
+    assert out.best.tolist() == [7.0]
+    assert out.sources is not None
+    err = dict(zip(out.sources["source"], out.sources["error"], strict=True))
+    assert np.isfinite(err["e"])
+    assert err["e"] > 0
+    assert err["a"] == 0.0
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_all_disagreeing_wildly(method) -> None:
+    v = [1.0, 1e3, 1e6, 1e9, -1e12]
+    ev = Evidence.from_rows(quantity=["q"] * 5, best=v, source=list("abcde"))
+    out = method(ev, {})
+    assert np.isfinite(out.best).all()
+    assert out.best[0] in v
+    assert out.low[0] <= out.best[0] <= out.high[0]
+    assert out.sources is not None
+    assert np.isfinite(out.sources["weight"]).all()
+    assert (out.sources["weight"] > 0).all()
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_single_claims(method) -> None:
+    # a quantity with one claim, a source with one claim, and a one-source ledger
+    ev = Evidence.from_rows(
+        quantity=["solo", "q", "q", "q"], best=[42.0, 1.0, 2.0, 3.0], source=["once", "a", "b", "c"]
+    )
+    out = method(ev, {})
+    assert dict(zip(ev.quantities, out.best.tolist(), strict=True)) == {"q": 2.0, "solo": 42.0}
+    assert out.sources is not None
+    assert out.sources.set_index("source").loc["once", "claims"] == 1
+    alone = method(Evidence.from_rows(quantity=["x", "y"], best=[3.0, 4.0], source=["s", "s"]), {})
+    assert alone.best.tolist() == [3.0, 4.0]
+    assert alone.sources is not None
+    assert alone.sources["weight"].tolist() == [1.0]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_normalisation_is_per_quantity(method) -> None:
+    ev, _ = panel(20, seed=3)
+    mags = np.where(np.arange(20) % 2 == 0, 1e-6, 1e9)
+    ev_mixed, _ = panel(20, seed=3, magnitudes=mags)
+    a, b = method(ev, {}), method(ev_mixed, {})
+    assert a.sources is not None
+    assert b.sources is not None
+    assert a.sources["source"].tolist() == b.sources["source"].tolist()
+    np.testing.assert_allclose(a.sources["weight"], b.sources["weight"], rtol=1e-6)
+    np.testing.assert_allclose(b.best / a.best, mags, rtol=1e-9)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_order_independent_and_deterministic(method) -> None:
+    ev, _ = panel(25, seed=5)
+    rows_q = np.repeat(np.array(ev.quantities), np.diff(np.r_[ev.starts, ev.n_rows]))
+    perm = np.random.default_rng(1).permutation(ev.n_rows)
+    shuffled = Evidence.from_rows(
+        quantity=rows_q[perm].tolist(),
+        best=ev.best[perm].tolist(),
+        source=[ev.source_names[i] for i in ev.source[perm]],
+    )
+    a, b, c = method(ev, {}), method(shuffled, {}), method(ev, {})
+    np.testing.assert_array_equal(a.best, b.best)
+    np.testing.assert_array_equal(a.low, b.low)
+    np.testing.assert_array_equal(a.high, b.high)
+    np.testing.assert_array_equal(a.best, c.best)
+    assert a.sources is not None
+    assert b.sources is not None
+    np.testing.assert_allclose(a.sources["weight"], b.sources["weight"], rtol=1e-12)
+
+
+def test_intervals_and_one_sided_claims() -> None:
+    inf = np.inf
+    ev = Evidence.from_rows(
+        quantity=["open", "mixed", "mixed", "mixed", "range"],
+        low=[13_000.0, 13_000.0, np.nan, np.nan, 2_000.0],
+        high=[np.nan, np.nan, np.nan, np.nan, 12_000.0],
+        best=[np.nan, np.nan, 14_000.0, 15_000.0, np.nan],
+        source=["a", "a", "b", "c", "d"],
+    )
+    out = crh(ev, {})
+    res = {
+        q: (lo, b, hi)
+        for q, lo, b, hi in zip(ev.quantities, out.low, out.best, out.high, strict=True)
+    }
+    note = dict(zip(ev.quantities, out.note, strict=True))
+    # "more than 13,000" alone: bounded below, no central value, and a note says why
+    assert res["open"][0] == 13_000.0
+    assert res["open"][2] == inf
+    assert np.isnan(res["open"][1])
+    assert note["open"] is not None
+    assert "one side" in note["open"]
+    # a lower bound below both point figures costs nothing: the answer is between the figures
+    assert 14_000.0 <= res["mixed"][1] <= 15_000.0
+    assert note["mixed"] is None
+    # one source's stated range survives as the answer's range
+    assert res["range"][0] == 2_000.0
+    assert res["range"][2] == 12_000.0
+    assert res["range"][1] == 7_000.0
+
+
+def test_at_most_on_a_count_is_one_sided() -> None:
+    ev = Evidence.from_rows(quantity=["k"], low=[0.0], high=[8_000.0], source=["a"])
+    out = crh(ev, {})
+    assert out.high.tolist() == [8_000.0]
+    assert np.isnan(out.best[0])
+    assert out.note[0] is not None
+
+
+def test_no_bound_at_all_is_unknown_with_a_note() -> None:
+    ev = Evidence.from_rows(
+        quantity=["u", "k"], low=[np.nan, 1.0], high=[np.nan, 1.0], source=["a", "b"]
+    )
+    out = catd(ev, {})
+    assert ev.quantities == ("k", "u")
+    assert out.low[1] == -np.inf
+    assert out.high[1] == np.inf
+    assert np.isnan(out.best[1])
+    assert out.note[1] is not None
+    assert out.note[0] is None
+    assert out.best[0] == 1.0
+
+
+def test_iteration_stops_at_max_iter_and_reports_it() -> None:
+    ev, _ = panel(10)
+    out = crh(ev, {"loss": "squared", "max_iter": 1})
+    assert out.sources is not None
+    assert out.sources.attrs["iterations"] == 1
+    assert out.sources.attrs["converged"] is False
+    done = crh(ev, {"loss": "squared", "tol": 1e-3})
+    assert done.sources is not None
+    assert done.sources.attrs["converged"] is True
+
+
+def test_sources_table_columns() -> None:
+    ev, _ = panel(5)
+    out = catd(ev, {})
+    assert out.sources is not None
+    assert out.sources.columns.tolist() == ["source", "claims", "weight", "prior", "error"]
+    assert out.sources["claims"].tolist() == [5] * 6
+    assert out.sources["weight"].is_monotonic_decreasing
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"loss": "huber"}, "'absolute' or 'squared'"),
+        ({"max_iter": 0}, "max_iter"),
+        ({"tol": -1.0}, "tol"),
+        ({"coverage": 1.5}, "coverage"),
+        ({"alpha": 0.05}, "allowed"),
+        ({"iterations": 3}, "allowed: coverage, loss, max_iter, prior_strength, tol"),
+    ],
+)
+def test_bad_options_say_what_is_allowed(options, words) -> None:
+    ev = Evidence.from_rows(quantity=["q"], best=[1.0], source=["a"])
+    with pytest.raises(ReconcileError, match=words):
+        crh(ev, options)
+
+
+def test_catd_alpha_must_be_a_probability() -> None:
+    ev = Evidence.from_rows(quantity=["q"], best=[1.0], source=["a"])
+    with pytest.raises(ReconcileError, match="alpha"):
+        catd(ev, {"alpha": 1.0})
+
+
+def test_registered_by_name() -> None:
+    assert get_method("crh") is crh
+    assert get_method("catd") is catd
