@@ -87,6 +87,16 @@ class _Tok(NamedTuple):
     raw: str
 
 
+def _token(m: re.Match[str]) -> _Tok:
+    kind = m.lastgroup or "s"
+    raw = m.group()
+    return _Tok(_KIND[kind], raw.lower() if kind == "w" else raw, m.start(), m.end(), raw)
+
+
+# Texts up to this length are tokenized in one go (the common case: a phrase); longer ones lazily.
+_EAGER = 2000
+
+
 class _Stream:
     """Tokens pulled on demand, so reading the first figure never tokenizes the whole text."""
 
@@ -94,11 +104,21 @@ class _Stream:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.toks: list[_Tok] = []
         self._it: Iterator[re.Match[str]] = _TOKEN_RE.finditer(text)
-        self._done = False
+        if len(text) <= _EAGER:
+            self.toks = [_token(m) for m in self._it]
+            self._done = True
+        else:
+            self.toks = []
+            self._done = False
 
     def get(self, i: int) -> _Tok | None:
+        try:
+            return self.toks[i]
+        except IndexError:
+            return self._fill(i)
+
+    def _fill(self, i: int) -> _Tok | None:
         toks = self.toks
         while len(toks) <= i:
             if self._done:
@@ -107,17 +127,18 @@ class _Stream:
             if m is None:
                 self._done = True
                 return None
-            kind = m.lastgroup or "s"
-            raw = m.group()
-            toks.append(
-                _Tok(_KIND[kind], raw.lower() if kind == "w" else raw, m.start(), m.end(), raw)
-            )
+            toks.append(_token(m))
         return toks[i]
 
     def word(self, i: int) -> str | None:
         """The lower-cased word or symbol at ``i`` (``None`` for numbers and the end)."""
-        t = self.get(i)
-        return None if t is None or t.kind == _NUM else t.low
+        try:
+            t = self.toks[i]
+        except IndexError:
+            t = self._fill(i)  # type: ignore[assignment]
+            if t is None:
+                return None
+        return None if t.kind == _NUM else t.low
 
     def attached(self, i: int) -> bool:
         """Whether token ``i`` follows token ``i - 1`` with no space between."""
@@ -470,11 +491,12 @@ def _numeral(raw: str) -> tuple[float, float, str | None]:
                 f"locale it would be {whole}{frac}"
             )
         value = float(clean)
-        u = 10.0 ** -len(frac)
+        u = float(f"1e-{len(frac)}")
     else:
         value = float(clean)
         stripped = clean.rstrip("0")
-        u = 10.0 ** (len(clean) - len(stripped)) if stripped else 1.0
+        # float("1e400") is inf where 10.0 ** 400 raises: a huge numeral fails cleanly later
+        u = float(f"1e{len(clean) - len(stripped)}") if stripped else 1.0
     return value, u, ambiguity
 
 
