@@ -1,0 +1,1008 @@
+"""Relations between quantities, as data: parts within wholes, parts summing to totals, running
+totals that never fall.
+
+- :func:`narrow` tightens a set of ranges by interval propagation until nothing changes, and
+  says what it narrowed and why.
+- :func:`check` finds the claims in a ledger that break a relation, each violation with the
+  smallest set of claims that cannot all be true.
+
+>>> from estimates.ranges import Range
+>>> ranges = {
+...     "in_kursk": Range.at_least(7000, unit="person"),
+...     "in_russia": Range.between(10_000, 12_000, unit="person"),
+... }
+>>> narrowed, notes = narrow(ranges, [at_most("in_kursk", "in_russia")])
+>>> str(narrowed["in_kursk"])
+'7,000–12,000 person'
+>>> notes
+['in_kursk: high unbounded → 12,000, because in_kursk ≤ in_russia (in_russia is at most 12,000)']
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from estimates import units as _units
+from estimates.dates import to_period
+from estimates.errors import DateError, RelationError
+from estimates.ranges import Range
+
+if TYPE_CHECKING:
+    from estimates.ledger import Ledger
+    from estimates.sources import Sources
+
+__all__ = [
+    "AtMost",
+    "Monotone",
+    "Relation",
+    "Report",
+    "SumOf",
+    "Violation",
+    "at_most",
+    "check",
+    "monotone",
+    "narrow",
+    "sum_of",
+    "validate",
+]
+
+_CONFIG = ConfigDict(frozen=True, extra="forbid")
+
+
+def _name(value: Any) -> Any:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"a quantity name must be a non-empty string, got {value!r}")
+    return value
+
+
+class AtMost(BaseModel):
+    """``part <= whole`` at any one moment (troops in Kursk are among the troops in Russia).
+
+    >>> str(AtMost(part="in_kursk", whole="in_russia"))
+    'in_kursk ≤ in_russia'
+    """
+
+    model_config = _CONFIG
+
+    kind: Literal["at_most"] = "at_most"
+    part: str
+    whole: str
+
+    _names = field_validator("part", "whole")(_name)
+
+    @property
+    def quantities(self) -> tuple[str, ...]:
+        """The quantities named, in order.
+
+        >>> AtMost(part="a", whole="b").quantities
+        ('a', 'b')
+        """
+        return (self.part, self.whole)
+
+    def __str__(self) -> str:
+        return f"{self.part} ≤ {self.whole}"
+
+
+class SumOf(BaseModel):
+    """``total = Σ parts`` at any one moment (parts that do not overlap and leave nothing out).
+
+    >>> str(SumOf(parts=("in_kursk", "elsewhere"), total="in_russia"))
+    'in_kursk + elsewhere = in_russia'
+    """
+
+    model_config = _CONFIG
+
+    kind: Literal["sum_of"] = "sum_of"
+    parts: tuple[str, ...] = Field(min_length=1)
+    total: str
+
+    _total = field_validator("total")(_name)
+
+    @field_validator("parts", mode="before")
+    @classmethod
+    def _parts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            raise ValueError(
+                f"parts must be a sequence of quantity names, got the string {value!r}"
+            )
+        items = tuple(value)
+        for item in items:
+            _name(item)
+        return items
+
+    @property
+    def quantities(self) -> tuple[str, ...]:
+        """The quantities named: the parts, then the total.
+
+        >>> SumOf(parts=("a", "b"), total="c").quantities
+        ('a', 'b', 'c')
+        """
+        return (*self.parts, self.total)
+
+    def __str__(self) -> str:
+        return f"{' + '.join(self.parts)} = {self.total}"
+
+
+class Monotone(BaseModel):
+    """A quantity that never falls over time (a running total; implied by ``kind="cumulative"``).
+
+    >>> str(Monotone(quantity="containers_shipped"))
+    'containers_shipped never falls'
+    """
+
+    model_config = _CONFIG
+
+    kind: Literal["monotone"] = "monotone"
+    quantity: str
+
+    _q = field_validator("quantity")(_name)
+
+    @property
+    def quantities(self) -> tuple[str, ...]:
+        """The one quantity named.
+
+        >>> Monotone(quantity="a").quantities
+        ('a',)
+        """
+        return (self.quantity,)
+
+    def __str__(self) -> str:
+        return f"{self.quantity} never falls"
+
+
+#: A relation between quantities: one of :class:`AtMost`, :class:`SumOf`, :class:`Monotone`.
+Relation = Annotated[AtMost | SumOf | Monotone, Field(discriminator="kind")]
+
+
+def at_most(part: str, whole: str) -> AtMost:
+    """``part <= whole``: the part can never exceed the whole at the same moment.
+
+    >>> at_most("dprk_troops_in_kursk", "dprk_troops_in_russia").whole
+    'dprk_troops_in_russia'
+    >>> at_most("a", "a")
+    Traceback (most recent call last):
+    ...
+    estimates.errors.RelationError: a quantity cannot be a part of itself: a ≤ a
+    """
+    if part == whole:
+        raise RelationError(
+            f"a quantity cannot be a part of itself: {part} ≤ {whole}", quantities=(part,)
+        )
+    return AtMost(part=part, whole=whole)
+
+
+def sum_of(parts: Iterable[str], total: str) -> SumOf:
+    """``total = Σ parts``: the parts add up to the total at the same moment.
+
+    >>> str(sum_of(["in_kursk", "in_far_east"], "in_russia"))
+    'in_kursk + in_far_east = in_russia'
+    """
+    if isinstance(parts, str):
+        raise RelationError(
+            f"parts must be several quantity names, got the string {parts!r}", quantities=(parts,)
+        )
+    items = tuple(parts)
+    if total in items:
+        raise RelationError(
+            f"a quantity cannot be a part of itself: {total} among the parts of {total}",
+            quantities=(total,),
+        )
+    return SumOf(parts=items, total=total)
+
+
+def monotone(quantity: str) -> Monotone:
+    """``quantity`` never falls: a later figure cannot be below an earlier one.
+
+    >>> monotone("containers_shipped").quantity
+    'containers_shipped'
+    """
+    return Monotone(quantity=quantity)
+
+
+# -- validation -------------------------------------------------------------------------------
+
+
+def _edges(relations: Sequence[AtMost | SumOf | Monotone]) -> dict[str, set[str]]:
+    """part -> the wholes and totals it belongs to."""
+    graph: dict[str, set[str]] = {}
+    for r in relations:
+        if isinstance(r, AtMost):
+            graph.setdefault(r.part, set()).add(r.whole)
+        elif isinstance(r, SumOf):
+            for p in r.parts:
+                graph.setdefault(p, set()).add(r.total)
+    return graph
+
+
+def _cycles(graph: Mapping[str, set[str]]) -> list[tuple[str, ...]]:
+    """Every cycle found by one depth-first pass (deterministic: names visited sorted)."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 finished
+    found: list[tuple[str, ...]] = []
+    for root in sorted(graph):
+        if state.get(root):
+            continue
+        path: list[str] = [root]
+        stack: list[Iterator[str]] = [iter(sorted(graph.get(root, ())))]
+        state[root] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+                continue
+            if state.get(nxt) == 1:
+                found.append((*path[path.index(nxt) :], nxt))
+            elif not state.get(nxt):
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(sorted(graph.get(nxt, ()))))
+    return found
+
+
+def validate(
+    relations: Iterable[AtMost | SumOf | Monotone], known: Iterable[str] | None = None
+) -> tuple[AtMost | SumOf | Monotone, ...]:
+    """Check ``relations``: every name known (when ``known`` is given), no quantity a part of
+    itself directly or through others, no part listed twice. Every problem is reported in one
+    :class:`~estimates.errors.RelationError`.
+
+    >>> validate([at_most("a", "b"), at_most("b", "c"), at_most("c", "a")])
+    Traceback (most recent call last):
+    ...
+    estimates.errors.RelationError: relations cannot hold as given:
+      - a quantity is a part of itself through others: a ≤ b ≤ c ≤ a
+    >>> validate([at_most("a", "b")], known=["a"])
+    Traceback (most recent call last):
+    ...
+    estimates.errors.RelationError: relations cannot hold as given:
+      - a ≤ b names a quantity that is not there: 'b' (known: 'a')
+    """
+    rels = tuple(relations)
+    problems: list[str] = []
+    bad: set[str] = set()
+    for r in rels:
+        if not isinstance(r, AtMost | SumOf | Monotone):
+            raise RelationError(
+                f"a relation must be made with at_most, sum_of or monotone, got {r!r}"
+            )
+    known_set = None if known is None else set(known)
+    if known_set is not None:
+        shown = ", ".join(repr(k) for k in sorted(known_set)[:20])
+        more = " ..." if len(known_set) > 20 else ""
+        for r in rels:
+            missing = [q for q in r.quantities if q not in known_set]
+            if missing:
+                bad.update(missing)
+                problems.append(
+                    f"{r} names a quantity that is not there: "
+                    f"{', '.join(repr(q) for q in missing)} (known: {shown or 'none'}{more})"
+                )
+    for r in rels:
+        if isinstance(r, SumOf):
+            dupes = sorted({p for p in r.parts if r.parts.count(p) > 1})
+            if dupes:
+                bad.update(dupes)
+                problems.append(f"{r} counts a part twice: {', '.join(dupes)}")
+    for cycle in _cycles(_edges(rels)):
+        bad.update(cycle)
+        if len(cycle) == 2:
+            problems.append(f"a quantity is a part of itself: {cycle[0]} ≤ {cycle[1]}")
+        else:
+            problems.append(f"a quantity is a part of itself through others: {' ≤ '.join(cycle)}")
+    if problems:
+        raise RelationError(
+            "relations cannot hold as given:\n" + "\n".join(f"  - {p}" for p in problems),
+            quantities=tuple(sorted(bad)),
+        )
+    return rels
+
+
+# -- narrowing --------------------------------------------------------------------------------
+
+
+def _fmt(x: float) -> str:
+    if math.isinf(x):
+        return "unbounded"
+    if x == int(x) and abs(x) < 1e15:
+        return f"{int(x):,}"
+    return f"{x:,.6g}"
+
+
+class _Box:
+    """A mutable working copy of one range's bounds in its own unit."""
+
+    __slots__ = ("cl", "cr", "hi", "lo")
+
+    def __init__(self, r: Range) -> None:
+        count = _units.is_count(r.unit)
+        self.lo = r.low if r.low is not None else (0.0 if count else -math.inf)
+        self.cl = r.closed_left if r.low is not None else count
+        self.hi = r.high if r.high is not None else math.inf
+        self.cr = r.closed_right
+
+
+def _tol(x: float) -> float:
+    return 1e-12 * max(1.0, abs(x)) if math.isfinite(x) else 0.0
+
+
+def narrow(
+    ranges: Mapping[str, Range],
+    relations: Iterable[AtMost | SumOf | Monotone],
+    *,
+    max_rounds: int = 100,
+) -> tuple[dict[str, Range], list[str]]:
+    """Narrow ``ranges`` by interval propagation over ``relations``, to a fixed point.
+
+    The rules (DESIGN §3): for ``at_most(part, whole)``, ``part.high <= whole.high`` and
+    ``whole.low >= part.low``; for ``sum_of(parts, total)``, ``total`` within
+    ``[Σ lows, Σ highs]`` and each part within
+    ``[total.low - Σ other highs, total.high - Σ other lows]``. A count is never negative, so an
+    unbounded low of a count is 0 here. ``monotone`` says nothing about ranges at one moment and
+    narrows nothing. Rules are applied in turn until no bound moves (at most ``max_rounds``
+    rounds). A rule that would leave no value at all is not applied: the ranges conflict, and
+    the note says which relation and by how much. A ``best`` outside its narrowed range moves to
+    the nearest end (or is dropped when that end is open).
+
+    Returns the ranges (every key of ``ranges``, each in its own unit) and the notes, one per
+    change, saying what moved and why. Raises :class:`~estimates.errors.RelationError` for
+    relations naming quantities not in ``ranges`` or forming a cycle, and
+    :class:`~estimates.errors.DimensionError` for a relation between different dimensions.
+
+    >>> r = {
+    ...     "a": Range.between(0, 10), "b": Range.between(0, 10), "total": Range.exactly(15),
+    ... }
+    >>> out, notes = narrow(r, [sum_of(["a", "b"], "total")])
+    >>> str(out["a"]), str(out["b"])
+    ('5–10', '5–10')
+    """
+    rels = validate(relations, known=ranges.keys())
+    boxes = {q: _Box(r) for q, r in ranges.items()}
+    # each relation works in the unit of its first quantity; factor converts into it
+    conv: list[dict[str, float]] = []
+    for rel in rels:
+        ref = ranges[rel.quantities[0]].unit
+        conv.append({q: _units.factor(ranges[q].unit, ref) for q in rel.quantities})
+    notes: list[str] = []
+    changed: set[str] = set()
+    conflicts: set[tuple[int, str]] = set()
+
+    def tighten(q: str, side: str, value: float, closed: bool, f: float, why: str, i: int) -> bool:
+        """Apply a bound ``value`` (in the relation's unit; ``f`` converts q into it)."""
+        box = boxes[q]
+        v = value / f
+        if side == "low":
+            tighter = v > box.lo + _tol(box.lo) or (v == box.lo and box.cl and not closed)
+            new_lo, new_cl, new_hi, new_cr = v, closed, box.hi, box.cr
+            gap, other = v - box.hi, box.hi
+        else:
+            tighter = v < box.hi - _tol(box.hi) or (v == box.hi and box.cr and not closed)
+            new_lo, new_cl, new_hi, new_cr = box.lo, box.cl, v, closed
+            gap, other = box.lo - v, box.lo
+        if not tighter or math.isinf(v):
+            return False
+        if new_lo > new_hi or (new_lo == new_hi and not (new_cl and new_cr)):
+            if (i, q) not in conflicts:
+                conflicts.add((i, q))
+                notes.append(
+                    f"{q}: not narrowed by {rels[i]}: it would need {side} {_fmt(v)}, which "
+                    f"leaves no value beside its other end {_fmt(other)} (the ranges conflict "
+                    f"by {_fmt(gap)}); {why}"
+                )
+            return False
+        old = box.lo if side == "low" else box.hi
+        box.lo, box.cl, box.hi, box.cr = new_lo, new_cl, new_hi, new_cr
+        changed.add(q)
+        notes.append(f"{q}: {side} {_fmt(old)} → {_fmt(v)}, because {why}")
+        return True
+
+    for _ in range(max_rounds):
+        moved = False
+        for i, rel in enumerate(rels):
+            f = conv[i]
+            if isinstance(rel, AtMost):
+                p, w = boxes[rel.part], boxes[rel.whole]
+                fp, fw = f[rel.part], f[rel.whole]
+                moved |= tighten(
+                    rel.part,
+                    "high",
+                    w.hi * fw,
+                    w.cr,
+                    fp,
+                    f"{rel} ({rel.whole} is at most {_fmt(w.hi)})",
+                    i,
+                )
+                moved |= tighten(
+                    rel.whole,
+                    "low",
+                    p.lo * fp,
+                    p.cl,
+                    fw,
+                    f"{rel} ({rel.part} is at least {_fmt(p.lo)})",
+                    i,
+                )
+            elif isinstance(rel, SumOf):
+                t, ft = boxes[rel.total], f[rel.total]
+                lows = [boxes[q].lo * f[q] for q in rel.parts]
+                highs = [boxes[q].hi * f[q] for q in rel.parts]
+                all_cl = all(boxes[q].cl for q in rel.parts)
+                all_cr = all(boxes[q].cr for q in rel.parts)
+                moved |= tighten(
+                    rel.total,
+                    "low",
+                    math.fsum(lows),
+                    all_cl,
+                    ft,
+                    f"{rel} (the parts sum to at least {_fmt(math.fsum(lows))})",
+                    i,
+                )
+                moved |= tighten(
+                    rel.total,
+                    "high",
+                    _sum_high(highs),
+                    all_cr,
+                    ft,
+                    f"{rel} (the parts sum to at most {_fmt(_sum_high(highs))})",
+                    i,
+                )
+                for j, q in enumerate(rel.parts):
+                    others_hi = _sum_high(highs[:j] + highs[j + 1 :])
+                    others_lo = math.fsum(lows[:j] + lows[j + 1 :])
+                    others = [boxes[o] for o in rel.parts[:j] + rel.parts[j + 1 :]]
+                    lo_val = t.lo * ft - others_hi if math.isfinite(others_hi) else -math.inf
+                    hi_val = t.hi * ft - others_lo if math.isfinite(others_lo) else math.inf
+                    moved |= tighten(
+                        q,
+                        "low",
+                        lo_val,
+                        t.cl and all(o.cr for o in others),
+                        f[q],
+                        f"{rel} (the total is at least {_fmt(t.lo)} and the other parts at "
+                        f"most {_fmt(others_hi)})",
+                        i,
+                    )
+                    moved |= tighten(
+                        q,
+                        "high",
+                        hi_val,
+                        t.cr and all(o.cl for o in others),
+                        f[q],
+                        f"{rel} (the total is at most {_fmt(t.hi)} and the other parts at "
+                        f"least {_fmt(others_lo)})",
+                        i,
+                    )
+        if not moved:
+            break
+    else:
+        notes.append(f"narrowing stopped after {max_rounds} rounds before settling")
+
+    out: dict[str, Range] = {}
+    for q, r in ranges.items():
+        if q not in changed:
+            out[q] = r
+            continue
+        box = boxes[q]
+        low = None if math.isinf(box.lo) else box.lo
+        high = None if math.isinf(box.hi) else box.hi
+        closed = _closed(box.cl and low is not None, box.cr and high is not None)
+        if low is not None and high is not None and low == high:
+            closed = "both"
+        best = r.best
+        if best is not None:
+            shell = Range(low=low, high=high, closed=closed, unit=r.unit)
+            if not shell.contains(best):
+                end = low if low is not None and best < low else high
+                keep = end is not None and shell.contains(end)
+                notes.append(
+                    f"{q}: best {_fmt(best)} lay outside the narrowed range; "
+                    + (f"moved to {_fmt(end)}" if keep and end is not None else "dropped")
+                )
+                best = end if keep else None
+        out[q] = Range(
+            low=low, best=best, high=high, closed=closed, unit=r.unit, convention=r.convention
+        )
+    return out, notes
+
+
+def _sum_high(highs: Sequence[float]) -> float:
+    return math.inf if any(math.isinf(h) for h in highs) else math.fsum(highs)
+
+
+def _closed(left: bool, right: bool) -> Literal["both", "left", "right", "neither"]:
+    if left and right:
+        return "both"
+    if left:
+        return "left"
+    if right:
+        return "right"
+    return "neither"
+
+
+# -- checking claims --------------------------------------------------------------------------
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+_DAY = np.timedelta64(1, "D")
+
+
+class Violation(BaseModel):
+    """One way a relation fails: the smallest set of claims that cannot all be true.
+
+    ``gap`` is how far apart the figures are (in ``unit``): how much one of them would have to
+    move for the set to become possible.
+
+    >>> v = Violation(relation="a ≤ b", kind="at_most", quantities=("a", "b"),
+    ...               claim_ids=("x1", "x2"), sources=("S", "T"), dates=("2024-10-31",) * 2,
+    ...               figures=("at least 7,000", "at most 3,000"), gap=4000.0, unit="person",
+    ...               message="...")
+    >>> v.gap
+    4000.0
+    """
+
+    model_config = _CONFIG
+
+    relation: str
+    kind: Literal["at_most", "sum_of", "monotone"]
+    quantities: tuple[str, ...]
+    claim_ids: tuple[str, ...]
+    sources: tuple[str, ...]
+    dates: tuple[str, ...]
+    figures: tuple[str, ...]
+    gap: float
+    unit: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+_REPORT_COLUMNS = (
+    "relation",
+    "kind",
+    "quantities",
+    "claim_ids",
+    "sources",
+    "dates",
+    "figures",
+    "gap",
+    "unit",
+    "message",
+)
+
+
+class Report(BaseModel):
+    """The result of :func:`check`: every violation found, and what was checked.
+
+    >>> r = Report(relations=("a ≤ b",), violations=(), at=None, known_on="2024-11-01",
+    ...            n_claims=3)
+    >>> r.ok, str(r)
+    (True, 'As known on 2024-11-01, 3 claims satisfy every relation checked: a ≤ b.')
+    """
+
+    model_config = _CONFIG
+
+    relations: tuple[str, ...]
+    violations: tuple[Violation, ...]
+    at: str | None = None
+    known_on: str | None = None
+    n_claims: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """Whether no relation is violated.
+
+        >>> Report(relations=(), violations=()).ok
+        True
+        """
+        return not self.violations
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per violation; tuple fields joined with ``"; "``.
+
+        >>> list(Report(relations=(), violations=()).to_frame().columns)[:3]
+        ['relation', 'kind', 'quantities']
+        """
+        rows = [
+            {
+                name: "; ".join(value) if isinstance(value, tuple) else value
+                for name, value in v.model_dump().items()
+            }
+            for v in self.violations
+        ]
+        frame = pd.DataFrame(rows, columns=list(_REPORT_COLUMNS))
+        return frame.astype({"gap": "float64"})
+
+    def __str__(self) -> str:
+        when = []
+        if self.known_on is not None:
+            when.append(f"as known on {self.known_on}")
+        if self.at is not None:
+            when.append(f"about moments up to {self.at}")
+        head = (", ".join(when) + ", ") if when else ""
+        head = head[:1].upper() + head[1:]
+        if self.ok:
+            checked = "; ".join(self.relations) if self.relations else "none"
+            return f"{head}{self.n_claims} claims satisfy every relation checked: {checked}."
+        lines = [f"{head}{len(self.violations)} violation(s) among {self.n_claims} claims:"]
+        lines += [f"- {v.message}" for v in self.violations]
+        return "\n".join(lines)
+
+
+def _day_text(start: np.datetime64, end: np.datetime64) -> str:
+    s = str(start)[:10]
+    e = str(end)[:10]
+    return s if s == e else f"{s}/{e}"
+
+
+def _figure(lo: float, hi: float, cl: bool, cr: bool, count: bool) -> str:
+    if lo == hi:
+        return _fmt(lo)
+    no_low = math.isinf(lo) or (count and lo == 0 and cl)
+    if math.isinf(hi):
+        return "unbounded" if no_low else f"{'at least' if cl else 'more than'} {_fmt(lo)}"
+    if no_low:
+        return f"{'at most' if cr else 'fewer than'} {_fmt(hi)}"
+    return f"{'[' if cl else '('}{_fmt(lo)}, {_fmt(hi)}{']' if cr else ')'}"
+
+
+class _Claims:
+    """The ledger's claims as arrays, read for checking (see :func:`check`)."""
+
+    def __init__(self, frame: pd.DataFrame, sources: Sources | None) -> None:
+        f = frame
+        self.n = len(f)
+        low = f["low"].to_numpy(dtype=float)
+        best = f["best"].to_numpy(dtype=float)
+        high = f["high"].to_numpy(dtype=float)
+        closed = f["closed"].to_numpy(dtype=object)
+        units = f["unit"].to_numpy(dtype=object)
+        count = np.array([_units.is_count(u) for u in units], dtype=bool)
+        # a bare figure ("about 11,000") is read as the figure itself
+        point = np.isnan(low) & np.isnan(high) & ~np.isnan(best)
+        self.lo = np.where(point, best, np.where(np.isnan(low), np.where(count, 0.0, -np.inf), low))
+        self.hi = np.where(point, best, np.where(np.isnan(high), np.inf, high))
+        self.cl = point | np.isin(closed, ["both", "left"]) | (np.isnan(low) & count)
+        self.cr = point | np.isin(closed, ["both", "right"])
+        self.count = count
+        self.units = units
+        self.quantity = f["quantity"].to_numpy(dtype=object)
+        self.kind = f["kind"].to_numpy(dtype=object)
+        as0, as1 = f["as_of_start"].to_numpy(), f["as_of_end"].to_numpy()
+        st0, st1 = f["stated_on_start"].to_numpy(), f["stated_on_end"].to_numpy()
+        self.d0 = np.where(pd.isna(as0), st0, as0).astype("datetime64[ns]")
+        self.d1 = np.where(pd.isna(as1), st1, as1).astype("datetime64[ns]")
+        since = f["since"].to_numpy(dtype=object)
+        self.since = np.array(["" if x is None or x != x else str(x) for x in since], dtype=object)
+        self.ids = f["claim_id"].to_numpy(dtype=object)
+        raw = f["source"].to_numpy(dtype=object)
+        self.source = raw if sources is None else sources.resolve_many(raw)
+        self.usable = ~pd.isna(self.d0) & (self.kind != "projection")
+
+    def rows(self, quantity: str) -> npt.NDArray[np.intp]:
+        return np.flatnonzero((self.quantity == quantity) & self.usable).astype(np.intp)
+
+    def scale(self, rows: npt.NDArray[np.intp], unit: str | None) -> FloatArray:
+        return np.array([_units.factor(self.units[i], unit) for i in rows], dtype=float)
+
+    def describe(self, i: int, f: float = 1.0) -> tuple[str, str, str]:
+        return (
+            str(self.source[i]),
+            _day_text(self.d0[i], self.d1[i]),
+            _figure(
+                self.lo[i] * f,
+                self.hi[i] * f,
+                bool(self.cl[i]),
+                bool(self.cr[i]),
+                bool(self.count[i]),
+            ),
+        )
+
+
+def _comparable(
+    c: _Claims, a: npt.NDArray[np.intp], b: npt.NDArray[np.intp], within: int
+) -> BoolArray:
+    """Pairs (a_i, b_j) about the same moment (periods within ``within`` days), of the same
+    kind, and counted from the same start (``since``) when cumulative or a flow."""
+    slack = np.timedelta64(within, "D")
+    overlap = (c.d0[a][:, None] - slack <= c.d1[b][None, :]) & (
+        c.d0[b][None, :] - slack <= c.d1[a][:, None]
+    )
+    same_kind = c.kind[a][:, None] == c.kind[b][None, :]
+    same_since = (c.since[a][:, None] == c.since[b][None, :]) | (c.kind[a][:, None] == "stock")
+    out: BoolArray = overlap & same_kind & same_since
+    return out
+
+
+def _above(lo: FloatArray, cl: BoolArray, hi: FloatArray, cr: BoolArray) -> BoolArray:
+    """Whether a lower bound ``lo`` lies above an upper bound ``hi`` (no value satisfies both)."""
+    out: BoolArray = (lo > hi) | ((lo == hi) & ~(cl & cr))
+    return out
+
+
+def _ref_unit(c: _Claims, rel: AtMost | SumOf | Monotone) -> str | None:
+    for q in rel.quantities:
+        rows = c.rows(q)
+        if rows.size:
+            return str(c.units[rows[0]]) if c.units[rows[0]] is not None else None
+    return None
+
+
+def _violation(
+    c: _Claims,
+    rel: AtMost | SumOf | Monotone,
+    label: str,
+    rows: Sequence[int],
+    factors: Sequence[float],
+    gap: float,
+    unit: str | None,
+    why: str,
+) -> Violation:
+    described = [c.describe(int(i), f) for i, f in zip(rows, factors, strict=True)]
+    unit_text = f" {unit}" if unit else ""
+    parts = [
+        f"{src} put {c.quantity[i]} at {fig}{unit_text} ({day})"
+        for i, (src, day, fig) in zip(rows, described, strict=True)
+    ]
+    return Violation(
+        relation=label,
+        kind=rel.kind,
+        quantities=tuple(str(c.quantity[i]) for i in rows),
+        claim_ids=tuple(str(c.ids[i]) for i in rows),
+        sources=tuple(d[0] for d in described),
+        dates=tuple(d[1] for d in described),
+        figures=tuple(d[2] for d in described),
+        gap=float(gap),
+        unit=unit,
+        message=f"{label} fails: " + "; ".join(parts) + f" — {why} ({_fmt(gap)}{unit_text} apart)",
+    )
+
+
+def _check_at_most(c: _Claims, rel: AtMost, within: int) -> list[Violation]:
+    unit = _ref_unit(c, rel)
+    p, w = c.rows(rel.part), c.rows(rel.whole)
+    if not (p.size and w.size):
+        return []
+    fp, fw = c.scale(p, unit), c.scale(w, unit)
+    lo = (c.lo[p] * fp)[:, None]
+    hi = (c.hi[w] * fw)[None, :]
+    bad = _comparable(c, p, w, within) & _above(lo, c.cl[p][:, None], hi, c.cr[w][None, :])
+    out = []
+    for i, j in zip(*np.nonzero(bad), strict=True):
+        out.append(
+            _violation(
+                c,
+                rel,
+                str(rel),
+                [p[i], w[j]],
+                [fp[i], fw[j]],
+                float(lo[i, 0] - hi[0, j]),
+                unit,
+                "the part is larger than the whole",
+            )
+        )
+    return out
+
+
+def _check_monotone(c: _Claims, rel: Monotone, within: int, implied: bool) -> list[Violation]:
+    unit = _ref_unit(c, rel)
+    rows = c.rows(rel.quantity)
+    if implied:
+        rows = rows[c.kind[rows] == "cumulative"]
+    if rows.size < 2:
+        return []
+    f = c.scale(rows, unit)
+    lo, hi = c.lo[rows] * f, c.hi[rows] * f
+    earlier = c.d1[rows][:, None] < c.d0[rows][None, :]
+    same = (c.kind[rows][:, None] == c.kind[rows][None, :]) & (
+        c.since[rows][:, None] == c.since[rows][None, :]
+    )
+    bad = (
+        earlier & same & _above(lo[:, None], c.cl[rows][:, None], hi[None, :], c.cr[rows][None, :])
+    )
+    label = f"{rel} (implied by kind=cumulative)" if implied else str(rel)
+    return [
+        _violation(
+            c,
+            rel,
+            label,
+            [rows[i], rows[j]],
+            [f[i], f[j]],
+            float(lo[i] - hi[j]),
+            unit,
+            "a later figure is below an earlier one",
+        )
+        for i, j in zip(*np.nonzero(bad), strict=True)
+    ]
+
+
+def _check_sum_of(c: _Claims, rel: SumOf, within: int) -> list[Violation]:
+    unit = _ref_unit(c, rel)
+    t_rows = c.rows(rel.total)
+    part_rows = [c.rows(q) for q in rel.parts]
+    if not t_rows.size:
+        return []
+    ft = c.scale(t_rows, unit)
+    fparts = [c.scale(r, unit) for r in part_rows]
+    out: list[Violation] = []
+    nonneg = all(bool(c.count[r].all()) for r in part_rows if r.size)
+    for ti, t in enumerate(t_rows):
+        t_lo, t_hi = c.lo[t] * ft[ti], c.hi[t] * ft[ti]
+        # per part, the comparable claim with the largest low and the one with the smallest high
+        top: list[tuple[float, int, float, bool]] = []  # (low, row, factor, closed)
+        bottom: list[tuple[float, int, float, bool]] = []
+        complete = True
+        for rows, f in zip(part_rows, fparts, strict=True):
+            ok = _comparable(c, np.array([t], np.intp), rows, within)[0] if rows.size else rows
+            if not rows.size or not ok.any():
+                complete = False
+                continue
+            cand = np.flatnonzero(ok)
+            lows = c.lo[rows[cand]] * f[cand]
+            highs = c.hi[rows[cand]] * f[cand]
+            # ties broken by claim id, so the answer does not depend on row order
+            ids = c.ids[rows[cand]].astype(str)
+            a = np.lexsort((ids, -lows))[0]
+            b = np.lexsort((ids, highs))[0]
+            top.append(
+                (float(lows[a]), int(rows[cand[a]]), float(f[cand[a]]), bool(c.cl[rows[cand[a]]]))
+            )
+            bottom.append(
+                (float(highs[b]), int(rows[cand[b]]), float(f[cand[b]]), bool(c.cr[rows[cand[b]]]))
+            )
+        # too much: the largest lows already exceed the total's high (fewest parts first; parts
+        # without a claim add at least 0 when they are counts, anything when they are not)
+        if math.isfinite(t_hi) and (complete or nonneg):
+            chosen: list[tuple[float, int, float, bool]] = []
+            running = 0.0
+            for item in sorted(top, key=lambda x: (-x[0], str(c.ids[x[1]]))):
+                if not math.isfinite(item[0]):
+                    break
+                chosen.append(item)
+                running += item[0]
+                if not nonneg and len(chosen) < len(rel.parts):
+                    continue  # parts that may be negative: only all of them together bound it
+                all_closed = all(x[3] for x in chosen)
+                if _above(
+                    np.array(running), np.array(all_closed), np.array(t_hi), np.array(bool(c.cr[t]))
+                ):
+                    rows_v = [x[1] for x in chosen] + [int(t)]
+                    facs = [x[2] for x in chosen] + [float(ft[ti])]
+                    out.append(
+                        _violation(
+                            c,
+                            rel,
+                            str(rel),
+                            rows_v,
+                            facs,
+                            running - t_hi,
+                            unit,
+                            "the parts add up to more than the total",
+                        )
+                    )
+                    break
+        # too little: every part has a claim and their highs add up to less than the total's low
+        if complete and math.isfinite(t_lo):
+            highs_sum = _sum_high([x[0] for x in bottom])
+            if math.isfinite(highs_sum) and _above(
+                np.array(t_lo),
+                np.array(bool(c.cl[t])),
+                np.array(highs_sum),
+                np.array(all(x[3] for x in bottom)),
+            ):
+                rows_v = [x[1] for x in bottom] + [int(t)]
+                facs = [x[2] for x in bottom] + [float(ft[ti])]
+                out.append(
+                    _violation(
+                        c,
+                        rel,
+                        str(rel),
+                        rows_v,
+                        facs,
+                        t_lo - highs_sum,
+                        unit,
+                        "the parts add up to less than the total",
+                    )
+                )
+    return out
+
+
+def _date_text(value: object, name: str) -> tuple[str, np.datetime64]:
+    period = to_period(value)
+    if period is None:
+        raise DateError(f"{name} must be a date, got {value!r}", text=repr(value))
+    return str(period), np.datetime64(period.end, "ns")
+
+
+def check(
+    ledger: Ledger,
+    relations: Iterable[AtMost | SumOf | Monotone],
+    *,
+    at: object = None,
+    known_on: object = None,
+    sources: Sources | None = None,
+    within_days: int = 0,
+) -> Report:
+    """Find the claims in ``ledger`` that break ``relations``.
+
+    Which claims are compared: those stated on or before ``known_on`` (when given), about
+    moments (``as_of``, else ``stated_on``) up to ``at`` (when given), with a date, and not
+    projections (a plan is never held against an observation). Two claims are *about the same
+    moment* when their periods overlap, widened by ``within_days`` on each side; they must also
+    be of the same kind, and cumulative or flow figures must count from the same start
+    (``since``). A bare figure ("about 11,000") is read as the figure itself; an unstated low
+    of a count is 0.
+
+    What is a violation, each reported with the smallest set of claims that cannot all hold:
+
+    - ``at_most(part, whole)``: a part claim whose low is above a whole claim's high about the
+      same moment (two claims).
+    - ``monotone(q)``, and implied for every quantity's ``cumulative`` claims: an earlier claim
+      whose low is above a later claim's high (two claims).
+    - ``sum_of(parts, total)``: for a total claim, part claims about the same moment whose lows
+      add up to more than its high, taking the largest lows first so the set is as small as
+      possible (for counts, a part without a claim adds at least 0); or one claim per part
+      whose highs add up to less than its low (every part is then needed).
+
+    ``sources`` resolves source names in the report (aliases, qualifiers). Raises
+    :class:`~estimates.errors.RelationError` for relations naming quantities not in the ledger
+    or forming a cycle.
+
+    >>> from estimates.claims import Claim
+    >>> from estimates.ledger import Ledger
+    >>> ledger = Ledger([
+    ...     Claim(quantity="kursk", value=Range.at_least(7000, unit="person"), source="HUR",
+    ...           stated_on="2024-10-31"),
+    ...     Claim(quantity="russia", value=Range.at_most(3000, unit="person"), source="NIS",
+    ...           stated_on="2024-10-31"),
+    ... ])
+    >>> report = check(ledger, [at_most("kursk", "russia")])
+    >>> report.ok, report.violations[0].gap
+    (False, 4000.0)
+    >>> print(report)
+    1 violation(s) among 2 claims:
+    - kursk ≤ russia fails: HUR put kursk at at least 7,000 person (2024-10-31); NIS put russia at at most 3,000 person (2024-10-31) — the part is larger than the whole (4,000 person apart)
+    """
+    rels = validate(relations, known=ledger.quantities)
+    if isinstance(within_days, bool) or not isinstance(within_days, int) or within_days < 0:
+        raise ValueError(f"within_days must be a whole number of days >= 0, got {within_days!r}")
+    known_text = at_text = None
+    picked = ledger
+    if known_on is not None:
+        known_text, _ = _date_text(known_on, "known_on")
+        picked = picked.known_on(known_on)
+    frame = picked.frame
+    if at is not None:
+        at_text, at_end = _date_text(at, "at")
+        as0 = frame["as_of_start"].to_numpy()
+        st0 = frame["stated_on_start"].to_numpy()
+        d0 = np.where(pd.isna(as0), st0, as0).astype("datetime64[ns]")
+        frame = frame.loc[~pd.isna(d0) & (d0 <= at_end)].reset_index(drop=True)
+    c = _Claims(frame, sources)
+    found: list[Violation] = []
+    explicit_monotone = {r.quantity for r in rels if isinstance(r, Monotone)}
+    for rel in rels:
+        if isinstance(rel, AtMost):
+            found += _check_at_most(c, rel, within_days)
+        elif isinstance(rel, SumOf):
+            found += _check_sum_of(c, rel, within_days)
+        else:
+            found += _check_monotone(c, rel, within_days, implied=False)
+    labels = [str(r) for r in rels]
+    cumulative = sorted({str(q) for q in c.quantity[c.kind == "cumulative"]} - explicit_monotone)
+    for q in cumulative:
+        found += _check_monotone(c, Monotone(quantity=q), within_days, implied=True)
+        labels.append(f"{q} never falls (implied by kind=cumulative)")
+    found.sort(key=lambda v: (v.relation, v.dates, v.claim_ids))
+    return Report(
+        relations=tuple(labels),
+        violations=tuple(found),
+        at=at_text,
+        known_on=known_text,
+        n_claims=int(c.usable.sum()),
+    )
