@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
 from estimates.errors import DateError
@@ -71,6 +71,11 @@ class Period(BaseModel):
                 {"start": str(self.start), "end": str(self.end)},
             )
         return self
+
+    @model_serializer(mode="plain")
+    def _as_text(self) -> str:
+        # in JSON and in dumps a period is its ISO text, as in a claim table
+        return str(self)
 
     @classmethod
     def parse(cls, text: str) -> Period:
@@ -166,6 +171,8 @@ def to_period(value: object) -> Period | None:
     """
     if value is None or isinstance(value, Period):
         return value
+    if isinstance(value, dict):
+        return Period.model_validate(value)
     if isinstance(value, str):
         return None if not value.strip() else Period.parse(value)
     if isinstance(value, dt.datetime):

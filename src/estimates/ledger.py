@@ -361,9 +361,12 @@ def _validate(
 
     # Rows stated only in words: read them with the parser (numbers, when given, win).
     no_numbers = np.isnan(low) & np.isnan(best) & np.isnan(high)
+    unreadable = {e.row for e in errors if e.column in ("low", "best", "high")}
     for i in np.flatnonzero(no_numbers):
         text = out["text"][i]
         if text is None:
+            if int(rows[i]) in unreadable:
+                continue  # already reported: the figure given could not be read
             errors.append(
                 BadRow(
                     int(rows[i]),
@@ -728,7 +731,7 @@ class Ledger:
         atomic_write(
             path,
             lambda tmp: frame.to_csv(
-                tmp, index=False, na_rep="", lineterminator="\n", encoding="utf-8"
+                tmp, index=False, na_rep="", lineterminator="\r\n", encoding="utf-8"
             ),
         )
 
@@ -751,7 +754,7 @@ class Ledger:
         bad: list[BadRow] = []
         records: list[dict[str, Any]] = []
         numbers: list[int] = []
-        for i, line in enumerate(text.splitlines(), start=1):
+        for i, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
             try:

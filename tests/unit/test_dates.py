@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from estimates import DateError, Period
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("2024-10-18", dt.date(2024, 10, 18), dt.date(2024, 10, 18)),
+        ("2024-02", dt.date(2024, 2, 1), dt.date(2024, 2, 29)),
+        ("2023", dt.date(2023, 1, 1), dt.date(2023, 12, 31)),
+        ("2024-10-25/2024-10-31", dt.date(2024, 10, 25), dt.date(2024, 10, 31)),
+        ("2024-10/2024-11", dt.date(2024, 10, 1), dt.date(2024, 11, 30)),
+    ],
+)
+def test_periods_keep_their_precision(text: str, start: dt.date, end: dt.date) -> None:
+    p = Period.parse(text)
+    assert (p.start, p.end) == (start, end)
+    assert Period.parse(str(p)) == p
+
+
+@pytest.mark.parametrize(
+    "text", ["2024-13-01", "2024-02-30", "18/10/2024", "yesterday", "2024-10-31/2024-10-01"]
+)
+def test_impossible_dates_are_refused(text: str) -> None:
+    with pytest.raises(DateError) as info:
+        Period.parse(text)
+    assert info.value.text == text

@@ -1,0 +1,34 @@
+"""The front door: every public name imports, has a docstring, and import stays cheap."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import estimates
+
+
+def test_all_is_sorted_and_every_name_is_documented() -> None:
+    assert list(estimates.__all__) == sorted(estimates.__all__)
+    for name in estimates.__all__:
+        obj = getattr(estimates, name)
+        assert (obj.__doc__ or "").strip(), f"{name} has no docstring"
+
+
+def test_import_does_not_load_extras_or_build_the_registry() -> None:
+    code = (
+        "import sys, estimates, estimates.units as u;"
+        "bad = [m for m in ('matplotlib', 'hypothesis', 'pint', 'scipy') if m in sys.modules];"
+        "assert not bad, bad; assert u._registry is None"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_strategies_register_with_from_type() -> None:
+    from hypothesis import find
+    from hypothesis import strategies as st
+
+    import estimates.strategies  # noqa: F401
+
+    r = find(st.from_type(estimates.Range), lambda r: r.low is not None)
+    assert isinstance(r, estimates.Range)
