@@ -228,6 +228,11 @@ class Claim(BaseModel):
         data.update(changes)
         return Claim(**data)
 
+    def _repr_html_(self) -> str:
+        from estimates._html import claim_html  # the notebook face loads only in notebooks
+
+        return claim_html(self)
+
     def __str__(self) -> str:
         when = f" on {self.stated_on}" if self.stated_on else ""
         return f"{self.quantity}: {self.value} ({self.source}{when})"

@@ -886,6 +886,11 @@ class Ledger:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def _repr_html_(self) -> str:
+        from estimates._html import ledger_html  # the notebook face loads only in notebooks
+
+        return ledger_html(self)
+
     def __repr__(self) -> str:
         return f"<Ledger: {len(self)} claims about {len(self.quantities)} quantities from {len(self.sources)} sources>"
 

@@ -482,6 +482,11 @@ class Range(BaseModel):
             text = f"{text}, best {_fmt(best)}"
         return f"{text}{unit}"
 
+    def _repr_html_(self) -> str:
+        from estimates._html import range_html  # the notebook face loads only in notebooks
+
+        return range_html(self)
+
     def __repr__(self) -> str:
         return (
             f"Range(low={self.low!r}, best={self.best!r}, high={self.high!r}, "

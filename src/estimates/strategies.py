@@ -52,7 +52,7 @@ def _pinned(value: Any, default: Sequence[Any]) -> st.SearchStrategy[Any]:
 def ranges(
     draw: st.DrawFn,
     *,
-    unit: str | None | Sequence[str | None] | st.SearchStrategy[str | None] = (),
+    unit: str | Sequence[str | None] | st.SearchStrategy[str | None] | None = (),
     bounded: bool | None = None,
     with_best: bool | None = None,
     min_value: float = -1e6,
@@ -162,7 +162,7 @@ def claims(
     *,
     quantities: Sequence[str] | st.SearchStrategy[str] = ("q1", "q2", "q3"),
     kinds: Sequence[Kind] | st.SearchStrategy[Kind] = KINDS,
-    units: str | None | Sequence[str | None] | st.SearchStrategy[str | None] = (),
+    units: str | Sequence[str | None] | st.SearchStrategy[str | None] | None = (),
     sources: Sequence[str] | st.SearchStrategy[str] = ("A", "B", "C", "D"),
     dates: tuple[dt.date, dt.date] = (_DEFAULT_START, _DEFAULT_END),
     value: st.SearchStrategy[Range] | None = None,

@@ -28,7 +28,7 @@ def test_strategies_register_with_from_type() -> None:
     from hypothesis import find
     from hypothesis import strategies as st
 
-    import estimates.strategies  # noqa: F401
+    import estimates.strategies
 
     r = find(st.from_type(estimates.Range), lambda r: r.low is not None)
     assert isinstance(r, estimates.Range)
