@@ -452,12 +452,15 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
     - range: from the ``q``-quantile (default 0.25) to the ``1 - q``-quantile of the points,
       widened to the weighted median of the rows' own low and high ends, so that a single
       source's stated range survives (one source saying 2,000–12,000 gives 2,000–12,000);
-      range ends are figures somebody gave, never averages;
-    - one-sided rows ("more than 7,000") are censored, not points: each one's weight is shared
-      among the two-sided rows on its open side, in proportion to their weights (the
-      redistribute-to-the-right idea behind the Kaplan–Meier estimator: Efron 1967, "The two
-      sample problem with censored data", Proc. 5th Berkeley Symposium 4, 831–853). With nothing
-      on its open side the bound stays where it is, as a point;
+      range ends are figures somebody gave, never averages (at an exact boundary the wider
+      one is taken);
+    - figures with no best value are *censored*, not points: a one-sided figure ("more than
+      7,000") allows any value on its open side, a bare range ("between 2,000 and 12,000")
+      any value inside it. Each one's weight is shared among the figures with a best value
+      that it allows, in proportion to their weights (the redistribute-to-the-right idea of
+      the Kaplan–Meier estimator: Efron 1967, "The two sample problem with censored data",
+      Proc. 5th Berkeley Symposium 4, 831–853). When it allows none of them, it stays as a
+      point: its bound, or its midpoint;
     - a segment with only one-sided rows gives a one-sided answer: the ``1 - q``-quantile of
       the lower bounds (the tighter ones, yet not the single most extreme), and likewise the
       ``q``-quantile of the upper bounds; bounds that cross give an unknown with a note.
@@ -473,6 +476,9 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
     >>> c = robust(ev, {})
     >>> c.low.tolist(), c.high.tolist(), c.closed_left.tolist(), c.best.tolist()
     ([13000.0], [inf], [False], [nan])
+    >>> c = robust(Evidence.from_rows(quantity=["r"], low=[2000.0], high=[12000.0]), {})
+    >>> c.low.tolist(), c.best.tolist(), c.high.tolist()
+    ([2000.0], [7000.0], [12000.0])
     """
     q = _float_option(options, "q", 0.25)
     if not 0 < q <= 0.5:
@@ -482,62 +488,69 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
     n = ev.n_rows
     starts = ev.starts
     w = ev.weight
-    one_sided = r.lower_only | r.upper_only
     has_point = np.isfinite(r.point)
-    two_sided = has_point & ~one_sided
+    uncensored = np.isfinite(ev.best)
+    one_sided = r.lower_only | r.upper_only
+    bare_range = has_point & ~uncensored & ~one_sided
+    censored = one_sided | bare_range
 
-    # -- redistribute each one-sided row's weight to the two-sided rows on its open side.
-    # The two-sided points are sorted once by (segment, value); a one-sided row finds the
-    # weight lying above (or below) its bound by its rank among them.
-    key_pts = np.where(two_sided, r.point, np.inf)
+    # -- share each censored row's weight among the uncensored rows it allows. The uncensored
+    # points are sorted once by (segment, value); a censored row finds the weight it allows by
+    # the ranks of its two ends among them.
+    key_pts = np.where(uncensored, r.point, np.inf)
     order = np.lexsort((key_pts, seg))
-    w_sorted = np.where(two_sided, w, 0.0)[order]
-    cum = np.r_[0.0, np.cumsum(w_sorted)]
+    cum = np.r_[0.0, np.cumsum(np.where(uncensored, w, 0.0)[order])]
     seg_lo = starts
     seg_hi = np.r_[starts[1:], n]
-    give_up = np.zeros(n, dtype=bool)
-    give_down = np.zeros(n, dtype=bool)
+    gives = np.zeros(n, dtype=bool)
     factor = np.ones(n)
-    if one_sided.any() and two_sided.any():
-        rows = np.flatnonzero(one_sided)
-        pt_rows = np.flatnonzero(two_sided)
+    if censored.any() and uncensored.any():
+        rows = np.flatnonzero(censored)
+        pt_rows = np.flatnonzero(uncensored)
         s_rows = seg[rows]
-        # two-sided rows sit first in each sorted segment (the others are keyed +inf), so a
+        # uncensored rows sit first in each sorted segment (the others are keyed +inf), so a
         # rank among them is also a position in the sorted order
-        above = seg_lo[s_rows] + _rank_in_segments(
-            r.point[pt_rows], seg[pt_rows], r.point[rows], s_rows, side="right"
+        a_val = np.where(r.lower_only[rows], r.point[rows], r.low[rows])
+        b_val = np.where(r.upper_only[rows], r.point[rows], r.high[rows])
+        # one-sided: strictly beyond the bound; bare range: inclusive of both ends
+        a_pos = seg_lo[s_rows] + _rank_in_segments(
+            r.point[pt_rows], seg[pt_rows], a_val, s_rows, side="right"
         )
-        below = seg_lo[s_rows] + _rank_in_segments(
-            r.point[pt_rows], seg[pt_rows], r.point[rows], s_rows, side="left"
+        a_incl = seg_lo[s_rows] + _rank_in_segments(
+            r.point[pt_rows], seg[pt_rows], a_val, s_rows, side="left"
         )
-        w_above = cum[seg_hi[s_rows]] - cum[above]
-        w_below = cum[below] - cum[seg_lo[s_rows]]
-        up = r.lower_only[rows] & (w_above > 0)
-        down = r.upper_only[rows] & (w_below > 0)
-        give_up[rows[up]] = True
-        give_down[rows[down]] = True
-        # a two-sided row at sorted position j receives w_i / W_i of its own weight from each
-        # one-sided row i whose open side covers j: difference arrays along the sorted order
+        b_pos = seg_lo[s_rows] + _rank_in_segments(
+            r.point[pt_rows], seg[pt_rows], b_val, s_rows, side="left"
+        )
+        b_incl = seg_lo[s_rows] + _rank_in_segments(
+            r.point[pt_rows], seg[pt_rows], b_val, s_rows, side="right"
+        )
+        lower_only = r.lower_only[rows]
+        upper_only = r.upper_only[rows]
+        start = np.where(lower_only, a_pos, np.where(upper_only, seg_lo[s_rows], a_incl))
+        stop = np.where(upper_only, b_pos, np.where(lower_only, seg_hi[s_rows], b_incl))
+        stop = np.maximum(stop, start)
+        allowed = cum[stop] - cum[start]
+        ok = allowed > 0
+        gives[rows[ok]] = True
+        # a receiving row at sorted position j gets w_i / W_i of its own weight from each giver
+        # i that allows it: a difference array along the sorted order, one running sum
         share = np.zeros(n + 1)
-        wu = w[rows[up]] / w_above[up]
-        np.add.at(share, above[up], wu)
-        np.add.at(share, seg_hi[s_rows[up]], -wu)
-        wd = w[rows[down]] / w_below[down]
-        np.add.at(share, seg_lo[s_rows[down]], wd)
-        np.add.at(share, below[down], -wd)
+        per = w[rows[ok]] / allowed[ok]
+        np.add.at(share, start[ok], per)
+        np.add.at(share, stop[ok], -per)
         factor[order] = 1.0 + np.cumsum(share)[:n]
-    # one-sided rows that gave their weight away keep none; the others stay as points
-    w_eff = np.where(two_sided, w * factor, np.where(give_up | give_down, 0.0, w))
+    w_eff = np.where(uncensored, w * factor, np.where(gives, 0.0, w))
     w_eff = np.where(has_point, w_eff, 0.0)
 
     pts = np.where(has_point, r.point, 0.0)
-    any_two = segment_sum(two_sided.astype(float), starts) > 0
+    any_point = segment_sum((has_point & ~one_sided).astype(float), starts) > 0
     best = weighted_quantile(pts, w_eff, starts, 0.5)
     lo_q = _quantile_side(pts, w_eff, starts, q, upper=False)
     hi_q = _quantile_side(pts, w_eff, starts, 1 - q, upper=True)
-    # the rows' own ends: two-sided rows read through readings(); the points stand for the rest
-    own_lo = np.where(two_sided, r.low, pts)
-    own_hi = np.where(two_sided, r.high, pts)
+    # the rows' own ends (one-sided rows kept as points count as that point)
+    own_lo = np.where(one_sided, pts, np.where(has_point, r.low, 0.0))
+    own_hi = np.where(one_sided, pts, np.where(has_point, r.high, 0.0))
     med_lo = weighted_quantile(own_lo, w_eff, starts, 0.5)
     med_hi = weighted_quantile(own_hi, w_eff, starts, 0.5)
     lo = np.fmin(lo_q, med_lo)
@@ -550,10 +563,14 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
     ub = _quantile_side(np.where(r.upper_only, r.point, 0.0), uw, starts, q, upper=False)
     has_l = segment_sum(lw, starts) > 0
     has_u = segment_sum(uw, starts) > 0
-    only_bounds = ~any_two
+    only_bounds = ~any_point
     lo = np.where(only_bounds, np.where(has_l, lb, -np.inf), lo)
     hi = np.where(only_bounds, np.where(has_u, ub, np.inf), hi)
-    best = np.where(only_bounds, np.where(has_l & has_u, (lb + ub) / 2, np.nan), best)
+    with np.errstate(invalid="ignore"):
+        mid_bounds = np.where(
+            has_l & has_u, (np.where(has_l, lb, 0.0) + np.where(has_u, ub, 0.0)) / 2, np.nan
+        )
+    best = np.where(only_bounds, mid_bounds, best)
     crossed = only_bounds & has_l & has_u & (lb > ub)
     no_figure = segment_sum(has_point.astype(float), starts) == 0
 
