@@ -222,7 +222,7 @@ class _Endpoints:
     extreme finite endpoint, which keeps the order and gives a finite truth; ``raw`` keeps them.
     """
 
-    __slots__ = ("ends", "factor", "raw", "row", "starts", "value")
+    __slots__ = ("ends", "factor", "highest", "lowest", "raw", "row", "starts", "value")
 
     def __init__(self, lo: FloatArray, hi: FloatArray, seg: IntArray, src: IntArray) -> None:
         interval = np.flatnonzero(lo != hi)
@@ -230,7 +230,8 @@ class _Endpoints:
         raw = np.r_[lo, hi[interval]]
         factor = np.r_[np.where(lo == hi, 2.0, 1.0), np.ones(interval.size)]
         eseg = seg[row]
-        # source and row break ties so that the order never depends on the input row order
+        # equal values sort by source, then row: only a source's repeated equal figures can
+        # swap places with the input order, and they give the same quantiles either way
         order = np.lexsort((row, src[row], raw, eseg))
         self.row = row[order]
         self.raw = raw[order]
@@ -241,16 +242,15 @@ class _Endpoints:
         self.starts = (self.ends - counts).astype(np.intp)
         finite = np.isfinite(self.raw)
         eseg_sorted = eseg[order]
-        big = np.where(finite, self.raw, -np.inf)
-        small = np.where(finite, self.raw, np.inf)
-        seg_max = np.full(n_seg, -np.inf)
-        seg_min = np.full(n_seg, np.inf)
-        np.maximum.at(seg_max, eseg_sorted, big)
-        np.minimum.at(seg_min, eseg_sorted, small)
+        # the extreme finite endpoints per quantity (NaN where it has none)
+        masked = np.where(finite, self.raw, np.nan)
+        with np.errstate(invalid="ignore"):
+            self.lowest = np.fmin.reduceat(masked, self.starts)
+            self.highest = np.fmax.reduceat(masked, self.starts)
         self.value = np.where(
             self.raw == -np.inf,
-            seg_min[eseg_sorted],
-            np.where(self.raw == np.inf, seg_max[eseg_sorted], self.raw),
+            self.lowest[eseg_sorted],
+            np.where(self.raw == np.inf, self.highest[eseg_sorted], self.raw),
         )
 
     def quantile(self, row_weight: FloatArray, q: float, *, raw: bool = False) -> FloatArray:
@@ -439,7 +439,9 @@ def _update(
     point = np.clip(truth[seg], lo, hi)
     num = segment_sum(row_w * point, starts)
     den = segment_sum(row_w, starts)
-    return np.where(den > 0, num / np.where(den > 0, den, 1.0), truth)
+    mean = np.where(den > 0, num / np.where(den > 0, den, 1.0), truth)
+    # rounding must not carry a mean outside the figures it averages
+    return np.clip(mean, np.nan_to_num(ends_.lowest), np.nan_to_num(ends_.highest))
 
 
 def _source_weights(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from estimates.errors import ReconcileError
 from estimates.methods import Combined, Evidence, get_method
@@ -329,3 +331,50 @@ def test_catd_alpha_must_be_a_probability() -> None:
 def test_registered_by_name() -> None:
     assert get_method("crh") is crh
     assert get_method("catd") is catd
+
+
+@pytest.mark.parametrize("q", [0.25, 0.5, 0.75])
+def test_presorted_quantile_matches_the_segment_quantile(q) -> None:
+    from estimates._segments import weighted_quantile
+    from estimates.truth import _sorted_quantile
+
+    rng = np.random.default_rng(7)
+    sizes = rng.integers(1, 9, 300)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.intp)
+    ends = np.cumsum(sizes).astype(np.intp)
+    seg = np.repeat(np.arange(sizes.size), sizes)
+    values = rng.integers(0, 5, sizes.sum()).astype(float)  # many ties
+    for weights in (np.ones(values.size), rng.integers(1, 4, values.size).astype(float)):
+        order = np.lexsort((values, seg))
+        got = _sorted_quantile(values[order], weights[order], starts, ends, q)
+        want = weighted_quantile(values, weights, starts, q)
+        np.testing.assert_array_equal(got, want)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "c"]),
+            st.sampled_from(["s1", "s2", "s3", "s4"]),
+            st.floats(-1e9, 1e9, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from(["crh", "catd"]),
+    st.sampled_from(["absolute", "squared"]),
+)
+def test_answers_lie_within_the_figures(rows, name, loss) -> None:
+    q, s, v = zip(*rows, strict=True)
+    ev = Evidence.from_rows(quantity=list(q), best=list(v), source=list(s))
+    out = get_method(name)(ev, {"loss": loss})
+    lo = np.minimum.reduceat(ev.best, ev.starts)
+    hi = np.maximum.reduceat(ev.best, ev.starts)
+    assert np.isfinite(out.best).all()
+    assert (lo <= out.low).all()
+    assert (out.low <= out.best).all()
+    assert (out.best <= out.high).all()
+    assert (out.high <= hi).all()
+    assert out.sources is not None
+    assert ((out.sources["weight"] > 0) & (out.sources["weight"] <= 1)).all()
+    assert out.sources["claims"].sum() == ev.n_rows
