@@ -1288,8 +1288,10 @@ def format(range: Range) -> str:
     """Words that :func:`parse` reads back to ``range`` under its own convention.
 
     Tries the convention's phrases ("1,500", "about 12,000", "more than 13,000", "between 2,000
-    and 12,000", ...) and returns the first that reads back to exactly this range. When none
-    does, the range's own ``str`` is returned (it describes the range but does not round-trip).
+    and 12,000", ...) and returns the first that reads back to exactly this range. A range
+    with no convention (numbers given directly) is written in words the ``literal`` convention
+    reads back to the same numbers. When no phrase does, the range's own ``str`` is returned
+    (it describes the range but does not round-trip).
 
     >>> format(parse("more than 13,000 containers", convention="literal"))
     'more than 13,000 containers'
@@ -1330,6 +1332,16 @@ def format(range: Range) -> str:
 
 def _reads_back(candidate: str, convention: str, expected: Range) -> bool:
     try:
-        return parse(candidate, convention=convention) == expected
+        got = parse(candidate, convention=convention)
     except (ParseError, UnitError, ValueError):
         return False
+    if expected.convention is None:
+        # numbers given directly: the literal words for them, whatever convention reads them
+        return (got.low, got.best, got.high, got.closed, got.unit) == (
+            expected.low,
+            expected.best,
+            expected.high,
+            expected.closed,
+            expected.unit,
+        )
+    return got == expected
