@@ -228,3 +228,23 @@ def test_a_wider_reading_of_ranges_gives_a_narrower_result() -> None:
     assert (
         wide_reading.high[0] - wide_reading.low[0] < narrow_reading.high[0] - narrow_reading.low[0]
     )
+
+
+def test_the_registered_pooled_method_reads_evidence() -> None:
+    from estimates.methods import Evidence, get_method
+
+    ev = Evidence.from_rows(
+        quantity=["troops", "troops", "troops", "boxes", "empty"],
+        low=[9000.0, 10000.0, 7000.0, 13000.0, NAN],
+        high=[11000.0, 12000.0, NAN, NAN, NAN],
+        source=["A", "B", "C", "D", "E"],
+    )
+    out = get_method("pooled")(ev, {})
+    assert ev.quantities == ("boxes", "empty", "troops")
+    # one usable claim: its own range; none: an explicit unknown with a note; else pooled
+    assert (out.low[0], out.high[0]) == (13000.0, INF)
+    assert out.closed_left[0]
+    assert out.note[1] is not None
+    assert math.isnan(out.best[1])
+    assert out.low[2] < 9000 < out.best[2] < 12000 < out.high[2]
+    assert out.note[2] is None
