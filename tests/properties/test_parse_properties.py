@@ -1,0 +1,142 @@
+"""Laws of reading figures: total on any text, ordered ends, format as the inverse of parse."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from estimates.errors import ParseError
+from estimates.parsing import find_figures, format, parse, parse_figure
+from estimates.ranges import Range
+
+VALID = (
+    "1,500 special forces",
+    "around 12,000 soldiers",
+    "more than 13,000 containers",
+    "between 2,000 and 12,000",
+    "11 to 12,000",
+    "5k-20k",
+    "$3 billion",
+    "40%",
+    "one and a half million",
+    "tens of thousands",
+    "a third of",
+    "up to 6,000",
+    "3,000 or more",
+    "nearly 3,000",
+    "c. 1,500",
+    "-504",
+    "2 1/2",
+)
+CONVENTIONS = st.sampled_from(["ferson", "literal", "acled"])
+
+
+def _check(text: str, convention: str) -> None:
+    try:
+        r = parse(text, convention=convention)
+    except ParseError as exc:
+        assert exc.text == text
+        assert exc.span is not None
+        start, end = exc.span
+        assert 0 <= start <= end <= len(text)
+        return
+    assert isinstance(r, Range)
+    if r.low is not None and r.high is not None:
+        assert r.low <= r.high
+    assert r.convention == convention
+
+
+@given(st.text(max_size=80), CONVENTIONS)
+def test_any_text_reads_to_a_range_or_a_parse_error(text: str, convention: str) -> None:
+    _check(text, convention)
+
+
+@given(st.from_regex(r"[0-9, .\-–]{0,60}", fullmatch=True), CONVENTIONS)
+def test_digits_commas_and_dashes_read_or_fail_cleanly(text: str, convention: str) -> None:
+    _check(text, convention)
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> str:
+    """A valid phrase with characters deleted, inserted or replaced."""
+    text = draw(st.sampled_from(VALID))
+    for _ in range(draw(st.integers(1, 4))):
+        i = draw(st.integers(0, len(text)))
+        how = draw(st.sampled_from(["delete", "insert", "replace"]))
+        ch = draw(st.sampled_from(list("0123456789,.- kKmM$%~abt") + ["to", "and", "or"]))
+        if how == "delete":
+            text = text[:i] + text[i + 1 :]
+        elif how == "insert":
+            text = text[:i] + ch + text[i:]
+        else:
+            text = text[:i] + ch + text[i + 1 :]
+    return text
+
+
+@given(mutated(), CONVENTIONS)
+def test_mutated_phrases_read_to_a_range_or_a_parse_error(text: str, convention: str) -> None:
+    _check(text, convention)
+
+
+@given(mutated())
+def test_find_figures_spans_lie_in_the_text_in_order(text: str) -> None:
+    try:
+        figures = find_figures(text)
+    except ParseError:
+        return
+    ends = 0
+    for f in figures:
+        assert ends <= f.span[0] < f.span[1] <= len(text)
+        assert text[f.span[0] : f.span[1]] == f.text
+        ends = f.span[1]
+
+
+@given(st.integers(0, 10**12), st.booleans())
+def test_a_written_whole_number_reads_to_itself(n: int, grouped: bool) -> None:
+    text = f"{n:,}" if grouped else str(n)
+    r = parse(text, convention="literal")
+    assert (r.low, r.best, r.high) == (n, n, n)
+    # under ferson the stated number is the best value and lies inside the range
+    f = parse(text)
+    assert f.best == n
+    assert f.contains(n)
+
+
+LEADS = st.sampled_from(
+    ["", "about ", "around ", "nearly ", "more than ", "at least ", "up to ", "fewer than ",
+     "exactly ", "some ", "over ", "as many as ", "on the order of "]
+)  # fmt: skip
+NOUNS = st.sampled_from(["", " soldiers", " containers", " shells", " missiles", "%", " km"])
+
+
+@st.composite
+def phrases(draw: st.DrawFn) -> str:
+    lead = draw(LEADS)
+    digits = draw(st.integers(1, 999))
+    zeros = draw(st.integers(0, 6))
+    n = digits * 10**zeros
+    if draw(st.booleans()):
+        return f"{lead}{n:,}{draw(NOUNS)}"
+    m = n + draw(st.integers(1, 10**6))
+    return f"between {n:,} and {m:,}{draw(NOUNS)}"
+
+
+@given(phrases(), CONVENTIONS)
+def test_format_is_the_inverse_of_parse(text: str, convention: str) -> None:
+    r = parse(text, convention=convention)
+    again = format(r)
+    assert parse(again, convention=convention) == r, again
+
+
+@given(phrases())
+def test_the_figure_covers_the_whole_phrase(text: str) -> None:
+    f = parse_figure(text)
+    assert f.span == (0, len(text))
+
+
+@given(st.integers(1, 10**9))
+def test_bounds_keep_their_side(n: int) -> None:
+    assert parse(f"more than {n:,}", convention="literal").low == n
+    assert parse(f"at least {n:,}").low == n
+    assert parse(f"up to {n:,}").high == n
+    assert parse(f"fewer than {n:,}").contains(n) is False
