@@ -7,8 +7,12 @@
 
 from __future__ import annotations
 
+from estimates import datasets, units
+
 # -- foundation: claims and ledger (claims.py, sources.py, ledger.py) --
 from estimates.claims import Claim
+
+# -- reading figures (parsing.py, conventions.py, likelihood.py, extract.py) --
 from estimates.dates import Period
 from estimates.errors import (
     ClaimFileError,
@@ -22,10 +26,10 @@ from estimates.errors import (
     UnknownMethodError,
 )
 from estimates.ledger import Collected, Ledger
+from estimates.parsing import Figure, format, parse, parse_figure
 from estimates.ranges import Range, total
 from estimates.sources import Source, Sources
 
-# -- reading figures (parsing.py, conventions.py, likelihood.py, extract.py) --
 # -- reconciliation (reconcile.py, relations.py, timeline) --
 # -- at scale (reconcile_all, truth discovery) --
 
@@ -38,6 +42,7 @@ __all__ = [
     "DateError",
     "DimensionError",
     "EstimatesError",
+    "Figure",
     "Ledger",
     "ParseError",
     "Period",
@@ -48,5 +53,10 @@ __all__ = [
     "Sources",
     "UnitError",
     "UnknownMethodError",
+    "datasets",
+    "format",
+    "parse",
+    "parse_figure",
     "total",
+    "units",
 ]
