@@ -88,7 +88,9 @@ def _score(name: str, low: np.ndarray, high: np.ndarray, truth: np.ndarray) -> d
     }
 
 
-def _methods_from_registry(sim: dict[str, Any]) -> dict[str, Callable[[Mapping[str, object]], Any]]:
+def _methods_from_registry(
+    sim: dict[str, Any],
+) -> dict[str, tuple[Callable[[Mapping[str, object]], Any], Mapping[str, object]]]:
     """The other registered methods, run on the same evidence, as far as they exist yet."""
     try:
         from estimates.methods import Evidence, get_method
@@ -115,13 +117,21 @@ def _methods_from_registry(sim: dict[str, Any]) -> dict[str, Callable[[Mapping[s
     except TypeError:
         # the evidence may carry fields added after this benchmark was written
         return {}
-    out: dict[str, Callable[[Mapping[str, object]], Any]] = {}
-    for name in ("robust", "envelope", "consensus", "latest"):
+    out: dict[str, tuple[Callable[[Mapping[str, object]], Any], Mapping[str, object]]] = {}
+    # robust's default range is its weighted quartiles; q=0.025 asks for a 95 % range
+    runs = [
+        ("robust", "robust", {}),
+        ("robust (q=0.025)", "robust", {"q": 0.025}),
+        ("envelope", "envelope", {}),
+        ("consensus", "consensus", {}),
+        ("latest", "latest", {}),
+    ]
+    for label, name, options in runs:
         try:
             fn = get_method(name)
         except Exception:  # a method not written yet is simply not measured
             continue
-        out[name] = lambda options, fn=fn: fn(ev, options)
+        out[label] = ((lambda opts, fn=fn: fn(ev, opts)), options)
     return out
 
 
@@ -151,10 +161,10 @@ def main() -> None:
         row = _score(label, res.low, res.high, sim["truth"])
         row["seconds"] = elapsed
         rows.append(row)
-    for name, run in _methods_from_registry(sim).items():
+    for name, (run, options) in _methods_from_registry(sim).items():
         started = time.perf_counter()
         try:
-            res = run({"level": 0.95})
+            res = run(options)
         except Exception as exc:  # report, do not hide, a method that fails here
             print(f"   {name}: failed on the simulated evidence: {exc}")
             continue
