@@ -1,0 +1,910 @@
+"""The columnar reconciliation pipeline: every quantity at once, on numpy arrays.
+
+This module knows nothing of pydantic. It takes a ledger's frame (one row per claim, the columns
+of :attr:`estimates.ledger.Ledger.frame`) and runs every step of DESIGN §3 on whole arrays: rows
+are sorted once by (quantity, kind, resolved source, dates) and every step is a segment
+operation, with no Python loop per quantity and no Python object per claim. ``reconcile`` (one
+quantity, with roles and an explanation) and ``reconcile_all`` (one row per quantity) both call
+:func:`run`, so they give the same numbers.
+
+The steps:
+
+1. **Known on.** Keep claims whose ``stated_on`` ends on or before ``known_on``; a claim with no
+   ``stated_on`` is always known. With no ``known_on``, a quantity's ``known_on`` is the latest
+   ``stated_on`` among its claims (everything), and ``at`` defaults to ``known_on``.
+2. **Sources.** Raw names resolve through :class:`estimates.sources.Sources` (aliases, trailing
+   qualifiers).
+3. **Units.** Each quantity is reconciled in its most common unit (ties: the first in
+   alphabetical order); other units of the same dimension are converted; a figure with no unit
+   is taken to be in the quantity's unit; two dimensions in one quantity raise
+   :class:`~estimates.errors.DimensionError` naming the quantity and both units.
+4. **Same evidence once.** One source's figures of one kind stated on one day about one moment
+   become one interval (their hull, reading a best-only figure as its best); identical rows are
+   duplicates. A later report of the same figure from the same source within ``relay_days``
+   (default 7) of the previous one is a relay of that statement and counts once.
+5. **Time.** ``stock`` (and ``flow`` within its window): each source's latest figure describing
+   a moment at or before ``at`` supersedes its earlier ones; a source with nothing at or before
+   ``at`` contributes its earliest later figure when ``known_on`` is after ``at`` (hindsight,
+   role ``future``), else none. ``cumulative``: per source, the latest figure at or before
+   ``at`` is a lower bound and (hindsight) the earliest figure at or after ``at`` an upper bound;
+   both make one interval. Cumulative figures counted from a start (``since``) more than
+   ``since_days`` (default 45) away from the quantity's base start (its most common stated
+   start; ties: the latest) are set apart. ``flow`` figures are compared only within one window
+   (the latest window ending at or before ``at``). ``projection`` figures are set apart when a
+   quantity has observations and reconciled on their own (each source's latest) when it has
+   none. An ``at`` before every figure gives an unknown with the reason.
+6. **Prior weights** (documented numbers, see :data:`RELIABILITY_WEIGHT`):
+   ``weight = confidence × reliability × recency`` where confidence is the claim's
+   ``confidence``, else the probability of its ``hedge`` words on the yardstick (via
+   ``estimates.likelihood.hedge_confidence``, when that module is present), else 1, floored at
+   :data:`MIN_CONFIDENCE`; reliability is the Admiralty letter's weight; recency is
+   ``0.5 ** (age / half_life)`` with ``age`` the days between ``at`` and the moment the figure
+   describes (1 without a half-life). A used figure whose recency fell below 1/4 (older than
+   two half-lives) is marked ``stale``.
+7. **Combine** with the method (:mod:`estimates.methods`), then mark used figures whose range
+   does not meet the result as ``outlier``.
+
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"quantity": ["q", "q", "q"], "low": [10.0, 11.0, 900.0],
+...                       "best": [float("nan")] * 3, "high": [10.0, 11.0, 900.0],
+...                       "source": ["A", "B", "C"]})
+>>> out = run(frame, Settings(method="robust"))
+>>> out.best.tolist(), out.n_sources.tolist()
+([11.0], [3])
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from estimates import units as _units
+from estimates.errors import DimensionError, ReconcileError, UnknownMethodError
+from estimates.methods import Combined, Evidence, get_method, readings
+
+if TYPE_CHECKING:
+    from estimates.sources import Sources
+
+__all__ = [
+    "MIN_CONFIDENCE",
+    "NO_DAY",
+    "RELIABILITY_WEIGHT",
+    "ROLES",
+    "USED_ROLES",
+    "CoreResult",
+    "Settings",
+    "day_text",
+    "run",
+    "to_day",
+]
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.intp]
+Int64Array = npt.NDArray[np.int64]
+ObjectArray = npt.NDArray[np.object_]
+
+#: The role of a claim in a reconciliation, by code.
+ROLES: tuple[str, ...] = (
+    "used",
+    "superseded",
+    "duplicate",
+    "relay",
+    "stale",
+    "outlier",
+    "bound",
+    "projection",
+    "out of window",
+    "future",
+)
+USED, SUPERSEDED, DUPLICATE, RELAY, STALE, OUTLIER, BOUND, PROJECTION, OUT_OF_WINDOW, FUTURE = (
+    range(10)
+)
+#: Role codes of claims that carry weight in the answer.
+USED_ROLES: frozenset[int] = frozenset({USED, STALE, OUTLIER, BOUND, FUTURE})
+
+#: Prior weight of an Admiralty reliability grade (A completely reliable ... E unreliable).
+#: The Admiralty code itself gives words, not numbers (NATO AJP-2.1; US Army FM 2-22.3, 2006,
+#: Appendix B); these are this library's evenly spaced reading of them. F ("reliability cannot
+#: be judged") and a missing grade mean "no prior", not "low": they get the middle weight, C's.
+RELIABILITY_WEIGHT: Mapping[str, float] = {
+    "A": 1.0,
+    "B": 0.8,
+    "C": 0.6,
+    "D": 0.4,
+    "E": 0.2,
+    "F": 0.6,
+}
+_NO_GRADE_WEIGHT = 0.6
+#: A claim's confidence below this still counts this much: weights must stay > 0.
+MIN_CONFIDENCE = 0.05
+#: A used figure whose recency factor is below this is marked ``stale`` (two half-lives).
+STALE_BELOW = 0.25
+#: The day number meaning "no date".
+NO_DAY = int(np.iinfo(np.int64).min)
+_FAR = int(np.iinfo(np.int64).max) // 4
+
+_KINDS = {"stock": 0, "cumulative": 1, "flow": 2, "projection": 3}
+STOCK, CUMULATIVE, FLOW, PROJECTION_KIND = 0, 1, 2, 3
+
+
+def to_day(value: object) -> int | None:
+    """A date given as text, ``date``, ``Period``, ``Timestamp`` or ``datetime64`` -> days since 1970.
+
+    A month, year or interval counts as its last day. ``None`` stays ``None``.
+
+    >>> to_day("1970-01-02"), to_day("1970-01"), to_day(None)
+    (1, 30, None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, np.datetime64 | pd.Timestamp):
+        ts = pd.Timestamp(value)
+        if pd.isna(ts):
+            return None
+        return int(np.datetime64(ts.date(), "D").astype(np.int64))
+    from estimates.dates import to_period
+
+    period = to_period(value)
+    if period is None:
+        return None
+    return int(np.datetime64(period.end, "D").astype(np.int64))
+
+
+def day_text(day: int | None) -> str | None:
+    """The ISO text of a day number (None for no day).
+
+    >>> day_text(0), day_text(NO_DAY)
+    ('1970-01-01', None)
+    """
+    if day is None or day == NO_DAY:
+        return None
+    return str(np.datetime64(int(day), "D"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a reconciliation was asked: dates (day numbers), method, options.
+
+    >>> Settings(method="robust", half_life=30.0).half_life
+    30.0
+    """
+
+    method: str = "robust"
+    at: int | None = None
+    known_on: int | None = None
+    options: Mapping[str, object] = field(default_factory=dict)
+    sources: Sources | None = None
+    half_life: float | None = None
+    yardstick: str = "icd203"
+    relay_days: int = 7
+    since_days: int = 45
+
+
+@dataclass(frozen=True)
+class CoreResult:
+    """What :func:`run` returns: per-quantity arrays and, per known claim, its role.
+
+    Per quantity (sorted by name): ``quantities``, ``at`` and ``known_on`` (day numbers,
+    :data:`NO_DAY` when none), ``unit``, ``low``/``best``/``high`` (``±inf`` unbounded, NaN
+    unknown), ``closed_left``/``closed_right``, ``n_claims``, ``n_sources``, ``conflict``,
+    ``note``, and the method's per-source table ``sources``.
+
+    Per known claim: ``row`` (position in the input frame), ``claim_q`` (quantity index),
+    ``role`` (code into :data:`ROLES`), ``weight`` (prior weight of the evidence it went into,
+    0 when unused), ``evidence`` (evidence row, -1 when unused), ``claim_low``/``claim_best``/
+    ``claim_high`` (in the quantity's unit), ``resolved_source``, ``kind`` code, ``as_of`` day,
+    ``stated`` day, ``bound_side`` (-1 lower, 1 upper, 0 none), ``merged`` (figures in the same
+    one-day interval).
+    """
+
+    quantities: ObjectArray
+    at: Int64Array
+    known_on: Int64Array
+    unit: ObjectArray
+    low: FloatArray
+    best: FloatArray
+    high: FloatArray
+    closed_left: BoolArray
+    closed_right: BoolArray
+    n_claims: IntArray
+    n_sources: IntArray
+    conflict: BoolArray
+    note: ObjectArray
+    sources: pd.DataFrame | None
+    row: IntArray
+    claim_q: IntArray
+    role: npt.NDArray[np.int8]
+    weight: FloatArray
+    evidence: IntArray
+    claim_low: FloatArray
+    claim_best: FloatArray
+    claim_high: FloatArray
+    resolved_source: ObjectArray
+    kind: npt.NDArray[np.int8]
+    as_of: Int64Array
+    stated: Int64Array
+    bound_side: npt.NDArray[np.int8]
+    merged: IntArray
+    base_since: Int64Array
+    hindsight: BoolArray
+    main_kind: npt.NDArray[np.int8]
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def _days(frame: pd.DataFrame, column: str, n: int) -> Int64Array:
+    if column not in frame.columns:
+        return np.full(n, NO_DAY, dtype=np.int64)
+    values = frame[column].to_numpy()
+    if values.dtype.kind != "M":
+        values = pd.to_datetime(pd.Series(values), errors="raise").to_numpy()
+    days = values.astype("datetime64[D]").astype(np.int64)
+    return np.where(np.isnat(values), NO_DAY, days).astype(np.int64)
+
+
+def _floats(frame: pd.DataFrame, column: str, n: int) -> FloatArray:
+    if column not in frame.columns:
+        return np.full(n, np.nan)
+    return np.asarray(frame[column].to_numpy(dtype=float, na_value=np.nan), dtype=float)
+
+
+def _objects(frame: pd.DataFrame, column: str, n: int) -> ObjectArray:
+    if column not in frame.columns:
+        return np.full(n, None, dtype=object)
+    values = frame[column].to_numpy(dtype=object)
+    result: ObjectArray = np.where(pd.isna(values), np.array(None, dtype=object), values)
+    return result
+
+
+def _factorize(values: ObjectArray, *, sort: bool = False) -> tuple[IntArray, ObjectArray]:
+    codes, uniques = pd.factorize(values, sort=sort, use_na_sentinel=True)
+    return codes.astype(np.intp), np.asarray(uniques, dtype=object)
+
+
+def _segment_bounds(keys: list[npt.NDArray[Any]]) -> BoolArray:
+    """True where a row starts a new run of equal keys (rows already sorted by ``keys``)."""
+    n = keys[0].size
+    new = np.zeros(n, dtype=bool)
+    if n:
+        new[0] = True
+        for k in keys:
+            new[1:] |= k[1:] != k[:-1]
+    return new
+
+
+def _hash_figures(*columns: FloatArray) -> npt.NDArray[np.uint64]:
+    """A 64-bit key per row from float columns (NaN and -0.0 normalised); equal rows, equal keys."""
+    h = np.zeros(columns[0].size, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for i, c in enumerate(columns):
+            clean = np.where(np.isnan(c), -7.25e300, c) + 0.0
+            bits = clean.view(np.uint64)
+            h = (h ^ bits) * np.uint64(0x9E3779B97F4A7C15 + 2 * i)
+            h ^= h >> np.uint64(29)
+    return h
+
+
+def _same_float(a: FloatArray, b: FloatArray) -> BoolArray:
+    both_nan = np.isnan(a) & np.isnan(b)
+    result: BoolArray = (a == b) | both_nan
+    return result
+
+
+def _confidence_factor(confidence: FloatArray, hedge: ObjectArray, yardstick: str) -> FloatArray:
+    """Per claim: confidence, else the hedge's probability on the yardstick, else 1."""
+    conf = confidence.copy()
+    need = np.isnan(conf) & (hedge != None)  # noqa: E711 - elementwise comparison with None
+    if need.any():
+        fn = _hedge_function()
+        if fn is not None:
+            codes, uniques = _factorize(hedge[need])
+            probs = np.array(
+                [_hedge_probability(fn, str(u), yardstick) for u in uniques], dtype=float
+            )
+            conf[need] = probs[codes]
+    conf = np.where(np.isnan(conf), 1.0, conf)
+    return np.clip(conf, MIN_CONFIDENCE, 1.0)
+
+
+def _hedge_function() -> Any:
+    """``estimates.likelihood.hedge_confidence`` if that module exists, else None."""
+    try:
+        from estimates import likelihood
+    except ImportError:
+        return None
+    return getattr(likelihood, "hedge_confidence", None)
+
+
+def _hedge_probability(fn: Any, hedge: str, yardstick: str) -> float:
+    """One number in [0, 1] for a hedge, or NaN when the yardstick has no reading of it."""
+    try:
+        value = fn(hedge, yardstick=yardstick)
+    except UnknownMethodError:
+        raise
+    except (ValueError, LookupError, TypeError):
+        return math.nan
+    return _as_probability(value)
+
+
+def _as_probability(value: object) -> float:
+    if value is None:
+        return math.nan
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, tuple) and len(value) == 2:
+        return (float(value[0]) + float(value[1])) / 2
+    best = getattr(value, "best", None)
+    if isinstance(best, int | float):
+        return float(best)
+    low, high = getattr(value, "low", None), getattr(value, "high", None)
+    if isinstance(low, int | float) and isinstance(high, int | float):
+        return (float(low) + float(high)) / 2
+    return math.nan
+
+
+def _reliability_factor(letters: ObjectArray) -> FloatArray:
+    codes, uniques = _factorize(letters)
+    table = np.array(
+        [RELIABILITY_WEIGHT.get(str(u).strip().upper(), _NO_GRADE_WEIGHT) for u in uniques]
+        + [_NO_GRADE_WEIGHT]
+    )
+    return np.asarray(table[np.where(codes < 0, len(uniques), codes)], dtype=float)
+
+
+# -- the pipeline ---------------------------------------------------------------------------------
+
+
+def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> CoreResult:
+    """Reconcile every quantity of ``frame`` (a ledger frame) with ``settings``.
+
+    ``only`` restricts the work to one quantity (the rows of the others are dropped first),
+    except for joint methods (truth discovery), which learn from every quantity.
+
+    >>> frame = pd.DataFrame({"quantity": ["a", "b"], "low": [1.0, 5.0], "high": [2.0, 6.0],
+    ...                       "source": ["S", "S"]})
+    >>> run(frame, Settings(method="envelope")).low.tolist()
+    [1.0, 5.0]
+    """
+    fn = get_method(settings.method)
+    from estimates.methods import is_joint
+
+    if only is not None and not is_joint(settings.method):
+        frame = frame.loc[frame["quantity"].to_numpy(dtype=object) == only]
+
+    n_all = len(frame)
+    q_all, q_names = _factorize(frame["quantity"].to_numpy(dtype=object), sort=True)
+    nq = len(q_names)
+
+    # -- 1. known on -------------------------------------------------------------------------
+    stated_all = _days(frame, "stated_on_end", n_all)
+    if settings.known_on is None:
+        known_on = np.full(nq, NO_DAY, dtype=np.int64)
+        has = stated_all != NO_DAY
+        np.maximum.at(known_on, q_all[has], stated_all[has])
+    else:
+        known_on = np.full(nq, settings.known_on, dtype=np.int64)
+    at = known_on.copy() if settings.at is None else np.full(nq, settings.at, dtype=np.int64)
+    at_cmp = np.where(at == NO_DAY, _FAR, at)  # no date anywhere: every figure is "before"
+    hindsight = (known_on != NO_DAY) & (at != NO_DAY) & (known_on > at)
+    known = (stated_all == NO_DAY) | (
+        stated_all <= np.where(known_on == NO_DAY, _FAR, known_on)[q_all]
+    )
+    row = np.flatnonzero(known).astype(np.intp)
+    n = row.size
+    sub = frame.iloc[row]
+    qc = q_all[row]
+    stated = stated_all[row]
+
+    # -- 2. sources ----------------------------------------------------------------------------
+    from estimates.sources import Sources
+
+    resolver = settings.sources if settings.sources is not None else Sources()
+    raw_codes, raw_names = _factorize(_objects(sub, "source", n))
+    resolved_u = np.array([resolver.resolve(str(x)) for x in raw_names], dtype=object)
+    rcodes, src_names = _factorize(resolved_u, sort=True)
+    src = rcodes[raw_codes] if n else np.zeros(0, dtype=np.intp)
+    ns = max(len(src_names), 1)
+    resolved_source = src_names[src] if n else np.zeros(0, dtype=object)
+    letters = _objects(sub, "reliability", n)
+    if hasattr(resolver, "reliability_of") and len(src_names):
+        declared = np.array([resolver.reliability_of(str(s)) for s in src_names], dtype=object)
+        letters = np.where(letters == None, declared[src], letters)  # noqa: E711
+
+    # -- 3. units ------------------------------------------------------------------------------
+    low = _floats(sub, "low", n)
+    best = _floats(sub, "best", n)
+    high = _floats(sub, "high", n)
+    ucodes, unames = _factorize(_objects(sub, "unit", n), sort=True)
+    nu = len(unames)
+    chosen = np.full(nq, -1, dtype=np.intp)
+    if nu:
+        has_unit = ucodes >= 0
+        pair = qc[has_unit].astype(np.int64) * nu + ucodes[has_unit]
+        pairs, counts = np.unique(pair, return_counts=True)
+        pq, pu = pairs // nu, pairs % nu
+        order = np.lexsort((pu, -counts, pq))
+        first = _segment_bounds([pq[order]])
+        chosen[pq[order][first]] = pu[order][first]
+        target = chosen[qc]
+        convert = has_unit & (target >= 0) & (ucodes != target)
+        factor = np.ones(n)
+        if convert.any():
+            combo = ucodes[convert].astype(np.int64) * nu + target[convert]
+            combos, inverse = np.unique(combo, return_inverse=True)
+            values = np.empty(combos.size)
+            for i, c in enumerate(combos.tolist()):
+                a, b = str(unames[c // nu]), str(unames[c % nu])
+                try:
+                    values[i] = _units.factor(a, b)
+                except DimensionError as exc:
+                    bad_q = q_names[qc[convert][inverse == i][0]]
+                    raise DimensionError(
+                        f"quantity {bad_q!r} mixes {a!r} and {b!r}, which measure different things "
+                        f"({_units.dimension(a)} and {_units.dimension(b)}); give it one unit or "
+                        "split it into two quantities",
+                        left=b,
+                        right=a,
+                    ) from exc
+            factor[convert] = values[inverse]
+            low, best, high = low * factor, best * factor, high * factor
+    unit_of_q = np.array([unames[c] if c >= 0 else None for c in chosen.tolist()], dtype=object)
+
+    closed_text = _objects(sub, "closed", n)
+    closed_text = np.where(closed_text == None, "both", closed_text)  # noqa: E711
+    cl = np.isin(closed_text, ["both", "left"]) & ~np.isnan(low)
+    cr = np.isin(closed_text, ["both", "right"]) & ~np.isnan(high)
+    lo_raw = np.where(np.isnan(low), -np.inf, low)
+    hi_raw = np.where(np.isnan(high), np.inf, high)
+    has_best = ~np.isnan(best)
+    eff_lo = np.where(np.isfinite(lo_raw), lo_raw, np.where(has_best, best, -np.inf))
+    eff_hi = np.where(np.isfinite(hi_raw), hi_raw, np.where(has_best, best, np.inf))
+    # a count quantity: a unit registered as a count, or every figure >= 0
+    smallest = np.fmin(np.fmin(np.where(np.isfinite(lo_raw), lo_raw, np.nan), best), high)
+    seg_min = np.full(nq, np.inf)
+    fin = ~np.isnan(smallest)
+    np.minimum.at(seg_min, qc[fin], smallest[fin])
+    count_unit = np.array(
+        [_units.is_count(u) if u is not None else False for u in unit_of_q.tolist()], dtype=bool
+    )
+    positive = count_unit | (seg_min >= 0)
+
+    # -- kinds, times -----------------------------------------------------------------------------
+    kind_text = _objects(sub, "kind", n)
+    kind = np.zeros(n, dtype=np.int8)
+    for name, code in _KINDS.items():
+        kind[kind_text == name] = code
+    t_s = _days(sub, "as_of_start", n)
+    t_e = _days(sub, "as_of_end", n)
+    stated_start = _days(sub, "stated_on_start", n)
+    no_as_of = t_e == NO_DAY
+    t_s = np.where(no_as_of, np.where(stated_start == NO_DAY, stated, stated_start), t_s)
+    t_e = np.where(no_as_of, stated, t_e)
+    since = _days(sub, "since_start", n)
+    is_proj = kind == PROJECTION_KIND
+    has_obs = np.zeros(nq, dtype=bool)
+    has_obs[qc[~is_proj]] = True
+    # a quantity with only projections: each source's latest projection, whatever ``at`` says
+    proj_alone = is_proj & ~has_obs[qc]
+    t_s = np.where(proj_alone, stated, t_s)
+    t_e = np.where(proj_alone, stated, t_e)
+
+    # -- weights per claim (confidence × reliability) ------------------------------------------
+    claim_factor = _confidence_factor(
+        _floats(sub, "confidence", n), _objects(sub, "hedge", n), settings.yardstick
+    )
+    claim_factor = claim_factor * _reliability_factor(letters)
+
+    role = np.zeros(n, dtype=np.int8)
+    role[is_proj & has_obs[qc]] = PROJECTION
+
+    # -- 4. one source, one day, one moment: one interval ----------------------------------------
+    group_key = (qc.astype(np.int64) * 4 + kind) * ns + src
+    order1 = np.lexsort((since, t_s, stated, t_e, group_key))
+    gk1, te1, sd1, ts1, si1 = (
+        group_key[order1],
+        t_e[order1],
+        stated[order1],
+        t_s[order1],
+        since[order1],
+    )
+    new_ev = _segment_bounds([gk1, te1, sd1, ts1, si1])
+    ev_of_sorted = np.cumsum(new_ev) - 1
+    ev_starts = np.flatnonzero(new_ev)
+    m = ev_starts.size
+    ev_of = np.empty(n, dtype=np.intp)
+    ev_of[order1] = ev_of_sorted
+    counts = np.diff(np.r_[ev_starts, n]) if n else np.zeros(0, dtype=np.intp)
+
+    def red_min(x: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return np.minimum.reduceat(x[order1], ev_starts) if m else x[:0]
+
+    def red_max(x: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return np.maximum.reduceat(x[order1], ev_starts) if m else x[:0]
+
+    best_key = np.where(has_best, best, -np.inf)
+    all_same = (
+        (red_min(lo_raw) == red_max(lo_raw))
+        & (red_min(hi_raw) == red_max(hi_raw))
+        & (red_min(best_key) == red_max(best_key))
+        & (red_min(cl) == red_max(cl))
+        & (red_min(cr) == red_max(cr))
+    )
+    first_row = order1[ev_starts] if m else np.zeros(0, dtype=np.intp)
+    g_lo_eff = red_min(eff_lo)
+    g_hi_eff = red_max(eff_hi)
+    # a hull end is closed when some row reaching it is closed there (a best is a closed end)
+    cl_eff = np.where(np.isfinite(lo_raw), cl, has_best)
+    cr_eff = np.where(np.isfinite(hi_raw), cr, has_best)
+    g_cl = red_max((eff_lo == g_lo_eff[ev_of]) & cl_eff) if m else np.zeros(0, dtype=bool)
+    g_cr = red_max((eff_hi == g_hi_eff[ev_of]) & cr_eff) if m else np.zeros(0, dtype=bool)
+    e_lo = np.where(all_same, lo_raw[first_row], g_lo_eff)
+    e_hi = np.where(all_same, hi_raw[first_row], g_hi_eff)
+    e_best = np.where(all_same, best[first_row], np.nan)
+    e_cl = np.where(all_same, cl[first_row], g_cl & np.isfinite(g_lo_eff))
+    e_cr = np.where(all_same, cr[first_row], g_cr & np.isfinite(g_hi_eff))
+    e_q = qc[first_row]
+    e_kind = kind[first_row]
+    e_src = src[first_row]
+    e_gk = group_key[first_row]
+    e_ts, e_te, e_sd, e_since = t_s[first_row], t_e[first_row], stated[first_row], since[first_row]
+    e_factor = np.add.reduceat(claim_factor[order1], ev_starts) / counts if m else np.zeros(0)
+    e_role = np.where(is_proj[first_row] & has_obs[e_q], PROJECTION, USED).astype(np.int8)
+    is_first = np.zeros(n, dtype=bool)
+    is_first[first_row] = True
+    role[(~is_first) & all_same[ev_of] & (role != PROJECTION)] = DUPLICATE
+
+    # -- relays: the same figure from the same source, reported again within relay_days -----------
+    fig = _hash_figures(
+        e_lo,
+        e_hi,
+        np.where(np.isnan(e_best), -np.inf, e_best),
+        e_cl.astype(float),
+        e_cr.astype(float),
+    )
+    order2 = np.lexsort((e_sd, fig, e_gk))
+    if m > 1:
+        later, earlier = order2[1:], order2[:-1]
+        same = (
+            (e_gk[later] == e_gk[earlier])
+            & (e_lo[later] == e_lo[earlier])
+            & (e_hi[later] == e_hi[earlier])
+            & _same_float(e_best[later], e_best[earlier])
+            & (e_cl[later] == e_cl[earlier])
+            & (e_cr[later] == e_cr[earlier])
+            & (e_since[later] == e_since[earlier])
+            & (e_sd[later] != NO_DAY)
+            & (e_sd[earlier] != NO_DAY)
+            & (e_sd[later] - e_sd[earlier] <= settings.relay_days)
+        )
+        relay_rows = later[same]
+        e_role[relay_rows[e_role[relay_rows] != PROJECTION]] = RELAY
+    alive = e_role == USED
+
+    # -- one kind of observation per quantity: the most common (ties: stock, cumulative, flow);
+    # a flow beside running totals, or a running total beside levels, measures something else
+    obs_rows = ~is_proj
+    kind_counts = np.bincount(qc[obs_rows] * 3 + kind[obs_rows], minlength=nq * 3).reshape(nq, 3)
+    main_kind = np.argmax(kind_counts, axis=1).astype(np.int8)
+    other_kind = alive & (e_kind != PROJECTION_KIND) & (e_kind != main_kind[e_q])
+    e_role[other_kind] = OUT_OF_WINDOW
+    alive &= ~other_kind
+
+    # -- cumulative: one base start per quantity -----------------------------------------------
+    base_since = np.full(nq, NO_DAY, dtype=np.int64)
+    cum_known = alive & (e_kind == CUMULATIVE) & (e_since != NO_DAY)
+    if cum_known.any():
+        pair_q = e_q[cum_known].astype(np.int64)
+        pair_s = e_since[cum_known]
+        keys = np.stack([pair_q, pair_s])
+        uniq, cnt = np.unique(keys, axis=1, return_counts=True)
+        order = np.lexsort((-uniq[1], -cnt, uniq[0]))
+        firsts = _segment_bounds([uniq[0][order]])
+        base_since[uniq[0][order][firsts]] = uniq[1][order][firsts]
+    far_base = (
+        alive
+        & (e_kind == CUMULATIVE)
+        & (e_since != NO_DAY)
+        & (base_since[e_q] != NO_DAY)
+        & (np.abs(e_since - base_since[e_q]) > settings.since_days)
+    )
+    e_role[far_base] = OUT_OF_WINDOW
+    alive &= ~far_base
+
+    # -- flow: one window per quantity -----------------------------------------------------------
+    is_flow = alive & (e_kind == FLOW)
+    win_end = np.full(nq, NO_DAY, dtype=np.int64)
+    win_since = np.full(nq, NO_DAY, dtype=np.int64)
+    if is_flow.any():
+        before_f = is_flow & (e_ts <= at_cmp[e_q])
+        after_f = is_flow & ~before_f & hindsight[e_q]
+        # reference row: the latest window ending at or before ``at``; else the earliest after
+        idx = np.flatnonzero(before_f)
+        order = np.lexsort((e_sd[idx], e_te[idx], e_q[idx]))
+        lasts = (
+            np.r_[e_q[idx][order][1:] != e_q[idx][order][:-1], True]
+            if idx.size
+            else np.zeros(0, bool)
+        )
+        ref = idx[order][lasts]
+        idx2 = np.flatnonzero(after_f & ~np.isin(e_q, e_q[ref]))
+        order = np.lexsort((e_sd[idx2], e_te[idx2], e_q[idx2]))
+        firsts = _segment_bounds([e_q[idx2][order]]) if idx2.size else np.zeros(0, bool)
+        ref = np.r_[ref, idx2[order][firsts]].astype(np.intp)
+        win_end[e_q[ref]] = e_te[ref]
+        win_since[e_q[ref]] = e_since[ref]
+        ws = win_since[e_q]
+        in_window = (e_te == win_end[e_q]) & (
+            (e_since == NO_DAY) | (ws == NO_DAY) | (np.abs(e_since - ws) <= settings.since_days)
+        )
+        outside = is_flow & ~in_window
+        e_role[outside] = OUT_OF_WINDOW
+        alive &= ~outside
+
+    # -- 5. time: supersession and bounds, per (quantity, kind, source) ------------------------
+    # evidence rows are in order1 order: by group, then the moment described, then stated day
+    g_new = _segment_bounds([e_gk]) if m else np.zeros(0, bool)
+    g_starts = np.flatnonzero(g_new)
+    ng = g_starts.size
+    pos = np.arange(m)
+    at_e = at_cmp[e_q]
+    is_cum = e_kind == CUMULATIVE
+    lower_cand = alive & np.where(
+        is_cum, e_ts <= at_e, (e_ts <= at_e) | _proj_alone(e_kind, has_obs, e_q)
+    )
+    upper_cand = alive & is_cum & (e_te >= at_e) & ((e_ts <= at_e) | hindsight[e_q])
+    after_cand = alive & ~is_cum & ~lower_cand & hindsight[e_q]
+    big = m + 1
+    last_lower = (
+        np.maximum.reduceat(np.where(lower_cand, pos, -1), g_starts) if ng else np.zeros(0, np.intp)
+    )
+    first_upper = (
+        np.minimum.reduceat(np.where(upper_cand, pos, big), g_starts)
+        if ng
+        else np.zeros(0, np.intp)
+    )
+    first_after = (
+        np.minimum.reduceat(np.where(after_cand, pos, big), g_starts)
+        if ng
+        else np.zeros(0, np.intp)
+    )
+    g_cum = is_cum[g_starts] if ng else np.zeros(0, bool)
+    # stock-like: the latest at or before ``at``; failing that (hindsight) the earliest after
+    g_rep = np.where(last_lower >= 0, last_lower, np.where(first_after < big, first_after, -1))
+    g_rep = np.where(
+        g_cum,
+        np.where(last_lower >= 0, last_lower, np.where(first_upper < big, first_upper, -1)),
+        g_rep,
+    )
+    g_has = g_rep >= 0
+    e_used = np.zeros(m, dtype=bool)
+    e_side = np.zeros(m, dtype=np.int8)
+    stock_rep = g_rep[g_has & ~g_cum]
+    e_used[stock_rep] = True
+    future_rows = stock_rep[e_ts[stock_rep] > at_e[stock_rep]]
+    cum_l = last_lower[g_cum & (last_lower >= 0)]
+    cum_u = first_upper[g_cum & (first_upper < big)]
+    e_used[cum_l] = True
+    e_used[cum_u] = True
+    e_side[cum_l] = -1
+    e_side[cum_u] = np.where(e_side[cum_u] == -1, 0, 1).astype(np.int8)
+    superseded = alive & ~e_used
+    e_role[superseded & (is_cum | (e_ts <= at_e) | _proj_alone(e_kind, has_obs, e_q))] = SUPERSEDED
+    e_role[superseded & ~is_cum & (e_ts > at_e) & ~_proj_alone(e_kind, has_obs, e_q)] = (
+        OUT_OF_WINDOW
+    )
+    e_role[future_rows] = FUTURE
+    e_role[e_used & is_cum & (e_side != 0)] = BOUND
+
+    # -- "at" before every figure: an explicit unknown ------------------------------------------
+    obs = (e_role != PROJECTION) & (e_role != RELAY) & (e_role != DUPLICATE)
+    any_before = np.zeros(nq, dtype=bool)
+    bef = obs & ((e_ts <= at_e) | _proj_alone(e_kind, has_obs, e_q))
+    any_before[e_q[bef]] = True
+    too_early = ~any_before & np.isin(np.arange(nq), e_q)
+    drop = too_early[e_q] & e_used
+    e_role[drop] = OUT_OF_WINDOW
+    e_used &= ~drop
+
+    # -- the evidence: one row per (quantity, kind, source) group with a used row --------------
+    g_l = np.where(g_cum, last_lower, g_rep)
+    g_u = np.where(g_cum, np.where(first_upper < big, first_upper, -1), g_rep)
+    g_ok = g_has & ~too_early[e_q[g_starts]] if ng else np.zeros(0, bool)
+    gl, gu = g_l[g_ok], g_u[g_ok]
+    gi = np.flatnonzero(g_ok)
+    one = np.where(gl >= 0, gl, gu)  # a representative row
+    same_row = gl == gu
+    has_l, has_u = gl >= 0, gu >= 0
+    sl = np.where(has_l, gl, 0)
+    su = np.where(has_u, gu, 0)
+    cum_g = g_cum[gi]
+    ev_low = np.where(
+        cum_g & ~same_row,
+        np.where(
+            has_l,
+            np.where(
+                np.isfinite(e_lo[sl]), e_lo[sl], np.where(np.isnan(e_best[sl]), -np.inf, e_best[sl])
+            ),
+            -np.inf,
+        ),
+        e_lo[one],
+    )
+    ev_high = np.where(
+        cum_g & ~same_row,
+        np.where(
+            has_u,
+            np.where(
+                np.isfinite(e_hi[su]), e_hi[su], np.where(np.isnan(e_best[su]), np.inf, e_best[su])
+            ),
+            np.inf,
+        ),
+        e_hi[one],
+    )
+    ev_best = np.where(cum_g & ~same_row, np.nan, e_best[one])
+    ev_cl = np.where(
+        cum_g & ~same_row,
+        has_l & (e_cl[sl] | ~np.isfinite(e_lo[sl])) & np.isfinite(ev_low),
+        e_cl[one],
+    )
+    ev_cr = np.where(
+        cum_g & ~same_row,
+        has_u & (e_cr[su] | ~np.isfinite(e_hi[su])) & np.isfinite(ev_high),
+        e_cr[one],
+    )
+    ev_q = e_q[one]
+    ev_src = e_src[one]
+    age = np.abs(at_e[one] - e_te[one]).astype(float)
+    age = np.where((at[ev_q] == NO_DAY) | (e_te[one] == NO_DAY), 0.0, age)
+    recency = (
+        np.ones(one.size) if not settings.half_life else 0.5 ** (age / float(settings.half_life))
+    )
+    factor_lu = np.where(
+        cum_g & ~same_row & has_l & has_u, (e_factor[sl] + e_factor[su]) / 2, e_factor[one]
+    )
+    ev_weight = factor_lu * recency
+    stale = recency < STALE_BELOW
+    # evidence id of each evidence row (the row of the final Evidence), -1 when unused
+    final_of_e = np.full(m, -1, dtype=np.intp)
+    final_of_e[gl[has_l]] = np.flatnonzero(has_l)
+    final_of_e[gu[has_u]] = np.flatnonzero(has_u)
+    if settings.half_life:
+        stale_rows = one[stale]
+        e_role[stale_rows] = np.where(e_role[stale_rows] == USED, STALE, e_role[stale_rows])
+
+    # -- 6. combine --------------------------------------------------------------------------
+    k = ev_q.size
+    res_low = np.full(nq, np.nan)
+    res_best = np.full(nq, np.nan)
+    res_high = np.full(nq, np.nan)
+    res_cl = np.zeros(nq, dtype=bool)
+    res_cr = np.zeros(nq, dtype=bool)
+    note = np.full(nq, None, dtype=object)
+    table: pd.DataFrame | None = None
+    seg_has = np.zeros(nq, dtype=bool)
+    if k:
+        ev_starts_q = np.flatnonzero(_segment_bounds([ev_q]))
+        seg_q = ev_q[ev_starts_q]
+        seg_has[seg_q] = True
+        evidence = Evidence(
+            low=ev_low.astype(float),
+            high=ev_high.astype(float),
+            best=ev_best.astype(float),
+            closed_left=ev_cl.astype(bool) & np.isfinite(ev_low),
+            closed_right=ev_cr.astype(bool) & np.isfinite(ev_high),
+            weight=ev_weight.astype(float),
+            source=ev_src.astype(np.intp),
+            source_names=tuple(str(s) for s in src_names),
+            reliability=letters[first_row[one]],
+            starts=ev_starts_q.astype(np.intp),
+            quantities=tuple(str(q) for q in q_names[seg_q]),
+            positive=positive[seg_q],
+            as_of_day=e_te[one].astype(np.int64),
+            stated_day=e_sd[one].astype(np.int64),
+        )
+        combined = fn(evidence, dict(settings.options))
+        if not isinstance(combined, Combined) or combined.low.size != seg_q.size:
+            raise ReconcileError(
+                f"method {settings.method!r} did not return one result per quantity"
+            )
+        res_low[seg_q] = combined.low
+        res_best[seg_q] = combined.best
+        res_high[seg_q] = combined.high
+        res_cl[seg_q] = combined.closed_left
+        res_cr[seg_q] = combined.closed_right
+        note[seg_q] = np.array(combined.note, dtype=object)
+        table = combined.sources
+        r = readings(evidence)
+        rq_lo = res_low[ev_q]
+        rq_hi = res_high[ev_q]
+        known_res = ~np.isnan(rq_lo) & ~np.isnan(rq_hi)
+        misses = known_res & ((r.high < rq_lo) | (r.low > rq_hi))
+        out_rows = np.r_[gl[has_l & misses], gu[has_u & misses]].astype(np.intp)
+        e_role[out_rows] = OUTLIER
+        # conflict: the used figures cannot all hold
+        top_low = np.maximum.reduceat(r.low, ev_starts_q)
+        bottom_high = np.minimum.reduceat(r.high, ev_starts_q)
+        conflict_seg = top_low > bottom_high
+    conflict = np.zeros(nq, dtype=bool)
+    if k:
+        conflict[seg_q] = conflict_seg
+
+    # -- unknowns, with their reasons ---------------------------------------------------------
+    n_known_q = np.bincount(qc, minlength=nq)
+    for i in np.flatnonzero(~seg_has).tolist():
+        if n_known_q[i] == 0:
+            note[i] = f"unknown: no claim was stated on or before {day_text(int(known_on[i]))}"
+        elif too_early[i]:
+            note[i] = f"unknown: {day_text(int(at[i]))} is before every figure"
+        else:
+            note[i] = "unknown: no usable figure (every claim was set apart)"
+    # a method may say "unknown" as an unbounded range with no best and a note: make it NaN
+    vacuous = np.isinf(res_low) & np.isinf(res_high) & np.isnan(res_best) & (note != None)  # noqa: E711
+    res_low = np.where(vacuous, np.nan, res_low)
+    res_high = np.where(vacuous, np.nan, res_high)
+    unknown = np.isnan(res_low) | np.isnan(res_high)
+    res_best = np.where(unknown, np.nan, res_best)
+    res_cl &= ~unknown
+    res_cr &= ~unknown
+    note = np.where(unknown & (note == None), "unknown", note)  # noqa: E711
+
+    # -- per claim --------------------------------------------------------------------------------
+    claim_ev_role = e_role[ev_of]
+    role = np.where((role == DUPLICATE) | (role == PROJECTION), role, claim_ev_role).astype(np.int8)
+    claim_evidence = final_of_e[ev_of]
+    claim_used = np.isin(role, list(USED_ROLES)) & (claim_evidence >= 0)
+    claim_evidence = np.where(claim_used, claim_evidence, -1)
+    weight = np.where(claim_used, ev_weight[np.maximum(claim_evidence, 0)] if k else 0.0, 0.0)
+    n_claims = np.bincount(qc[claim_used], minlength=nq).astype(np.intp)
+    n_sources = np.zeros(nq, dtype=np.intp)
+    if k:
+        pairs_qs = np.unique(ev_q.astype(np.int64) * ns + ev_src)
+        n_sources = np.bincount((pairs_qs // ns).astype(np.intp), minlength=nq).astype(np.intp)
+    bound_side = e_side[ev_of]
+    e_side_claim = np.where(role == BOUND, bound_side, 0).astype(np.int8)
+
+    return CoreResult(
+        quantities=q_names,
+        at=at,
+        known_on=known_on,
+        unit=unit_of_q,
+        low=res_low,
+        best=res_best,
+        high=res_high,
+        closed_left=res_cl,
+        closed_right=res_cr,
+        n_claims=n_claims,
+        n_sources=n_sources,
+        conflict=conflict,
+        note=note,
+        sources=table,
+        row=row,
+        claim_q=qc,
+        role=role,
+        weight=weight,
+        evidence=claim_evidence,
+        claim_low=low,
+        claim_best=best,
+        claim_high=high,
+        resolved_source=resolved_source,
+        kind=kind,
+        as_of=t_e,
+        stated=stated,
+        bound_side=e_side_claim,
+        merged=counts[ev_of] if n else np.zeros(0, dtype=np.intp),
+        base_since=base_since,
+        hindsight=hindsight,
+        main_kind=main_kind,
+    )
+
+
+def _proj_alone(kind: npt.NDArray[np.int8], has_obs: BoolArray, q: IntArray) -> BoolArray:
+    """Evidence rows that are projections of a quantity with no observations."""
+    result: BoolArray = (kind == PROJECTION_KIND) & ~has_obs[q]
+    return result

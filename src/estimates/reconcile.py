@@ -1,0 +1,822 @@
+"""Reconcile the claims about a quantity: one honest range, every claim's role, an explanation.
+
+:func:`reconcile` answers for one quantity with the rich face (:class:`Reconciliation`: the
+range, each claim's role and weight, the conflicts, the spread, :meth:`Reconciliation.explain`);
+:func:`reconcile_all` answers for every quantity at once as a table. Both run the same columnar
+pipeline (:mod:`estimates._core`, whose docstring lists every step and every number), so they
+give the same numbers.
+
+Dates (DESIGN §3): ``known_on`` keeps the claims stated on or before it (a month or an interval
+counts from its end); ``at`` is the moment asked about and defaults to ``known_on``. Nothing
+reads the clock: with neither given, each quantity is reconciled on everything known about it
+(``known_on`` = its latest ``stated_on``, ``at`` = ``known_on``), and the result says so.
+
+>>> from estimates.claims import Claim
+>>> from estimates.ledger import Ledger
+>>> from estimates.ranges import Range
+>>> ledger = Ledger([
+...     Claim(quantity="troops", value=Range(best=10_000, unit="person"), source="US DoD",
+...           stated_on="2024-10-28"),
+...     Claim(quantity="troops", value=Range(best=11_000, high=12_000, unit="person"),
+...           source="Seoul", stated_on="2024-10-31"),
+...     Claim(quantity="troops", value=Range.exactly(12_000, unit="person"), source="Kyiv",
+...           stated_on="2024-10-24"),
+... ])
+>>> r = reconcile(ledger, "troops", known_on="2024-11-01")
+>>> r.value.low, r.value.best, r.value.high
+(10000.0, 11000.0, 12000.0)
+>>> str(r)
+'As known on 1 Nov 2024, troops: about 11,000 (10,000–12,000) person, from 3 sources (robust).'
+>>> reconcile_all(ledger, known_on="2024-11-01")[["quantity", "low", "best", "high"]].values.tolist()
+[['troops', 10000.0, 11000.0, 12000.0]]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, PrivateAttr
+
+from estimates import _core
+from estimates._core import NO_DAY, ROLES, USED_ROLES, CoreResult, Settings, day_text, to_day
+from estimates.errors import ReconcileError
+from estimates.methods import describe_method, get_method
+from estimates.ranges import Range
+
+if TYPE_CHECKING:
+    from estimates.ledger import Ledger
+    from estimates.sources import Sources
+
+__all__ = ["Conflict", "Reconciliation", "reconcile", "reconcile_all"]
+
+#: Columns of :attr:`Reconciliation.claims`.
+CLAIM_ROLE_COLUMNS: tuple[str, ...] = (
+    "claim_id", "source", "resolved_source", "via", "text", "low", "best", "high", "unit", "kind",
+    "stated_on", "as_of", "since", "role", "used", "weight", "bound", "evidence", "note",
+)  # fmt: skip
+_OUTPUT_COLUMNS: tuple[str, ...] = (
+    "quantity", "at", "known_on", "method", "low", "best", "high", "closed", "unit",
+    "n_claims", "n_sources", "conflict", "note",
+)  # fmt: skip
+_KIND_NAMES = ("stock", "cumulative", "flow", "projection")
+OptionValue = float | int | str | bool | None
+
+
+class Conflict(BaseModel):
+    """Two used figures that cannot both hold: one lies wholly below the other.
+
+    In one dimension a set of ranges has no common value exactly when two of them are disjoint
+    (Helly's theorem on the line), so pairs are the smallest conflicting sets.
+
+    >>> c = Conflict(low_claim="a", low_source="NIS", low_text="3,000", high_claim="b",
+    ...              high_source="HUR", high_text="12,000", gap=9000.0)
+    >>> str(c)
+    'NIS (3,000) and HUR (12,000) cannot both hold: a gap of 9,000'
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    low_claim: str
+    low_source: str
+    low_text: str
+    high_claim: str
+    high_source: str
+    high_text: str
+    gap: float
+
+    def __str__(self) -> str:
+        return (
+            f"{self.low_source} ({self.low_text}) and {self.high_source} ({self.high_text}) cannot "
+            f"both hold: a gap of {_num(self.gap)}"
+        )
+
+
+class Reconciliation(BaseModel):
+    """The reconciled answer for one quantity, with everything that went into it.
+
+    Attributes:
+        quantity: what was reconciled.
+        at: the moment asked about (None when no claim has a date).
+        known_on: the knowledge cut-off (None when no claim has a date).
+        dates_given: whether ``at``/``known_on`` were given (False: defaults, "everything known").
+        method: the method's name; ``options``: every option in force, as (name, value) pairs.
+        half_life: days, or None (no recency weighting); ``yardstick``: the hedge yardstick.
+        unit: the unit of the answer (the quantity's most common unit).
+        value: the answer as a :class:`Range` with best, or None when unknown.
+        note: why the answer is unknown, or what the method noted; None otherwise.
+        n_claims: claims that carry weight; ``n_sources``: distinct sources among them.
+        conflict: whether the used figures cannot all hold.
+        conflicts: the pairs of used figures that cannot both hold, largest gap first.
+        spread: the range of the used figures' points (lowest to highest), or None.
+        narrowed: what relations between quantities narrowed, and why.
+        claims: (property) one row per known claim: its role, weight and reading.
+        sources: (property) the method's per-source table (truth discovery), or None.
+
+    >>> from estimates.ledger import Ledger
+    >>> from estimates.claims import Claim
+    >>> ledger = Ledger([Claim(quantity="q", value=Range.exactly(5), source="A", stated_on="2024-01-02")])
+    >>> r = reconcile(ledger, "q")
+    >>> r.value.best, r.known_on, r.dates_given
+    (5.0, datetime.date(2024, 1, 2), False)
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    quantity: str
+    at: dt.date | None
+    known_on: dt.date | None
+    dates_given: bool
+    method: str
+    options: tuple[tuple[str, OptionValue], ...] = ()
+    half_life: float | None = None
+    yardstick: str = "icd203"
+    unit: str | None = None
+    value: Range | None = None
+    note: str | None = None
+    n_claims: int = 0
+    n_sources: int = 0
+    conflict: bool = False
+    conflicts: tuple[Conflict, ...] = ()
+    spread: Range | None = None
+    narrowed: tuple[str, ...] = ()
+    _claims: pd.DataFrame = PrivateAttr(default_factory=pd.DataFrame)
+    _sources: pd.DataFrame | None = PrivateAttr(default=None)
+
+    @property
+    def known(self) -> bool:
+        """Whether there is an answer (``value`` is not None).
+
+        >>> from estimates.ledger import Ledger
+        >>> from estimates.claims import Claim
+        >>> led = Ledger([Claim(quantity="q", value=Range.exactly(5), source="A", stated_on="2024-01-02")])
+        >>> reconcile(led, "q", at="2020-01-01").known
+        False
+        """
+        return self.value is not None
+
+    @property
+    def claims(self) -> pd.DataFrame:
+        """One row per claim known on ``known_on``: role, whether used, weight, reading, note.
+
+        Roles: used, superseded, duplicate, relay, stale, outlier, bound, projection,
+        out of window, future (hindsight). A copy: changing it changes nothing here.
+
+        >>> from estimates.ledger import Ledger
+        >>> from estimates.claims import Claim
+        >>> led = Ledger([Claim(quantity="q", value=Range.exactly(5), source="A", stated_on="2024-01-02")])
+        >>> reconcile(led, "q").claims[["source", "role", "weight"]].values.tolist()
+        [['A', 'used', 0.6]]
+        """
+        return self._claims.copy()
+
+    @property
+    def sources(self) -> pd.DataFrame | None:
+        """The method's per-source table (truth discovery methods), else None.
+
+        >>> from estimates.ledger import Ledger
+        >>> from estimates.claims import Claim
+        >>> led = Ledger([Claim(quantity="q", value=Range.exactly(5), source="A", stated_on="2024-01-02")])
+        >>> reconcile(led, "q").sources is None
+        True
+        """
+        return None if self._sources is None else self._sources.copy()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Reconciliation):
+            return NotImplemented
+        return self.model_dump() == other.model_dump() and self._claims.equals(other._claims)
+
+    def __hash__(self) -> int:
+        return hash((self.quantity, self.at, self.known_on, self.method, self.value))
+
+    def __str__(self) -> str:
+        return self.explain().split("\n", 1)[0]
+
+    def explain(self) -> str:
+        """Plain sentences a journalist could paste: the answer, then how it was reached.
+
+        >>> from estimates.ledger import Ledger
+        >>> from estimates.claims import Claim
+        >>> led = Ledger([
+        ...     Claim(quantity="troops", value=Range.exactly(3000, unit="person"), source="NIS",
+        ...           stated_on="2024-10-23"),
+        ...     Claim(quantity="troops", value=Range.exactly(11000, unit="person"), source="NIS",
+        ...           stated_on="2024-10-31"),
+        ... ])
+        >>> print(reconcile(led, "troops").explain())
+        As known on 31 Oct 2024 (everything known), troops: 11,000 person, from 1 source (robust).
+        NIS's 3,000 of 23 Oct 2024 is superseded by its later figure.
+        """
+        return _explain(self)
+
+
+# -- formatting -----------------------------------------------------------------------------------
+
+
+def _num(x: float) -> str:
+    if math.isinf(x):
+        return "unbounded"
+    if x == int(x) and abs(x) < 1e15:
+        return f"{int(x):,}"
+    return f"{x:,.4g}"
+
+
+def _date(d: dt.date | None) -> str:
+    return "an undated moment" if d is None else f"{d.day} {d.strftime('%b %Y')}"
+
+
+def _figure(low: float, best: float, high: float, closed: str) -> str:
+    """A claim's figure in words: 'about 11,000', 'more than 7,000', '2,000–12,000'."""
+    lo_f, hi_f = math.isfinite(low), math.isfinite(high)
+    has_best = not math.isnan(best)
+    if lo_f and hi_f and low == high:
+        return _num(low)
+    if has_best and not lo_f and not hi_f:
+        return _num(best)
+    if lo_f and not hi_f:
+        word = "at least" if closed in ("both", "left") else "more than"
+        return f"{word} {_num(low)}" + (f" (best {_num(best)})" if has_best and best != low else "")
+    if hi_f and not lo_f:
+        word = "at most" if closed in ("both", "right") else "fewer than"
+        return f"{word} {_num(high)}" + (
+            f" (best {_num(best)})" if has_best and best != high else ""
+        )
+    if has_best and lo_f and hi_f:
+        return f"{_num(best)} ({_num(low)}–{_num(high)})"
+    if has_best:
+        return f"{_num(best)}" + (f" (up to {_num(high)})" if hi_f else f" (at least {_num(low)})")
+    return f"{_num(low)}–{_num(high)}"
+
+
+def _value_text(value: Range) -> str:
+    lo = -math.inf if value.low is None else value.low
+    hi = math.inf if value.high is None else value.high
+    best = math.nan if value.best is None else value.best
+    if math.isfinite(lo) and math.isfinite(hi) and lo != hi and not math.isnan(best):
+        text = f"about {_num(best)} ({_num(lo)}–{_num(hi)})"
+    else:
+        text = _figure(lo, best, hi, value.closed)
+    return text + (f" {value.unit}" if value.unit else "")
+
+
+def _explain(r: Reconciliation) -> str:
+    when = f"As known on {_date(r.known_on)}"
+    if r.at != r.known_on:
+        when += f", at {_date(r.at)}"
+    if not r.dates_given:
+        when += " (everything known)"
+    lines: list[str] = []
+    if r.value is None:
+        lines.append(f"{when}, {r.quantity}: unknown ({r.note or 'no answer'}).")
+    else:
+        plural = "source" if r.n_sources == 1 else "sources"
+        lines.append(
+            f"{when}, {r.quantity}: {_value_text(r.value)}, from {r.n_sources} {plural} ({r.method})."
+        )
+        if r.note:
+            lines.append(f"Note: {r.note}.")
+    claims = r._claims
+    if len(claims):
+        lines.extend(_role_sentences(claims, r))
+    if r.conflicts:
+        shown = "; ".join(str(c) for c in r.conflicts[:3])
+        more = f" (and {len(r.conflicts) - 3} more pairs)" if len(r.conflicts) > 3 else ""
+        lines.append(f"Conflicts: {shown}{more}.")
+    if r.spread is not None and r.spread.low != r.spread.high:
+        lines.append(
+            f"The figures used range from {_num(r.spread.low or 0.0)} to {_num(r.spread.high or 0.0)}."
+        )
+    lines.extend(f"Narrowed: {n}." for n in r.narrowed)
+    return "\n".join(lines)
+
+
+def _who(row: Mapping[str, Any]) -> str:
+    stated = row["stated_on"]
+    day = (
+        dt.date.fromisoformat(stated[:10])
+        if isinstance(stated, str) and len(stated) >= 10
+        else None
+    )
+    when = f" of {_date(day)}" if day is not None else (f" of {stated}" if stated else "")
+    return f"{row['resolved_source']}'s {row['figure']}{when}"
+
+
+def _role_sentences(claims: pd.DataFrame, r: Reconciliation) -> list[str]:
+    rows: list[dict[str, Any]] = [
+        {str(k): v for k, v in rec.items()} for rec in claims.to_dict("records")
+    ]
+    for row in rows:
+        row["figure"] = _figure(
+            -math.inf if pd.isna(row["low"]) else row["low"],
+            math.nan if pd.isna(row["best"]) else row["best"],
+            math.inf if pd.isna(row["high"]) else row["high"],
+            "both",
+        )
+    out: list[str] = []
+    by_role: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_role.setdefault(row["role"], []).append(row)
+    phrases = {
+        "superseded": (
+            "is superseded by its later figure",
+            "are superseded by their sources' later figures",
+        ),
+        "outlier": ("lies outside the answer (an outlier)", "lie outside the answer (outliers)"),
+        "relay": (
+            "is a relay of a statement already counted",
+            "are relays of statements already counted",
+        ),
+        "duplicate": ("duplicates a figure already counted", "duplicate figures already counted"),
+        "stale": ("is old and weighs less (half-life)", "are old and weigh less (half-life)"),
+        "projection": (
+            "is a projection, set apart from observations",
+            "are projections, set apart from observations",
+        ),
+        "future": (
+            "describes a later moment and is used with hindsight",
+            "describe later moments and are used with hindsight",
+        ),
+    }
+    for role in ("superseded", "outlier", "stale", "future", "relay", "duplicate", "projection"):
+        items = by_role.get(role, [])
+        if not items:
+            continue
+        names = _join([_who(x) for x in items[:4]]) + (
+            f" and {len(items) - 4} more" if len(items) > 4 else ""
+        )
+        singular, plural = phrases[role]
+        out.append(f"{names} {singular if len(items) == 1 else plural}.")
+    bounds = by_role.get("bound", [])
+    if bounds:
+        lower = [x for x in bounds if x["bound"] == "lower"]
+        upper = [x for x in bounds if x["bound"] == "upper"]
+        if lower:
+            out.append(
+                f"Running totals stated before {_date(r.at)} are lower bounds: {_join([_who(x) for x in lower[:5]])}."
+            )
+        if upper:
+            out.append(
+                f"Running totals stated for later moments are upper bounds (hindsight): {_join([_who(x) for x in upper[:5]])}."
+            )
+    apart = by_role.get("out of window", [])
+    if apart:
+        reasons: dict[str, list[str]] = {}
+        for x in apart:
+            reasons.setdefault(x["note"] or "set apart", []).append(_who(x))
+        for reason, who in reasons.items():
+            out.append(
+                f"Set apart ({reason}): {_join(who[:5])}"
+                + (f" and {len(who) - 5} more." if len(who) > 5 else ".")
+            )
+    merged = [x for x in rows if x["note"] and str(x["note"]).startswith("one interval")]
+    if merged:
+        groups: dict[tuple[str, str], list[str]] = {}
+        for x in merged:
+            groups.setdefault((x["resolved_source"], x["stated_on"]), []).append(x["figure"])
+        for (src, stated), figs in groups.items():
+            out.append(f"{src}'s figures of {stated} ({_join(figs)}) count as one interval.")
+    return out
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# -- the calls --------------------------------------------------------------------------------------
+
+
+def _frame_of(ledger: Ledger | pd.DataFrame) -> pd.DataFrame:
+    if isinstance(ledger, pd.DataFrame):
+        return ledger
+    # the ledger's own frame, read without a copy: the pipeline never writes to it
+    frame = getattr(ledger, "_frame", None)
+    if isinstance(frame, pd.DataFrame):
+        return frame
+    return ledger.frame
+
+
+def _settings(
+    method: str,
+    at: object,
+    known_on: object,
+    sources: Sources | None,
+    half_life: float | None,
+    yardstick: str,
+    options: Mapping[str, Any],
+) -> Settings:
+    get_method(method)  # an unknown name fails first, listing the known ones
+    if half_life is not None and (
+        isinstance(half_life, bool) or not isinstance(half_life, int | float) or not half_life > 0
+    ):
+        raise ReconcileError(f"half_life must be a number of days > 0, got {half_life!r}")
+    opts = dict(options)
+    relay_days = opts.pop("relay_days", 7)
+    since_days = opts.pop("since_days", 45)
+    for name, value in (("relay_days", relay_days), ("since_days", since_days)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ReconcileError(f"{name} must be a whole number of days >= 0, got {value!r}")
+    return Settings(
+        method=method,
+        at=to_day(at),
+        known_on=to_day(known_on),
+        options=opts,
+        sources=sources,
+        half_life=None if half_life is None else float(half_life),
+        yardstick=yardstick,
+        relay_days=int(relay_days),
+        since_days=int(since_days),
+    )
+
+
+def _range_from(res: CoreResult, i: int) -> Range | None:
+    lo, hi, best = float(res.low[i]), float(res.high[i]), float(res.best[i])
+    if math.isnan(lo) or math.isnan(hi):
+        return None
+    cl, cr = bool(res.closed_left[i]), bool(res.closed_right[i])
+    closed = "both" if cl and cr else "left" if cl else "right" if cr else "neither"
+    if lo == hi:
+        closed = "both"
+    return Range(
+        low=None if math.isinf(lo) else lo,
+        best=None if math.isnan(best) else best,
+        high=None if math.isinf(hi) else hi,
+        closed=closed,
+        unit=res.unit[i],
+    )
+
+
+def _apply_relations(
+    res: CoreResult, relations: Iterable[Any] | None
+) -> tuple[dict[str, Range | None], dict[str, list[str]]]:
+    """Each quantity's range after narrowing by ``relations``, and per quantity what moved."""
+    ranges = {str(q): _range_from(res, i) for i, q in enumerate(res.quantities)}
+    notes: dict[str, list[str]] = {}
+    rels = list(relations or ())
+    if not rels:
+        return ranges, notes
+    from estimates.relations import narrow
+
+    given = {
+        q: (r if r is not None else Range(unit=res.unit[i]))
+        for i, (q, r) in enumerate(ranges.items())
+    }
+    narrowed, messages = narrow(given, rels)
+    for q, r in narrowed.items():
+        if ranges[q] is not None or r != given[q]:
+            ranges[q] = r
+    for message in messages:
+        q = message.split(":", 1)[0]
+        notes.setdefault(q if q in ranges else "", []).append(message)
+    return ranges, notes
+
+
+def reconcile(
+    ledger: Ledger | pd.DataFrame,
+    quantity: str,
+    *,
+    at: object = None,
+    known_on: object = None,
+    method: str = "robust",
+    sources: Sources | None = None,
+    half_life: float | None = None,
+    yardstick: str = "icd203",
+    relations: Iterable[Any] | None = None,
+    **options: Any,
+) -> Reconciliation:
+    """Reconcile the claims about ``quantity``: one range, each claim's role, an explanation.
+
+    Args:
+        ledger: the claims (a :class:`~estimates.ledger.Ledger` or its frame).
+        quantity: the quantity to reconcile.
+        at: the moment asked about (a day, month, year or interval: its last day); default
+            ``known_on``.
+        known_on: the knowledge cut-off: claims stated after it are ignored; default: the
+            latest ``stated_on`` of the quantity's claims.
+        method: a registered method (:func:`estimates.methods.methods`).
+        sources: how raw source names resolve (aliases); default: trailing qualifiers stripped.
+        half_life: days after which a figure's weight halves (None: no recency weighting).
+        yardstick: the yardstick reading hedge words into confidence.
+        relations: relations between quantities (``at_most``, ``sum_of``, ``monotone``) to
+            narrow the answer with; the quantities they name are reconciled too.
+        **options: method options (``q`` for robust, ``level`` for pooled ...) and
+            ``relay_days`` (7), ``since_days`` (45).
+
+    Raises:
+        ReconcileError: the quantity has no claims at all, or an option is invalid.
+        UnknownMethodError: the method is not registered.
+        DimensionError: the quantity's claims are in units of two dimensions.
+
+    >>> from estimates.claims import Claim
+    >>> from estimates.ledger import Ledger
+    >>> led = Ledger([Claim(quantity="kursk", value=Range.more_than(7000, unit="person"),
+    ...                     source="HUR", stated_on="2024-10-31"),
+    ...               Claim(quantity="kursk", value=Range.at_most(8000, unit="person"),
+    ...                     source="State", stated_on="2024-10-31")])
+    >>> r = reconcile(led, "kursk", method="consensus")
+    >>> r.value.low, r.value.high, r.value.closed
+    (7000.0, 8000.0, 'right')
+    """
+    settings = _settings(method, at, known_on, sources, half_life, yardstick, options)
+    frame = _frame_of(ledger)
+    names = frame["quantity"].to_numpy(dtype=object)
+    if not (names == quantity).any():
+        known = sorted(set(names.tolist()))
+        shown = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "")
+        raise ReconcileError(
+            f"no claims about {quantity!r} in the ledger; its quantities: {shown or 'none'}",
+            quantity=quantity,
+        )
+    rels = list(relations or ())
+    if rels:
+        from estimates.relations import validate
+
+        wanted = {quantity}
+        for rel in validate(rels, known=set(names.tolist())):
+            wanted.update(_relation_quantities(rel))
+        sub = frame.loc[np.isin(names, sorted(wanted))]
+        res = _core.run(sub, settings)
+    else:
+        res = _core.run(frame, settings, only=quantity)
+    i = int(np.flatnonzero(res.quantities == quantity)[0])
+    ranges, narrow_notes = _apply_relations(res, rels)
+    return _build(
+        res, i, settings, ranges[quantity], narrow_notes.get(quantity, []), frame, options
+    )
+
+
+def _relation_quantities(rel: Any) -> list[str]:
+    out: list[str] = []
+    for name in ("part", "whole", "total", "quantity"):
+        value = getattr(rel, name, None)
+        if isinstance(value, str):
+            out.append(value)
+    out.extend(getattr(rel, "parts", ()) or ())
+    return out
+
+
+def _day_date(day: int) -> dt.date | None:
+    return None if day == NO_DAY else dt.date.fromisoformat(str(np.datetime64(int(day), "D")))
+
+
+def _build(
+    res: CoreResult,
+    i: int,
+    settings: Settings,
+    value: Range | None,
+    narrowed: list[str],
+    frame: pd.DataFrame,
+    options: Mapping[str, Any],
+) -> Reconciliation:
+    mask = res.claim_q == i
+    claims = _claims_table(res, mask, frame, i, settings)
+    conflicts, spread = _conflicts(res, mask, claims)
+    note = res.note[i]
+    if value is None and note is None:
+        note = "unknown"
+    opts: list[tuple[str, OptionValue]] = [
+        ("half_life", settings.half_life),
+        ("yardstick", settings.yardstick),
+        ("relay_days", settings.relay_days),
+        ("since_days", settings.since_days),
+    ]
+    for k, v in sorted(settings.options.items()):
+        opts.append((k, v if isinstance(v, float | int | str | bool) or v is None else repr(v)))
+    del options
+    out = Reconciliation(
+        quantity=str(res.quantities[i]),
+        at=_day_date(int(res.at[i])),
+        known_on=_day_date(int(res.known_on[i])),
+        dates_given=settings.at is not None or settings.known_on is not None,
+        method=settings.method,
+        options=tuple(opts),
+        half_life=settings.half_life,
+        yardstick=settings.yardstick,
+        unit=res.unit[i],
+        value=value,
+        note=None if note is None else str(note),
+        n_claims=int(res.n_claims[i]),
+        n_sources=int(res.n_sources[i]),
+        conflict=bool(res.conflict[i]),
+        conflicts=conflicts,
+        spread=spread,
+        narrowed=tuple(narrowed),
+    )
+    out._claims = claims
+    if res.sources is not None:
+        out._sources = res.sources
+    return out
+
+
+def _claims_table(
+    res: CoreResult, mask: np.ndarray, frame: pd.DataFrame, i: int, settings: Settings
+) -> pd.DataFrame:
+    rows = res.row[mask]
+    src = frame.iloc[rows]
+
+    def col(name: str) -> list[Any]:
+        if name not in src.columns:
+            return [None] * len(rows)
+        values = src[name].to_numpy(dtype=object)
+        return [
+            None if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in values
+        ]
+
+    roles = [ROLES[int(c)] for c in res.role[mask]]
+    sides = res.bound_side[mask]
+    bound = ["lower" if s == -1 else "upper" if s == 1 else None for s in sides.tolist()]
+    notes: list[str | None] = []
+    base = day_text(int(res.base_since[i]))
+    main = _KIND_NAMES[int(res.main_kind[i])]
+    kinds = [_KIND_NAMES[int(k)] for k in res.kind[mask]]
+    since = col("since")
+    merged = res.merged[mask]
+    for role, kind, sn, mg, side in zip(roles, kinds, since, merged.tolist(), bound, strict=True):
+        if role == "out of window":
+            if kind != main and kind != "projection":
+                notes.append(f"a {kind} figure in a quantity of {main} figures")
+            elif kind == "cumulative" and sn is not None and base is not None:
+                notes.append(f"counted from {sn}, not from {base[:7]}")
+            elif kind == "flow":
+                notes.append("a flow over another window")
+            else:
+                notes.append(f"describes a moment after {day_text(int(res.at[i]))}")
+        elif role == "bound":
+            notes.append(f"{side} bound at {day_text(int(res.at[i]))}")
+        elif mg > 1 and role in ("used", "superseded", "outlier", "stale", "future", "bound"):
+            notes.append(f"one interval with the source's other figures of that day ({mg})")
+        else:
+            notes.append(None)
+    table = pd.DataFrame(
+        {
+            "claim_id": col("claim_id"),
+            "source": col("source"),
+            "resolved_source": res.resolved_source[mask].tolist(),
+            "via": col("via"),
+            "text": col("text"),
+            "low": res.claim_low[mask],
+            "best": res.claim_best[mask],
+            "high": res.claim_high[mask],
+            "unit": [res.unit[i]] * len(rows),
+            "kind": kinds,
+            "stated_on": col("stated_on"),
+            "as_of": col("as_of"),
+            "since": since,
+            "role": roles,
+            "used": [r in {ROLES[c] for c in USED_ROLES} for r in roles],
+            "weight": res.weight[mask],
+            "bound": bound,
+            "evidence": res.evidence[mask],
+            "note": notes,
+        },
+        columns=list(CLAIM_ROLE_COLUMNS),
+    )
+    # canonical order: by stated day, then claim id (input order never matters)
+    order = np.lexsort((table["claim_id"].astype(str).to_numpy(), res.stated[mask]))
+    return table.iloc[order].reset_index(drop=True)
+
+
+def _conflicts(
+    res: CoreResult, mask: np.ndarray, claims: pd.DataFrame
+) -> tuple[tuple[Conflict, ...], Range | None]:
+    used = claims.loc[claims["used"]]
+    if len(used) == 0:
+        return (), None
+    lo = used["low"].to_numpy(dtype=float)
+    hi = used["high"].to_numpy(dtype=float)
+    best = used["best"].to_numpy(dtype=float)
+    eff_lo = np.where(np.isnan(lo), np.where(np.isnan(best), -np.inf, best), lo)
+    eff_hi = np.where(np.isnan(hi), np.where(np.isnan(best), np.inf, best), hi)
+    point = np.where(
+        ~np.isnan(best),
+        best,
+        np.where(
+            np.isfinite(eff_lo) & np.isfinite(eff_hi),
+            (eff_lo + eff_hi) / 2,
+            np.where(np.isfinite(eff_lo), eff_lo, eff_hi),
+        ),
+    )
+    out: list[Conflict] = []
+    records: list[dict[str, Any]] = [
+        {str(k): v for k, v in rec.items()} for rec in used.to_dict("records")
+    ]
+    texts = [
+        _figure(a, b, c, "both")
+        for a, b, c in zip(eff_lo.tolist(), best.tolist(), eff_hi.tolist(), strict=True)
+    ]
+    for a in range(len(records)):
+        for b in range(len(records)):
+            if (
+                eff_hi[a] < eff_lo[b]
+                and records[a]["resolved_source"] != records[b]["resolved_source"]
+            ):
+                out.append(
+                    Conflict(
+                        low_claim=str(records[a]["claim_id"]),
+                        low_source=str(records[a]["resolved_source"]),
+                        low_text=texts[a],
+                        high_claim=str(records[b]["claim_id"]),
+                        high_source=str(records[b]["resolved_source"]),
+                        high_text=texts[b],
+                        gap=float(eff_lo[b] - eff_hi[a]),
+                    )
+                )
+    out.sort(key=lambda c: (-c.gap, c.low_claim, c.high_claim))
+    finite = point[np.isfinite(point)]
+    spread = None
+    if finite.size:
+        unit = res.unit[int(res.claim_q[mask][0])] if mask.any() else None
+        spread = Range(low=float(finite.min()), high=float(finite.max()), unit=unit)
+    return tuple(out), spread
+
+
+def reconcile_all(
+    ledger: Ledger | pd.DataFrame,
+    *,
+    at: object = None,
+    known_on: object = None,
+    method: str = "robust",
+    relations: Iterable[Any] | None = None,
+    sources: Sources | None = None,
+    half_life: float | None = None,
+    yardstick: str = "icd203",
+    **options: Any,
+) -> pd.DataFrame:
+    """Reconcile every quantity at once: one row per quantity, on the columnar core.
+
+    Columns (DESIGN §4): ``quantity, at, known_on, method, low, best, high, closed, unit,
+    n_claims, n_sources, conflict, note``. Dates are ISO text; ``low``/``high`` are NaN where
+    unbounded, as in a claim table; an unknown answer has NaN ``low``, ``best`` and ``high``
+    and a ``note`` starting with "unknown" that says why. The numbers are those of
+    :func:`reconcile` for each quantity, with the same arguments.
+
+    >>> from estimates.claims import Claim
+    >>> from estimates.ledger import Ledger
+    >>> led = Ledger([Claim(quantity="a", value=Range.at_least(5), source="S", stated_on="2024-01-01"),
+    ...               Claim(quantity="b", value=Range.exactly(2), source="S", stated_on="2024-02-01")])
+    >>> reconcile_all(led)[["quantity", "known_on", "low", "high", "closed"]].values.tolist()
+    [['a', '2024-01-01', 5.0, nan, 'left'], ['b', '2024-02-01', 2.0, 2.0, 'both']]
+    """
+    settings = _settings(method, at, known_on, sources, half_life, yardstick, options)
+    frame = _frame_of(ledger)
+    rels = list(relations or ())
+    res = _core.run(frame, settings)
+    note = res.note.copy()
+    low, best, high = res.low.copy(), res.best.copy(), res.high.copy()
+    cl, cr = res.closed_left.copy(), res.closed_right.copy()
+    if rels:
+        ranges, notes = _apply_relations(res, rels)
+        for i, q in enumerate(res.quantities.tolist()):
+            moved = notes.get(q)
+            if not moved:
+                continue
+            r = ranges[q]
+            if r is not None:
+                low[i] = -np.inf if r.low is None else r.low
+                high[i] = np.inf if r.high is None else r.high
+                best[i] = np.nan if r.best is None else r.best
+                cl[i], cr[i] = r.closed_left, r.closed_right
+            note[i] = "; ".join([*([note[i]] if note[i] else []), *moved])
+    closed = np.where(cl & cr, "both", np.where(cl, "left", np.where(cr, "right", "neither")))
+    unknown = np.isnan(low) | np.isnan(high)
+    closed = np.where(unknown, np.array(None, dtype=object), closed.astype(object))
+    return pd.DataFrame(
+        {
+            "quantity": res.quantities.astype(object),
+            "at": _iso(res.at),
+            "known_on": _iso(res.known_on),
+            "method": np.full(len(res.quantities), method, dtype=object),
+            "low": np.where(np.isinf(low), np.nan, low),
+            "best": best,
+            "high": np.where(np.isinf(high), np.nan, high),
+            "closed": closed.astype(object),
+            "unit": res.unit.astype(object),
+            "n_claims": res.n_claims.astype(np.int64),
+            "n_sources": res.n_sources.astype(np.int64),
+            "conflict": res.conflict.astype(bool),
+            "note": note.astype(object),
+        },
+        columns=list(_OUTPUT_COLUMNS),
+    )
+
+
+def _iso(days: np.ndarray) -> np.ndarray:
+    """ISO text per day number (None for no day), computed once per distinct day."""
+    uniq, inverse = np.unique(days, return_inverse=True)
+    text = np.array([day_text(int(d)) for d in uniq.tolist()], dtype=object)
+    return text[inverse] if days.size else np.zeros(0, dtype=object)
+
+
+def describe(method: str) -> str:
+    """The description of a method (for the command line and notebooks).
+
+    >>> describe("robust")
+    'weighted median and weighted quantiles; outliers cannot drag it'
+    """
+    return describe_method(method)
