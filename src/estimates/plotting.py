@@ -1,0 +1,413 @@
+"""Plots of claims over time and of learned source weights (needs the ``plot`` extra).
+
+``plot_timeline`` draws every claim about one quantity as a mark at the moment it describes:
+its range as a vertical bar, an open end as an arrow, the best value as a dot, coloured by
+(resolved) source, projections hollow; the reconciled band over time on top; a vertical line at
+``known_on``. ``plot_sources`` draws the source weights a truth-discovery method learned.
+
+matplotlib is imported only by this module, and only when a plot is drawn; without it the
+functions raise :class:`~estimates.errors.MissingExtraError` naming
+``pip install "estimates[plot]"``. With no display (a server, CI) the Agg backend is used.
+
+>>> from estimates import datasets
+>>> ax = plot_timeline(datasets.dprk(), "dprk_troops_in_russia", known_on="2025-01-15",
+...                    sources=datasets.dprk_sources(), band=False)
+>>> ax.get_ylabel()
+'person'
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import os
+import sys
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from estimates import units as _units
+from estimates.errors import MissingExtraError, ReconcileError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from estimates.ledger import Ledger
+    from estimates.sources import Sources
+
+__all__ = ["plot_sources", "plot_timeline"]
+
+# Colour-blind-safe qualitative palette (Okabe & Ito 2008, "Color Universal Design"), then
+# matplotlib's tab20 for ledgers with more sources than it has colours.
+_OKABE_ITO = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
+)
+_BAND_COLOUR = "#4C4C4C"
+
+
+def _matplotlib() -> Any:
+    """pyplot, imported on first use, with a headless backend when there is no display."""
+    try:
+        import matplotlib
+    except ImportError as exc:
+        raise MissingExtraError("matplotlib", "plot") from exc
+    headless = (
+        sys.platform.startswith("linux")
+        and not os.environ.get("DISPLAY")
+        and not os.environ.get("WAYLAND_DISPLAY")
+    )
+    # Only choose a backend when nobody else has: a notebook's inline backend, or the user's
+    # MPLBACKEND, must win.
+    if headless and "MPLBACKEND" not in os.environ and "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _thousands(x: float, _pos: object = None) -> str:
+    if x == int(x) and abs(x) < 1e15:
+        return f"{int(x):,}"
+    return f"{x:,.2f}".rstrip("0").rstrip(".")
+
+
+def _title(quantity: str) -> str:
+    # the key as words, not re-cased: "dprk troops in russia" must not become "Dprk ..."
+    return quantity.replace("_", " ").strip()
+
+
+def _palette(n: int) -> list[Any]:
+    if n <= len(_OKABE_ITO):
+        return list(_OKABE_ITO[:n])
+    plt = _matplotlib()
+    cmap = plt.get_cmap("tab20")
+    # tab20's strong colours first, then their pale partners; grey is left out because the
+    # legend's key ("range, best as dot") and faded later claims are grey
+    strong = [2 * i for i in range(10) if i != 7]
+    order = strong + [i + 1 for i in strong]
+    return [cmap(order[i % len(order)]) for i in range(n)]
+
+
+def _claim_table(
+    ledger: Ledger, quantity: str, sources: Sources | None
+) -> tuple[pd.DataFrame, str | None]:
+    """The quantity's claims as plain columns in one unit, with the date each is drawn at."""
+    from estimates.sources import Sources as _Sources
+
+    if quantity not in ledger.quantities:
+        shown = ", ".join(ledger.quantities[:8]) + (" ..." if len(ledger.quantities) > 8 else "")
+        raise ReconcileError(
+            f"no claims about {quantity!r}; the ledger has: {shown or 'no quantities'}",
+            quantity=quantity,
+        )
+    f = ledger.select(quantity).frame
+    units = [u for u in f["unit"].tolist() if u is not None]
+    # the most common unit, ties broken alphabetically, as the reconciliation does
+    unit = min(set(units), key=lambda u: (-units.count(u), u)) if units else None
+    scale = np.array(
+        [_units.factor(u if u is not None else unit, unit) for u in f["unit"].tolist()]
+    )
+    start = f["as_of_start"].fillna(f["stated_on_start"]).to_numpy(dtype="datetime64[ns]")
+    end = f["as_of_end"].fillna(f["stated_on_end"]).to_numpy(dtype="datetime64[ns]")
+    resolver = sources if sources is not None else _Sources()
+    table = pd.DataFrame(
+        {
+            "low": f["low"].to_numpy(dtype=float) * scale,
+            "best": f["best"].to_numpy(dtype=float) * scale,
+            "high": f["high"].to_numpy(dtype=float) * scale,
+            "closed": f["closed"].to_numpy(dtype=object),
+            "source": resolver.resolve_many(f["source"].tolist()),
+            "kind": f["kind"].to_numpy(dtype=object),
+            "start": start,
+            "end": end,
+            "x": start + (end - start) / 2,
+            "stated": f["stated_on_end"].to_numpy(dtype="datetime64[ns]"),
+            "claim_id": f["claim_id"].to_numpy(dtype=object),
+        }
+    )
+    return table.sort_values(["x", "claim_id"], kind="stable").reset_index(drop=True), unit
+
+
+def _band(
+    ledger: Ledger,
+    quantity: str,
+    *,
+    known_on: object,
+    method: str,
+    sources: Sources | None,
+) -> pd.DataFrame | None:
+    """The reconciled range over time (columns at, low, best, high), or None without a timeline."""
+    try:
+        from estimates.timeline import timeline
+    except ImportError:  # pragma: no cover - the timeline lands with the reconcile issues
+        return None
+    frame: pd.DataFrame = timeline(
+        ledger, quantity, known_on=known_on, method=method, sources=sources
+    )
+    return frame
+
+
+def plot_timeline(
+    ledger: Ledger,
+    quantity: str,
+    *,
+    known_on: object = None,
+    method: str = "robust",
+    sources: Sources | None = None,
+    band: bool = True,
+    ax: Axes | None = None,
+) -> Axes:
+    """Every claim about ``quantity`` over time, with the reconciled band on top.
+
+    Each claim is drawn at the moment it describes (``as_of``, else ``stated_on``; a period at
+    its middle, with a faint line across it): its range as a vertical bar, an end left open
+    ("more than 3,000") as an arrow, the best value as a dot. Colours are per resolved source
+    (``sources`` joins aliases; by default trailing qualifiers such as "(via Yonhap)" are
+    dropped). Projections are hollow and dashed. With ``known_on``, a vertical line marks it,
+    the band is what was known then, and claims stated later are drawn faintly. The band is
+    :func:`estimates.timeline.timeline` under ``method``; ``band=False`` leaves it out.
+
+    Returns the matplotlib ``Axes`` (a new figure when ``ax`` is None). Raises
+    :class:`~estimates.errors.ReconcileError` when the ledger has no claims about ``quantity``.
+
+    >>> from estimates import datasets
+    >>> ax = plot_timeline(datasets.dprk(), "containers_shipped", band=False)
+    >>> ax.get_title(loc="left")
+    'containers shipped'
+    """
+    plt = _matplotlib()
+    mdates: Any = importlib.import_module("matplotlib.dates")
+    ticker: Any = importlib.import_module("matplotlib.ticker")
+    line2d: Any = importlib.import_module("matplotlib.lines").Line2D
+
+    table, unit = _claim_table(ledger, quantity, sources)
+    cut = None if known_on is None else _cutoff(known_on)
+    if ax is None:
+        _fig, ax = plt.subplots(figsize=(11, 5.5), layout="constrained")
+    axes: Any = ax  # matplotlib's own annotations are looser than mypy --strict wants
+    dated = table[~pd.isna(table["x"])]
+    undated = len(table) - len(dated)
+
+    # colours by first appearance in time: the legend then reads as the story unfolds
+    order = list(dict.fromkeys(dated["source"].tolist()))
+    colours = dict(zip(order, _palette(len(order)), strict=True))
+
+    finite = np.concatenate([dated[c].to_numpy(dtype=float) for c in ("low", "best", "high")])
+    finite = finite[np.isfinite(finite)]
+    top = float(finite.max()) if finite.size else 1.0
+    bottom = float(min(finite.min(), 0.0)) if finite.size else 0.0
+    arrow = 0.09 * ((top - bottom) or 1.0)
+
+    band_frame = None
+    if band:
+        band_frame = _band(ledger, quantity, known_on=known_on, method=method, sources=sources)
+
+    for rec in dated.to_dict("records"):
+        later = cut is not None and (pd.isna(rec["stated"]) or rec["stated"] > cut)
+        _draw_claim(axes, rec, colours[rec["source"]], 0.25 if later else 0.95, arrow)
+
+    handles: list[Any] = [
+        line2d([], [], color=colours[s], marker="o", lw=2.2, label=s) for s in order
+    ]
+    if band_frame is not None and len(band_frame):
+        handles = _draw_band(axes, band_frame, method, line2d) + handles
+    if cut is not None:
+        axes.axvline(cut, color="#B22222", ls=":", lw=1.5, zorder=1)
+        axes.annotate(
+            f"known on {str(cut)[:10]}",
+            xy=(cut, 0.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(-4, 4),
+            textcoords="offset points",
+            va="bottom",
+            ha="right",
+            color="#B22222",
+            fontsize=9,
+        )
+    # what the marks mean, once, at the end of the legend
+    handles += [
+        line2d([], [], ls="none", label=""),
+        line2d([], [], color="grey", marker="o", lw=2, label="range, best as dot"),
+        line2d(
+            [],
+            [],
+            color="grey",
+            marker=r"$\uparrow$",
+            ms=10,
+            ls="none",
+            label="open end (more than / up to)",
+        ),
+    ]
+    if (dated["kind"] == "projection").any():
+        handles.append(
+            line2d(
+                [],
+                [],
+                color="grey",
+                marker="o",
+                markerfacecolor="white",
+                ls="--",
+                label="projection (plan or forecast)",
+            )
+        )
+    if cut is not None and bool(((dated["stated"] > cut) | pd.isna(dated["stated"])).any()):
+        handles.append(
+            line2d(
+                [], [], color="grey", marker="o", alpha=0.25, lw=2, label="stated after known on"
+            )
+        )
+
+    axes.set_title(_title(quantity), loc="left", fontsize=13, fontweight="bold")
+    axes.set_ylabel(unit or "value")
+    axes.set_xlabel("date the figure describes (as of)")
+    axes.yaxis.set_major_formatter(ticker.FuncFormatter(_thousands))
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    axes.set_ylim(bottom=bottom if bottom < 0 else 0, top=top + 1.6 * arrow)
+    axes.grid(axis="y", alpha=0.3)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        frameon=False,
+        fontsize=9,
+        title="source",
+        title_fontsize=9,
+        alignment="left",
+    )
+    if undated:
+        axes.annotate(
+            f"{undated} claim(s) without a date not shown",
+            xy=(0, -0.16),
+            xycoords="axes fraction",
+            fontsize=8,
+            color="grey",
+        )
+    return ax
+
+
+def _draw_claim(ax: Any, rec: Mapping[Any, Any], colour: Any, alpha: float, arrow: float) -> None:
+    """One claim: its range as a bar, open ends as arrows, best as a dot; hollow if a plan."""
+    hollow = rec["kind"] == "projection"
+    style = "--" if hollow else "-"
+    x = rec["x"]
+    lo, be, hi = float(rec["low"]), float(rec["best"]), float(rec["high"])
+    has_lo, has_hi, has_be = not math.isnan(lo), not math.isnan(hi), not math.isnan(be)
+    if rec["end"] - rec["start"] > pd.Timedelta(days=1):
+        # a figure about a period: a faint line across the period it describes
+        mid = be if has_be else (lo if has_lo else hi)
+        ax.plot([rec["start"], rec["end"]], [mid, mid], color=colour, alpha=alpha * 0.5, lw=1)
+    tick = {"marker": "_", "ms": 9, "mew": 2, "color": colour, "alpha": alpha}
+    head = {"arrowstyle": "-|>", "color": colour, "alpha": alpha, "lw": 2.2, "ls": style,
+            "shrinkA": 0, "shrinkB": 0, "mutation_scale": 14}  # fmt: skip
+    if has_lo and has_hi and hi > lo:
+        ax.plot([x, x], [lo, hi], color=colour, alpha=alpha, lw=2.2, ls=style)
+        ax.plot([x, x], [lo, hi], ls="none", **tick)
+    elif has_lo and not has_hi:
+        # open above: "more than", "at least", "upwards of"
+        ax.annotate("", xy=(x, lo + arrow), xytext=(x, lo), arrowprops=head, annotation_clip=False)
+        ax.plot([x], [lo], **tick)
+    elif has_hi and not has_lo:
+        # open below: "up to", "nearly", "fewer than"
+        ax.annotate("", xy=(x, hi - arrow), xytext=(x, hi), arrowprops=head, annotation_clip=False)
+        ax.plot([x], [hi], **tick)
+    point = be if has_be else (lo if has_lo and has_hi and lo == hi else math.nan)
+    if not math.isnan(point):
+        face = "white" if hollow else colour
+        ax.plot([x], [point], marker="o", ms=7, ls="none", alpha=alpha, markerfacecolor=face,
+                markeredgecolor=colour, markeredgewidth=1.6, zorder=4)  # fmt: skip
+
+
+def _draw_band(ax: Any, band: pd.DataFrame, method: str, line2d: Any) -> list[Any]:
+    """The reconciled range as a shaded step band and the best as a line; legend handles."""
+    at = pd.to_datetime(band["at"]).to_numpy(dtype="datetime64[ns]")
+    low = band["low"].to_numpy(dtype=float)
+    high = band["high"].to_numpy(dtype=float)
+    best = band["best"].to_numpy(dtype=float) if "best" in band else np.full(len(band), np.nan)
+    ymax = ax.get_ylim()[1]
+    # an unbounded side is drawn to the edge of the plot, not to infinity
+    lo = np.where(np.isfinite(low), low, 0.0)
+    hi = np.where(np.isfinite(high), high, ymax * 10)
+    known = ~(np.isnan(low) & np.isnan(high))
+    ax.fill_between(at, np.where(known, lo, np.nan), np.where(known, hi, np.nan), step="post",
+                    color=_BAND_COLOUR, alpha=0.16, lw=0, zorder=0)  # fmt: skip
+    ax.step(at, best, where="post", color=_BAND_COLOUR, lw=1.6, zorder=3)
+    return [
+        line2d([], [], color=_BAND_COLOUR, lw=8, alpha=0.25, label=f"reconciled range ({method})"),
+        line2d([], [], color=_BAND_COLOUR, lw=1.6, label="reconciled best"),
+    ]
+
+
+def _cutoff(date: object) -> np.datetime64:
+    from estimates.dates import to_period
+
+    period = to_period(date)
+    if period is None:
+        raise ValueError("known_on must be a date")
+    return np.datetime64(period.end, "ns")
+
+
+def plot_sources(result: Any, *, ax: Axes | None = None, top: int = 20) -> Axes:
+    """The source weights a method learned, largest first, with each source's prior.
+
+    ``result`` is a reconciliation (its ``sources`` table) or that table itself: a DataFrame
+    with columns ``source`` and ``weight`` and optionally ``prior`` and ``claims``. At most
+    ``top`` sources are shown.
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"source": ["NIS", "HUR", "Vandal"], "weight": [2.0, 1.5, 0.1],
+    ...                       "prior": [1.0, 1.0, 1.0], "claims": [12, 9, 3]})
+    >>> ax = plot_sources(table)
+    >>> [t.get_text() for t in ax.get_yticklabels()][0]
+    'NIS (12 claims)'
+    """
+    plt = _matplotlib()
+    from matplotlib import ticker
+
+    table = result if isinstance(result, pd.DataFrame) else getattr(result, "sources", None)
+    if table is None or not isinstance(table, pd.DataFrame):
+        raise ValueError(
+            "plot_sources needs a table of learned source weights: a result from a "
+            "truth-discovery method (method='crh' or 'catd') or its .sources DataFrame"
+        )
+    missing = [c for c in ("source", "weight") if c not in table.columns]
+    if missing:
+        raise ValueError(
+            f"the source table lacks column(s) {', '.join(missing)}; it has: {', '.join(map(str, table.columns))}"
+        )
+    t = table.sort_values(["weight", "source"], ascending=[False, True], kind="stable").head(top)
+    labels: Sequence[str] = [
+        f"{s} ({int(n)} claim{'s' if int(n) != 1 else ''})" if "claims" in t else str(s)
+        for s, n in zip(t["source"], t["claims"] if "claims" in t else t["weight"], strict=True)
+    ]
+    if ax is None:
+        _fig, ax = plt.subplots(figsize=(8, 0.42 * len(t) + 1.4), layout="constrained")
+    y = np.arange(len(t))
+    ax.barh(y, t["weight"].to_numpy(dtype=float), color=_OKABE_ITO[0], alpha=0.85, label="learned")
+    if "prior" in t:
+        ax.plot(t["prior"].to_numpy(dtype=float), y, "|", color="black", ms=14, mew=2,
+                label="prior")  # fmt: skip
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlabel("source weight (higher = more trusted)")
+    ax.set_title("Learned source weights", loc="left", fontweight="bold")
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(_thousands))
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # constrained layout may warn on very long labels
+        ax.figure.canvas.draw_idle()
+    return ax
