@@ -37,8 +37,13 @@ How claims enter:
   ``prior_strength`` pseudo-claims whose error is a multiple of the typical error of a claim (the
   median over sources of their mean error, so one vandal source cannot inflate it): A 0.5,
   B 0.7, C 1, D 1.4, E 2; F and no grade 1 ("cannot be judged" is no prior, not a bad one). Those multiples are this library's choice, not published figures. The pseudo-claims also
-  keep a source whose few claims match exactly from getting an infinite weight. The row weights
-  of the evidence (confidence, recency) multiply the learned source weight.
+  keep a source whose few claims match exactly from getting an infinite weight; where no claim
+  differs from its truth at all, the weights are the priors' alone. The row weights
+  of the evidence multiply the learned source weight, without their grade factor: the pipeline
+  sets ``weight = confidence × reliability × recency`` with the reliability factor of
+  :data:`estimates._core.RELIABILITY_WEIGHT`, and these methods divide that factor out again, so
+  that a grade acts only as a prior that evidence overrides, never as a fixed multiplier. (Evidence
+  built by hand with grades should carry the same factor in its weights.)
 
 Options (all optional): ``loss`` (``"absolute"`` or ``"squared"``), ``tol`` (stop when no truth
 moves by more than ``tol`` times its quantity's scale; default ``1e-6``), ``max_iter`` (default
@@ -297,18 +302,34 @@ def _sorted_quantile(
     return np.where(total > 0, result, np.nan)
 
 
-def _source_grades(ev: Evidence, n_src: int) -> npt.NDArray[np.object_]:
-    """The most frequent Admiralty letter per source (the better one on a tie), or None."""
-    rel = pd.Series(np.asarray(ev.reliability, dtype=object))
-    codes = rel.map({g: i for i, g in enumerate(_GRADES)}).to_numpy(dtype=float, na_value=np.nan)
-    given = ~np.isnan(codes)
+def _grade_codes(reliability: npt.ArrayLike) -> IntArray:
+    """Each row's Admiralty letter as 0 (A) to 5 (F), or -1 where none is given."""
+    codes, uniques = pd.factorize(pd.Series(np.asarray(reliability, dtype=object), dtype=object))
+    words = [str(u).strip().upper() for u in uniques]
+    table = np.array(
+        [_GRADES.index(w) if len(w) == 1 and w in _GRADES else -1 for w in words] + [-1]
+    )
+    return np.asarray(table[np.where(codes < 0, len(uniques), codes)], dtype=np.intp)
+
+
+def _source_grades(grade: IntArray, src: IntArray, n_src: int) -> IntArray:
+    """The most frequent grade code per source (the better one on a tie), or -1."""
+    given = grade >= 0
     counts = np.bincount(
-        np.asarray(ev.source)[given] * len(_GRADES) + codes[given].astype(np.intp),
-        minlength=n_src * len(_GRADES),
+        src[given] * len(_GRADES) + grade[given], minlength=n_src * len(_GRADES)
     ).reshape(n_src, len(_GRADES))
-    letters: npt.NDArray[np.object_] = np.array(list(_GRADES), dtype=object)[counts.argmax(axis=1)]
-    letters[counts.sum(axis=1) == 0] = None
-    return letters
+    return np.where(counts.sum(axis=1) > 0, counts.argmax(axis=1), -1).astype(np.intp)
+
+
+def _without_grade(weight: FloatArray, grade: IntArray) -> FloatArray:
+    """The row weights with the pipeline's grade factor divided out (see the module docstring)."""
+    from estimates._core import RELIABILITY_WEIGHT
+
+    factor = np.array(
+        [RELIABILITY_WEIGHT.get(g, 1.0) for g in _GRADES] + [RELIABILITY_WEIGHT.get("F", 1.0)]
+    )
+    out: FloatArray = np.asarray(weight, dtype=np.float64) / factor[grade]
+    return out
 
 
 def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combined:
@@ -329,7 +350,8 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
     zero_floor = np.asarray(ev.positive, dtype=bool)[seg] & (low_in <= 0) & ~stated
     lo = np.where(stated, best, np.where(zero_floor, -np.inf, low_in))
     hi = np.where(stated, best, np.asarray(ev.high, dtype=np.float64))
-    prior_w = np.asarray(ev.weight, dtype=np.float64)
+    grade = _grade_codes(ev.reliability)
+    prior_w = _without_grade(np.asarray(ev.weight, dtype=np.float64), grade)
 
     ends_ = _Endpoints(lo, hi, seg, src) if n else None
     if ends_ is None:
@@ -344,8 +366,9 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
 
     claims = np.bincount(src, minlength=n_src)
     active = claims > 0
-    grades = _source_grades(ev, n_src)
-    grade_error = np.array([_GRADE_ERROR.get(g, 1.0) if g else 1.0 for g in grades])
+    src_grade = _source_grades(grade, src, n_src)
+    grade_error = np.array([_GRADE_ERROR[g] for g in _GRADES] + [1.0])[src_grade]
+    letters = np.array([*_GRADES, None], dtype=object)[src_grade]
 
     # first truths: the weighted median (or mean) under the prior weights alone
     row_w = prior_w.copy()
@@ -390,7 +413,7 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
             "source": pd.Series(np.array(ev.source_names, dtype=object)[active], dtype=object),
             "claims": claims[active].astype(np.int64),
             "weight": src_w[active] / top,
-            "prior": pd.Series(grades[active], dtype=object),
+            "prior": pd.Series(letters[active], dtype=object),
             "error": error_mean[active],
         }
     )
@@ -417,9 +440,12 @@ def _scale(ends_: _Endpoints, w: FloatArray, med: FloatArray) -> FloatArray:
     ew = w[ends_.row] * ends_.factor
     dev = np.abs(ends_.value - med[np.repeat(np.arange(med.size), ends_.ends - ends_.starts)])
     mad = np.nan_to_num(np.add.reduceat(ew * dev, ends_.starts) / np.add.reduceat(ew, ends_.starts))
-    tiny = 1e-12 * np.maximum(np.abs(med), 1e-300)
-    scale = np.where(scale > tiny, scale, mad)
-    return np.where(scale > tiny, scale, 1.0)
+    # a spread below a billionth of the quantity's largest figure is rounding, not disagreement:
+    # dividing by it would make one digit's difference count like a vandal's
+    magnitude = np.nan_to_num(np.fmax(np.abs(ends_.lowest), np.abs(ends_.highest)))
+    tiny = 1e-9 * magnitude
+    scale = np.where((scale > tiny) & (scale > 0), scale, mad)
+    return np.where((scale > tiny) & (scale > 0), scale, np.maximum(tiny, 1.0))
 
 
 def _update(
@@ -460,7 +486,8 @@ def _source_weights(
         factor = grade_error if cfg.loss == "absolute" else grade_error**2
         mean = _typical(per_claim, src, n_src, claims, active)
         if mean <= 0.0:
-            return np.ones(n_src)
+            # no claim differs from its truth: the weights are the priors' alone
+            mean = 1.0
         loss = np.bincount(src, weights=per_claim, minlength=n_src) + m0 * factor * mean
         loss = np.maximum(loss, 1e-12 * mean)
         share = loss / loss[active].sum()
@@ -471,7 +498,8 @@ def _source_weights(
         sq = err**2
         mean = _typical(sq, src, n_src, claims, active)
         if mean <= 0.0:
-            return np.ones(n_src)
+            # no claim differs from its truth: the weights are the priors' alone
+            mean = 1.0
         loss = np.bincount(src, weights=sq, minlength=n_src) + m0 * grade_error**2 * mean
         loss = np.maximum(loss, 1e-12 * mean)
         dof = np.maximum(claims + m0, 1e-9)

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from estimates._core import RELIABILITY_WEIGHT
 from estimates.errors import ReconcileError
 from estimates.methods import Combined, Evidence, get_method
 from estimates.truth import catd, crh
@@ -102,41 +103,55 @@ def test_catd_does_not_trust_one_lucky_claim() -> None:
     assert w["lucky"] < 0.1 * w["exact"]
 
 
-def test_admiralty_grades_are_priors_that_evidence_overrides() -> None:
-    # two sources, same record: the A-graded one is trusted more
-    q = ["a", "a", "a", "b", "b", "b"]
-    s = ["p", "r", "o"] * 2
-    v = [10.0, 12.0, 11.0, 20.0, 22.0, 21.0]
-    graded = Evidence.from_rows(quantity=q, best=v, source=s, reliability=["A", "E", None] * 2)
-    plain = Evidence.from_rows(quantity=q, best=v, source=s)
-    w_graded, w_plain = weights(crh(graded, {})), weights(crh(plain, {}))
-    assert w_plain["p"] == pytest.approx(w_plain["r"])
-    assert w_graded["p"] > w_graded["r"]
-    out = crh(graded, {})
+def graded(quantity, best, source, reliability) -> Evidence:
+    """Evidence whose weights carry the grade factor, as the reconciling pipeline sets them."""
+    factor = [RELIABILITY_WEIGHT.get(g, RELIABILITY_WEIGHT["F"]) if g else RELIABILITY_WEIGHT["F"]
+              for g in reliability]  # fmt: skip
+    return Evidence.from_rows(
+        quantity=list(quantity), best=list(best), source=list(source),
+        reliability=list(reliability), weight=factor,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_admiralty_grades_are_priors_that_evidence_overrides(method) -> None:
+    # no evidence to tell the sources apart (they agree): the weights follow the grades
+    ev = graded(["a", "a", "a"], [5.0, 5.0, 5.0], ["p", "r", "o"], ["A", "E", None])
+    out = method(ev, {})
+    w = weights(out)
+    assert w["p"] > w["o"] > w["r"]
     assert out.sources is not None
     assert dict(zip(out.sources["source"], out.sources["prior"], strict=True)) == {
         "p": "A",
         "r": "E",
         "o": None,
     }
-    # an A-graded source that is always far off ends up below an ungraded one that is right
-    ev, _ = panel(30, vandal=True)
-    rel = np.where(np.array(ev.source_names)[ev.source] == "vandal", "A", None)
-    w = weights(
-        crh(
-            Evidence.from_rows(
-                quantity=np.repeat(
-                    np.array(ev.quantities), np.diff(np.r_[ev.starts, ev.n_rows])
-                ).tolist(),
-                best=ev.best.tolist(),
-                source=[ev.source_names[i] for i in ev.source],
-                reliability=rel.tolist(),
-            ),
-            {},
-        )
+    # mirrored records, equally wrong: the A-graded one is still trusted more
+    q, s, v = ["a", "a", "b", "b"], ["p", "r"] * 2, [10.0, 12.0, 22.0, 20.0]
+    w_plain = weights(method(Evidence.from_rows(quantity=q, best=v, source=s), {}))
+    w_graded = weights(method(graded(q, v, s, ["A", "E"] * 2), {}))
+    assert w_plain["p"] == pytest.approx(w_plain["r"])
+    assert w_graded["p"] > w_graded["r"]
+    # an A-graded source that is always far off ends up below ungraded ones that are right
+    panel_ev, _ = panel(30, vandal=True)
+    names = np.array(panel_ev.source_names)[panel_ev.source]
+    rows_q = np.repeat(
+        np.array(panel_ev.quantities), np.diff(np.r_[panel_ev.starts, panel_ev.n_rows])
     )
-    assert w["vandal"] < w["exact"]
+    ev = graded(rows_q, panel_ev.best, names, np.where(names == "vandal", "A", None))
+    w = weights(method(ev, {}))
     assert w["vandal"] == min(w.values())
+    assert w["vandal"] < 0.01 * w["exact"]
+
+
+def test_a_grade_is_not_a_fixed_multiplier() -> None:
+    # an A-graded source with a wrong figure against two ungraded agreeing ones (repeatedly):
+    # the answers follow the agreeing sources, though A's prior weight is 1 and theirs 0.6
+    q = [f"q{i}" for i in range(10) for _ in range(3)]
+    s = ["graded", "u1", "u2"] * 10
+    v = [x for i in range(10) for x in (100.0 + i, 50.0 + i, 50.0 + i)]
+    out = crh(graded(q, v, s, ["A", None, None] * 10), {})
+    assert out.best.tolist() == [50.0 + i for i in range(10)]
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -151,7 +166,10 @@ def test_zero_spread_has_no_division_by_zero(method) -> None:
     assert out.low.tolist() == [7.0, 0.0]
     assert out.high.tolist() == [7.0, 0.0]
     assert out.sources is not None
-    assert out.sources["weight"].tolist() == [1.0] * 4
+    w = weights(out)
+    assert w["a"] == w["b"] == w["c"] == 1.0
+    # CATD's confidence grows with the number of claims: d made one, the others two
+    assert w["d"] == 1.0 if method is crh else 0 < w["d"] < 0.5
     assert out.sources["error"].tolist() == [0.0] * 4
     assert out.note == (None, None)
 
