@@ -245,6 +245,7 @@ _BIG = {
     "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "lakh": 1e5,
     "lakhs": 1e5, "lac": 1e5, "crore": 1e7, "crores": 1e7,
 }  # fmt: skip
+_VULGAR = {"½": 0.5, "⅓": 1 / 3, "⅔": 2 / 3, "¼": 0.25, "¾": 0.75, "⅕": 0.2, "⅛": 0.125}
 _FRACTIONS = {
     "half": 0.5, "halves": 0.5, "third": 1 / 3, "thirds": 1 / 3, "quarter": 0.25,
     "quarters": 0.25, "fourth": 0.25, "fourths": 0.25, "fifth": 0.2, "fifths": 0.2,
@@ -425,6 +426,7 @@ _START_WORDS = (
     | set(_TENS)
     | set(_VAGUE)
     | set(_FRACTIONS)
+    | set(_VULGAR)
     | set(_CURRENCY_CODES)
     | {"a", "an", "between", "from", "minus", "negative", "us", "hundred", "thousand", "dozen"}
 ) - {">", "<"}
@@ -432,6 +434,7 @@ _START_WORDS = (
 _LONE_LETTER_UNITS = frozenset({"L", "l", "g", "m"})
 # Words pint reads as units that in running text almost never are.
 _NOT_UNITS = frozenset({"point", "line", "hand", "stone", "grain", "mil", "pi", "year", "years"})
+_HYPHENATED = frozenset(_ONES) | frozenset(_FRACTIONS)
 _DASHES = frozenset("-–—‐‑")
 _MINUS = frozenset("-−")
 
@@ -591,11 +594,11 @@ class _Reader:
                 if seen and cur % 100 != 0:
                     break
                 cur += _TENS[w]
-            elif w == "hundred" and seen:
+            elif w == "hundred" and (seen or j == i):
                 cur = (cur or 1.0) * 100
                 exact = False
-            elif w in _BIG and seen:
-                if cur == 0 and total == 0:
+            elif w in _BIG and (seen or j == i):
+                if cur == 0 and total == 0 and seen:
                     break
                 total += (cur or 1.0) * _BIG[w]
                 cur = 0.0
@@ -605,13 +608,16 @@ class _Reader:
             elif w in _FRACTIONS and (seen or w in ("half", "quarter")):
                 if not seen:
                     cur, exact = _FRACTIONS[w], True
-                elif w.endswith("s") or (cur and cur < 20 and w not in ("half", "quarter")):
-                    cur = cur * _FRACTIONS[w]  # "two thirds", "three halves"
+                elif w.endswith("s") or (cur and cur < 20):
+                    cur = cur * _FRACTIONS[w]  # "two thirds", "three halves", "one half"
                     exact = True
                 else:
                     break
-            elif w in _DASHES and seen and s.attached(j) and s.word(j + 1) in _ONES:
-                pass  # "twenty-one"
+            elif w in _DASHES and seen and s.attached(j) and s.word(j + 1) in _HYPHENATED:
+                pass  # "twenty-one", "one-half"
+            elif w in _VULGAR and (not seen or cur == int(cur)):
+                cur += _VULGAR[w]  # "½", "2 ½"
+                exact = True
             elif w == "and" and seen:
                 nxt = s.word(j + 1)
                 if nxt in ("a", "an") and s.word(j + 2) in ("half", "quarter", "third"):
@@ -784,8 +790,8 @@ class _Reader:
             if a is None:
                 return None
             k = a.end
-            if (u := self.unit_word(k)) is not None:
-                k += 1
+            if (uw := self.unit_word(k)) is not None:
+                k += uw[1]
             conn = s.word(k)
             if conn not in ("and", "to") and conn not in _DASHES:
                 start = s.get(j)
@@ -801,19 +807,19 @@ class _Reader:
                     "'between' needs two numbers: 'between X and Y'",
                     (start.start if start else 0, last.end if last else len(s.text)),
                 )
-            a = self.with_unit(a, u)
+            a = self.with_unit(a, uw)
             return ("range" if op == "bare" else op), a, b, None, b.end
         if w == "from":
             a = self.single(j + 1)
             if a is None:
                 return None
             k = a.end
-            if (u := self.unit_word(k)) is not None:
-                k += 1
+            if (uw := self.unit_word(k)) is not None:
+                k += uw[1]
             if s.word(k) == "to" or s.word(k) in _DASHES:
                 b = self.second(k + 1)
                 if b is not None:
-                    return ("range" if op == "bare" else op), self.with_unit(a, u), b, None, b.end
+                    return ("range" if op == "bare" else op), self.with_unit(a, uw), b, None, b.end
             return op, a, None, None, a.end
         vague = self.vague(j)
         if vague is not None:
@@ -824,11 +830,11 @@ class _Reader:
             return None
         k = a.end
         conn = s.word(k)
-        u = None
+        uw = None
         if conn is not None and conn not in _DASHES and conn not in ("to", "or"):
-            u = self.unit_word(k)
-            if u is not None:
-                k += 1
+            uw = self.unit_word(k)
+            if uw is not None:
+                k += uw[1]
                 conn = s.word(k)
         is_dash = conn in _DASHES
         if is_dash and s.word(k + 1) == "to":
@@ -838,7 +844,7 @@ class _Reader:
             if b is not None:
                 if op == "bare" or op == "about" or op == "around":
                     op = "range"
-                return op, self.with_unit(a, u), b, None, b.end
+                return op, self.with_unit(a, uw), b, None, b.end
         return op, a, None, None, a.end
 
     def second(self, i: int) -> _Num | None:
@@ -847,18 +853,24 @@ class _Reader:
         j = lead[1] if lead is not None and lead[0] in ("about", "around") else i
         return self.single(j)
 
-    def with_unit(self, a: _Num, unit: str | None) -> _Num:
-        return a if unit is None or a.unit is not None else a._replace(unit=unit)
+    def with_unit(self, a: _Num, unit: tuple[str, int] | None) -> _Num:
+        return a if unit is None or a.unit is not None else a._replace(unit=unit[0])
 
-    def unit_word(self, i: int) -> str | None:
-        """A unit written between the two numbers of a range ("from 10 dollars to 20")."""
-        t = self.s.get(i)
+    def unit_word(self, i: int) -> tuple[str, int] | None:
+        """A unit written between the two numbers of a range ("from 10 dollars to 20"):
+        the unit and the number of words it takes."""
+        s = self.s
+        t = s.get(i)
         if t is None or t.kind != _WORD or t.low in _STOP:
             return None
-        nxt = self.s.word(i + 1)
+        two = (t.low, s.word(i + 1) or "")
+        if two in _NOUNS and (s.word(i + 2) in ("to", "and") or s.word(i + 2) in _DASHES):
+            return _NOUNS[two], 2
+        nxt = s.word(i + 1)
         if nxt not in ("to", "and") and nxt not in _DASHES:
             return None
-        return _unit_of((t.low,), t.raw, self.s.attached(i))
+        unit = _unit_of((t.low,), t.raw, s.attached(i))
+        return None if unit is None else (unit, 1)
 
     def noun(self, i: int) -> tuple[str | None, str | None, int]:
         """The counted noun after a figure: (unit, noun words, next index).
