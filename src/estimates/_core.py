@@ -202,6 +202,11 @@ class CoreResult:
     ``claim_high`` (in the quantity's unit), ``resolved_source``, ``kind`` code, ``as_of`` day,
     ``stated`` day, ``bound_side`` (-1 lower, 1 upper, 0 none), ``merged`` (figures in the same
     one-day interval).
+
+    Per evidence row (what the method saw, one per quantity, kind and source): ``ev_q``,
+    ``ev_low``/``ev_high`` (as read by :func:`estimates.methods.readings`), ``ev_point``,
+    ``ev_source`` (index into the resolved names) and ``ev_claim`` (a representative claim,
+    as an index into the known claims).
     """
 
     quantities: ObjectArray
@@ -235,6 +240,12 @@ class CoreResult:
     base_since: Int64Array
     hindsight: BoolArray
     main_kind: npt.NDArray[np.int8]
+    ev_q: IntArray
+    ev_low: FloatArray
+    ev_high: FloatArray
+    ev_point: FloatArray
+    ev_source: IntArray
+    ev_claim: IntArray
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -376,8 +387,11 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
     fn = get_method(settings.method)
     from estimates.methods import is_joint
 
+    base_rows: IntArray | None = None
     if only is not None and not is_joint(settings.method):
-        frame = frame.loc[frame["quantity"].to_numpy(dtype=object) == only]
+        keep_rows = frame["quantity"].to_numpy(dtype=object) == only
+        base_rows = np.flatnonzero(keep_rows).astype(np.intp)
+        frame = frame.iloc[base_rows]
 
     n_all = len(frame)
     q_all, q_names = _factorize(frame["quantity"].to_numpy(dtype=object), sort=True)
@@ -869,6 +883,11 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
     bound_side = e_side[ev_of]
     e_side_claim = np.where(role == BOUND, bound_side, 0).astype(np.int8)
 
+    if base_rows is not None:
+        row = base_rows[row]
+    ev_point = np.zeros(0)
+    if k:
+        ev_point = np.where(np.isfinite(r.point), r.point, np.nan)
     return CoreResult(
         quantities=q_names,
         at=at,
@@ -901,6 +920,12 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
         base_since=base_since,
         hindsight=hindsight,
         main_kind=main_kind,
+        ev_q=ev_q.astype(np.intp),
+        ev_low=r.low if k else np.zeros(0),
+        ev_high=r.high if k else np.zeros(0),
+        ev_point=ev_point,
+        ev_source=ev_src.astype(np.intp),
+        ev_claim=first_row[one] if k else np.zeros(0, dtype=np.intp),
     )
 
 

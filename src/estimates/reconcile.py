@@ -231,26 +231,30 @@ def _date(d: dt.date | None) -> str:
 
 
 def _figure(low: float, best: float, high: float, closed: str) -> str:
-    """A claim's figure in words: 'about 11,000', 'more than 7,000', '2,000–12,000'."""
+    """A figure in words: '11,000', '11,000 (up to 12,000)', 'more than 7,000', '2,000–12,000'."""
     lo_f, hi_f = math.isfinite(low), math.isfinite(high)
     has_best = not math.isnan(best)
     if lo_f and hi_f and low == high:
         return _num(low)
-    if has_best and not lo_f and not hi_f:
+    if has_best:
+        if lo_f and hi_f and best == low:
+            return f"{_num(best)} (up to {_num(high)})"
+        if lo_f and hi_f and best == high:
+            return f"{_num(best)} (at least {_num(low)})"
+        if lo_f and hi_f:
+            return f"{_num(best)} ({_num(low)}–{_num(high)})"
+        if hi_f and high != best:
+            return f"{_num(best)} (up to {_num(high)})"
+        if lo_f and low != best:
+            return f"{_num(best)} (at least {_num(low)})"
         return _num(best)
     if lo_f and not hi_f:
-        word = "at least" if closed in ("both", "left") else "more than"
-        return f"{word} {_num(low)}" + (f" (best {_num(best)})" if has_best and best != low else "")
+        return f"{'at least' if closed in ('both', 'left') else 'more than'} {_num(low)}"
     if hi_f and not lo_f:
-        word = "at most" if closed in ("both", "right") else "fewer than"
-        return f"{word} {_num(high)}" + (
-            f" (best {_num(best)})" if has_best and best != high else ""
-        )
-    if has_best and lo_f and hi_f:
-        return f"{_num(best)} ({_num(low)}–{_num(high)})"
-    if has_best:
-        return f"{_num(best)}" + (f" (up to {_num(high)})" if hi_f else f" (at least {_num(low)})")
-    return f"{_num(low)}–{_num(high)}"
+        return f"{'at most' if closed in ('both', 'right') else 'fewer than'} {_num(high)}"
+    if lo_f and hi_f:
+        return f"{_num(low)}–{_num(high)}"
+    return "no figure"
 
 
 def _value_text(value: Range) -> str:
@@ -285,7 +289,8 @@ def _explain(r: Reconciliation) -> str:
         lines.extend(_role_sentences(claims, r))
     if r.conflicts:
         shown = "; ".join(str(c) for c in r.conflicts[:3])
-        more = f" (and {len(r.conflicts) - 3} more pairs)" if len(r.conflicts) > 3 else ""
+        extra = len(r.conflicts) - 3
+        more = f" (and {extra} more pair{'s' if extra > 1 else ''})" if extra > 0 else ""
         lines.append(f"Conflicts: {shown}{more}.")
     if r.spread is not None and r.spread.low != r.spread.high:
         lines.append(
@@ -303,7 +308,9 @@ def _who(row: Mapping[str, Any]) -> str:
         else None
     )
     when = f" of {_date(day)}" if day is not None else (f" of {stated}" if stated else "")
-    return f"{row['resolved_source']}'s {row['figure']}{when}"
+    name = str(row["resolved_source"])
+    owner = f"{name}'" if name.endswith("s") else f"{name}'s"
+    return f"{owner} {row['figure']}{when}"
 
 
 def _role_sentences(claims: pd.DataFrame, r: Reconciliation) -> list[str]:
@@ -576,7 +583,7 @@ def _build(
 ) -> Reconciliation:
     mask = res.claim_q == i
     claims = _claims_table(res, mask, frame, i, settings)
-    conflicts, spread = _conflicts(res, mask, claims)
+    conflicts, spread = _conflicts(res, i, frame)
     note = res.note[i]
     if value is None and note is None:
         note = "unknown"
@@ -683,56 +690,43 @@ def _claims_table(
 
 
 def _conflicts(
-    res: CoreResult, mask: np.ndarray, claims: pd.DataFrame
+    res: CoreResult, i: int, frame: pd.DataFrame
 ) -> tuple[tuple[Conflict, ...], Range | None]:
-    used = claims.loc[claims["used"]]
-    if len(used) == 0:
+    """Disjoint pairs among the evidence the method used (as read at ``at``), and the spread."""
+    sel = np.flatnonzero(res.ev_q == i)
+    if sel.size == 0:
         return (), None
-    lo = used["low"].to_numpy(dtype=float)
-    hi = used["high"].to_numpy(dtype=float)
-    best = used["best"].to_numpy(dtype=float)
-    eff_lo = np.where(np.isnan(lo), np.where(np.isnan(best), -np.inf, best), lo)
-    eff_hi = np.where(np.isnan(hi), np.where(np.isnan(best), np.inf, best), hi)
-    point = np.where(
-        ~np.isnan(best),
-        best,
-        np.where(
-            np.isfinite(eff_lo) & np.isfinite(eff_hi),
-            (eff_lo + eff_hi) / 2,
-            np.where(np.isfinite(eff_lo), eff_lo, eff_hi),
-        ),
+    lo, hi, point = res.ev_low[sel], res.ev_high[sel], res.ev_point[sel]
+    claim = res.ev_claim[sel]
+    names = res.resolved_source[claim]
+    ids = (
+        frame["claim_id"].to_numpy(dtype=object)[res.row[claim]]
+        if "claim_id" in frame.columns
+        else np.array([str(c) for c in claim], dtype=object)
     )
-    out: list[Conflict] = []
-    records: list[dict[str, Any]] = [
-        {str(k): v for k, v in rec.items()} for rec in used.to_dict("records")
-    ]
     texts = [
-        _figure(a, b, c, "both")
-        for a, b, c in zip(eff_lo.tolist(), best.tolist(), eff_hi.tolist(), strict=True)
+        _figure(a, p if a != b else math.nan, b, "both")
+        for a, p, b in zip(lo.tolist(), point.tolist(), hi.tolist(), strict=True)
     ]
-    for a in range(len(records)):
-        for b in range(len(records)):
-            if (
-                eff_hi[a] < eff_lo[b]
-                and records[a]["resolved_source"] != records[b]["resolved_source"]
-            ):
-                out.append(
-                    Conflict(
-                        low_claim=str(records[a]["claim_id"]),
-                        low_source=str(records[a]["resolved_source"]),
-                        low_text=texts[a],
-                        high_claim=str(records[b]["claim_id"]),
-                        high_source=str(records[b]["resolved_source"]),
-                        high_text=texts[b],
-                        gap=float(eff_lo[b] - eff_hi[a]),
-                    )
-                )
+    below, above = np.nonzero(hi[:, None] < lo[None, :])
+    out = [
+        Conflict(
+            low_claim=str(ids[a]),
+            low_source=str(names[a]),
+            low_text=texts[a],
+            high_claim=str(ids[b]),
+            high_source=str(names[b]),
+            high_text=texts[b],
+            gap=float(lo[b] - hi[a]),
+        )
+        for a, b in zip(below.tolist(), above.tolist(), strict=True)
+    ]
     out.sort(key=lambda c: (-c.gap, c.low_claim, c.high_claim))
-    finite = point[np.isfinite(point)]
+    # the spread is between figures, not bounds: one-sided figures stay out of it
+    finite = point[np.isfinite(point) & np.isfinite(lo) & np.isfinite(hi)]
     spread = None
     if finite.size:
-        unit = res.unit[int(res.claim_q[mask][0])] if mask.any() else None
-        spread = Range(low=float(finite.min()), high=float(finite.max()), unit=unit)
+        spread = Range(low=float(finite.min()), high=float(finite.max()), unit=res.unit[i])
     return tuple(out), spread
 
 
