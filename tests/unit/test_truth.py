@@ -396,3 +396,71 @@ def test_answers_lie_within_the_figures(rows, name, loss) -> None:
     assert out.sources is not None
     assert ((out.sources["weight"] > 0) & (out.sources["weight"] <= 1)).all()
     assert out.sources["claims"].sum() == ev.n_rows
+
+
+# -- end to end, through the reconciling pipeline ---------------------------------------------
+
+
+def _ledger(rows: dict[str, list[object]]):
+    import pandas as pd
+
+    from estimates.ledger import Ledger
+
+    return Ledger.from_frame(pd.DataFrame({**rows, "stated_on": "2024-01-01"}))
+
+
+@pytest.mark.parametrize("method", ["crh", "catd"])
+def test_mixed_units_are_converted_before_discovery(method) -> None:
+    from estimates.reconcile import reconcile_all
+
+    # the same road in km and in m, and a vandal; a wall in m and mm
+    led = _ledger(
+        {
+            "quantity": ["road"] * 4 + ["wall"] * 3,
+            "best": [12.0, 12_000.0, 12.0, 900.0, 3.0, 3.0, 3_000.0],
+            "unit": ["km", "meter", "km", "km", "m", "m", "mm"],
+            "source": ["a", "b", "c", "v", "a", "b", "c"],
+        }
+    )
+    out = reconcile_all(led, method=method).set_index("quantity")
+    assert out.loc["road", "unit"] == "kilometer"
+    assert out.loc["road", "best"] == 12.0
+    assert out.loc["wall", "unit"] == "meter"
+    assert out.loc["wall", ["low", "best", "high"]].tolist() == [3.0, 3.0, 3.0]
+
+
+def test_two_dimensions_in_one_quantity_are_refused() -> None:
+    from estimates.errors import DimensionError
+    from estimates.reconcile import reconcile_all
+
+    led = _ledger(
+        {
+            "quantity": ["q", "q"],
+            "best": [1.0, 2.0],
+            "unit": ["person", "container"],
+            "source": ["a", "b"],
+        }
+    )
+    with pytest.raises(DimensionError):
+        reconcile_all(led, method="crh")
+
+
+def test_reconcile_returns_the_learned_source_table() -> None:
+    from estimates.reconcile import reconcile, reconcile_all
+
+    led = _ledger(
+        {
+            "quantity": ["x"] * 3 + ["y"] * 3,
+            "best": [10.0, 10.0, 1e6, 5.0, 5.0, -1e6],
+            "source": ["a", "b", "vandal"] * 2,
+        }
+    )
+    r = reconcile(led, "x", method="crh")
+    assert r.sources is not None
+    assert r.sources["source"].tolist()[-1] == "vandal"
+    assert r.sources.set_index("source").loc["vandal", "claims"] == 2
+    # options reach the method; unknown ones are refused with the allowed list
+    squared = reconcile_all(led, method="crh", loss="squared", max_iter=2)
+    assert squared["method"].tolist() == ["crh", "crh"]
+    with pytest.raises(ReconcileError, match="allowed"):
+        reconcile_all(led, method="crh", bogus=1)
