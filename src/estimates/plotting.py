@@ -11,7 +11,7 @@ functions raise :class:`~estimates.errors.MissingExtraError` naming
 
 >>> from estimates import datasets
 >>> ax = plot_timeline(datasets.dprk(), "dprk_troops_in_russia", known_on="2025-01-15",
-...                    sources=datasets.dprk_sources(), band=False)
+...                    sources=datasets.dprk_sources())
 >>> ax.get_ylabel()
 'person'
 """
@@ -141,18 +141,32 @@ def _claim_table(
 def _band(
     ledger: Ledger,
     quantity: str,
+    table: pd.DataFrame,
     *,
-    known_on: object,
+    cut: np.datetime64 | None,
     method: str,
     sources: Sources | None,
-) -> pd.DataFrame | None:
-    """The reconciled range over time (columns at, low, best, high), or None without a timeline."""
-    try:
-        from estimates.timeline import timeline
-    except ImportError:  # pragma: no cover - the timeline lands with the reconcile issues
-        return None
+) -> pd.DataFrame:
+    """The reconciled range as it could be stated on each day (columns at, low, best, high).
+
+    Each day is reconciled as known on that day (no hindsight), on every day a claim describes
+    or was stated and on a weekly grid between them, up to ``cut`` when given: the band shows
+    what a careful reader could have said at the time.
+    """
+    from estimates.timeline import timeline
+
+    moments = pd.concat([table["x"], table["stated"]]).dropna()
+    if cut is not None:
+        moments = moments[moments <= cut]
+    if moments.empty:
+        return pd.DataFrame(columns=["at", "low", "best", "high"])
+    first, last = moments.min().normalize(), moments.max().normalize()
+    if cut is not None:
+        last = pd.Timestamp(cut).normalize()
+    days = set(moments.dt.normalize()) | set(pd.date_range(first, last, freq="7D")) | {last}
+    dates = sorted(d.date().isoformat() for d in days)
     frame: pd.DataFrame = timeline(
-        ledger, quantity, known_on=known_on, method=method, sources=sources
+        ledger.select(quantity), quantity, dates=dates, method=method, sources=sources
     )
     return frame
 
@@ -173,9 +187,12 @@ def plot_timeline(
     its middle, with a faint line across it): its range as a vertical bar, an end left open
     ("more than 3,000") as an arrow, the best value as a dot. Colours are per resolved source
     (``sources`` joins aliases; by default trailing qualifiers such as "(via Yonhap)" are
-    dropped). Projections are hollow and dashed. With ``known_on``, a vertical line marks it,
-    the band is what was known then, and claims stated later are drawn faintly. The band is
-    :func:`estimates.timeline.timeline` under ``method``; ``band=False`` leaves it out.
+    dropped). Projections are hollow and dashed. With ``known_on``, a vertical line marks it
+    and claims stated later are drawn faintly.
+
+    The band is the reconciled range (shaded) and best (line) under ``method`` as it could be
+    stated on each day, from what was known on that day (:func:`estimates.timeline.timeline`,
+    no hindsight), up to ``known_on``; ``band=False`` leaves it out.
 
     Returns the matplotlib ``Axes`` (a new figure when ``ax`` is None). Raises
     :class:`~estimates.errors.ReconcileError` when the ledger has no claims about ``quantity``.
@@ -195,7 +212,7 @@ def plot_timeline(
     if ax is None:
         _fig, ax = plt.subplots(figsize=(11, 5.5), layout="constrained")
     axes: Any = ax  # matplotlib's own annotations are looser than mypy --strict wants
-    dated = table[~pd.isna(table["x"])]
+    dated = _dodge(table[~pd.isna(table["x"])], cut)
     undated = len(table) - len(dated)
 
     # colours by first appearance in time: the legend then reads as the story unfolds
@@ -210,7 +227,7 @@ def plot_timeline(
 
     band_frame = None
     if band:
-        band_frame = _band(ledger, quantity, known_on=known_on, method=method, sources=sources)
+        band_frame = _band(ledger, quantity, table, cut=cut, method=method, sources=sources)
 
     for rec in dated.to_dict("records"):
         later = cut is not None and (pd.isna(rec["stated"]) or rec["stated"] > cut)
@@ -220,7 +237,7 @@ def plot_timeline(
         line2d([], [], color=colours[s], marker="o", lw=2.2, label=s) for s in order
     ]
     if band_frame is not None and len(band_frame):
-        handles = _draw_band(axes, band_frame, method, line2d) + handles
+        handles = _draw_band(axes, band_frame, method, line2d, top + 1.6 * arrow) + handles
     if cut is not None:
         axes.axvline(cut, color="#B22222", ls=":", lw=1.5, zorder=1)
         axes.annotate(
@@ -298,6 +315,21 @@ def plot_timeline(
     return ax
 
 
+def _dodge(dated: pd.DataFrame, cut: np.datetime64 | None) -> pd.DataFrame:
+    """Spread claims about the same day side by side, so that no mark hides another."""
+    if dated.empty:
+        return dated
+    xs = dated["x"]
+    right = xs.max() if cut is None else max(xs.max(), pd.Timestamp(cut))
+    span_days = max((right - xs.min()) / pd.Timedelta(days=1), 1.0)
+    step = pd.Timedelta(days=max(span_days * 0.007, 0.25))
+    day = xs.dt.normalize()
+    rank = day.groupby(day).cumcount()
+    size = day.map(day.value_counts())
+    shift = (rank - (size - 1) / 2).to_numpy(dtype=float)
+    return dated.assign(x=xs + shift * step)
+
+
 def _draw_claim(ax: Any, rec: Mapping[Any, Any], colour: Any, alpha: float, arrow: float) -> None:
     """One claim: its range as a bar, open ends as arrows, best as a dot; hollow if a plan."""
     hollow = rec["kind"] == "projection"
@@ -330,16 +362,15 @@ def _draw_claim(ax: Any, rec: Mapping[Any, Any], colour: Any, alpha: float, arro
                 markeredgecolor=colour, markeredgewidth=1.6, zorder=4)  # fmt: skip
 
 
-def _draw_band(ax: Any, band: pd.DataFrame, method: str, line2d: Any) -> list[Any]:
+def _draw_band(ax: Any, band: pd.DataFrame, method: str, line2d: Any, ceiling: float) -> list[Any]:
     """The reconciled range as a shaded step band and the best as a line; legend handles."""
     at = pd.to_datetime(band["at"]).to_numpy(dtype="datetime64[ns]")
     low = band["low"].to_numpy(dtype=float)
     high = band["high"].to_numpy(dtype=float)
     best = band["best"].to_numpy(dtype=float) if "best" in band else np.full(len(band), np.nan)
-    ymax = ax.get_ylim()[1]
     # an unbounded side is drawn to the edge of the plot, not to infinity
     lo = np.where(np.isfinite(low), low, 0.0)
-    hi = np.where(np.isfinite(high), high, ymax * 10)
+    hi = np.where(np.isfinite(high), high, ceiling)
     known = ~(np.isnan(low) & np.isnan(high))
     ax.fill_between(at, np.where(known, lo, np.nan), np.where(known, hi, np.nan), step="post",
                     color=_BAND_COLOUR, alpha=0.16, lw=0, zorder=0)  # fmt: skip
