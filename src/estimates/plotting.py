@@ -284,13 +284,22 @@ def plot_timeline(
             )
         )
 
-    axes.set_title(_title(quantity), loc="left", fontsize=13, fontweight="bold")
+    axes.set_title(_title(quantity), loc="left", fontsize=13, fontweight="bold", pad=22)
+    n_sources = len(order)
+    said = f"{len(dated)} claim{'s' if len(dated) != 1 else ''} from {n_sources} source{'s' if n_sources != 1 else ''}"
+    if band_frame is not None and len(band_frame):
+        said += f"; band: {method}, from what was known on each day"
+    axes.annotate(said, xy=(0, 1), xycoords="axes fraction", xytext=(0, 6),
+                  textcoords="offset points", fontsize=9, color="#555555", va="bottom")  # fmt: skip
     axes.set_ylabel(unit or "value")
     axes.set_xlabel("date the figure describes (as of)")
     axes.yaxis.set_major_formatter(ticker.FuncFormatter(_thousands))
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    # "15 Oct", "Nov", "2025": every tick says what it is, with no offset text in a corner
+    dates = mdates.ConciseDateFormatter(locator, show_offset=False)
+    dates.formats[2] = "%d %b"
+    axes.xaxis.set_major_formatter(dates)
     axes.set_ylim(bottom=bottom if bottom < 0 else 0, top=top + 1.6 * arrow)
     axes.grid(axis="y", alpha=0.3)
     axes.spines[["top", "right"]].set_visible(False)
