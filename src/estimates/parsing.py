@@ -47,9 +47,10 @@ Range(low=13000.0, best=None, high=None, closed='neither', unit='container', con
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -66,17 +67,19 @@ __all__ = ["Figure", "find_figures", "format", "parse", "parse_figure"]
 
 # One pass, left to right, over the text. Each alternative is bounded by what it can match at a
 # given start: digit groups check "not followed by a digit" per group, so a failed grouping
-# gives up after the group it stopped at and the next token starts where this one ended. No
-# leading whitespace in the pattern: finditer skips blanks itself in constant time per char.
+# gives up after the group it stopped at and the next token starts where this one ended. The
+# leading blanks are taken possessively and the end of the text is a match of its own, so no
+# position is scanned twice. Punctuation the grammar never looks at is one token per run.
+_SPECIAL = r"$€£~≈<>=≥≤+%/°.\-–—‐‑−"
 _TOKEN_RE = re.compile(
-    r"(?P<n>\d{1,3}(?:,\d{3}(?!\d))+(?:\.\d+)?"
+    r"(\s*+)(?:(\d{1,3}(?:,\d{3}(?!\d))+(?:\.\d+)?"
     r"|\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3}(?![\d,.]))+"
     r"|\d+(?:\.\d+)?|\.\d+)"
-    r"|(?P<w>[^\W\d_]+)"
-    r"|(?P<s>[^\w\s]|_)"
+    r"|([^\W\d_]+)"
+    rf"|([{_SPECIAL}]|[^\w\s{_SPECIAL}]++(?:\s++[^\w\s{_SPECIAL}]++)*+|_+)"
+    r"|$)"
 )
 _NUM, _WORD, _SYM = 0, 1, 2
-_KIND = {"n": _NUM, "w": _WORD, "s": _SYM}
 
 
 class _Tok(NamedTuple):
@@ -87,30 +90,51 @@ class _Tok(NamedTuple):
     raw: str
 
 
-def _token(m: re.Match[str]) -> _Tok:
-    kind = m.lastgroup or "s"
-    raw = m.group()
-    return _Tok(_KIND[kind], raw.lower() if kind == "w" else raw, m.start(), m.end(), raw)
+_new_tok = tuple.__new__  # builds a _Tok without a Python-level __new__ call (hot path)
 
 
-# Texts up to this length are tokenized in one go (the common case: a phrase); longer ones lazily.
+def _tokens(parts: Iterable[tuple[str, str, str, str]], toks: list[_Tok], pos: int) -> int:
+    """Append the tokens of ``(blank, number, word, symbol)`` parts; return the end offset."""
+    append = toks.append
+    for blank, num, word, sym in parts:
+        pos += len(blank)
+        if num:
+            end = pos + len(num)
+            append(_new_tok(_Tok, (_NUM, num, pos, end, num)))
+        elif word:
+            end = pos + len(word)
+            append(_new_tok(_Tok, (_WORD, word.lower(), pos, end, word)))
+        elif sym:
+            end = pos + len(sym)
+            append(_new_tok(_Tok, (_SYM, sym, pos, end, sym)))
+        else:
+            continue
+        pos = end
+    return pos
+
+
+# Texts up to this length are tokenized in one go (the common case: a phrase); longer ones in
+# chunks of matches, so reading the first figure of a long text never tokenizes all of it.
 _EAGER = 2000
+_CHUNK = 256
 
 
 class _Stream:
     """Tokens pulled on demand, so reading the first figure never tokenizes the whole text."""
 
-    __slots__ = ("_done", "_it", "text", "toks")
+    __slots__ = ("_done", "_it", "_pos", "text", "toks")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._it: Iterator[re.Match[str]] = _TOKEN_RE.finditer(text)
+        self.toks: list[_Tok] = []
         if len(text) <= _EAGER:
-            self.toks = [_token(m) for m in self._it]
+            self._pos = _tokens(_TOKEN_RE.findall(text), self.toks, 0)
             self._done = True
+            self._it: Iterator[re.Match[str]] = iter(())
         else:
-            self.toks = []
+            self._pos = 0
             self._done = False
+            self._it = _TOKEN_RE.finditer(text)
 
     def get(self, i: int) -> _Tok | None:
         try:
@@ -123,11 +147,11 @@ class _Stream:
         while len(toks) <= i:
             if self._done:
                 return None
-            m = next(self._it, None)
-            if m is None:
+            chunk = [m.groups() for m in itertools.islice(self._it, _CHUNK)]
+            if not chunk:
                 self._done = True
                 return None
-            toks.append(_token(m))
+            self._pos = _tokens(chunk, toks, self._pos)  # type: ignore[arg-type]
         return toks[i]
 
     def word(self, i: int) -> str | None:
@@ -1161,7 +1185,10 @@ def _iter_readings(text: str) -> Iterator[_Reading]:
         t = stream.get(i)
         if t is None:
             return
-        if t.kind == _NUM or t.low in _START_WORDS or t.low in _CURRENCY_SYMBOLS or t.low in _MINUS:
+        if t.kind == _NUM or (
+            (t.low in _START_WORDS or t.low in _CURRENCY_SYMBOLS or t.low in _MINUS)
+            and _may_start(stream, i, t.low)
+        ):
             try:
                 got = _read_at(reader, i)
             except _IncompleteError as exc:
@@ -1176,6 +1203,24 @@ def _iter_readings(text: str) -> Iterator[_Reading]:
                     i += 1
                 continue
         i += 1
+
+
+# What may follow the few start words that are mostly something else ("a", "-").
+_AFTER_A = frozenset(
+    {"few", "couple", "pair", "dozen", "hundred", "minimum", "maximum", "third", "quarter"}
+    | set(_BIG)
+    | set(_FRACTIONS)
+)
+
+
+def _may_start(stream: _Stream, i: int, low: str) -> bool:
+    """A cheap look one token ahead, so runs of "a a a" or "- - -" cost little each."""
+    if low in ("a", "an"):
+        return stream.word(i + 1) in _AFTER_A
+    if low in _MINUS:
+        nt = stream.get(i + 1)
+        return nt is not None and nt.kind == _NUM and stream.attached(i + 1)
+    return True
 
 
 def _first_reading(text: str) -> _Reading:
