@@ -129,13 +129,13 @@ def main() -> None:
             f"every quantity ({len(picked)} timed, extrapolated): {t_each:,.0f} s; "
             f"ratio {t_each / t_robust:,.0f}x"
         )
+        _, t_crh_all = timed(lambda: reconcile_all(ledger, method="crh", max_iter=10, tol=0.0))
+        print(f'reconcile_all(method="crh", max_iter=10): {t_crh_all:.2f} s (pipeline and method)')
     else:
         from estimates.methods import robust
 
         out, t_robust = timed(lambda: robust(ev, {}))
         label = "robust on the evidence arrays (reconcile_all not available)"
-        _, t_crh_all = timed(lambda: reconcile_all(ledger, method="crh", max_iter=10, tol=0.0))
-        print(f'reconcile_all(method="crh", max_iter=10): {t_crh_all:.2f} s (pipeline and method)')
     print(
         f"{label}: {t_robust:.2f} s; a numpy loop per quantity (weighted quartiles only, "
         f"no pipeline; {LOOP_SAMPLE:,} quantities timed, x {share:.0f}): {t_loop:.1f} s; "
