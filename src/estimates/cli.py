@@ -372,6 +372,8 @@ def read_ledger(path: str, input_format: str | None = None) -> Ledger:
     """
     from estimates.ledger import Ledger
 
+    if path != "-" and Path(path).is_dir():
+        raise IsADirectoryError(21, "is a directory", path)
     fmt = _input_format(path, input_format)
     if path == "-":
         if fmt == "parquet":
@@ -384,8 +386,6 @@ def read_ledger(path: str, input_format: str | None = None) -> Ledger:
         buffer = io.StringIO(text)
         buffer.name = "<stdin>"
         return Ledger.read_csv(buffer) if fmt == "csv" else Ledger.read_jsonl(buffer)
-    if Path(path).is_dir():
-        raise IsADirectoryError(21, "is a directory", path)
     if not Path(path).exists():
         raise FileNotFoundError(2, "no such file", path)
     if fmt == "csv":
@@ -499,9 +499,15 @@ def _check_date(value: str | None, option: str) -> str | None:
 
 
 def _check_method(name: str) -> None:
+    from estimates.errors import UnknownMethodError
     from estimates.methods import get_method
 
-    get_method(name)  # raises UnknownMethodError listing the known names
+    try:
+        get_method(name)
+    except UnknownMethodError as exc:
+        raise UsageError(
+            f"unknown method {name!r}; known: {', '.join(exc.known)} (see 'estimates methods')"
+        ) from None
 
 
 def _check_quantity(ledger: Ledger, quantity: str) -> None:

@@ -14,6 +14,7 @@ functions raise :class:`~estimates.errors.MissingExtraError` naming
 ...                    sources=datasets.dprk_sources())
 >>> ax.get_ylabel()
 'person'
+>>> import matplotlib.pyplot as plt; plt.close("all")
 """
 
 from __future__ import annotations
@@ -201,6 +202,7 @@ def plot_timeline(
     >>> ax = plot_timeline(datasets.dprk(), "containers_shipped", band=False)
     >>> ax.get_title(loc="left")
     'containers shipped'
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     plt = _matplotlib()
     mdates: Any = importlib.import_module("matplotlib.dates")
@@ -412,6 +414,7 @@ def plot_sources(result: Any, *, ax: Axes | None = None, top: int = 20) -> Axes:
     >>> ax = plot_sources(table)
     >>> [t.get_text() for t in ax.get_yticklabels()][0]
     'NIS (12 claims)'
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     plt = _matplotlib()
     from matplotlib import ticker
