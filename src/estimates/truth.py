@@ -28,6 +28,8 @@ How claims enter:
   Under absolute loss the truth that minimises ``Σ w·dist(t, [low, high])`` is the weighted median
   of all the endpoints, each claim putting its weight on both of its ends (a point puts it twice on
   itself); this is what the median step computes, so it needs one sort per call, not per step.
+- A claim that is only a wide interval is rarely wrong, so it earns weight, and its ends weigh
+  in the combined range and best value accordingly: vague but true beats precise but wrong.
 - The per-quantity scale is robust and never zero: the interquartile range of the endpoints over
   1.349 (the standard deviation of a normal sample); where at least half the claims agree exactly
   it falls back to the mean absolute deviation from the median, and where all agree, to 1 (every
@@ -425,11 +427,20 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
         low=low,
         best=best_out,
         high=high,
-        closed_left=np.isfinite(low),
-        closed_right=np.isfinite(high),
+        closed_left=_closed_end(low, lo, stated | np.asarray(ev.closed_left, bool), seg, starts),
+        closed_right=_closed_end(high, hi, stated | np.asarray(ev.closed_right, bool), seg, starts),
         note=tuple(notes),
         sources=table,
     )
+
+
+def _closed_end(
+    end: FloatArray, row_end: FloatArray, row_closed: BoolArray, seg: IntArray, starts: IntArray
+) -> BoolArray:
+    """A result end is closed when finite and no claim ending exactly there leaves it open."""
+    open_here = (row_end == end[seg]) & ~row_closed
+    closed: BoolArray = (segment_sum(open_here.astype(float), starts) == 0) & np.isfinite(end)
+    return closed
 
 
 def _scale(ends_: _Endpoints, w: FloatArray, med: FloatArray) -> FloatArray:

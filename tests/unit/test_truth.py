@@ -259,6 +259,7 @@ def test_intervals_and_one_sided_claims() -> None:
         high=[np.nan, np.nan, np.nan, np.nan, 12_000.0],
         best=[np.nan, np.nan, 14_000.0, 15_000.0, np.nan],
         source=["a", "a", "b", "c", "d"],
+        closed_left=[False, False, True, True, True],
     )
     out = crh(ev, {})
     res = {
@@ -270,6 +271,11 @@ def test_intervals_and_one_sided_claims() -> None:
     assert res["open"][0] == 13_000.0
     assert res["open"][2] == inf
     assert np.isnan(res["open"][1])
+    # "more than 13,000" is open at 13,000, and so is every answer that ends there
+    assert ev.quantities == ("mixed", "open", "range")
+    assert out.low.tolist()[:2] == [13_000.0, 13_000.0]
+    assert out.closed_left.tolist() == [False, False, True]
+    assert out.closed_right.tolist() == [False, False, True]
     assert note["open"] is not None
     assert "one side" in note["open"]
     # a lower bound below both point figures costs nothing: the answer is between the figures
