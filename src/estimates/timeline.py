@@ -10,8 +10,15 @@
 ...                     (10000, "C", "2024-12-10"), (12000, "A", "2025-01-05")]
 ... ])
 >>> tl = timeline(ledger, "sent", dates=["2024-11-01", "2024-12-01", "2025-01-01", "2025-02-01"])
->>> tl["best"].tolist()
-[3000.0, 10500.0, 10500.0, 12000.0]
+>>> print(tl[["at", "low", "closed", "n_sources"]].to_string(index=False))
+        at     low closed  n_sources
+2024-11-01  3000.0   left          1
+2024-12-01 11000.0   left          2
+2025-01-01 11000.0   left          3
+2025-02-01 12000.0   left          3
+
+As known on each date, the running total is at least its latest figure; C's 10,000 of
+10 December does not pull it down.
 """
 
 from __future__ import annotations
@@ -148,16 +155,25 @@ def timeline(
     distinct day a claim describes. A date on which nothing is known yet gives a row with no
     figures and a note saying so.
 
-    A cumulative quantity (every observation of kind ``cumulative``) never falls, so by default
-    (``monotone="isotonic"``) its series is made non-decreasing: ``best`` by isotonic
-    regression (:func:`isotonic`, pool-adjacent-violators, every date weighing the same),
-    ``low`` by a running maximum (an earlier lower bound still holds later) and ``high`` by a
-    running minimum from the end (a later upper bound also held earlier); ``best`` is then kept
-    within ``[low, high]``. This uses the whole series, so a row may reflect figures stated after
-    its own ``known_on``; the note says so. ``monotone="running"`` uses only the past (running
-    maximum of ``low`` and ``best``, ``high`` left alone); ``"none"`` leaves the series as
-    reconciled. Where the adjusted bounds cross, the figures of that date conflict: the row
-    keeps no figures, ``conflict`` is set and the note says why.
+    A cumulative quantity (every observation of kind ``cumulative``) never falls, so its series
+    is made non-decreasing, in one of two ways (``monotone``):
+
+    - ``"isotonic"`` (the default in hindsight, when ``known_on`` is given): ``best`` by
+      isotonic regression (:func:`isotonic`, pool-adjacent-violators, every date weighing the
+      same), ``low`` by a running maximum (an earlier lower bound still holds later) and
+      ``high`` by a running minimum from the end (a later upper bound also held earlier).
+      Every row is then as known on the one ``known_on``, so using later rows adds nothing
+      that was not known.
+    - ``"running"`` (the default as known on each date): ``low`` and ``best`` by a running
+      maximum of earlier dates only, so no row uses a figure stated after its own date (an
+      isotonic fit would pull early rows towards figures nobody had yet). ``high`` is left as
+      reconciled: a new upper bound narrows the range, it does not lower the quantity.
+
+    ``best`` is then kept within ``[low, high]``; each adjusted row's note says what moved.
+    Where the adjusted bounds cross, the figures conflict: that row keeps no figures,
+    ``conflict`` is set and its note (starting "unknown") says why. ``monotone="none"`` leaves
+    the series as reconciled; a quantity that is not cumulative is never adjusted unless
+    ``monotone`` asks.
 
     Returns a DataFrame with the reconciliation columns (DESIGN §4): ``quantity, at, known_on,
     method, low, best, high, closed, unit, n_claims, n_sources, conflict, note``, one row per
@@ -170,8 +186,11 @@ def timeline(
     >>> ledger = Ledger([Claim(quantity="q", value=Range.exactly(5), source="A",
     ...                        stated_on="2024-01-10")])
     >>> tl = timeline(ledger, "q", dates=["2024-01-01", "2024-01-31"])
-    >>> tl[["at", "best", "note"]].values.tolist()[0][:2]
-    ['2024-01-01', nan]
+    >>> tl[["at", "best"]].values.tolist()
+    [['2024-01-01', nan], ['2024-01-31', 5.0]]
+    >>> tl.loc[0, "note"]
+    'unknown: ...'
+
     """
     from estimates.reconcile import reconcile_all
 
@@ -218,76 +237,170 @@ def timeline(
             continue
         row = frame.iloc[0].to_dict()
         rows.append({name: row.get(name) for name in OUTPUT_COLUMNS})
-    out = pd.DataFrame(rows, columns=list(OUTPUT_COLUMNS))
-    for name in ("low", "best", "high"):
-        out[name] = pd.to_numeric(out[name], errors="coerce").astype("float64")
+    out = _frame(rows)
 
     kinds = set(own.select(kind=["stock", "cumulative", "flow"]).frame["kind"].tolist())
-    mode = monotone if monotone is not None else ("isotonic" if kinds == {"cumulative"} else "none")
+    if monotone is not None:
+        mode = monotone
+    elif kinds == {"cumulative"}:
+        mode = "isotonic" if fixed_known is not None else "running"
+    else:
+        mode = "none"
     if mode != "none":
         out = _make_monotone(out, mode)
     return out.reset_index(drop=True)
 
 
+_NUMBERS = ("low", "best", "high")
+_COUNTS = ("n_claims", "n_sources")
+
+
+def _missing(x: object) -> bool:
+    return x is None or (isinstance(x, float) and np.isnan(x))
+
+
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The rows as a frame with the dtypes of ``reconcile_all``: floats, ints, bool, and
+    object text columns holding ``None`` (not NaN) where empty."""
+    data: dict[str, Any] = {}
+    for name in OUTPUT_COLUMNS:
+        values: list[Any] = [r.get(name) for r in rows]
+        if name in _NUMBERS:
+            floats = [np.nan if _missing(v) else float(v) for v in values]
+            data[name] = pd.Series(floats, dtype="float64")
+        elif name in _COUNTS:
+            ints = [0 if _missing(v) else int(v) for v in values]
+            data[name] = pd.Series(ints, dtype="int64")
+        elif name == "conflict":
+            data[name] = pd.Series(
+                [bool(v) if not _missing(v) else False for v in values], dtype=bool
+            )
+        else:
+            data[name] = pd.Series([None if _missing(v) else v for v in values], dtype=object)
+    return pd.DataFrame(data, columns=list(OUTPUT_COLUMNS))
+
+
+def _flags(closed: object) -> tuple[bool, bool]:
+    return closed in ("both", "left"), closed in ("both", "right")
+
+
 def _make_monotone(out: pd.DataFrame, mode: str) -> pd.DataFrame:
-    low = out["low"].to_numpy(dtype=float, copy=True)
+    """Make a cumulative series non-decreasing (see :func:`timeline`); rows in date order."""
+    n = len(out)
+    closed = out["closed"].astype(object).to_numpy(copy=True)
+    # an unknown row has no closed side at all; a NaN bound of a known row is unbounded
+    known = np.array([c in ("both", "left", "right", "neither") for c in closed], dtype=bool)
+    low = np.where(known & out["low"].isna().to_numpy(), -np.inf, out["low"].to_numpy(dtype=float))
+    high = np.where(
+        known & out["high"].isna().to_numpy(), np.inf, out["high"].to_numpy(dtype=float)
+    )
     best = out["best"].to_numpy(dtype=float, copy=True)
-    high = out["high"].to_numpy(dtype=float, copy=True)
     notes = out["note"].astype(object).to_numpy(copy=True)
     conflict = out["conflict"].fillna(False).astype(bool).to_numpy(copy=True)
-    known = ~np.isnan(low) & ~np.isnan(high)
+    left = np.array([_flags(c)[0] for c in closed], dtype=bool)
+    right = np.array([_flags(c)[1] for c in closed], dtype=bool)
 
-    # an unknown row (NaN) is skipped: fmax/fmin ignore NaN, and the running values carry over
-    new_low = np.where(known, np.fmax.accumulate(np.where(known, low, -np.inf)), np.nan)
+    # a lower bound of an earlier date still holds later: a running maximum, skipping unknown
+    # rows; where two bounds meet at one value the end is closed only if both are
+    new_low, new_left = _running_bound(np.where(known, low, -np.inf), left, known, upper=False)
     if mode == "isotonic":
-        rev = np.where(known, high, np.inf)[::-1]
-        new_high = np.where(known, np.fmin.accumulate(rev)[::-1], np.nan)
-        finite_best = np.where(np.isfinite(best), best, np.nan)
-        new_best = isotonic(finite_best)
-        words = "made non-decreasing by isotonic regression over the whole series"
-    else:
-        new_high = high.copy()
-        new_best = np.where(
-            np.isfinite(best),
-            np.fmax.accumulate(np.where(np.isfinite(best), best, -np.inf)),
-            np.nan,
+        # an upper bound of a later date also held earlier: a running minimum from the end
+        rev_high, rev_right = _running_bound(
+            np.where(known, high, np.inf)[::-1], right[::-1], known[::-1], upper=True
         )
+        new_high, new_right = rev_high[::-1], rev_right[::-1]
+        new_best = isotonic(np.where(known & np.isfinite(best), best, np.nan))
+        words = "made non-decreasing by isotonic regression over the whole series"
+        hindsight = " (as known on one date for every row)"
+    else:
+        new_high = np.where(known, high, np.nan)
+        new_right = right & known
+        finite = known & np.isfinite(best)
+        run_best = np.maximum.accumulate(np.where(finite, best, -np.inf)) if n else best
+        new_best = np.where(finite, run_best, np.nan)
         words = "made non-decreasing with a running maximum of earlier dates"
-    crossed = known & (new_low > new_high)
+        hindsight = ""
+    crossed = known & ((new_low > new_high) | ((new_low == new_high) & ~(new_left & new_right)))
     with np.errstate(invalid="ignore"):
         clipped = np.minimum(np.maximum(new_best, new_low), new_high)
     new_best = np.where(np.isnan(new_best), np.nan, clipped)
+
+    def differs(a: FloatArray, b: FloatArray) -> npt.NDArray[np.bool_]:
+        same: npt.NDArray[np.bool_] = (a == b) | (np.isnan(a) & np.isnan(b))
+        return ~same
+
     changed = (
         known
         & ~crossed
-        & (
-            (new_low != low)
-            | (new_high != high)
-            | ~((new_best == best) | (np.isnan(new_best) & np.isnan(best)))
-        )
+        & (differs(new_low, low) | differs(new_high, high) | differs(new_best, best))
     )
     for i in np.flatnonzero(changed):
-        parts = []
-        if new_low[i] != low[i]:
-            parts.append(f"low {low[i]:,.6g} → {new_low[i]:,.6g}")
-        if new_best[i] != best[i] and not (np.isnan(new_best[i]) and np.isnan(best[i])):
-            parts.append(f"best {best[i]:,.6g} → {new_best[i]:,.6g}")
-        if new_high[i] != high[i]:
-            parts.append(f"high {high[i]:,.6g} → {new_high[i]:,.6g}")
-        hindsight = " (using figures from later dates)" if mode == "isotonic" else ""
+        parts = [
+            f"{name} {_num(old)} → {_num(new)}"
+            for name, old, new in (
+                ("low", low[i], new_low[i]),
+                ("best", best[i], new_best[i]),
+                ("high", high[i], new_high[i]),
+            )
+            if differs(np.array([old]), np.array([new]))[0]
+        ]
         notes[i] = _join(notes[i], f"cumulative: {words}{hindsight}: {', '.join(parts)}")
     for i in np.flatnonzero(crossed):
         notes[i] = _join(
             notes[i],
-            f"cumulative: conflict: figures of earlier dates put it at least {new_low[i]:,.6g} "
-            f"but {'later figures put' if mode == 'isotonic' else 'the figures put'} it at most "
-            f"{new_high[i]:,.6g}; no figure is given",
+            f"unknown: cumulative figures conflict: earlier dates put it at least "
+            f"{_num(new_low[i])} but {'later dates put' if mode == 'isotonic' else 'this date puts'} "
+            f"it at most {_num(new_high[i])}",
         )
     conflict |= crossed
+    ok = known & ~crossed
+    new_closed = np.array(
+        [
+            ("both" if a and b else "left" if a else "right" if b else "neither") if ok[i] else None
+            for i, (a, b) in enumerate(
+                zip(new_left & np.isfinite(new_low), new_right & np.isfinite(new_high), strict=True)
+            )
+        ],
+        dtype=object,
+    )
     out = out.copy()
-    out["low"] = np.where(crossed, np.nan, new_low)
-    out["high"] = np.where(crossed, np.nan, new_high)
-    out["best"] = np.where(crossed, np.nan, new_best)
+    out["low"] = np.where(ok & np.isfinite(new_low), new_low, np.nan)
+    out["high"] = np.where(ok & np.isfinite(new_high), new_high, np.nan)
+    out["best"] = np.where(ok, new_best, np.nan)
+    out["closed"] = pd.Series(new_closed, index=out.index, dtype=object)
     out["conflict"] = conflict
-    out["note"] = notes
+    out["note"] = pd.Series(notes, index=out.index, dtype=object)
     return out
+
+
+def _running_bound(
+    values: FloatArray, closed: npt.NDArray[np.bool_], known: npt.NDArray[np.bool_], *, upper: bool
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Running maximum (``upper=False``) or minimum of ``values`` over known rows, with the
+    closed flag of the bound in force (NaN and open for unknown rows)."""
+    run = (
+        (np.minimum.accumulate(values) if upper else np.maximum.accumulate(values))
+        if values.size
+        else values
+    )
+    flags = np.zeros(values.size, dtype=bool)
+    current, flag = (np.inf if upper else -np.inf), False
+    for i in range(values.size):
+        if not known[i]:
+            continue
+        v = values[i]
+        tighter = v < current if upper else v > current
+        if tighter:
+            current, flag = v, bool(closed[i])
+        elif v == current:
+            flag = flag and bool(closed[i])
+        flags[i] = flag and bool(np.isfinite(current))
+    return np.where(known, run, np.nan), flags
+
+
+def _num(x: float) -> str:
+    if np.isinf(x):
+        return "unbounded"
+    if np.isnan(x):
+        return "none"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}"

@@ -6,11 +6,18 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from estimates.timeline import isotonic
+from estimates.claims import Claim
+from estimates.errors import ReconcileError
+from estimates.ledger import Ledger
+from estimates.ranges import Range
+from estimates.reconcile import reconcile_all
+from estimates.schema import OUTPUT_COLUMNS
+from estimates.timeline import _make_monotone, isotonic, timeline
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
@@ -73,3 +80,169 @@ def test_isotonic_matches_the_textbook_algorithm(y: list[float], data: st.DataOb
     assert np.all(np.diff(got) >= -1e-6 * (1 + np.abs(got[:-1])))
     # the weighted total is kept
     assert float(np.dot(got, w)) == pytest.approx(float(np.dot(y, w)), rel=1e-9, abs=1e-3)
+
+
+# -- timeline ---------------------------------------------------------------------------------
+
+
+def cumulative(value: Range, source: str, day: str) -> Claim:
+    return Claim(quantity="sent", value=value, source=source, stated_on=day, kind="cumulative")
+
+
+def stock(value: float, source: str, day: str) -> Claim:
+    return Claim(
+        quantity="troops", value=Range.exactly(value, unit="person"), source=source, stated_on=day
+    )
+
+
+SENT = Ledger(
+    [
+        cumulative(Range.exactly(3000, unit="person"), "A", "2024-10-23"),
+        cumulative(Range.exactly(11000, unit="person"), "B", "2024-11-20"),
+        cumulative(Range.exactly(10000, unit="person"), "C", "2024-12-10"),
+        cumulative(Range.exactly(12000, unit="person"), "A", "2025-01-05"),
+    ]
+)
+TROOPS = Ledger(
+    [
+        stock(3000, "NIS", "2024-10-23"),
+        stock(11000, "HUR", "2024-11-04"),
+        stock(10000, "DoD", "2024-11-04"),
+        stock(9000, "NIS", "2024-12-01"),
+    ]
+)
+
+
+def test_one_row_per_date_in_order_with_the_output_columns() -> None:
+    tl = timeline(TROOPS, "troops", dates=["2024-12-15", "2024-11-01", "2024-11-01"])
+    assert list(tl.columns) == list(OUTPUT_COLUMNS)
+    assert tl["at"].tolist() == ["2024-11-01", "2024-12-15"]
+    # as known on each date itself
+    assert tl["known_on"].tolist() == tl["at"].tolist()
+    assert tl["n_sources"].tolist() == [1, 3]
+    assert tl.dtypes["low"] == "float64"
+    assert tl.dtypes["n_claims"] == "int64"
+    assert tl.dtypes["conflict"] == np.dtype(bool)
+
+
+def test_default_dates_are_the_days_the_claims_describe() -> None:
+    tl = timeline(TROOPS, "troops")
+    assert tl["at"].tolist() == ["2024-10-23", "2024-11-04", "2024-12-01"]
+
+
+def test_freq_steps_from_the_first_to_the_last_claim_day() -> None:
+    tl = timeline(TROOPS, "troops", freq="MS")
+    assert tl["at"].tolist() == ["2024-11-01", "2024-12-01"]
+
+
+def test_hindsight_uses_one_known_on_for_every_row() -> None:
+    tl = timeline(TROOPS, "troops", dates=["2024-11-01"], known_on="2024-12-31")
+    assert tl["known_on"].tolist() == ["2024-12-31"]
+    now = timeline(TROOPS, "troops", dates=["2024-11-01"])
+    assert tl.loc[0, "n_sources"] > now.loc[0, "n_sources"]
+
+
+def test_a_date_before_any_claim_is_an_explicit_unknown() -> None:
+    tl = timeline(TROOPS, "troops", dates=["2024-01-01"])
+    row = tl.iloc[0]
+    assert np.isnan(row["low"])
+    assert np.isnan(row["best"])
+    assert np.isnan(row["high"])
+    assert row["closed"] is None
+    assert row["note"].startswith("unknown")
+
+
+def test_stock_series_are_left_as_reconciled() -> None:
+    tl = timeline(TROOPS, "troops")
+    for i, day in enumerate(tl["at"]):
+        alone = reconcile_all(TROOPS, at=day, known_on=day)
+        assert tl.loc[i, "best"] == alone.loc[0, "best"]
+
+
+def test_a_cumulative_series_as_known_each_day_uses_only_the_past() -> None:
+    dates = ["2024-11-01", "2024-12-01", "2025-01-01", "2025-02-01"]
+    raw = timeline(SENT, "sent", dates=dates, monotone="none")
+    tl = timeline(SENT, "sent", dates=dates)
+    assert tl["low"].tolist() == [3000.0, 11000.0, 11000.0, 12000.0]
+    assert np.all(np.diff(tl["low"].to_numpy()) >= 0)
+    # nothing needed moving here: the rows are as reconciled
+    pd.testing.assert_frame_equal(tl, raw)
+
+
+def test_running_mode_raises_a_falling_best_and_says_so() -> None:
+    frame = pd.DataFrame(
+        {
+            "quantity": ["q"] * 3,
+            "at": ["2024-01-01", "2024-02-01", "2024-03-01"],
+            "known_on": ["2024-01-01", "2024-02-01", "2024-03-01"],
+            "method": ["robust"] * 3,
+            "low": [5.0, 4.0, 6.0],
+            "best": [10.0, 8.0, 12.0],
+            "high": [np.nan, np.nan, np.nan],
+            "closed": ["left"] * 3,
+            "unit": [None] * 3,
+            "n_claims": [1, 2, 3],
+            "n_sources": [1, 2, 3],
+            "conflict": [False] * 3,
+            "note": [None] * 3,
+        }
+    )
+
+    out = _make_monotone(frame, "running")
+    assert out["low"].tolist() == [5.0, 5.0, 6.0]
+    assert out["best"].tolist() == [10.0, 10.0, 12.0]
+    assert "running maximum" in out.loc[1, "note"]
+    assert out.loc[0, "note"] is None
+    iso = _make_monotone(frame, "isotonic")
+    assert iso["best"].tolist() == [9.0, 9.0, 12.0]
+    assert "isotonic regression" in iso.loc[0, "note"]
+
+
+def test_crossing_bounds_become_an_unknown_conflict() -> None:
+    frame = pd.DataFrame(
+        {
+            "quantity": ["q"] * 2,
+            "at": ["2024-01-01", "2024-02-01"],
+            "known_on": ["2024-03-01"] * 2,
+            "method": ["envelope"] * 2,
+            "low": [20.0, 1.0],
+            "best": [np.nan, np.nan],
+            "high": [np.nan, 10.0],
+            "closed": ["left", "both"],
+            "unit": [None] * 2,
+            "n_claims": [1, 1],
+            "n_sources": [1, 1],
+            "conflict": [False] * 2,
+            "note": [None] * 2,
+        }
+    )
+
+    out = _make_monotone(frame, "isotonic")
+    # at least 20 early on, at most 10 later: no running total can do that
+    assert out["conflict"].tolist() == [True, True]
+    assert out["low"].isna().all()
+    assert out.loc[1, "note"].startswith("unknown: cumulative figures conflict")
+
+
+def test_bad_requests_are_errors() -> None:
+    with pytest.raises(ValueError, match="not both"):
+        timeline(TROOPS, "troops", dates=["2024-11-01"], freq="MS")
+    with pytest.raises(ReconcileError, match="no claims about 'nope'"):
+        timeline(TROOPS, "nope")
+    with pytest.raises(ValueError, match="monotone"):
+        timeline(TROOPS, "troops", monotone="sideways")  # type: ignore[arg-type]
+
+
+def test_dprk_containers_shipped_never_fall() -> None:
+    path = DATA / "scenario" / "dprk_claims.csv"
+    if not path.exists():
+        pytest.skip("shared scenario data not present")
+    ledger = Ledger.read_csv(path)
+    for known in (None, "2025-12-31"):
+        tl = timeline(ledger, "containers_shipped", freq="QS", known_on=known)
+        low = tl["low"].dropna().to_numpy()
+        assert np.all(np.diff(low) >= 0)
+        assert tl["unit"].dropna().unique().tolist() == ["container"]
+    # as known on 1 Nov 2024, "more than 13,000 containers" (NIS, 18 Oct) is the floor
+    tl = timeline(ledger, "containers_shipped", dates=["2024-11-01"])
+    assert tl.loc[0, "low"] == 13000

@@ -1,0 +1,75 @@
+"""Laws of timelines: a cumulative timeline never falls."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from estimates.ledger import Ledger
+from estimates.reconcile import reconcile_all
+from estimates.strategies import ledgers
+from estimates.timeline import timeline
+
+START, END = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
+
+cumulative_ledgers = ledgers(
+    min_size=1,
+    max_size=6,
+    quantities=("q",),
+    kinds=("cumulative",),
+    units=("person",),
+    dates=(START, END),
+)
+query_dates = st.lists(st.dates(min_value=START, max_value=END), min_size=1, max_size=3)
+
+
+def never_falls(column: pd.Series) -> bool:
+    x = column.to_numpy(dtype=float)
+    x = x[~np.isnan(x)]
+    return bool(np.all(x[1:] >= x[:-1]))
+
+
+def assert_never_falls(
+    tl: pd.DataFrame, columns: tuple[str, ...] = ("low", "best", "high")
+) -> None:
+    assert list(tl["at"]) == sorted(tl["at"])
+    for name in columns:
+        assert never_falls(tl[name]), (name, tl[["at", "low", "best", "high", "note"]])
+    lo = tl["low"].fillna(-np.inf)
+    hi = tl["high"].fillna(np.inf)
+    known = tl["closed"].notna()
+    assert (lo[known] <= hi[known]).all()
+    best = tl["best"]
+    has_best = known & best.notna()
+    assert ((lo[has_best] <= best[has_best]) & (best[has_best] <= hi[has_best])).all()
+
+
+@given(cumulative_ledgers, query_dates)
+def test_a_cumulative_timeline_never_falls(ledger: Ledger, dates: list[dt.date]) -> None:
+    # as known on each date: low and best never fall, and no row uses a later figure
+    tl = timeline(ledger, "q", dates=dates)
+    assert_never_falls(tl, ("low", "best"))
+    first = min(dates).isoformat()
+    alone = reconcile_all(ledger, at=first, known_on=first)
+    row = tl.iloc[0]
+    assert row["at"] == first
+    for name in ("low", "best", "high"):
+        assert row[name] == alone.loc[0, name] or (
+            np.isnan(row[name]) and np.isnan(alone.loc[0, name])
+        )
+
+
+@given(cumulative_ledgers, query_dates)
+def test_a_cumulative_timeline_in_hindsight_never_falls(
+    ledger: Ledger, dates: list[dt.date]
+) -> None:
+    assert_never_falls(timeline(ledger, "q", dates=dates, known_on=END, method="envelope"))
+
+
+@given(cumulative_ledgers, query_dates)
+def test_an_isotonic_timeline_never_falls_on_any_side(ledger: Ledger, dates: list[dt.date]) -> None:
+    assert_never_falls(timeline(ledger, "q", dates=dates, monotone="isotonic"))
