@@ -4,18 +4,18 @@ Two methods follow the method contract of :mod:`estimates.methods` (a function o
 :class:`~estimates.methods.Evidence` and a mapping of options, returning a
 :class:`~estimates.methods.Combined`):
 
-- :func:`crh` — CRH, Li, Li, Gao, Zhao, Fan and Han, "Resolving conflicts in heterogeneous data
-  by truth discovery and source reliability estimation", SIGMOD 2014. A source's weight is
-  ``w_s = -log(L_s / Σ_s' L_s')`` where ``L_s`` is the source's summed normalised loss (their
-  eq. 5, with the loss of their eq. 10 for continuous data: distance over a per-quantity scale).
-- :func:`catd` — CATD, Li, Li, Gao, Su, Zhao, Fan and Han, "A confidence-aware approach for truth
-  discovery on long-tail data", PVLDB 8(4), 2015. A source's weight is the upper end of a
-  confidence interval on its precision, ``w_s = χ²(α/2, n_s) / Σ e²`` (their eq. 9), so a source
-  with one lucky claim is not trusted blindly: ``χ²(0.025, 1) ≈ 0.001`` while
+- :func:`crh` — CRH (Q. Li et al., "Resolving conflicts in heterogeneous data by truth discovery
+  and source reliability estimation", SIGMOD 2014). A source's weight is
+  ``w_s = -log(L_s / Σ_s' L_s')``, where ``L_s`` is the source's summed loss and the loss of a
+  continuous claim is its distance to the truth over a per-quantity scale.
+- :func:`catd` — CATD (Q. Li et al., "A confidence-aware approach for truth discovery on long-tail
+  data", PVLDB 8(4), VLDB 2015). A source's weight is ``w_s = χ²(α/2, n_s) / Σ e²``: the lower
+  end of a ``1 - α`` confidence interval on its precision, given its ``n_s`` normalised errors
+  ``e``. A source with one lucky claim is not trusted blindly: ``χ²(0.025, 1) ≈ 0.001`` while
   ``χ²(0.025, 100) ≈ 74``.
 
-Both alternate two steps until the truths stop moving: given the truths, each claim's error is its
-distance to the truth over the quantity's scale, and each source's weight follows from its
+Both alternate two steps until the truths stop moving: given the truths, each claim's error is
+its distance to the truth over the quantity's scale, and each source's weight follows from its
 errors; given the weights, each truth is the weighted median of the claims (absolute loss, the
 default: one vandal figure cannot move an answer), or their weighted mean with
 ``loss="squared"`` (the papers' original choice).
@@ -24,38 +24,41 @@ How claims enter:
 
 - A claim with a stated ``best`` is the point ``best``; a claim without one is its interval
   ``[low, high]`` (on a count, a low of 0 with no best is no bound, as
-  :func:`estimates.methods.readings` reads it) and its error is the distance from the truth to the interval (zero inside it).
-  Under absolute loss the truth that minimises ``Σ w·dist(t, [low, high])`` is the weighted median
-  of all the endpoints, each claim putting its weight on both of its ends (a point puts it twice on
-  itself); this is what the median step computes, so it needs one sort per call, not per step.
+  :func:`estimates.methods.readings` reads it), and its error is the distance from the truth to
+  the interval (zero inside it). Under absolute loss the truth that minimises
+  ``Σ w·dist(t, [low, high])`` is the weighted median of all the endpoints, each claim putting its
+  weight on both of its ends (a point puts it twice on itself); this is what the median step
+  computes, so it needs one sort per call, not one per step.
 - A claim that is only a wide interval is rarely wrong, so it earns weight, and its ends weigh
   in the combined range and best value accordingly: vague but true beats precise but wrong.
 - The per-quantity scale is robust and never zero: the interquartile range of the endpoints over
-  1.349 (the standard deviation of a normal sample); where at least half the claims agree exactly
-  it falls back to the mean absolute deviation from the median, and where all agree, to 1 (every
-  error there is 0 anyway). Normalising per quantity makes a quantity of 10 and one of 10 million
-  count alike.
-- Admiralty grades (``ev.reliability``) are priors that evidence overrides: each source starts with
-  ``prior_strength`` pseudo-claims whose error is a multiple of the typical error of a claim (the
-  median over sources of their mean error, so one vandal source cannot inflate it): A 0.5,
-  B 0.7, C 1, D 1.4, E 2; F and no grade 1 ("cannot be judged" is no prior, not a bad one). Those multiples are this library's choice, not published figures. The pseudo-claims also
-  keep a source whose few claims match exactly from getting an infinite weight; where no claim
-  differs from its truth at all, the weights are the priors' alone. The row weights
-  of the evidence multiply the learned source weight, without their grade factor: the pipeline
-  sets ``weight = confidence × reliability × recency`` with the reliability factor of
+  1.349 (the standard deviation of a normal sample); where at least half the claims agree
+  exactly it falls back to the mean absolute deviation from the median, and where all agree, to
+  1 (every error there is 0 anyway). A spread below a billionth of the quantity's largest figure
+  counts as none. Normalising per quantity makes a quantity of 10 and one of 10 million count
+  alike.
+- Admiralty grades (``ev.reliability``) are priors that evidence overrides: each source starts
+  with ``prior_strength`` pseudo-claims whose error is a multiple of the typical error of a claim
+  (the median over sources of their mean error, so that one vandal source cannot inflate it):
+  A 0.5, B 0.7, C 1, D 1.4, E 2; F and no grade 1 ("cannot be judged" is no prior, not a bad
+  one). These multiples are this library's choice, not published figures. The pseudo-claims
+  also keep a source whose few claims match exactly from an infinite weight; where no claim
+  differs from its truth at all, the weights are the priors' alone.
+- The row weights of the evidence multiply the learned source weight, without their grade
+  factor: the pipeline sets ``weight = confidence × reliability × recency`` with the factors of
   :data:`estimates._core.RELIABILITY_WEIGHT`, and these methods divide that factor out again, so
-  that a grade acts only as a prior that evidence overrides, never as a fixed multiplier. (Evidence
-  built by hand with grades should carry the same factor in its weights.)
+  that a grade acts only as a prior that evidence overrides, never as a fixed multiplier.
+  Evidence built by hand with grades should carry the same factor in its weights.
 
 Options (all optional): ``loss`` (``"absolute"`` or ``"squared"``), ``tol`` (stop when no truth
 moves by more than ``tol`` times its quantity's scale; default ``1e-6``), ``max_iter`` (default
 100), ``coverage`` (share of the learned weight inside ``[low, high]``: the combined range runs
 from the weighted ``(1 - coverage) / 2`` to the ``(1 + coverage) / 2`` quantile of the
-endpoints; default 0.5, the quartiles), ``prior_strength`` (default 1.0) and, for :func:`catd`,
-``alpha`` (default 0.05). The result's ``sources`` table has one row per source that made a
-claim: ``source, claims, weight`` (learned, the largest is 1), ``prior`` (the Admiralty letter or
-None), ``error`` (mean normalised absolute error). Its ``attrs`` hold ``iterations`` and
-``converged``. Runs are deterministic.
+endpoints, widened to hold the best value; default 0.5, the quartiles), ``prior_strength``
+(default 1.0) and, for :func:`catd`, ``alpha`` (default 0.05). The result's ``sources`` table has
+one row per source that made a claim: ``source, claims, weight`` (learned, the largest is 1),
+``prior`` (the Admiralty letter or None), ``error`` (mean normalised absolute error), sorted by
+weight. Its ``attrs`` hold ``iterations`` and ``converged``. Runs are deterministic.
 
 >>> from estimates.methods import Evidence
 >>> ev = Evidence.from_rows(
@@ -116,7 +119,7 @@ _WEIGHT_FLOOR: Final = 1e-9
 def crh(ev: Evidence, options: Mapping[str, object]) -> Combined:
     """CRH truth discovery (Li et al., SIGMOD 2014) over all quantities of ``ev`` at once.
 
-    Source weights are ``w_s = -log(L_s / Σ L)`` (the paper's eq. 5) where ``L_s`` sums the
+    Source weights are ``w_s = -log(L_s / Σ L)`` (Li et al., SIGMOD 2014) where ``L_s`` sums the
     source's normalised losses plus its prior pseudo-losses (see the module docstring).
 
     Args:
@@ -147,9 +150,11 @@ def crh(ev: Evidence, options: Mapping[str, object]) -> Combined:
 def catd(ev: Evidence, options: Mapping[str, object]) -> Combined:
     """CATD truth discovery (Li et al., PVLDB 2015) over all quantities of ``ev`` at once.
 
-    Source weights are ``w_s = chi2.ppf(alpha / 2, n_s) / Σ e²`` (the paper's eq. 9): the upper
-    end of a ``1 - alpha`` confidence interval on the source's precision, where ``n_s`` counts the
-    source's claims plus its prior pseudo-claims and ``e`` are its normalised errors.
+    Source weights are ``w_s = chi2.ppf(alpha / 2, n_s) / Σ e²`` (Li et al., PVLDB 2015): the
+    lower end of a ``1 - alpha`` confidence interval on the source's precision, where ``n_s``
+    counts the source's claims plus its prior pseudo-claims and ``e`` are its normalised errors.
+    The weights always use squared errors, as the chi-square interval requires; ``loss`` chooses
+    only the truth step (weighted median, or weighted mean as in the paper).
 
     Args:
         ev: the evidence, one segment per quantity.
@@ -162,7 +167,7 @@ def catd(ev: Evidence, options: Mapping[str, object]) -> Combined:
         ReconcileError: an unknown option or an option out of its range.
 
     >>> from estimates.methods import Evidence
-    >>> ev = Evidence.from_rows(quantity=["q"] * 3, source=["x", "y", "z"], best=[10.0, 12.0, 500.0])
+    >>> ev = Evidence.from_rows(quantity=["q"] * 3, source=["x", "y", "z"], best=[10.0, 12.0, 5e2])
     >>> catd(ev, {}).best.tolist()
     [12.0]
     """

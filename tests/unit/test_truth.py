@@ -22,7 +22,7 @@ def panel(
     vandal: bool = True,
     magnitudes: np.ndarray | None = None,
 ) -> tuple[Evidence, np.ndarray]:
-    """A panel: every source states every quantity; 'exact' is right, 'noisy*' err, 'vandal' lies."""
+    """Every source states every quantity: 'exact' is right, 'noisy*' err, 'vandal' lies."""
     rng = np.random.default_rng(seed)
     truth = rng.uniform(100, 1000, n_quantities)
     if magnitudes is not None:
