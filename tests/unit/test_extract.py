@@ -1,0 +1,166 @@
+"""Claims found in running text, on paragraphs written in news style with the figures of the
+shared DPRK scenario (../shared/data/scenario/dprk_claims.csv)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from estimates.claims import Claim
+from estimates.dates import Period
+from estimates.errors import ParseError
+from estimates.extract import extract
+from estimates.parsing import parse
+
+SEOUL = (
+    "North Korea has already moved 1,500 special forces to Russia's Far East, South Korea's "
+    "National Intelligence Service said on Friday. The troops were carried by Russian navy "
+    "ships from the 8th to the 13th, and Pyongyang could send around 12,000 soldiers in "
+    "total, the agency said."
+)
+KYIV = (
+    "Ukrainian President Volodymyr Zelensky said Thursday that 10,000 soldiers were being "
+    "prepared on North Korean soil. According to the Pentagon, at least 3,000 troops moved "
+    "into eastern Russia."
+)
+SHIPMENTS = (
+    "Seoul's spy agency said North Korea had shipped more than 13,000 containers of shells, "
+    "missiles and anti-tank rockets to Russia since last August. It is highly likely that six "
+    "officers were killed in a missile strike near Donetsk on Oct. 3, the defence minister "
+    "told lawmakers."
+)
+KURSK = (
+    "As many as 8,000 North Korean soldiers are now in the Kursk region, out of some 10,000 "
+    "in Russia, Secretary of State Antony Blinken said. Observers expect a couple thousand "
+    "more."
+)
+
+
+def _by_text(claims: list[Claim]) -> dict[str, Claim]:
+    return {c.text or "": c for c in claims}
+
+
+def test_each_figure_becomes_a_candidate_claim_in_order() -> None:
+    claims = extract(SEOUL, stated_on="2024-10-18", source="AFP")
+    assert [c.text for c in claims] == ["1,500 special forces", "around 12,000 soldiers"]
+    first, second = claims
+    assert first.value == parse("1,500 special forces")
+    assert first.value.unit == second.value.unit == "person"
+    assert all(c.via == ("AFP",) for c in claims)
+
+
+def test_span_is_in_the_note_and_points_at_the_figure() -> None:
+    for claim in extract(SEOUL, stated_on="2024-10-18"):
+        assert claim.note is not None
+        span = claim.note.split(";")[0]
+        start, end = (int(x) for x in span.removeprefix("span ").split("-"))
+        assert SEOUL[start:end] == claim.text
+
+
+def test_speakers_come_from_the_same_sentence() -> None:
+    seoul = extract(SEOUL, stated_on="2024-10-18")
+    assert seoul[0].source == "South Korea's National Intelligence Service"
+    assert seoul[1].source == "agency"
+    kyiv = _by_text(extract(KYIV, stated_on="2024-10-18"))
+    assert kyiv["10,000 soldiers"].source == "Ukrainian President Volodymyr Zelensky"
+    assert kyiv["at least 3,000 troops"].source == "Pentagon"
+    kursk = extract(KURSK, stated_on="2024-10-31")
+    assert kursk[0].source == "Secretary of State Antony Blinken"
+
+
+def test_what_cannot_be_attributed_stays_unattributed() -> None:
+    claims = extract(KURSK, stated_on="2024-10-31")
+    assert claims[-1].text == "a couple thousand"
+    assert claims[-1].source == "unattributed"
+    text = "He said 500 more were on their way. Officials say dozens were wounded."
+    assert {c.source for c in extract(text)} == {"unattributed"}
+
+
+def test_said_on_a_weekday_moves_stated_on_to_that_day() -> None:
+    kyiv = _by_text(extract(KYIV, stated_on="2024-10-18"))
+    assert kyiv["10,000 soldiers"].stated_on == Period.day(dt.date(2024, 10, 17))
+    assert kyiv["at least 3,000 troops"].stated_on == Period.day(dt.date(2024, 10, 18))
+
+
+def test_dates_resolve_against_stated_on() -> None:
+    claims = _by_text(extract(SHIPMENTS, stated_on="2024-10-18"))
+    containers = claims["more than 13,000 containers"]
+    assert containers.since == Period.parse("2024-08")
+    assert containers.kind == "cumulative"
+    assert "2023-08" in (containers.note or "")  # the other reading of "last August" is named
+    officers = claims["six officers"]
+    assert officers.as_of == Period.day(dt.date(2024, 10, 3))
+    assert officers.value == parse("six officers")
+    assert officers.value.unit == "person"
+
+
+def test_a_window_of_days_is_the_as_of_period_of_its_clause_only() -> None:
+    text = "Some 1,500 troops were moved from the 8th to the 13th, officials said."
+    (claim,) = extract(text, stated_on="2024-10-18")
+    assert claim.as_of == Period.parse("2024-10-08/2024-10-13")
+    seoul = extract(SEOUL, stated_on="2024-10-18")
+    assert seoul[1].as_of is None  # the window belongs to the other clause
+
+
+def test_dates_are_not_read_as_figures() -> None:
+    text = "On Oct. 3, in 2024, a strike killed 20 soldiers, the ministry said on 4 October."
+    claims = extract(text, stated_on="2024-10-18")
+    assert [c.text for c in claims] == ["20 soldiers"]
+
+
+def test_without_stated_on_dates_needing_a_year_are_named_not_guessed() -> None:
+    (claim,) = extract("Six officers were killed on Oct. 3, the ministry said.")
+    assert claim.as_of is None
+    assert claim.stated_on is None
+    assert "needs a publication date" in (claim.note or "")
+    (dated,) = extract("Six officers were killed on Oct. 3, 2024, the ministry said.")
+    assert dated.as_of == Period.day(dt.date(2024, 10, 3))
+
+
+def test_hedges_give_confidence_only_when_they_carry_a_probability() -> None:
+    claims = _by_text(extract(SHIPMENTS, stated_on="2024-10-18"))
+    assert claims["six officers"].hedge == "highly likely"
+    assert claims["six officers"].confidence == pytest.approx(0.875)
+    text = "An estimated 28,000 containers have been shipped, the agency said."
+    (claim,) = extract(text, stated_on="2025-07-13")
+    assert claim.hedge == "estimated"
+    assert claim.confidence is None
+
+
+def test_plans_are_projections() -> None:
+    seoul = extract(SEOUL, stated_on="2024-10-18")
+    assert seoul[0].kind == "stock"
+    assert seoul[1].kind == "projection"
+    (claim,) = extract(
+        "Seoul believes 10,000 troops will be sent by December.", stated_on="2024-10-23"
+    )
+    assert claim.kind == "projection"
+    assert claim.as_of == Period.parse("2024-12")
+
+
+def test_quantity_is_a_placeholder_from_the_noun() -> None:
+    claims = _by_text(extract(KURSK, stated_on="2024-10-31"))
+    assert claims["As many as 8,000 North Korean soldiers"].quantity == "soldiers"
+    assert claims["some 10,000"].quantity == "figure"
+
+
+def test_convention_is_passed_to_the_parser() -> None:
+    (claim,) = extract("More than 7,000 troops moved, Kyiv said.", convention="literal")
+    assert claim.value.high is None
+    assert claim.value.convention == "literal"
+
+
+def test_text_without_figures_gives_no_claims() -> None:
+    assert extract("") == []
+    assert extract("The agency declined to comment.") == []
+
+
+def test_broken_figures_are_skipped_not_guessed() -> None:
+    claims = extract("Reports put it between 2,000 and. Later, 500 more arrived.")
+    assert [c.text for c in claims] == ["500"]
+
+
+def test_non_text_is_a_parse_error() -> None:
+    with pytest.raises(ParseError):
+        extract(42)  # type: ignore[arg-type]
