@@ -365,9 +365,10 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
         return _empty(Combined, n_seg, ev)
 
     # quantities with no finite figure at all (every claim unbounded both ways) have no truth
-    known = np.isfinite(ends_.quantile(np.ones(n), 0.5))
     unit_w = np.ones(n)
-    med = np.nan_to_num(ends_.quantile(unit_w, 0.5))
+    med = ends_.quantile(unit_w, 0.5)
+    known = np.isfinite(med)
+    med = np.nan_to_num(med)
     scale = _scale(ends_, unit_w, med)
     valid_row = known[seg]
 
@@ -407,11 +408,11 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
     high = np.where(central, np.maximum(high, best_out), high)
     low = np.where(known, low, -np.inf)
     high = np.where(known, high, np.inf)
-    notes: list[str | None] = [None] * n_seg
-    for i in np.flatnonzero(~known):
-        notes[i] = "no claim states a bound: nothing to reconcile"
-    for i in np.flatnonzero(known & ~np.isfinite(raw_mid)):
-        notes[i] = "the claims only bound it from one side: no central value"
+    notes = np.full(n_seg, None, dtype=object)
+    notes[~known] = "no claim states a bound: nothing to reconcile"
+    notes[known & ~np.isfinite(raw_mid)] = (
+        "the claims only bound it from one side: no central value"
+    )
 
     error_mean = np.bincount(src, weights=err, minlength=n_src) / np.maximum(claims, 1)
     top = src_w[active].max() if active.any() else 1.0
@@ -434,7 +435,7 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
         high=high,
         closed_left=_closed_end(low, lo, stated | np.asarray(ev.closed_left, bool), seg, starts),
         closed_right=_closed_end(high, hi, stated | np.asarray(ev.closed_right, bool), seg, starts),
-        note=tuple(notes),
+        note=tuple(notes.tolist()),
         sources=table,
     )
 
