@@ -454,6 +454,7 @@ _START_WORDS = (
     | set(_CURRENCY_CODES)
     | {"a", "an", "between", "from", "minus", "negative", "us", "hundred", "thousand", "dozen"}
 ) - {">", "<"}
+_VERB_ENDINGS = ("ed", "ing")
 # Single letters read as units only in these spellings ("3 to 4 L"); "5 s" or "a" are not.
 _LONE_LETTER_UNITS = frozenset({"L", "l", "g", "m"})
 # Words pint reads as units that in running text almost never are.
@@ -806,6 +807,11 @@ class _Reader:
         lead = self.phrase(j, _LEAD_INDEX)
         if lead is not None:
             op, j = lead
+            if op not in ("about", "around"):
+                # "up to ~3 million", "more than about 500": the bound is what the words assert
+                again = self.phrase(j, _LEAD_INDEX)
+                if again is not None and again[0] in ("about", "around"):
+                    j = again[1]
         w = s.word(j)
         a: _Num | None
         b: _Num | None = None
@@ -941,8 +947,8 @@ class _Reader:
         unit = _unit_of((first.low,), first.raw, s.attached(first_idx))
         if unit is not None:
             return unit, first.raw, first_idx + 1
-        if not first.raw.islower() or len(first.raw) < 2:
-            return None, None, i
+        if not first.raw.islower() or len(first.raw) < 2 or first.low.endswith(_VERB_ENDINGS):
+            return None, None, i  # "3,000 sent", "10,000 being trained": verbs, not nouns
         stop = first_idx + 1
         while stop < first_idx + 3:
             t = s.get(stop)
@@ -988,6 +994,8 @@ def _read_at(reader: _Reader, i: int) -> _Reading | None:
         op, j = tail[0], tail[1]
     unit = (b.unit if b is not None else None) or (a.unit if a is not None else None)
     n_unit, noun, j2 = reader.noun(j)
+    if a is not None and b is None and a.exact and abs(a.value) < 1 and s.word(j) == "of":
+        n_unit = None  # "half of artillery shells" is a share of the shells, not shells
     if unit is None or n_unit is None or n_unit == unit:
         # a noun naming another unit after a currency ("$3 billion in shells") stays unread
         j = j2 if (n_unit is not None or noun is not None) else j
