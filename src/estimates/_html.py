@@ -17,6 +17,8 @@ import math
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 if TYPE_CHECKING:
     from estimates.claims import Claim
     from estimates.ledger import Ledger
@@ -258,54 +260,62 @@ def ledger_html(ledger: Ledger) -> str:
 def reconciliation_html(result: Any) -> str:
     """HTML for a reconciliation: the range, the explanation, and the claims with their roles.
 
-    ``result`` is a :class:`estimates.reconcile.Reconciliation` (read through its public
-    attributes ``quantity``, ``range``, ``method``, ``at``, ``known_on``, ``explain()`` and
-    ``claims``, a DataFrame with a ``role`` column).
+    ``result`` is a :class:`estimates.reconcile.Reconciliation`.
 
-    >>> from types import SimpleNamespace
-    >>> import pandas as pd
+    >>> from estimates.claims import Claim
+    >>> from estimates.ledger import Ledger
     >>> from estimates.ranges import Range
-    >>> r = SimpleNamespace(quantity="q", range=Range.between(1, 2), method="robust", at="2024-11-01",
-    ...                     known_on="2024-11-01", explain=lambda: "Two sources agree.",
-    ...                     claims=pd.DataFrame({"source": ["A"], "role": ["used"], "weight": [1.0]}))
-    >>> html = reconciliation_html(r)
-    >>> "Two sources agree." in html and "used" in html
+    >>> from estimates.reconcile import reconcile
+    >>> ledger = Ledger([
+    ...     Claim(quantity="troops", value=Range.exactly(3000, unit="person"), source="NIS",
+    ...           stated_on="2024-10-23"),
+    ...     Claim(quantity="troops", value=Range.exactly(11000, unit="person"), source="NIS",
+    ...           stated_on="2024-10-31"),
+    ... ])
+    >>> html = reconciliation_html(reconcile(ledger, "troops"))
+    >>> "superseded" in html and "11,000 person" in html
     True
     """
     quantity = _text(getattr(result, "quantity", ""))
-    rng = getattr(result, "range", None)
+    value = getattr(result, "value", None)
     when = []
     for name, label in (("at", "at"), ("known_on", "as known on"), ("method", "method")):
-        value = getattr(result, name, None)
-        if value is not None:
-            when.append(f"{label} {_text(value)}")
+        got = getattr(result, name, None)
+        if got is not None:
+            when.append(f"{label} {_text(got)}")
     head = f"<strong><code>{quantity}</code></strong>"
     if when:
         head += f' <span style="{_MUTED}">({", ".join(when)})</span>'
     parts = [head]
-    if rng is not None:
-        parts.append(range_html(rng))
+    if value is not None:
+        parts.append(range_html(value))
+    else:
+        note = getattr(result, "note", None)
+        parts.append(f"<div><strong>unknown</strong>{': ' + _text(note) if note else ''}</div>")
     explain = getattr(result, "explain", None)
     if callable(explain):
         text = str(explain())
         paras = "".join(f"<p style='margin:4px 0;'>{escape(p)}</p>" for p in text.split("\n") if p)
         parts.append(f"<div>{paras}</div>")
     claims = getattr(result, "claims", None)
-    if claims is not None and hasattr(claims, "to_dict") and len(claims):
+    if isinstance(claims, pd.DataFrame) and len(claims):
         wanted = [
             ("role", "role"),
             ("weight", "weight"),
-            ("source", "source"),
+            ("resolved_source", "source"),
             ("text", "said"),
             ("stated_on", "stated on"),
             ("as_of", "as of"),
             ("kind", "kind"),
         ]
         present = [(c, h) for c, h in wanted if c in claims.columns]
-        figure = {"low", "high"} <= set(claims.columns) or "best" in claims.columns
+        shown = claims
+        if "weight" in claims.columns:
+            # the figures that carry weight first, heaviest first; then the rest
+            shown = claims.sort_values(["weight"], ascending=False, kind="stable")
         parts.append(
-            "<details open><summary>claims and their roles</summary>"
-            + _frame_table(claims, present, figure=figure, role=True)
+            f"<details open><summary>{len(claims)} claims and their roles</summary>"
+            + _frame_table(shown, present, role=True)
             + "</details>"
         )
     return f'<div style="{_BOX}">{"".join(parts)}</div>'
