@@ -280,6 +280,27 @@ def _factorize(values: ObjectArray, *, sort: bool = False) -> tuple[IntArray, Ob
     return codes.astype(np.intp), np.asarray(uniques, dtype=object)
 
 
+def _codes(
+    frame: pd.DataFrame, column: str, n: int, *, sort: bool = False
+) -> tuple[IntArray, ObjectArray]:
+    """Integer codes of a text column (-1 where missing) and its distinct values.
+
+    One hash pass over the column; sorting, when asked, sorts only the distinct values.
+    """
+    if column not in frame.columns:
+        return np.full(n, -1, dtype=np.intp), np.zeros(0, dtype=object)
+    codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+    names = np.asarray(uniques, dtype=object)
+    codes = np.asarray(codes, dtype=np.intp)
+    if sort and names.size:
+        perm = np.argsort(names.astype(str), kind="stable")
+        rank = np.empty(perm.size, dtype=np.intp)
+        rank[perm] = np.arange(perm.size, dtype=np.intp)
+        codes = np.where(codes >= 0, rank[codes], -1)
+        names = names[perm]
+    return codes, names
+
+
 def _segment_bounds(keys: list[npt.NDArray[Any]]) -> BoolArray:
     """True where a row starts a new run of equal keys (rows already sorted by ``keys``)."""
     n = keys[0].size
@@ -289,6 +310,35 @@ def _segment_bounds(keys: list[npt.NDArray[Any]]) -> BoolArray:
         for k in keys:
             new[1:] |= k[1:] != k[:-1]
     return new
+
+
+def _lexsort_ints(keys: list[Int64Array]) -> IntArray:
+    """The stable order sorting rows by ``keys`` (most significant first), all integers.
+
+    When the keys' ranges multiply to less than 2**62 they are packed into one integer and
+    sorted once; otherwise a lexsort.
+    """
+    n = keys[0].size
+    if n == 0:
+        return np.zeros(0, dtype=np.intp)
+    packed = np.zeros(n, dtype=np.int64)
+    span = 1
+    for raw in keys:
+        # "no date" sorts first, just below the earliest date
+        valid = raw != NO_DAY
+        k = raw if valid.all() or not valid.any() else np.where(valid, raw, raw[valid].min() - 1)
+        lo, hi = int(k.min()), int(k.max())
+        width = hi - lo + 1
+        if span * width >= 2**62:
+            order: IntArray = np.lexsort(tuple(reversed(keys))).astype(np.intp)
+            return order
+        if width > 1:
+            packed = packed * width + (k - lo)
+        span *= width
+    if span * n < 2**62:
+        # the row number as a last key makes every key unique: a quicksort is then stable
+        return np.argsort(packed * n + np.arange(n, dtype=np.int64)).astype(np.intp)
+    return np.argsort(packed, kind="stable").astype(np.intp)
 
 
 def _hash_figures(*columns: FloatArray) -> npt.NDArray[np.uint64]:
@@ -309,18 +359,20 @@ def _same_float(a: FloatArray, b: FloatArray) -> BoolArray:
     return result
 
 
-def _confidence_factor(confidence: FloatArray, hedge: ObjectArray, yardstick: str) -> FloatArray:
+def _confidence_factor(
+    confidence: FloatArray, hedge_codes: IntArray, hedge_names: ObjectArray, yardstick: str
+) -> FloatArray:
     """Per claim: confidence, else the hedge's probability on the yardstick, else 1."""
     conf = confidence.copy()
-    need = np.isnan(conf) & (hedge != None)  # noqa: E711 - elementwise comparison with None
+    need = np.isnan(conf) & (hedge_codes >= 0)
     if need.any():
         fn = _hedge_function()
         if fn is not None:
-            codes, uniques = _factorize(hedge[need])
             probs = np.array(
-                [_hedge_probability(fn, str(u), yardstick) for u in uniques], dtype=float
+                [_hedge_probability(fn, str(u), yardstick) for u in hedge_names] + [math.nan],
+                dtype=float,
             )
-            conf[need] = probs[codes]
+            conf[need] = probs[hedge_codes[need]]
     conf = np.where(np.isnan(conf), 1.0, conf)
     return np.clip(conf, MIN_CONFIDENCE, 1.0)
 
@@ -394,7 +446,7 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
         frame = frame.iloc[base_rows]
 
     n_all = len(frame)
-    q_all, q_names = _factorize(frame["quantity"].to_numpy(dtype=object), sort=True)
+    q_all, q_names = _codes(frame, "quantity", n_all, sort=True)
     nq = len(q_names)
 
     # -- 1. known on -------------------------------------------------------------------------
@@ -411,42 +463,59 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
     known = (stated_all == NO_DAY) | (
         stated_all <= np.where(known_on == NO_DAY, _FAR, known_on)[q_all]
     )
-    row = np.flatnonzero(known).astype(np.intp)
+    everything = bool(known.all())
+    row = np.arange(n_all, dtype=np.intp) if everything else np.flatnonzero(known).astype(np.intp)
     n = row.size
-    sub = frame.iloc[row]
-    qc = q_all[row]
-    stated = stated_all[row]
+
+    def take(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        # the columns are read once from the whole frame and then cut: no copy of the frame
+        return values if everything else values[row]
+
+    qc = take(q_all)
+    stated = take(stated_all)
 
     # -- 2. sources ----------------------------------------------------------------------------
     from estimates.sources import Sources
 
     resolver = settings.sources if settings.sources is not None else Sources()
-    raw_codes, raw_names = _factorize(_objects(sub, "source", n))
+    raw_codes, raw_names = _codes(frame, "source", n_all)
+    raw_codes = take(raw_codes)
     resolved_u = np.array([resolver.resolve(str(x)) for x in raw_names], dtype=object)
     rcodes, src_names = _factorize(resolved_u, sort=True)
     src = rcodes[raw_codes] if n else np.zeros(0, dtype=np.intp)
     ns = max(len(src_names), 1)
     resolved_source = src_names[src] if n else np.zeros(0, dtype=object)
-    letters = _objects(sub, "reliability", n)
+    letter_codes, letter_names = _codes(frame, "reliability", n_all)
+    letter_codes = take(letter_codes)
+    declared = np.full(len(src_names), None, dtype=object)
     if hasattr(resolver, "reliability_of") and len(src_names):
-        declared = np.array([resolver.reliability_of(str(s)) for s in src_names], dtype=object)
-        letters = np.where(letters == None, declared[src], letters)  # noqa: E711
+        declared = np.array([resolver.reliability_of(str(x)) for x in src_names], dtype=object)
+    letters = np.where(
+        letter_codes >= 0,
+        np.r_[letter_names, np.array([None], dtype=object)][letter_codes],
+        declared[src] if n else np.zeros(0, dtype=object),
+    )
 
     # -- 3. units ------------------------------------------------------------------------------
-    low = _floats(sub, "low", n)
-    best = _floats(sub, "best", n)
-    high = _floats(sub, "high", n)
-    ucodes, unames = _factorize(_objects(sub, "unit", n), sort=True)
+    low = take(_floats(frame, "low", n_all))
+    best = take(_floats(frame, "best", n_all))
+    high = take(_floats(frame, "high", n_all))
+    ucodes, unames = _codes(frame, "unit", n_all, sort=True)
+    ucodes = take(ucodes)
     nu = len(unames)
     chosen = np.full(nq, -1, dtype=np.intp)
     if nu:
         has_unit = ucodes >= 0
-        pair = qc[has_unit].astype(np.int64) * nu + ucodes[has_unit]
-        pairs, counts = np.unique(pair, return_counts=True)
-        pq, pu = pairs // nu, pairs % nu
-        order = np.lexsort((pu, -counts, pq))
-        first = _segment_bounds([pq[order]])
-        chosen[pq[order][first]] = pu[order][first]
+        # per quantity the most common unit (ties: the first in alphabetical order)
+        if nu == 1:
+            chosen[qc[has_unit]] = 0
+        else:
+            unit_counts = np.bincount(
+                qc[has_unit].astype(np.int64) * nu + ucodes[has_unit], minlength=nq * nu
+            ).reshape(nq, nu)
+            chosen = np.where(
+                unit_counts.max(axis=1) > 0, np.argmax(unit_counts, axis=1), -1
+            ).astype(np.intp)
         target = chosen[qc]
         convert = has_unit & (target >= 0) & (ucodes != target)
         factor = np.ones(n)
@@ -469,12 +538,15 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
                     ) from exc
             factor[convert] = values[inverse]
             low, best, high = low * factor, best * factor, high * factor
-    unit_of_q = np.array([unames[c] if c >= 0 else None for c in chosen.tolist()], dtype=object)
+    unit_of_q = np.r_[unames, np.array([None], dtype=object)][chosen]
 
-    closed_text = _objects(sub, "closed", n)
-    closed_text = np.where(closed_text == None, "both", closed_text)  # noqa: E711
-    cl = np.isin(closed_text, ["both", "left"]) & ~np.isnan(low)
-    cr = np.isin(closed_text, ["both", "right"]) & ~np.isnan(high)
+    closed_codes, closed_names = _codes(frame, "closed", n_all)
+    closed_codes = take(closed_codes)
+    names_closed = [str(x) for x in closed_names] + ["both"]  # missing: closed on both sides
+    left_ok = np.array([x in ("both", "left") for x in names_closed], dtype=bool)
+    right_ok = np.array([x in ("both", "right") for x in names_closed], dtype=bool)
+    cl = left_ok[closed_codes] & ~np.isnan(low)
+    cr = right_ok[closed_codes] & ~np.isnan(high)
     lo_raw = np.where(np.isnan(low), -np.inf, low)
     hi_raw = np.where(np.isnan(high), np.inf, high)
     has_best = ~np.isnan(best)
@@ -485,23 +557,22 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
     seg_min = np.full(nq, np.inf)
     fin = ~np.isnan(smallest)
     np.minimum.at(seg_min, qc[fin], smallest[fin])
-    count_unit = np.array(
-        [_units.is_count(u) if u is not None else False for u in unit_of_q.tolist()], dtype=bool
-    )
+    count_unit = np.r_[np.array([_units.is_count(str(u)) for u in unames], dtype=bool), False][
+        chosen
+    ]
     positive = count_unit | (seg_min >= 0)
 
     # -- kinds, times -----------------------------------------------------------------------------
-    kind_text = _objects(sub, "kind", n)
-    kind = np.zeros(n, dtype=np.int8)
-    for name, code in _KINDS.items():
-        kind[kind_text == name] = code
-    t_s = _days(sub, "as_of_start", n)
-    t_e = _days(sub, "as_of_end", n)
-    stated_start = _days(sub, "stated_on_start", n)
+    kind_codes, kind_names = _codes(frame, "kind", n_all)
+    kind_table = np.array([_KINDS.get(str(x), STOCK) for x in kind_names] + [STOCK], dtype=np.int8)
+    kind = kind_table[take(kind_codes)]
+    t_s = take(_days(frame, "as_of_start", n_all))
+    t_e = take(_days(frame, "as_of_end", n_all))
+    stated_start = take(_days(frame, "stated_on_start", n_all))
     no_as_of = t_e == NO_DAY
     t_s = np.where(no_as_of, np.where(stated_start == NO_DAY, stated, stated_start), t_s)
     t_e = np.where(no_as_of, stated, t_e)
-    since = _days(sub, "since_start", n)
+    since = take(_days(frame, "since_start", n_all))
     is_proj = kind == PROJECTION_KIND
     has_obs = np.zeros(nq, dtype=bool)
     has_obs[qc[~is_proj]] = True
@@ -511,8 +582,12 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
     t_e = np.where(proj_alone, stated, t_e)
 
     # -- weights per claim (confidence × reliability) ------------------------------------------
+    hedge_codes, hedge_names = _codes(frame, "hedge", n_all)
     claim_factor = _confidence_factor(
-        _floats(sub, "confidence", n), _objects(sub, "hedge", n), settings.yardstick
+        take(_floats(frame, "confidence", n_all)),
+        take(hedge_codes),
+        hedge_names,
+        settings.yardstick,
     )
     claim_factor = claim_factor * _reliability_factor(letters)
 
@@ -521,7 +596,7 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
 
     # -- 4. one source, one day, one moment: one interval ----------------------------------------
     group_key = (qc.astype(np.int64) * 4 + kind) * ns + src
-    order1 = np.lexsort((since, t_s, stated, t_e, group_key))
+    order1 = _lexsort_ints([group_key, t_e, stated, t_s, since])
     gk1, te1, sd1, ts1, si1 = (
         group_key[order1],
         t_e[order1],
@@ -537,39 +612,56 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
     ev_of[order1] = ev_of_sorted
     counts = np.diff(np.r_[ev_starts, n]) if n else np.zeros(0, dtype=np.intp)
 
-    def red_min(x: npt.NDArray[Any]) -> npt.NDArray[Any]:
-        return np.minimum.reduceat(x[order1], ev_starts) if m else x[:0]
-
-    def red_max(x: npt.NDArray[Any]) -> npt.NDArray[Any]:
-        return np.maximum.reduceat(x[order1], ev_starts) if m else x[:0]
-
-    best_key = np.where(has_best, best, -np.inf)
-    all_same = (
-        (red_min(lo_raw) == red_max(lo_raw))
-        & (red_min(hi_raw) == red_max(hi_raw))
-        & (red_min(best_key) == red_max(best_key))
-        & (red_min(cl) == red_max(cl))
-        & (red_min(cr) == red_max(cr))
-    )
     first_row = order1[ev_starts] if m else np.zeros(0, dtype=np.intp)
-    g_lo_eff = red_min(eff_lo)
-    g_hi_eff = red_max(eff_hi)
-    # a hull end is closed when some row reaching it is closed there (a best is a closed end)
-    cl_eff = np.where(np.isfinite(lo_raw), cl, has_best)
-    cr_eff = np.where(np.isfinite(hi_raw), cr, has_best)
-    g_cl = red_max((eff_lo == g_lo_eff[ev_of]) & cl_eff) if m else np.zeros(0, dtype=bool)
-    g_cr = red_max((eff_hi == g_hi_eff[ev_of]) & cr_eff) if m else np.zeros(0, dtype=bool)
-    e_lo = np.where(all_same, lo_raw[first_row], g_lo_eff)
-    e_hi = np.where(all_same, hi_raw[first_row], g_hi_eff)
-    e_best = np.where(all_same, best[first_row], np.nan)
-    e_cl = np.where(all_same, cl[first_row], g_cl & np.isfinite(g_lo_eff))
-    e_cr = np.where(all_same, cr[first_row], g_cr & np.isfinite(g_hi_eff))
+    e_lo = lo_raw[first_row]
+    e_hi = hi_raw[first_row]
+    e_best = best[first_row]
+    e_cl = cl[first_row]
+    e_cr = cr[first_row]
+    e_factor = claim_factor[first_row]
+    all_same = np.ones(m, dtype=bool)
+    # most groups hold one claim; only the others need reducing
+    multi = np.flatnonzero(counts > 1) if m else np.zeros(0, dtype=np.intp)
+    if multi.size:
+        pos = np.flatnonzero((counts > 1)[ev_of_sorted])
+        rows_m = order1[pos]
+        gid = ev_of_sorted[pos]
+        starts_m = np.flatnonzero(np.r_[True, gid[1:] != gid[:-1]])
+
+        def red_min(x: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            return np.minimum.reduceat(x[rows_m], starts_m)
+
+        def red_max(x: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            return np.maximum.reduceat(x[rows_m], starts_m)
+
+        best_key = np.where(has_best, best, -np.inf)
+        same_m = (
+            (red_min(lo_raw) == red_max(lo_raw))
+            & (red_min(hi_raw) == red_max(hi_raw))
+            & (red_min(best_key) == red_max(best_key))
+            & (red_min(cl) == red_max(cl))
+            & (red_min(cr) == red_max(cr))
+        )
+        g_lo_eff = red_min(eff_lo)
+        g_hi_eff = red_max(eff_hi)
+        # a hull end is closed when some row reaching it is closed there (a best is closed)
+        cl_eff = np.where(np.isfinite(lo_raw), cl, has_best)
+        cr_eff = np.where(np.isfinite(hi_raw), cr, has_best)
+        local = np.cumsum(np.r_[True, gid[1:] != gid[:-1]]) - 1
+        g_cl = np.maximum.reduceat(((eff_lo[rows_m] == g_lo_eff[local]) & cl_eff[rows_m]), starts_m)
+        g_cr = np.maximum.reduceat(((eff_hi[rows_m] == g_hi_eff[local]) & cr_eff[rows_m]), starts_m)
+        all_same[multi] = same_m
+        e_lo[multi] = np.where(same_m, e_lo[multi], g_lo_eff)
+        e_hi[multi] = np.where(same_m, e_hi[multi], g_hi_eff)
+        e_best[multi] = np.where(same_m, e_best[multi], np.nan)
+        e_cl[multi] = np.where(same_m, e_cl[multi], g_cl & np.isfinite(g_lo_eff))
+        e_cr[multi] = np.where(same_m, e_cr[multi], g_cr & np.isfinite(g_hi_eff))
+        e_factor[multi] = np.add.reduceat(claim_factor[rows_m], starts_m) / counts[multi]
     e_q = qc[first_row]
     e_kind = kind[first_row]
     e_src = src[first_row]
     e_gk = group_key[first_row]
     e_ts, e_te, e_sd, e_since = t_s[first_row], t_e[first_row], stated[first_row], since[first_row]
-    e_factor = np.add.reduceat(claim_factor[order1], ev_starts) / counts if m else np.zeros(0)
     e_role = np.where(is_proj[first_row] & has_obs[e_q], PROJECTION, USED).astype(np.int8)
     is_first = np.zeros(n, dtype=bool)
     is_first[first_row] = True
@@ -582,9 +674,16 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
         np.where(np.isnan(e_best), -np.inf, e_best),
         e_cl.astype(float),
         e_cr.astype(float),
+        e_gk.astype(float),
+        e_since.astype(float),
     )
-    order2 = np.lexsort((e_sd, fig, e_gk))
-    if m > 1:
+    # only figures given more than once can be relays: one hash pass finds them, and only
+    # those are sorted
+    repeated = (
+        np.flatnonzero(pd.Series(fig).duplicated(keep=False).to_numpy()) if m > 1 else fig[:0]
+    )
+    if repeated.size > 1:
+        order2 = repeated[np.lexsort((e_sd[repeated], fig[repeated]))]
         later, earlier = order2[1:], order2[:-1]
         same = (
             (e_gk[later] == e_gk[earlier])
@@ -876,10 +975,9 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
     claim_evidence = np.where(claim_used, claim_evidence, -1)
     weight = np.where(claim_used, ev_weight[np.maximum(claim_evidence, 0)] if k else 0.0, 0.0)
     n_claims = np.bincount(qc[claim_used], minlength=nq).astype(np.intp)
-    n_sources = np.zeros(nq, dtype=np.intp)
-    if k:
-        pairs_qs = np.unique(ev_q.astype(np.int64) * ns + ev_src)
-        n_sources = np.bincount((pairs_qs // ns).astype(np.intp), minlength=nq).astype(np.intp)
+    # evidence rows are one per (quantity, kind, source) and a quantity's evidence has one kind
+    # of observation (or only projections), so each source appears once
+    n_sources = np.bincount(ev_q, minlength=nq).astype(np.intp) if k else np.zeros(nq, np.intp)
     bound_side = e_side[ev_of]
     e_side_claim = np.where(role == BOUND, bound_side, 0).astype(np.int8)
 

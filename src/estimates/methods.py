@@ -49,7 +49,6 @@ from estimates._segments import (
     segment_max,
     segment_min,
     segment_sum,
-    weighted_quantile,
 )
 from estimates.errors import ReconcileError, UnknownMethodError
 
@@ -346,7 +345,9 @@ def _median_points(ev: Evidence, r: Readings, low: FloatArray, high: FloatArray)
     """Weighted median of the points, clipped into ``[low, high]`` (NaN when no point)."""
     has = np.isfinite(r.point)
     w = np.where(has, ev.weight, 0.0)
-    med = weighted_quantile(np.where(has, r.point, 0.0), w, ev.starts, 0.5)
+    med = segment_quantiles(
+        np.where(has, r.point, 0.0), w, ev.segment, ev.n_segments, [(0.5, "mid")]
+    )[0]
     with np.errstate(invalid="ignore"):
         return np.clip(med, low, high)
 
@@ -406,36 +407,115 @@ def envelope(ev: Evidence, options: Mapping[str, object]) -> Combined:
     return Combined(lo, best, hi, cl, cr, (None,) * lo.size)
 
 
-def _quantile_side(
-    values: FloatArray, weights: FloatArray, starts: IntArray, q: float, *, upper: bool
-) -> FloatArray:
-    """Weighted ``q``-quantile without averaging at a boundary.
+def sort_segments(values: FloatArray, seg: IntArray) -> IntArray:
+    """The order that sorts rows by (segment, value): two cheap sorts instead of a lexsort.
 
-    At a boundary between two values the lower one is taken (``upper=False``) or the higher one
-    (``upper=True``), so a range end is always a figure somebody gave, never an invented mean.
-    Segments with zero total weight give NaN.
+    Values are ranked by one global sort; the ranks are then unique integers, so
+    ``segment × n + rank`` is an exact integer key (a float lexsort is several times slower).
+
+    >>> sort_segments(np.array([3.0, 1.0, 2.0]), np.array([1, 0, 0])).tolist()
+    [1, 2, 0]
     """
     n = values.size
-    seg = segment_ids(starts, n)
-    order = np.lexsort((values, seg))
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.argsort(values, kind="quicksort")] = np.arange(n, dtype=np.int64)
+    order: IntArray = np.argsort(seg.astype(np.int64) * max(n, 1) + rank, kind="quicksort").astype(
+        np.intp
+    )
+    return order
+
+
+def segment_quantiles(
+    values: FloatArray,
+    weights: FloatArray,
+    seg: IntArray,
+    n_segments: int,
+    specs: Sequence[tuple[float, str]],
+    *,
+    order: IntArray | None = None,
+) -> list[FloatArray]:
+    """Weighted quantiles of each segment, several at once; NaN for a segment with no weight.
+
+    ``seg`` is the segment of each row (rows in any order); ``specs`` lists ``(q, rule)``:
+
+    - ``"mid"``: the first value whose cumulative weight reaches ``q`` of the segment's total;
+      exactly on a boundary, the mean of it and the next value with weight (the ordinary
+      median for ``q=0.5`` and equal weights);
+    - ``"low"``: at a boundary the lower of the two values; ``"high"``: the higher one.
+
+    Rows with zero weight never count, not even as the neighbour at a boundary. Each quantile
+    is a binary search in one cumulative sum: no pass over the rows per quantile.
+
+    >>> v = np.array([1.0, 2.0, 3.0, 4.0])
+    >>> [x.tolist() for x in segment_quantiles(v, np.ones(4), np.zeros(4, np.intp), 1,
+    ...                                        [(0.5, "mid"), (0.5, "low"), (0.5, "high")])]
+    [[2.5], [2.0], [3.0]]
+    """
+    if order is None:
+        order = sort_segments(values, seg)
     v = values[order]
-    w = weights[order]
+    s = seg[order]
+    counts = np.bincount(s, minlength=n_segments)
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    w_raw = np.maximum(weights[order], 0.0)
+    total = np.bincount(s, weights=w_raw, minlength=n_segments)
+    # each segment's weights sum to 1, so the running sum grows by 1 per segment and a fixed
+    # tolerance is meaningful everywhere
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = np.where(total[s] > 0, w_raw / total[s], 0.0)
     cum = np.cumsum(w)
-    total = segment_sum(w, starts)
-    before = np.r_[0.0, cum][starts]
-    within = cum - before[seg]
-    target = q * total
-    tol = 1e-9 * np.maximum(total, 1e-300)
-    reached = within > target[seg] + tol[seg] if upper else within >= target[seg] - tol[seg]
-    reached &= w > 0
-    idx = np.where(reached, np.arange(n), n)
-    first = np.minimum.reduceat(idx, starts)
-    ends = np.r_[starts[1:], n]
-    # float rounding can leave the very top unreached: fall back to the segment's last weighted value
-    last_weighted = np.maximum.reduceat(np.where(w > 0, np.arange(n), -1), starts)
-    first = np.where(first >= ends, last_weighted, first)
-    result = v[np.clip(first, 0, n - 1)]
-    return np.where(total > 0, result, np.nan)
+    cum0 = np.r_[0.0, cum]
+    before = cum0[starts]
+    has = total > 0
+    tol = 1e-9
+    last = np.maximum(ends - 1, 0)
+    # the last row with weight in each segment: the first reaching the segment's full total
+    last_pos = np.searchsorted(cum, before + 1.0 - tol, side="left")
+    last_pos = np.clip(np.minimum(last_pos, last), 0, max(v.size - 1, 0))
+    out: list[FloatArray] = []
+    for q, rule in specs:
+        target = before + q
+        if rule == "high":
+            j = np.searchsorted(cum, target + tol, side="right")
+        else:
+            j = np.searchsorted(cum, target - tol, side="left")
+        j = np.clip(np.minimum(j, last_pos), starts, last) if v.size else j
+        result = v[j] if v.size else np.full(n_segments, np.nan)
+        if rule == "mid" and v.size and 0 < q < 1:
+            on_boundary = np.abs(cum[j] - target) <= tol
+            nxt = np.searchsorted(cum, cum[j] + tol, side="right")
+            valid = on_boundary & (nxt < ends) & (nxt <= last_pos)
+            result = np.where(valid, (result + v[np.minimum(nxt, v.size - 1)]) / 2, result)
+        elif rule not in ("low", "high", "mid"):
+            raise ReconcileError(f"unknown quantile rule {rule!r}; known: mid, low, high")
+        out.append(np.where(has, result, np.nan))
+    return out
+
+
+def _search_sorted_segments(
+    sorted_values: FloatArray, lo: IntArray, hi: IntArray, x: FloatArray, *, right: BoolArray
+) -> IntArray:
+    """Per query, ``searchsorted`` of ``x`` in ``sorted_values[lo:hi]`` (vectorised bisection).
+
+    Where ``right`` is False: the first position whose value is ``>= x``; where True: ``> x``.
+    The loop runs once per halving of the longest segment, over all queries at once.
+    """
+    lo = lo.astype(np.intp).copy()
+    hi = hi.astype(np.intp).copy()
+    if lo.size == 0:
+        return lo
+    steps = int(np.ceil(np.log2(int(np.max(hi - lo, initial=0)) + 1))) + 1
+    for _ in range(steps):
+        active = lo < hi
+        if not active.any():
+            break
+        mid = (lo + hi) // 2
+        val = sorted_values[np.minimum(mid, sorted_values.size - 1)]
+        go_right = np.where(right, val <= x, val < x) & active
+        lo = np.where(go_right, mid + 1, lo)
+        hi = np.where(active & ~go_right, mid, hi)
+    return lo
 
 
 def _float_option(options: Mapping[str, object], name: str, default: float) -> float:
@@ -461,9 +541,11 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
       the Kaplan–Meier estimator: Efron 1967, "The two sample problem with censored data",
       Proc. 5th Berkeley Symposium 4, 831–853). When it allows none of them, it stays as a
       point: its bound, or its midpoint;
-    - a segment with only one-sided rows gives a one-sided answer: the ``1 - q``-quantile of
-      the lower bounds (the tighter ones, yet not the single most extreme), and likewise the
-      ``q``-quantile of the upper bounds; bounds that cross give an unknown with a note.
+    - a segment with only one-sided rows gives a one-sided answer. Bounds all hold at once when
+      true, so the tightest counts, except that the top ``q / 2`` share of the weight is set
+      aside: the ``1 - q/2``-quantile of the lower bounds (with 4 or fewer equal sources, the
+      largest; with more, one vandal bound cannot set it), and likewise the ``q/2``-quantile
+      of the upper bounds; bounds that cross give an unknown with a note.
 
     Options: ``q`` (float in (0, 0.5], default 0.25).
 
@@ -496,9 +578,11 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
 
     # -- share each censored row's weight among the uncensored rows it allows. The uncensored
     # points are sorted once by (segment, value); a censored row finds the weight it allows by
-    # the ranks of its two ends among them.
-    key_pts = np.where(uncensored, r.point, np.inf)
-    order = np.lexsort((key_pts, seg))
+    # a binary search for each of its two ends inside its own segment.
+    # one order serves everything: rows by (segment, point); rows without a point go last
+    pts = np.where(has_point, r.point, np.inf)
+    order = sort_segments(pts, seg)
+    sorted_pts = pts[order]
     cum = np.r_[0.0, np.cumsum(np.where(uncensored, w, 0.0)[order])]
     seg_lo = starts
     seg_hi = np.r_[starts[1:], n]
@@ -506,29 +590,23 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
     factor = np.ones(n)
     if censored.any() and uncensored.any():
         rows = np.flatnonzero(censored)
-        pt_rows = np.flatnonzero(uncensored)
         s_rows = seg[rows]
-        # uncensored rows sit first in each sorted segment (the others are keyed +inf), so a
-        # rank among them is also a position in the sorted order
-        a_val = np.where(r.lower_only[rows], r.point[rows], r.low[rows])
-        b_val = np.where(r.upper_only[rows], r.point[rows], r.high[rows])
-        # one-sided: strictly beyond the bound; bare range: inclusive of both ends
-        a_pos = seg_lo[s_rows] + _rank_in_segments(
-            r.point[pt_rows], seg[pt_rows], a_val, s_rows, side="right"
-        )
-        a_incl = seg_lo[s_rows] + _rank_in_segments(
-            r.point[pt_rows], seg[pt_rows], a_val, s_rows, side="left"
-        )
-        b_pos = seg_lo[s_rows] + _rank_in_segments(
-            r.point[pt_rows], seg[pt_rows], b_val, s_rows, side="left"
-        )
-        b_incl = seg_lo[s_rows] + _rank_in_segments(
-            r.point[pt_rows], seg[pt_rows], b_val, s_rows, side="right"
-        )
+        lo_b, hi_b = seg_lo[s_rows], seg_hi[s_rows]
         lower_only = r.lower_only[rows]
         upper_only = r.upper_only[rows]
-        start = np.where(lower_only, a_pos, np.where(upper_only, seg_lo[s_rows], a_incl))
-        stop = np.where(upper_only, b_pos, np.where(lower_only, seg_hi[s_rows], b_incl))
+        # one-sided: strictly beyond the bound; bare range: both ends included. Censored rows
+        # sit among the sorted points but carry no weight in ``cum``, so positions still count
+        # only the weight of the figures with a best value.
+        start = np.where(
+            upper_only,
+            lo_b,
+            _search_sorted_segments(sorted_pts, lo_b, hi_b, r.low[rows], right=lower_only),
+        )
+        stop = np.where(
+            lower_only,
+            hi_b,
+            _search_sorted_segments(sorted_pts, lo_b, hi_b, r.high[rows], right=~upper_only),
+        )
         stop = np.maximum(stop, start)
         allowed = cum[stop] - cum[start]
         ok = allowed > 0
@@ -543,35 +621,51 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
     w_eff = np.where(uncensored, w * factor, np.where(gives, 0.0, w))
     w_eff = np.where(has_point, w_eff, 0.0)
 
+    nseg = starts.size
     pts = np.where(has_point, r.point, 0.0)
     any_point = segment_sum((has_point & ~one_sided).astype(float), starts) > 0
-    best = weighted_quantile(pts, w_eff, starts, 0.5)
-    lo_q = _quantile_side(pts, w_eff, starts, q, upper=False)
-    hi_q = _quantile_side(pts, w_eff, starts, 1 - q, upper=True)
-    # the rows' own ends (one-sided rows kept as points count as that point)
+    best, lo_q, hi_q = segment_quantiles(
+        pts, w_eff, seg, nseg, [(0.5, "mid"), (q, "low"), (1 - q, "high")]
+    )
+    # the rows' own ends (one-sided rows kept as points count as that point); where they are
+    # the points themselves (figures without a range) the sort is not repeated
     own_lo = np.where(one_sided, pts, np.where(has_point, r.low, 0.0))
     own_hi = np.where(one_sided, pts, np.where(has_point, r.high, 0.0))
-    med_lo = weighted_quantile(own_lo, w_eff, starts, 0.5)
-    med_hi = weighted_quantile(own_hi, w_eff, starts, 0.5)
+    live = w_eff > 0
+    med_lo = (
+        best
+        if np.array_equal(own_lo[live], pts[live])
+        else segment_quantiles(own_lo, w_eff, seg, nseg, [(0.5, "mid")])[0]
+    )
+    med_hi = (
+        best
+        if np.array_equal(own_hi[live], pts[live])
+        else segment_quantiles(own_hi, w_eff, seg, nseg, [(0.5, "mid")])[0]
+    )
     lo = np.fmin(lo_q, med_lo)
     hi = np.fmax(hi_q, med_hi)
 
     # -- segments with only one-sided rows: a one-sided answer
-    lw = np.where(r.lower_only, w, 0.0)
-    uw = np.where(r.upper_only, w, 0.0)
-    lb = _quantile_side(np.where(r.lower_only, r.point, 0.0), lw, starts, 1 - q, upper=True)
-    ub = _quantile_side(np.where(r.upper_only, r.point, 0.0), uw, starts, q, upper=False)
-    has_l = segment_sum(lw, starts) > 0
-    has_u = segment_sum(uw, starts) > 0
     only_bounds = ~any_point
+    lb = np.full(nseg, np.nan)
+    ub = np.full(nseg, np.nan)
+    in_only = only_bounds[seg]
+    if in_only.any():
+        sel_l = np.flatnonzero(in_only & r.lower_only)
+        sel_u = np.flatnonzero(in_only & r.upper_only)
+        if sel_l.size:
+            lb = segment_quantiles(
+                r.point[sel_l], w[sel_l], seg[sel_l], nseg, [(1 - q / 2, "high")]
+            )[0]
+        if sel_u.size:
+            ub = segment_quantiles(r.point[sel_u], w[sel_u], seg[sel_u], nseg, [(q / 2, "low")])[0]
+    has_l = ~np.isnan(lb)
+    has_u = ~np.isnan(ub)
     lo = np.where(only_bounds, np.where(has_l, lb, -np.inf), lo)
     hi = np.where(only_bounds, np.where(has_u, ub, np.inf), hi)
-    with np.errstate(invalid="ignore"):
-        mid_bounds = np.where(
-            has_l & has_u, (np.where(has_l, lb, 0.0) + np.where(has_u, ub, 0.0)) / 2, np.nan
-        )
+    mid_bounds = np.where(has_l & has_u, (np.nan_to_num(lb) + np.nan_to_num(ub)) / 2, np.nan)
     best = np.where(only_bounds, mid_bounds, best)
-    crossed = only_bounds & has_l & has_u & (lb > ub)
+    crossed = only_bounds & has_l & has_u & (np.nan_to_num(lb) > np.nan_to_num(ub))
     no_figure = segment_sum(has_point.astype(float), starts) == 0
 
     cl = _side_closed(lo, r.low, ev.closed_left | ~np.isfinite(ev.low), ev)
@@ -580,18 +674,14 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
         best = np.where(np.isnan(best), best, np.clip(best, lo, hi))
     bad = crossed | no_figure
     nan = np.full(lo.size, np.nan)
-    note = tuple(
-        "no usable figure: every figure is unbounded on both sides"
-        if nf
-        else (
-            f"conflict: lower bounds (about {_num(a)}) above upper bounds (about {_num(b)})"
-            if cx
-            else None
+    notes: list[str | None] = [None] * nseg
+    for i in np.flatnonzero(no_figure).tolist():
+        notes[i] = "no usable figure: every figure is unbounded on both sides"
+    for i in np.flatnonzero(crossed & ~no_figure).tolist():
+        notes[i] = (
+            f"conflict: lower bounds (about {_num(lb[i])}) above upper bounds (about {_num(ub[i])})"
         )
-        for nf, cx, a, b in zip(
-            no_figure.tolist(), crossed.tolist(), lb.tolist(), ub.tolist(), strict=True
-        )
-    )
+    note = tuple(notes)
     return Combined(
         low=np.where(bad, nan, lo),
         best=np.where(bad, nan, best),
@@ -600,29 +690,6 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
         closed_right=cr & ~bad,
         note=note,
     )
-
-
-def _rank_in_segments(
-    values: FloatArray, values_seg: IntArray, query: FloatArray, query_seg: IntArray, *, side: str
-) -> IntArray:
-    """For each query, how many ``values`` of its own segment lie below it.
-
-    ``side="left"`` counts values ``< query``, ``side="right"`` values ``<= query``. One
-    lexsort of values and queries together, then a running count: exact for any magnitudes.
-    """
-    m = values.size
-    is_query = np.r_[np.zeros(m, dtype=bool), np.ones(query.size, dtype=bool)]
-    vals = np.r_[values, query]
-    segs = np.r_[values_seg, query_seg]
-    # at equal values, queries sort after values ("right") or before them ("left")
-    tie = is_query if side == "right" else ~is_query
-    order = np.lexsort((tie, vals, segs))
-    is_value = ~is_query[order]
-    before = np.cumsum(is_value) - is_value
-    pos = np.empty(vals.size, dtype=np.intp)
-    pos[order] = before
-    seg_start = np.searchsorted(np.sort(values_seg), query_seg, side="left")
-    return (pos[m:] - seg_start).astype(np.intp)
 
 
 def latest(ev: Evidence, options: Mapping[str, object]) -> Combined:
