@@ -20,14 +20,16 @@ totals that never fall.
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from estimates import units as _units
 from estimates.dates import to_period
@@ -49,6 +51,8 @@ __all__ = [
     "check",
     "monotone",
     "narrow",
+    "parse_relations",
+    "relations_from_data",
     "sum_of",
     "validate",
 ]
@@ -161,6 +165,12 @@ class Monotone(BaseModel):
 Relation = Annotated[AtMost | SumOf | Monotone, Field(discriminator="kind")]
 
 
+@functools.cache
+def _adapter() -> TypeAdapter[AtMost | SumOf | Monotone]:
+    # built on first use: importing the package stays cheap
+    return TypeAdapter(Relation)
+
+
 def at_most(part: str, whole: str) -> AtMost:
     """``part <= whole``: the part can never exceed the whole at the same moment.
 
@@ -204,6 +214,82 @@ def monotone(quantity: str) -> Monotone:
     'containers_shipped'
     """
     return Monotone(quantity=quantity)
+
+
+_NAME = r"[A-Za-z_][\w.\-]*"
+_AT_MOST = re.compile(rf"^({_NAME})\s*(?:<=|≤)\s*({_NAME})$")
+_SUM = re.compile(rf"^({_NAME}(?:\s*\+\s*{_NAME})*)\s*=\s*({_NAME})$")
+_MONO = re.compile(rf"^(?:monotone\s+({_NAME})|({_NAME})\s+never\s+falls)$")
+
+
+def parse_relations(text: str) -> tuple[AtMost | SumOf | Monotone, ...]:
+    """Relations written one per line, as :func:`str` prints them: ``part <= whole`` (or
+    ``≤``), ``a + b = total``, ``q never falls`` (or ``monotone q``). Blank lines and ``#``
+    comments are skipped. Every unreadable line is reported in one
+    :class:`~estimates.errors.RelationError`.
+
+    >>> parse_relations('''
+    ... # DPRK deployment
+    ... dprk_troops_in_kursk <= dprk_troops_in_russia
+    ... containers_shipped never falls
+    ... ''')
+    (AtMost(kind='at_most', part='dprk_troops_in_kursk', whole='dprk_troops_in_russia'), Monotone(kind='monotone', quantity='containers_shipped'))
+    >>> parse_relations("a < b")
+    Traceback (most recent call last):
+    ...
+    estimates.errors.RelationError: cannot read 1 relation line(s):
+      - line 1: 'a < b'; write 'part <= whole', 'a + b = total' or 'q never falls'
+    """
+    out: list[AtMost | SumOf | Monotone] = []
+    problems: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if m := _AT_MOST.match(line):
+            out.append(AtMost(part=m[1], whole=m[2]))
+        elif m := _SUM.match(line):
+            out.append(SumOf(parts=tuple(p.strip() for p in m[1].split("+")), total=m[2]))
+        elif m := _MONO.match(line):
+            out.append(Monotone(quantity=m[1] or m[2]))
+        else:
+            problems.append(
+                f"line {number}: {line!r}; write 'part <= whole', 'a + b = total' or "
+                "'q never falls'"
+            )
+    if problems:
+        raise RelationError(
+            f"cannot read {len(problems)} relation line(s):\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
+    return tuple(out)
+
+
+def relations_from_data(
+    items: Iterable[Mapping[str, Any]],
+) -> tuple[AtMost | SumOf | Monotone, ...]:
+    """Relations from plain data (JSON, TOML, YAML), each a mapping with a ``kind``:
+    ``{"kind": "at_most", "part": ..., "whole": ...}``, ``{"kind": "sum_of", "parts": [...],
+    "total": ...}``, ``{"kind": "monotone", "quantity": ...}`` (what ``model_dump`` gives).
+
+    >>> relations_from_data([{"kind": "sum_of", "parts": ["a", "b"], "total": "t"}])
+    (SumOf(kind='sum_of', parts=('a', 'b'), total='t'),)
+    >>> relations_from_data([{"kind": "at_least", "part": "a"}])
+    Traceback (most recent call last):
+    ...
+    estimates.errors.RelationError: cannot read relation 1: ...
+    """
+    out: list[AtMost | SumOf | Monotone] = []
+    problems: list[str] = []
+    for i, item in enumerate(items, start=1):
+        try:
+            out.append(_adapter().validate_python(item))
+        except ValidationError as exc:
+            reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            problems.append(f"cannot read relation {i}: {reasons} (given {item!r})")
+    if problems:
+        raise RelationError("\n".join(problems))
+    return tuple(out)
 
 
 # -- validation -------------------------------------------------------------------------------

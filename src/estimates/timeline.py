@@ -211,13 +211,20 @@ def timeline(
         claim_days = _claim_days(own, fixed_known)
         if not claim_days:
             claim_days = _claim_days(own, None)
+        if not claim_days:
+            raise ValueError(f"no claim about {quantity!r} has a date; give the dates to use")
         if freq is not None:
             stamps = pd.date_range(claim_days[0], claim_days[-1], freq=freq)
             days = sorted({ts.date() for ts in stamps})
+            if not days:
+                raise ValueError(
+                    f"freq={freq!r} gives no date between {claim_days[0]} and {claim_days[-1]}, "
+                    "the first and last days the claims describe; give dates instead"
+                )
         else:
             days = claim_days
     if not days:
-        raise ValueError("no dates to put on the timeline")
+        raise ValueError("dates is empty: give at least one date")
 
     rows: list[dict[str, Any]] = []
     for day in days:

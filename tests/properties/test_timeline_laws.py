@@ -9,12 +9,14 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
+from estimates.claims import Claim
 from estimates.ledger import Ledger
 from estimates.reconcile import reconcile_all
-from estimates.strategies import ledgers
+from estimates.strategies import claims, ledgers
 from estimates.timeline import timeline
 
 START, END = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
+END2 = dt.date(2025, 6, 30)
 
 cumulative_ledgers = ledgers(
     min_size=1,
@@ -73,3 +75,23 @@ def test_a_cumulative_timeline_in_hindsight_never_falls(
 @given(cumulative_ledgers, query_dates)
 def test_an_isotonic_timeline_never_falls_on_any_side(ledger: Ledger, dates: list[dt.date]) -> None:
     assert_never_falls(timeline(ledger, "q", dates=dates, monotone="isotonic"))
+
+
+LATE = dt.date(2025, 1, 1)
+
+
+@given(
+    cumulative_ledgers,
+    st.lists(st.dates(min_value=START, max_value=END), min_size=1, max_size=2),
+    st.lists(
+        claims(quantities=["q"], kinds=["cumulative"], units="person", dates=(LATE, END2)),
+        min_size=1,
+        max_size=2,
+    ),
+)
+def test_claims_stated_later_never_change_an_as_known_timeline(
+    ledger: Ledger, dates: list[dt.date], late: list[Claim]
+) -> None:
+    before = timeline(ledger, "q", dates=dates)
+    after = timeline(ledger.add(*late), "q", dates=dates)
+    pd.testing.assert_frame_equal(before, after)

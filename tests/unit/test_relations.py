@@ -20,6 +20,8 @@ from estimates.relations import (
     check,
     monotone,
     narrow,
+    parse_relations,
+    relations_from_data,
     sum_of,
 )
 from estimates.sources import Sources
@@ -417,3 +419,34 @@ def test_dprk_narrowing_with_reconciled_style_ranges() -> None:
     assert out["dprk_troops_in_kursk"].low == 7000
     assert not out["dprk_troops_in_kursk"].closed_left
     assert len(notes) == 1
+
+
+def test_relations_read_from_text_and_data() -> None:
+    text = """
+    # parts and wholes
+    dprk_troops_in_kursk <= dprk_troops_in_russia
+    a + b + c = total   # a sum
+    d ≤ e
+    monotone containers_shipped
+    shells_shipped never falls
+    """
+    rels = parse_relations(text)
+    assert rels == (
+        at_most("dprk_troops_in_kursk", "dprk_troops_in_russia"),
+        sum_of(["a", "b", "c"], "total"),
+        at_most("d", "e"),
+        monotone("containers_shipped"),
+        monotone("shells_shipped"),
+    )
+    # str() of each relation reads back as the same relation
+    assert parse_relations("\n".join(str(r) for r in rels)) == rels
+    assert relations_from_data([r.model_dump() for r in rels]) == rels
+
+
+def test_unreadable_relations_are_all_reported() -> None:
+    with pytest.raises(RelationError) as info:
+        parse_relations("a <= b\na < b\n\nx = = y")
+    assert "line 2" in str(info.value)
+    assert "line 4" in str(info.value)
+    with pytest.raises(RelationError, match="relation 2"):
+        relations_from_data([{"kind": "monotone", "quantity": "q"}, {"kind": "sum_of"}])

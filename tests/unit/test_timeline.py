@@ -246,3 +246,13 @@ def test_dprk_containers_shipped_never_fall() -> None:
     # as known on 1 Nov 2024, "more than 13,000 containers" (NIS, 18 Oct) is the floor
     tl = timeline(ledger, "containers_shipped", dates=["2024-11-01"])
     assert tl.loc[0, "low"] == 13000
+
+
+def test_empty_date_grids_are_explained() -> None:
+    with pytest.raises(ValueError, match="at least one date"):
+        timeline(TROOPS, "troops", dates=[])
+    with pytest.raises(ValueError, match="gives no date"):
+        timeline(TROOPS.select(source="HUR"), "troops", freq="MS")
+    undated = Ledger([Claim(quantity="q", value=Range.exactly(1), source="A")])
+    with pytest.raises(ValueError, match="has a date"):
+        timeline(undated, "q")
