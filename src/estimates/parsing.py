@@ -50,7 +50,7 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -119,24 +119,43 @@ _EAGER = 2000
 _CHUNK = 256
 
 
-class _Stream:
-    """Tokens pulled on demand, so reading the first figure never tokenizes the whole text."""
+# Lookahead past the end reads None from this many padding slots (the grammar looks at most a
+# dozen tokens ahead of what it has read), so the hot path indexes lists without bounds checks.
+_PAD = 32
 
-    __slots__ = ("_done", "_it", "_pos", "text", "toks")
+
+class _Stream:
+    """Tokens pulled on demand, so reading the first figure never tokenizes the whole text.
+
+    ``get(i)`` is the token at ``i`` and ``word(i)`` its lower-cased text (``None`` for numbers);
+    both give ``None`` past the end. A short text is tokenized at once and both are plain list
+    look-ups; a long one is tokenized in chunks as the reader asks for more.
+    """
+
+    __slots__ = ("_done", "_it", "_pos", "get", "text", "toks", "word")
+
+    get: Callable[[int], _Tok | None]
+    word: Callable[[int], str | None]
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.toks: list[_Tok] = []
         if len(text) <= _EAGER:
-            self._pos = _tokens(_TOKEN_RE.findall(text), self.toks, 0)
+            toks = self.toks
+            self._pos = _tokens(_TOKEN_RE.findall(text), toks, 0)
             self._done = True
             self._it: Iterator[re.Match[str]] = iter(())
+            pad: list[None] = [None] * _PAD
+            self.get = [*toks, *pad].__getitem__
+            self.word = [*(None if t.kind == _NUM else t.low for t in toks), *pad].__getitem__
         else:
             self._pos = 0
             self._done = False
             self._it = _TOKEN_RE.finditer(text)
+            self.get = self._get
+            self.word = self._word
 
-    def get(self, i: int) -> _Tok | None:
+    def _get(self, i: int) -> _Tok | None:
         try:
             return self.toks[i]
         except IndexError:
@@ -154,15 +173,9 @@ class _Stream:
             self._pos = _tokens(chunk, toks, self._pos)  # type: ignore[arg-type]
         return toks[i]
 
-    def word(self, i: int) -> str | None:
-        """The lower-cased word or symbol at ``i`` (``None`` for numbers and the end)."""
-        try:
-            t = self.toks[i]
-        except IndexError:
-            t = self._fill(i)  # type: ignore[assignment]
-            if t is None:
-                return None
-        return None if t.kind == _NUM else t.low
+    def _word(self, i: int) -> str | None:
+        t = self._get(i)
+        return None if t is None or t.kind == _NUM else t.low
 
     def attached(self, i: int) -> bool:
         """Whether token ``i`` follows token ``i - 1`` with no space between."""
@@ -749,7 +762,7 @@ class _Reader:
                 "the number is too large to represent",
                 (tok.start if tok else 0, s.toks[j - 1].end),
             )
-        return _Num(sign * value, u, exact, j, unit, grouped, scale)
+        return _new_tok(_Num, (sign * value, u, exact, j, unit, grouped, scale))
 
     def slash_fraction(self, j: int) -> tuple[float, float, int] | None:
         """``1/2`` at ``j`` (numerator, denominator, next index), or the ``/d`` of ``3/4``."""
@@ -1215,9 +1228,10 @@ def _iter_readings(text: str) -> Iterator[_Reading]:
 
 # What may follow the few start words that are mostly something else ("a", "-").
 _AFTER_A = frozenset(
-    {"few", "couple", "pair", "dozen", "hundred", "minimum", "maximum", "third", "quarter"}
+    {"few", "couple", "pair", "dozen", "hundred", "third", "quarter"}
     | set(_BIG)
     | set(_FRACTIONS)
+    | {words[1] for first in ("a", "an") for words, _ in _LEAD_INDEX.get(first, ())}
 )
 
 
@@ -1231,7 +1245,77 @@ def _may_start(stream: _Stream, i: int, low: str) -> bool:
     return True
 
 
+# -- the fast path: "[lead] number [multiplier] [noun]", the shape most figures have ----------
+
+_FAST_LEADS = {
+    " ".join(words): op
+    for entries in _LEAD_INDEX.values()
+    for words, op in entries
+    if all(w.isalpha() for w in words)
+}
+_FAST_MULTIPLIERS = {
+    "k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "bn": 1e9, "mn": 1e6,
+    " thousand": 1e3, " million": 1e6, " billion": 1e9, " trillion": 1e12,
+}  # fmt: skip
+_FAST_CURRENCY_MULTIPLIERS = {**_FAST_MULTIPLIERS, "m": 1e6, "b": 1e9, "t": 1e12}
+_FAST_NOUNS = {words[0]: unit for words, unit in _NOUNS.items() if len(words) == 1}
+_FAST_RE = re.compile(
+    r"(?:(?P<lead>[A-Za-z]+(?: [A-Za-z]+){0,3}) )?"
+    r"(?P<cur>\$)?"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?P<mult>[A-Za-z]+| thousand| million| billion| trillion)?"
+    r"(?P<pct>%| percent)?"
+    r"(?: (?P<noun>[A-Za-z]+))?"
+)
+
+
+def _fast_reading(text: str) -> _Reading | None:
+    """The reading of a plain phrase without the tokenizer, or ``None`` to take the long way.
+
+    It accepts only what it reads exactly as the general reader does (a property test holds
+    the two to the same answers); everything else goes to the general reader.
+    """
+    m = _FAST_RE.fullmatch(text)
+    if m is None:
+        return None
+    lead, cur, raw, mult, pct, noun = m.groups()
+    op = "bare"
+    if lead is not None:
+        found = _FAST_LEADS.get(lead.lower())
+        if found is None:
+            return None
+        op = found
+    value, u, amb = _numeral(raw)
+    scale = 1.0
+    if mult is not None:
+        found_scale = (_FAST_CURRENCY_MULTIPLIERS if cur else _FAST_MULTIPLIERS).get(mult)
+        if found_scale is None:
+            return None
+        scale = found_scale
+        value *= scale
+        u *= scale
+    unit: str | None = "USD" if cur else None
+    if pct is not None:
+        if unit is not None or noun is not None:
+            return None
+        unit = "percent"
+    if noun is not None:
+        if cur:
+            return None
+        unit = _FAST_NOUNS.get(noun.lower())
+        if unit is None:
+            return None
+    if not math.isfinite(value):
+        return None
+    own = "percent" if pct is not None else ("USD" if cur else None)
+    a = _new_tok(_Num, (value, u, False, 0, own, scale != 1.0 or not raw.isdigit(), scale))
+    return _new_tok(_Reading, (0, len(text), op, a, None, None, unit, noun, (amb,) if amb else ()))
+
+
 def _first_reading(text: str) -> _Reading:
+    fast = _fast_reading(text)
+    if fast is not None:
+        return fast
     for reading in _iter_readings(text):
         return reading
     raise _no_figure(text)

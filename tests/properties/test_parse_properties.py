@@ -146,3 +146,28 @@ def test_bounds_keep_their_side(n: int) -> None:
     assert parse(f"at least {n:,}").low == n
     assert parse(f"up to {n:,}").high == n
     assert parse(f"fewer than {n:,}").contains(n) is False
+
+
+@st.composite
+def plain_phrases(draw: st.DrawFn) -> str:
+    """Phrases of the shape the fast path reads: [lead] [$]number[multiplier][%] [noun]."""
+    lead = draw(st.sampled_from(["", "About ", "some ", "more than ", "up to ", "an estimated "]))
+    cur = draw(st.sampled_from(["", "$"]))
+    n = draw(st.integers(0, 10**9))
+    number = draw(st.sampled_from([f"{n:,}", str(n), f"{n / 100:g}"]))
+    mult = draw(st.sampled_from(["", "k", "K", "M", "m", "bn", " million", " thousand", "x"]))
+    tail = draw(st.sampled_from(["", "%", " percent", " soldiers", " Troops", " km", " brigades"]))
+    return f"{lead}{cur}{number}{mult}{tail}"
+
+
+@given(plain_phrases())
+def test_the_fast_path_reads_as_the_general_reader_does(text: str) -> None:
+    from estimates.parsing import _fast_reading, _iter_readings
+
+    fast = _fast_reading(text)
+    if fast is None:
+        return
+    slow = next(iter(_iter_readings(text)))
+    assert fast.a is not None
+    assert slow.a is not None
+    assert slow._replace(a=slow.a._replace(end=0)) == fast._replace(a=fast.a._replace(end=0))
