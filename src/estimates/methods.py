@@ -532,8 +532,9 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
     - range: from the ``q``-quantile (default 0.25) to the ``1 - q``-quantile of the points,
       widened to the weighted median of the rows' own low and high ends, so that a single
       source's stated range survives (one source saying 2,000–12,000 gives 2,000–12,000);
-      range ends are figures somebody gave, never averages (at an exact boundary the wider
-      one is taken);
+      range ends are figures somebody gave, never averages; exactly at a boundary the inner
+      figure is taken, so with four equal sources the range spans the middle two and one wild
+      figure among four moves neither the best value nor the range;
     - figures with no best value are *censored*, not points: a one-sided figure ("more than
       7,000") allows any value on its open side, a bare range ("between 2,000 and 12,000")
       any value inside it. Each one's weight is shared among the figures with a best value
@@ -622,11 +623,12 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
     w_eff = np.where(has_point, w_eff, 0.0)
 
     nseg = starts.size
-    pts = np.where(has_point, r.point, 0.0)
     any_point = segment_sum((has_point & ~one_sided).astype(float), starts) > 0
+    # range ends: at an exact boundary the inner figure ("high" rule at q, "low" at 1 - q)
     best, lo_q, hi_q = segment_quantiles(
-        pts, w_eff, seg, nseg, [(0.5, "mid"), (q, "low"), (1 - q, "high")]
+        pts, w_eff, seg, nseg, [(0.5, "mid"), (q, "high"), (1 - q, "low")], order=order
     )
+    pts = np.where(has_point, r.point, 0.0)
     # the rows' own ends (one-sided rows kept as points count as that point); where they are
     # the points themselves (figures without a range) the sort is not repeated
     own_lo = np.where(one_sided, pts, np.where(has_point, r.low, 0.0))
