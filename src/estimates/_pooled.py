@@ -283,6 +283,10 @@ def pool_arrays(
             np.zeros(0, bool),
         )
     seg = segment_ids(starts, n)
+    # a canonical row order inside each segment: sums (and the EM iterations) then run in the
+    # same order whatever order the rows came in, so the answer does not depend on it at all
+    canon = np.lexsort((cr, cl, weight, best, high, low, seg))
+    low, high, best, weight, cl, cr = (x[canon] for x in (low, high, best, weight, cl, cr))
     pos_row = positive[seg]
     # on a count, a low of 0 ("up to 8,000" read as [0, 8000]) is no information below
     low_given = np.isfinite(low) & ~(pos_row & (low <= 0))

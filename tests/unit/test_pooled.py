@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import stats
 
 from estimates._pooled import pool_arrays, pool_options
@@ -248,3 +250,80 @@ def test_the_registered_pooled_method_reads_evidence() -> None:
     assert math.isnan(out.best[1])
     assert out.low[2] < 9000 < out.best[2] < 12000 < out.high[2]
     assert out.note[2] is None
+
+
+# -- laws, on random evidence -----------------------------------------------------------------
+
+figure = st.floats(1.0, 1e6)
+
+
+@st.composite
+def rows(draw: st.DrawFn) -> list[tuple[str, float, float, float]]:
+    """(quantity, low, high, best) rows: ranges, bare figures, one-sided and exact figures."""
+    out = []
+    for _ in range(draw(st.integers(1, 12))):
+        q = draw(st.sampled_from(["a", "b", "c"]))
+        x, y = sorted((draw(figure), draw(figure)))
+        form = draw(st.sampled_from(["range", "best", "more", "less", "exact", "none"]))
+        low, high, best = {
+            "range": (x, y, NAN),
+            "best": (NAN, NAN, x),
+            "more": (x, NAN, NAN),
+            "less": (NAN, y, NAN),
+            "exact": (x, x, x),
+            "none": (NAN, NAN, NAN),
+        }[form]
+        out.append((q, low, high, best))
+    return out
+
+
+def pooled_of(data: list[tuple[str, float, float, float]], scale: float = 1.0) -> Any:
+    from estimates.methods import Evidence, get_method
+
+    ev = Evidence.from_rows(
+        quantity=[r[0] for r in data],
+        low=[r[1] * scale for r in data],
+        high=[r[2] * scale for r in data],
+        best=[r[3] * scale for r in data],
+    )
+    return ev, get_method("pooled")(ev, {})
+
+
+@given(rows(), st.floats(0.001, 1000.0))
+def test_scaling_every_figure_scales_the_answer(
+    data: list[tuple[str, float, float, float]], c: float
+) -> None:
+    _, a = pooled_of(data)
+    _, b = pooled_of(data, c)
+    for name in ("low", "best", "high"):
+        np.testing.assert_allclose(getattr(b, name), getattr(a, name) * c, rtol=1e-6)
+    assert a.note == b.note or all(
+        (x is None) == (y is None) for x, y in zip(a.note, b.note, strict=True)
+    )
+
+
+@given(rows(), st.randoms())
+def test_row_order_never_changes_the_answer(
+    data: list[tuple[str, float, float, float]], rnd: Any
+) -> None:
+    _, a = pooled_of(data)
+    shuffled = list(data)
+    rnd.shuffle(shuffled)
+    _, b = pooled_of(shuffled)
+    for name in ("low", "best", "high"):
+        np.testing.assert_allclose(getattr(b, name), getattr(a, name), rtol=1e-9)
+
+
+@given(rows())
+def test_answers_are_ordered_and_never_a_silent_nan(
+    data: list[tuple[str, float, float, float]],
+) -> None:
+    ev, out = pooled_of(data)
+    for i in range(len(ev.quantities)):
+        lo, best, hi = out.low[i], out.best[i], out.high[i]
+        assert not (np.isnan(lo) or np.isnan(hi))
+        assert lo <= hi
+        if np.isnan(best):
+            assert out.note[i] is not None
+        else:
+            assert lo <= best <= hi
