@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -40,6 +41,18 @@ T = TypeVar("T")
 def peak_mib() -> float:
     """Peak resident memory of this process so far, in MiB (ru_maxrss is KiB on Linux)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def traced_peak_mib(fn: Callable[[], object]) -> float:
+    """The most memory ``fn`` holds at once beyond what exists before it, in MiB."""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        fn()
+        return (tracemalloc.get_traced_memory()[1] - before) / 2**20
+    finally:
+        tracemalloc.stop()
 
 
 def timed(fn: Callable[[], T]) -> tuple[T, float]:
@@ -131,6 +144,12 @@ def main() -> None:
         )
         _, t_crh_all = timed(lambda: reconcile_all(ledger, method="crh", max_iter=10, tol=0.0))
         print(f'reconcile_all(method="crh", max_iter=10): {t_crh_all:.2f} s (pipeline and method)')
+        for method in ("robust", "crh"):
+            extra = traced_peak_mib(lambda m=method: reconcile_all(ledger, method=m))
+            print(
+                f'   reconcile_all(method="{method}") allocates at most {extra:,.0f} MiB '
+                "beyond its input (tracemalloc, untimed run)"
+            )
     else:
         from estimates.methods import robust
 
@@ -156,6 +175,10 @@ def main() -> None:
     )
     res_c, t_catd = timed(lambda: catd(ev, {"max_iter": 10, "tol": 0.0}))
     print(f"catd, 10 iterations: {t_catd:.2f} s")
+    extra = traced_peak_mib(lambda: crh(ev, {"max_iter": 10, "tol": 0.0}))
+    print(
+        f"   crh allocates at most {extra:,.0f} MiB beyond its evidence (tracemalloc, untimed run)"
+    )
     truth = gen.truth.reindex(list(ev.quantities)).to_numpy()
     for name, r in (("crh", res), ("catd", res_c)):
         rel = np.abs(r.best - truth) / truth
