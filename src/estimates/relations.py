@@ -832,7 +832,7 @@ def _violation(
     described = [c.describe(int(i), f) for i, f in zip(rows, factors, strict=True)]
     unit_text = f" {unit}" if unit else ""
     parts = [
-        f"{src} put {c.quantity[i]} at {fig}{unit_text} ({day})"
+        f"{src} said {c.quantity[i]} was {fig}{unit_text} ({day})"
         for i, (src, day, fig) in zip(rows, described, strict=True)
     ]
     return Violation(
@@ -1052,7 +1052,7 @@ def check(
     (False, 4000.0)
     >>> print(report)
     1 violation(s) among 2 claims:
-    - kursk ≤ russia fails: HUR put kursk at at least 7,000 person (2024-10-31); NIS put russia at at most 3,000 person (2024-10-31) — the part is larger than the whole (4,000 person apart)
+    - kursk ≤ russia fails: HUR said kursk was at least 7,000 person (2024-10-31); NIS said russia was at most 3,000 person (2024-10-31) — the part is larger than the whole (4,000 person apart)
     """
     rels = validate(relations, known=ledger.quantities)
     if isinstance(within_days, bool) or not isinstance(within_days, int) or within_days < 0:
