@@ -470,3 +470,38 @@ def test_reconcile_returns_the_learned_source_table() -> None:
     assert squared["method"].tolist() == ["crh", "crh"]
     with pytest.raises(ReconcileError, match="allowed"):
         reconcile_all(led, method="crh", bogus=1)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b"]),
+            st.sampled_from(["s1", "s2", "s3"]),
+            st.floats(0, 1e6),
+            st.floats(0, 1e3),
+            st.sampled_from(["point", "range", "more", "less"]),
+            st.sampled_from(["A", "C", "E", None]),
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+    st.sampled_from(["crh", "catd"]),
+)
+def test_ranges_and_bounds_never_give_an_unexplained_nan(rows, name) -> None:
+    q, s, x, width, shape, grade = zip(*rows, strict=True)
+    xs, ws = np.array(x), np.array(width)
+    shape_arr = np.array(shape)
+    low = np.where(np.isin(shape_arr, ["range", "more"]), xs, np.nan)
+    high = np.where(shape_arr == "range", xs + ws, np.where(shape_arr == "less", xs, np.nan))
+    best = np.where(shape_arr == "point", xs, np.nan)
+    ev = Evidence.from_rows(
+        quantity=list(q), low=low, high=high, best=best, source=list(s), reliability=list(grade)
+    )
+    out = get_method(name)(ev, {})
+    ok = ~np.isnan(out.best)
+    assert (out.low[ok] <= out.best[ok]).all()
+    assert (out.best[ok] <= out.high[ok]).all()
+    assert all(n is not None for n in np.array(out.note, dtype=object)[~ok])
+    assert not np.isnan(out.low).any()
+    assert not np.isnan(out.high).any()
+    assert (out.low <= out.high).all()
