@@ -697,20 +697,22 @@ class _Reader:
         unit: str | None = None
         sign = 1.0
         j = i
-        cur = self.currency_before(j)
-        if cur is not None:
-            unit, j = cur
-        w = s.word(j)
-        nt = s.get(j + 1)
-        if w in _MINUS and nt is not None and nt.kind == _NUM and s.attached(j + 1):
-            prev = s.get(j - 1) if j > 0 else None
-            if prev is None or prev.end != s.toks[j].start or prev.kind == _SYM:
-                sign, j = -1.0, j + 1
-        elif w in ("minus", "negative"):
-            sign, j = -1.0, j + 1
-        if unit is None and (cur := self.currency_before(j)) is not None:
-            unit, j = cur
         t = s.get(j)
+        if t is not None and t.kind != _NUM:  # a currency or a sign before the number
+            cur = self.currency_before(j)
+            if cur is not None:
+                unit, j = cur
+            w = s.word(j)
+            nt = s.get(j + 1)
+            if w in _MINUS and nt is not None and nt.kind == _NUM and s.attached(j + 1):
+                prev = s.get(j - 1) if j > 0 else None
+                if prev is None or prev.end != s.toks[j].start or prev.kind == _SYM:
+                    sign, j = -1.0, j + 1
+            elif w in ("minus", "negative"):
+                sign, j = -1.0, j + 1
+            if unit is None and (cur := self.currency_before(j)) is not None:
+                unit, j = cur
+            t = s.get(j)
         if t is None:
             return None
         exact = False
@@ -721,7 +723,10 @@ class _Reader:
                 self.amb.append(amb)
             grouped = not t.raw.isdigit()
             j += 1
-            frac = self.slash_fraction(j)
+            nt = s.get(j)
+            frac = None
+            if nt is not None and (nt.kind == _NUM or nt.low == "/"):
+                frac = self.slash_fraction(j)
             if frac is not None and t.raw.isdigit():
                 if s.attached(j):  # "3/4"
                     value, u, exact, j = value / frac[1], 0.01, True, frac[2]
