@@ -54,11 +54,12 @@ Options (all optional): ``loss`` (``"absolute"`` or ``"squared"``), ``tol`` (sto
 moves by more than ``tol`` times its quantity's scale; default ``1e-6``), ``max_iter`` (default
 100), ``coverage`` (share of the learned weight inside ``[low, high]``: the combined range runs
 from the weighted ``(1 - coverage) / 2`` to the ``(1 + coverage) / 2`` quantile of the
-endpoints, widened to hold the best value; default 0.5, the quartiles), ``prior_strength``
-(default 1.0) and, for :func:`catd`, ``alpha`` (default 0.05). The result's ``sources`` table has
-one row per source that made a claim: ``source, claims, weight`` (learned, the largest is 1),
-``prior`` (the Admiralty letter or None), ``error`` (mean normalised absolute error), sorted by
-weight. Its ``attrs`` hold ``iterations`` and ``converged``. Runs are deterministic.
+endpoints, widened to hold the best value; default 0.5, the quartiles: where one source holds
+more than three quarters of a quantity's learned weight, the range is that source's figure),
+``prior_strength`` (default 1.0) and, for :func:`catd`, ``alpha`` (default 0.05). The result's
+``sources`` table has one row per source that made a claim: ``source, claims, weight`` (learned,
+the largest is 1), ``prior`` (the Admiralty letter or None), ``error`` (mean normalised absolute
+error), sorted by weight. Its ``attrs`` hold ``iterations`` and ``converged``. Runs are deterministic.
 
 >>> from estimates.methods import Evidence
 >>> ev = Evidence.from_rows(
