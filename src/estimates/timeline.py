@@ -78,8 +78,9 @@ def isotonic(values: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> Flo
     while True:
         sw = segment_sum(wk, starts)
         means = segment_sum(wk * yk, starts) / sw
-        # a boundary between two blocks falls when the left block's mean exceeds the right's
-        falls = means[:-1] > means[1:] + 1e-12 * np.maximum(np.abs(means[:-1]), 1.0)
+        # a boundary between two blocks falls when the left block's mean exceeds the right's;
+        # compared exactly, so the result never falls by even one rounding step
+        falls = means[:-1] > means[1:]
         if not falls.any():
             break
         starts = np.r_[starts[:1], starts[1:][~falls]]

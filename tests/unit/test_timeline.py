@@ -46,6 +46,11 @@ def test_isotonic_pools_falling_neighbours() -> None:
     assert isotonic([1.0, 2.0, 3.0]).tolist() == [1.0, 2.0, 3.0]
 
 
+def test_isotonic_pools_even_the_tiniest_fall() -> None:
+    out = isotonic([3.9e-40, 2.5e-281])
+    assert out[0] == out[1]
+
+
 def test_isotonic_respects_weights() -> None:
     assert isotonic([4.0, 1.0], [3.0, 1.0]).tolist() == [3.25, 3.25]
 
