@@ -55,9 +55,12 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from estimates import conventions as _conventions
 from estimates import units as _units
+
+# By module path, not as an attribute of the package: ``estimates.conventions`` is also the
+# name of the public listing function.
 from estimates.conventions import Convention, Rule, get_convention
+from estimates.conventions import _listeners as _convention_listeners
 from estimates.errors import ParseError, UnitError
 from estimates.ranges import Closed, Range
 
@@ -1335,7 +1338,7 @@ def _parse_cached(text: str, convention: str, unit: str | None) -> Range:
     return _to_range(_first_reading(text), get_convention(convention), unit, text)
 
 
-_conventions._listeners.append(_parse_cached.cache_clear)
+_convention_listeners.append(_parse_cached.cache_clear)
 
 
 def parse(text: str, *, convention: str = "ferson", unit: str | None = None) -> Range:
