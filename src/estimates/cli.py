@@ -294,11 +294,11 @@ def _suppress_all() -> Iterator[None]:
 
 
 def _reason(exc: BaseException) -> str:
-    if isinstance(exc, FileNotFoundError):
-        return f"no such file: {exc.filename}"
-    if isinstance(exc, IsADirectoryError):
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return f"{(exc.strerror or 'no such file').lower()}: {exc.filename}"
+    if isinstance(exc, IsADirectoryError) and exc.filename:
         return f"is a directory, not a file: {exc.filename}"
-    if isinstance(exc, PermissionError):
+    if isinstance(exc, PermissionError) and exc.filename:
         return f"permission denied: {exc.filename}"
     text = str(exc).strip() or type(exc).__name__
     if hasattr(exc, "errors") and callable(exc.errors):  # pydantic ValidationError
@@ -655,14 +655,14 @@ def render_table(
     return "\n".join(lines) + "\n"
 
 
-def _reconciled_table(frame: pd.DataFrame) -> str:
+def _reconciled_table(frame: pd.DataFrame, first: str = "quantity") -> str:
     rows = []
     for rec in frame.to_dict("records"):
         note = rec.get("note")
         note = "" if note is None or (isinstance(note, float) and math.isnan(note)) else str(note)
         rows.append(
             [
-                str(rec["quantity"]),
+                str(rec[first]),
                 _range_words(rec["low"], rec["best"], rec["high"], rec["closed"]),
                 _num(rec["best"]),
                 "" if rec["unit"] is None or rec["unit"] != rec["unit"] else str(rec["unit"]),
@@ -672,7 +672,7 @@ def _reconciled_table(frame: pd.DataFrame) -> str:
                 note,
             ]
         )
-    header = ["quantity", "range", "best", "unit", "claims", "sources", "conflict", "note"]
+    header = [first, "range", "best", "unit", "claims", "sources", "conflict", "note"]
     return render_table(rows, header, align="lrrlrrll", wrap=7)
 
 
@@ -818,6 +818,8 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
 
     known_on = _check_date(args.known_on, "--known-on")
     _check_method(args.method)
+    if args.plot:
+        _check_plot_path(args.plot)
     fmt = _output_format(args)
     progress = _Progress()
     try:
@@ -839,15 +841,23 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
             _save_plot(ledger, args.quantity, args.plot, known_on, args.method, sources)
     finally:
         progress.done()
-    _emit(_frame_text(frame, fmt, lambda: _reconciled_table(_dated(frame))), args)
+    _emit(_frame_text(frame, fmt, lambda: _reconciled_table(frame, first="at")), args)
     if args.plot:
         print(f"wrote {args.plot}", file=sys.stderr)
     return 0
 
 
-def _dated(frame: pd.DataFrame) -> pd.DataFrame:
-    # in a timeline, the date is what changes from row to row: show it where the quantity was
-    return frame.assign(quantity=frame["at"])
+def _check_plot_path(out: str) -> str:
+    """The image format of ``out``; raise before any work when it cannot be written."""
+    suffix = Path(out).suffix.lower().lstrip(".") or "png"
+    if suffix not in ("png", "svg", "pdf"):
+        raise UsageError(f"cannot draw to {out!r}: use a .png, .svg or .pdf name")
+    folder = Path(out).parent
+    if not folder.is_dir():
+        raise FileNotFoundError(2, "no such folder", str(folder))
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(13, "cannot write", str(folder))
+    return suffix
 
 
 def _save_plot(
@@ -861,9 +871,7 @@ def _save_plot(
     from estimates._io import atomic_write
     from estimates.plotting import plot_timeline
 
-    suffix = Path(out).suffix.lower().lstrip(".") or "png"
-    if suffix not in ("png", "svg", "pdf"):
-        raise UsageError(f"cannot draw to {out!r}: use a .png, .svg or .pdf name")
+    suffix = _check_plot_path(out)
     ax = plot_timeline(ledger, quantity, known_on=known_on, method=method, sources=sources)
     fig: Any = ax.figure
     try:
@@ -893,6 +901,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from estimates import datasets
     from estimates.reconcile import reconcile
 
+    _check_plot_path(args.out)  # before printing anything: bad input leaves stdout empty
     out: IO[str] = sys.stdout
     ledger = datasets.dprk()
     sources = datasets.dprk_sources()

@@ -295,3 +295,16 @@ def test_render_table_wraps_to_the_width() -> None:
     text = render_table([["q", "word " * 30]], ["quantity", "note"], width=40, wrap=1)
     assert max(len(line) for line in text.splitlines()) <= 40
     assert text.count("word") == 30
+
+
+def test_demo_with_a_bad_output_path_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    err = _bad_input(capsys, ["demo", "--out", "/no/such/folder/demo.png"])
+    assert err == "estimates: error: no such folder: /no/such/folder\n"
+    assert "use a .png" in _bad_input(capsys, ["demo", "--out", "demo.gif"])
+
+
+def test_timeline_table_is_by_date(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["timeline", DPRK, "--quantity", "dprk_troops_in_kursk", "--format", "table"]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("at ") and lines[2].startswith("2024-")
