@@ -312,6 +312,74 @@ def _segment_bounds(keys: list[npt.NDArray[Any]]) -> BoolArray:
     return new
 
 
+def _relays(
+    group_key: Int64Array,
+    lo: FloatArray,
+    hi: FloatArray,
+    best: FloatArray,
+    cl: BoolArray,
+    cr: BoolArray,
+    since: Int64Array,
+    stated: Int64Array,
+    relay_days: int,
+) -> BoolArray:
+    """Claims repeating, on a later day within ``relay_days``, a figure their source gave.
+
+    Same quantity, kind, resolved source, start and figure (bounds, best, open ends); the
+    earliest report is the statement, each later one stated within ``relay_days`` after the
+    statement is a relay of it (a report later than that is a new statement). Only figures given more than once are sorted (one hash pass finds
+    them); equal hashes are checked field by field, so a hash collision never makes a relay.
+    """
+    n = group_key.size
+    out = np.zeros(n, dtype=bool)
+    if n < 2:
+        return out
+    fig = _hash_figures(
+        lo, hi, np.where(np.isnan(best), -np.inf, best), cl.astype(float), cr.astype(float),
+        group_key.astype(float), since.astype(float),
+    )  # fmt: skip
+    repeated = np.flatnonzero(pd.Series(fig).duplicated(keep=False).to_numpy())
+    if repeated.size < 2:
+        return out
+    order = repeated[np.lexsort((stated[repeated], fig[repeated]))]
+    later, earlier = order[1:], order[:-1]
+    same = (
+        (group_key[later] == group_key[earlier])
+        & (lo[later] == lo[earlier])
+        & (hi[later] == hi[earlier])
+        & _same_float(best[later], best[earlier])
+        & (cl[later] == cl[earlier])
+        & (cr[later] == cr[earlier])
+        & (since[later] == since[earlier])
+    )
+    # runs of one figure, in order of the day stated; each run's first report is a statement,
+    # and so is every report more than relay_days after the statement it would relay
+    run_start = np.r_[True, ~same]
+    run_id = np.cumsum(run_start) - 1
+    run_len = np.bincount(run_id)
+    days = stated[order]
+    dated = days != NO_DAY
+    first_day = days[np.flatnonzero(run_start)][run_id]
+    short = run_len[run_id] <= 2
+    # a run of two: the second relays the first when stated on a later day within the window
+    relay = short & ~run_start & dated & dated[np.maximum(np.arange(order.size) - 1, 0)]
+    relay &= (days > first_day) & (days - first_day <= relay_days)
+    # longer runs (rare) are walked report by report: the statement moves on
+    run_first = np.flatnonzero(run_start)
+    for run in np.flatnonzero(run_len > 2).tolist():
+        anchor = NO_DAY
+        for j in range(int(run_first[run]), int(run_first[run] + run_len[run])):
+            d = int(days[j])
+            if d == NO_DAY:
+                continue
+            if anchor != NO_DAY and anchor < d <= anchor + relay_days:
+                relay[j] = True
+            elif anchor == NO_DAY or d > anchor + relay_days:
+                anchor = d
+    out[order[relay]] = True
+    return out
+
+
 def _lexsort_ints(keys: list[Int64Array]) -> IntArray:
     """The stable order sorting rows by ``keys`` (most significant first), all integers.
 
@@ -596,15 +664,20 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
 
     # -- 4. one source, one day, one moment: one interval ----------------------------------------
     group_key = (qc.astype(np.int64) * 4 + kind) * ns + src
-    order1 = _lexsort_ints([group_key, t_e, stated, t_s, since])
-    gk1, te1, sd1, ts1, si1 = (
+    # relays first, claim by claim: a later report of a figure the same source gave within
+    # relay_days counts once, whatever else the source said on the day of the relay
+    is_relay = _relays(group_key, lo_raw, hi_raw, best, cl, cr, since, stated, settings.relay_days)
+    relay_flag = is_relay.astype(np.int64)
+    order1 = _lexsort_ints([group_key, t_e, stated, t_s, since, relay_flag])
+    gk1, te1, sd1, ts1, si1, rf1 = (
         group_key[order1],
         t_e[order1],
         stated[order1],
         t_s[order1],
         since[order1],
+        relay_flag[order1],
     )
-    new_ev = _segment_bounds([gk1, te1, sd1, ts1, si1])
+    new_ev = _segment_bounds([gk1, te1, sd1, ts1, si1, rf1])
     ev_of_sorted = np.cumsum(new_ev) - 1
     ev_starts = np.flatnonzero(new_ev)
     m = ev_starts.size
@@ -656,7 +729,8 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
         e_best[multi] = np.where(same_m, e_best[multi], np.nan)
         e_cl[multi] = np.where(same_m, e_cl[multi], g_cl & np.isfinite(g_lo_eff))
         e_cr[multi] = np.where(same_m, e_cr[multi], g_cr & np.isfinite(g_hi_eff))
-        e_factor[multi] = np.add.reduceat(claim_factor[rows_m], starts_m) / counts[multi]
+        # the interval weighs as its most confident figure: repeating a figure adds nothing
+        e_factor[multi] = np.maximum.reduceat(claim_factor[rows_m], starts_m)
     e_q = qc[first_row]
     e_kind = kind[first_row]
     e_src = src[first_row]
@@ -667,38 +741,8 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
     is_first[first_row] = True
     role[(~is_first) & all_same[ev_of] & (role != PROJECTION)] = DUPLICATE
 
-    # -- relays: the same figure from the same source, reported again within relay_days -----------
-    fig = _hash_figures(
-        e_lo,
-        e_hi,
-        np.where(np.isnan(e_best), -np.inf, e_best),
-        e_cl.astype(float),
-        e_cr.astype(float),
-        e_gk.astype(float),
-        e_since.astype(float),
-    )
-    # only figures given more than once can be relays: one hash pass finds them, and only
-    # those are sorted
-    repeated = (
-        np.flatnonzero(pd.Series(fig).duplicated(keep=False).to_numpy()) if m > 1 else fig[:0]
-    )
-    if repeated.size > 1:
-        order2 = repeated[np.lexsort((e_sd[repeated], fig[repeated]))]
-        later, earlier = order2[1:], order2[:-1]
-        same = (
-            (e_gk[later] == e_gk[earlier])
-            & (e_lo[later] == e_lo[earlier])
-            & (e_hi[later] == e_hi[earlier])
-            & _same_float(e_best[later], e_best[earlier])
-            & (e_cl[later] == e_cl[earlier])
-            & (e_cr[later] == e_cr[earlier])
-            & (e_since[later] == e_since[earlier])
-            & (e_sd[later] != NO_DAY)
-            & (e_sd[earlier] != NO_DAY)
-            & (e_sd[later] - e_sd[earlier] <= settings.relay_days)
-        )
-        relay_rows = later[same]
-        e_role[relay_rows[e_role[relay_rows] != PROJECTION]] = RELAY
+    e_role[is_relay[first_row] & (e_role == USED)] = RELAY
+
     alive = e_role == USED
 
     # -- one kind of observation per quantity: the most common (ties: stock, cumulative, flow);
