@@ -1214,7 +1214,7 @@ def _iter_readings(text: str) -> Iterator[_Reading]:
         t = stream.get(i)
         if t is None:
             return
-        if t.kind == _NUM or (
+        if (t.kind == _NUM and not _designation(stream, i)) or (
             (t.low in _START_WORDS or t.low in _CURRENCY_SYMBOLS or t.low in _MINUS)
             and _may_start(stream, i, t.low)
         ):
@@ -1318,6 +1318,19 @@ def _fast_reading(text: str) -> _Reading | None:
     own = "percent" if pct is not None else ("USD" if cur else None)
     a = _new_tok(_Num, (value, u, False, 0, own, scale != 1.0 or not raw.isdigit(), scale))
     return _new_tok(_Reading, (0, len(text), op, a, None, None, unit, noun, (amb,) if amb else ()))
+
+
+def _designation(stream: _Stream, i: int) -> bool:
+    """Whether the number at ``i`` names a model, not a count: "KN-23", "F-16", "Su-27"."""
+    if i < 2 or not stream.attached(i):
+        return False
+    dash, word = stream.toks[i - 1], stream.toks[i - 2]
+    return (
+        dash.low in _DASHES
+        and word.kind == _WORD
+        and word.raw[:1].isupper()
+        and stream.attached(i - 1)
+    )
 
 
 def _first_reading(text: str) -> _Reading:

@@ -276,6 +276,12 @@ def test_find_figures_reads_running_text() -> None:
     assert find_figures("no numbers here") == ()
 
 
+def test_model_designations_are_not_figures() -> None:
+    assert [f.text for f in find_figures("over 100 KN-23 and KN-24 missiles")] == ["over 100"]
+    assert [f.text for f in find_figures("F-16 jets, 12 of them")] == ["12"]
+    assert [f.text for f in find_figures("a 5-10 km zone")] == ["5-10 km"]
+
+
 def test_figure_is_frozen() -> None:
     f = parse_figure("12,000")
     with pytest.raises(ValueError, match="frozen"):
