@@ -360,6 +360,13 @@ def _speakers(sentence: str, offset: int) -> list[_Speaker]:
             prior = list(_CLAUSE_BREAK.finditer(before[:open_at]))
             start = prior[-1].end() if prior else 0
             name = _clean_name(before[start:])
+        # "The Pentagon's press secretary, Maj. Gen. Pat Ryder, said": the name in apposition
+        if name is None and before.rstrip().endswith(","):
+            inner = before.rstrip()[:-1]
+            prior = list(_CLAUSE_BREAK.finditer(inner))
+            if prior and prior[-1].group() == ",":
+                start = prior[-1].end()
+                name = _clean_name(inner[start:])
         if name is None:  # "..., said Pentagon spokesperson Sabrina Singh."
             after = re.match(r"\s+(?P<who>[^,.;:!?()]+)", sentence[m.end() :])
             who = after.group("who") if after is not None else ""
@@ -382,6 +389,7 @@ _HEDGE_WORDS = (
     "estimated", "believed", "believed to", "it is assessed", "we assess",
     "we believe", "assessed", "reportedly", "presumed", "possibly", "could", "may", "might",
     "unconfirmed", "if verified", "if confirmed", "not independently verified", "it appears",
+    "could not be independently verified", "could not be verified", "we think", "we estimate",
 )  # fmt: skip
 
 
@@ -464,6 +472,7 @@ def _claim(
     start: int,
     clause: str,
     dates: list[_Date],
+    sentence_dates: list[_Date],
     speakers: list[_Speaker],
     stated_on: Period | None,
     outlet: str | None,
@@ -477,10 +486,24 @@ def _claim(
         default=None,
     )
     said_on = stated_on
-    weekday = _nearest([d for d in dates if d.role == "weekday"], start, end)
-    if weekday is not None and speaker is not None and weekday.start - speaker.end < 40:
-        said_on = weekday.period
-    as_of = _nearest([d for d in dates if d.role in ("as_of", "by")], start, end)
+    said_date = None
+    if speaker is not None:
+        # "said on Monday", "told lawmakers on Nov. 20": a date right after the speaker's verb
+        # is when it was said, not the moment the figure describes
+        said_date = min(
+            (
+                d
+                for d in sentence_dates
+                if d.role in ("weekday", "as_of")
+                and d.period is not None
+                and 0 <= d.start - speaker.end <= 30
+            ),
+            key=lambda d: d.start,
+            default=None,
+        )
+        if said_date is not None:
+            said_on = said_date.period
+    as_of = _nearest([d for d in dates if d.role in ("as_of", "by") and d != said_date], start, end)
     since = _nearest([d for d in dates if d.role == "since"], start, end)
     kind: Kind = "stock"
     if _PROJECTION.search(clause) or any(d.role == "by" for d in dates):
@@ -550,5 +573,5 @@ def extract(
             lo, hi = _clause(sentence, figure.span[0])
             clause = sentence[lo:hi]
             near = [d for d in dates if a + lo <= d.start < a + hi]
-            claims.append(_claim(figure, start, clause, near, speakers, said, source))
+            claims.append(_claim(figure, start, clause, near, dates, speakers, said, source))
     return claims

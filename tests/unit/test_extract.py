@@ -164,3 +164,30 @@ def test_broken_figures_are_skipped_not_guessed() -> None:
 def test_non_text_is_a_parse_error() -> None:
     with pytest.raises(ParseError):
         extract(42)  # type: ignore[arg-type]
+
+
+RYDER = (
+    "The Pentagon's press secretary, Maj. Gen. Pat Ryder, said on Monday that at least 10,000 "
+    "North Korean soldiers were now in Kursk. South Korea's spy agency told lawmakers on Nov. 20 "
+    "that nearly 11,000 troops were stationed there. Budanov said as much as 40 percent of "
+    "Russia's ammunition came from the North, a claim that could not be independently verified."
+)
+
+
+def test_a_name_in_apposition_is_the_speaker_and_said_on_a_date_is_stated_on() -> None:
+    ryder, nis, budanov = extract(RYDER, stated_on="2024-11-26")
+    assert ryder.source == "Maj. Gen. Pat Ryder"
+    assert ryder.stated_on == Period.day(dt.date(2024, 11, 25))  # the Monday before
+    assert ryder.value == parse("at least 10,000 soldiers")
+    assert nis.source == "South Korea's spy agency"
+    assert nis.stated_on == Period.day(dt.date(2024, 11, 20))
+    assert nis.as_of is None  # the day it was said is not the moment it describes
+    assert budanov.value.unit == "percent"
+    assert budanov.hedge == "could not be independently verified"
+    assert budanov.confidence is None
+
+
+def test_a_place_before_a_comma_is_not_a_speaker() -> None:
+    (claim,) = extract("In Kursk, 500 troops arrived on Oct. 3.", stated_on="2024-11-26")
+    assert claim.source == "unattributed"
+    assert claim.as_of == Period.day(dt.date(2024, 10, 3))
