@@ -23,8 +23,7 @@ import importlib
 import math
 import os
 import sys
-import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -401,12 +400,13 @@ def _cutoff(date: object) -> np.datetime64:
     return np.datetime64(period.end, "ns")
 
 
-def plot_sources(result: Any, *, ax: Axes | None = None, top: int = 20) -> Axes:
+def plot_sources(result: Any, *, ax: Axes | None = None, limit: int = 30) -> Axes:
     """The source weights a method learned, largest first, with each source's prior.
 
     ``result`` is a reconciliation (its ``sources`` table) or that table itself: a DataFrame
-    with columns ``source`` and ``weight`` and optionally ``prior`` and ``claims``. At most
-    ``top`` sources are shown.
+    with columns ``source`` and ``weight`` and optionally ``prior`` and ``claims``. With more
+    than ``limit`` sources, the most and the least trusted halves are shown and the count of
+    those between is noted: the sources a method distrusts are the ones worth a look.
 
     >>> import pandas as pd
     >>> table = pd.DataFrame({"source": ["NIS", "HUR", "Vandal"], "weight": [2.0, 1.5, 0.1],
@@ -417,7 +417,7 @@ def plot_sources(result: Any, *, ax: Axes | None = None, top: int = 20) -> Axes:
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     plt = _matplotlib()
-    from matplotlib import ticker
+    ticker: Any = importlib.import_module("matplotlib.ticker")
 
     table = result if isinstance(result, pd.DataFrame) else getattr(result, "sources", None)
     if table is None or not isinstance(table, pd.DataFrame):
@@ -430,27 +430,47 @@ def plot_sources(result: Any, *, ax: Axes | None = None, top: int = 20) -> Axes:
         raise ValueError(
             f"the source table lacks column(s) {', '.join(missing)}; it has: {', '.join(map(str, table.columns))}"
         )
-    t = table.sort_values(["weight", "source"], ascending=[False, True], kind="stable").head(top)
-    labels: Sequence[str] = [
-        f"{s} ({int(n)} claim{'s' if int(n) != 1 else ''})" if "claims" in t else str(s)
-        for s, n in zip(t["source"], t["claims"] if "claims" in t else t["weight"], strict=True)
-    ]
+    order = ["weight", "claims", "source"] if "claims" in table else ["weight", "source"]
+    ascending = [False, False, True] if "claims" in table else [False, True]
+    t = table.sort_values(order, ascending=ascending, kind="stable").reset_index(drop=True)
+    hidden = 0
+    if len(t) > limit:
+        hidden = len(t) - limit
+        t = pd.concat([t.head(limit - limit // 2), t.tail(limit // 2)], ignore_index=True)
+    labels = [_short_label(str(s)) for s in t["source"]]
+    if "claims" in t:
+        labels = [
+            f"{s} ({int(n)} claim{'s' if int(n) != 1 else ''})"
+            for s, n in zip(labels, t["claims"], strict=True)
+        ]
     if ax is None:
-        _fig, ax = plt.subplots(figsize=(8, 0.42 * len(t) + 1.4), layout="constrained")
+        _fig, ax = plt.subplots(figsize=(9, 0.3 * len(t) + 1.6), layout="constrained")
+    axes: Any = ax
     y = np.arange(len(t))
-    ax.barh(y, t["weight"].to_numpy(dtype=float), color=_OKABE_ITO[0], alpha=0.85, label="learned")
-    if "prior" in t:
-        ax.plot(t["prior"].to_numpy(dtype=float), y, "|", color="black", ms=14, mew=2,
-                label="prior")  # fmt: skip
-    ax.set_yticks(y, labels)
-    ax.invert_yaxis()
-    ax.set_xlabel("source weight (higher = more trusted)")
-    ax.set_title("Learned source weights", loc="left", fontweight="bold")
-    ax.xaxis.set_major_formatter(ticker.FuncFormatter(_thousands))
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # constrained layout may warn on very long labels
-        ax.figure.canvas.draw_idle()
+    weight = t["weight"].to_numpy(dtype=float)
+    axes.barh(y, weight, color=_OKABE_ITO[0], alpha=0.85, label="learned weight")
+    for yi, w in zip(y, weight, strict=True):
+        axes.annotate(f"{w:.2f}", xy=(w, yi), xytext=(3, 0), textcoords="offset points",
+                      va="center", fontsize=8, color="#333333")  # fmt: skip
+    prior = (
+        pd.to_numeric(t["prior"], errors="coerce").to_numpy(dtype=float) if "prior" in t else None
+    )
+    if prior is not None and np.isfinite(prior).any():
+        axes.plot(prior, y, "|", color="black", ms=12, mew=2, label="prior")
+    axes.set_yticks(y, labels, fontsize=9)
+    axes.invert_yaxis()
+    axes.set_xlabel("source weight (higher = more trusted)")
+    axes.set_title("Learned source weights", loc="left", fontweight="bold")
+    axes.xaxis.set_major_formatter(ticker.FuncFormatter(_thousands))
+    axes.set_xlim(0, float(np.nanmax(weight)) * 1.12 if len(t) and np.nanmax(weight) > 0 else 1)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.grid(axis="x", alpha=0.3)
+    axes.legend(loc="lower right", frameon=False, fontsize=9)
+    if hidden:
+        axes.annotate(f"{hidden} sources between these not shown", xy=(0, 0), xycoords="axes fraction",
+                      xytext=(0, -34), textcoords="offset points", fontsize=8, color="grey")  # fmt: skip
     return ax
+
+
+def _short_label(name: str, n: int = 42) -> str:
+    return name if len(name) <= n else name[: n - 1].rstrip() + "…"

@@ -130,3 +130,24 @@ def test_missing_matplotlib_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(MissingExtraError, match=r'pip install "estimates\[plot\]"'):
         plot_timeline(_ledger(), "troops")
+
+
+def test_plot_sources_shows_both_ends_when_there_are_many() -> None:
+    table = pd.DataFrame(
+        {"source": [f"S{i:02d}" for i in range(40)], "weight": np.linspace(2.0, 0.05, 40),
+         "prior": [None] * 40, "claims": 1}
+    )  # fmt: skip
+    ax = plot_sources(table, limit=10)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0].startswith("S00") and labels[-1].startswith("S39") and len(labels) == 10
+    assert any(t.get_text() == "30 sources between these not shown" for t in ax.texts)
+    assert "prior" not in [t.get_text() for t in ax.get_legend().get_texts()]  # no prior given
+
+
+def test_plot_sources_of_a_truth_discovery_result() -> None:
+    from estimates.reconcile import reconcile
+
+    r = reconcile(datasets.dprk(), "dprk_troops_in_russia", method="crh",
+                  sources=datasets.dprk_sources())  # fmt: skip
+    ax = plot_sources(r)
+    assert len(ax.get_yticklabels()) == min(len(r.sources), 30)
