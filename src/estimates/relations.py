@@ -1005,8 +1005,52 @@ def _date_text(value: object, name: str) -> tuple[str, np.datetime64]:
     return str(period), np.datetime64(period.end, "ns")
 
 
+def _results_as_claims(results: pd.DataFrame, *, at: object, known_on: object) -> pd.DataFrame:
+    """Reconciliation rows (``reconcile_all``/``timeline`` output) read as one claim each: the
+    reconciled range of a quantity at its ``at``, from the source "reconciled (method)"."""
+    needed = {"quantity", "at", "known_on", "method", "low", "best", "high", "closed", "unit"}
+    missing = sorted(needed - set(results.columns))
+    if missing:
+        raise ValueError(
+            "check() takes a Ledger or a reconciliation table (reconcile_all, timeline); "
+            f"the table lacks the columns {missing}"
+        )
+    f = results.loc[results["closed"].notna()].reset_index(drop=True)
+    day = pd.to_datetime(f["at"].astype(object), errors="coerce")
+    known_day = pd.to_datetime(f["known_on"].astype(object), errors="coerce")
+    keep = day.notna().to_numpy(copy=True)
+    if at is not None:
+        keep &= (day <= np.datetime64(_date_text(at, "at")[1])).to_numpy()
+    if known_on is not None:
+        keep &= (
+            known_day.isna() | (known_day <= np.datetime64(_date_text(known_on, "known_on")[1]))
+        ).to_numpy()
+    f, day = f.loc[keep].reset_index(drop=True), day.loc[keep].reset_index(drop=True)
+    quantity = f["quantity"].astype(str)
+    at_text = day.dt.strftime("%Y-%m-%d")
+    return pd.DataFrame(
+        {
+            # an unbounded side of a result is infinite here, never read as a bare figure
+            "low": f["low"].astype(float).fillna(-np.inf),
+            "best": f["best"].astype(float),
+            "high": f["high"].astype(float).fillna(np.inf),
+            "closed": f["closed"].astype(object),
+            "unit": f["unit"].astype(object).where(f["unit"].notna(), None),
+            "quantity": quantity.astype(object),
+            "kind": "stock",
+            "as_of_start": day.astype("datetime64[ns]"),
+            "as_of_end": day.astype("datetime64[ns]"),
+            "stated_on_start": day.astype("datetime64[ns]"),
+            "stated_on_end": day.astype("datetime64[ns]"),
+            "since": None,
+            "claim_id": ("reconciled " + quantity + " at " + at_text).astype(object),
+            "source": ("reconciled (" + f["method"].astype(str) + ")").astype(object),
+        }
+    )
+
+
 def check(
-    ledger: Ledger,
+    ledger: Ledger | pd.DataFrame,
     relations: Iterable[AtMost | SumOf | Monotone],
     *,
     at: object = None,
@@ -1035,6 +1079,13 @@ def check(
       possible (for counts, a part without a claim adds at least 0); or one claim per part
       whose highs add up to less than its low (every part is then needed).
 
+    ``ledger`` may also be a reconciliation table (what ``reconcile_all`` or
+    :func:`estimates.timeline.timeline` return): each row with an answer is then read as one
+    claim, the reconciled range of its quantity at its ``at``, from the source
+    "reconciled (method)"; ``at`` and ``known_on`` filter the rows by their own columns. So
+    ``check(timeline(...), [monotone(q)])`` asks whether the reconciled series ever falls,
+    and ``check(reconcile_all(...), [at_most(a, b)])`` whether the answers fit together.
+
     ``sources`` resolves source names in the report (aliases, qualifiers). Raises
     :class:`~estimates.errors.RelationError` for relations naming quantities not in the ledger
     or forming a cycle.
@@ -1054,21 +1105,23 @@ def check(
     1 violation(s) among 2 claims:
     - kursk ≤ russia fails: HUR said kursk was at least 7,000 person (2024-10-31); NIS said russia was at most 3,000 person (2024-10-31) — the part is larger than the whole (4,000 person apart)
     """
-    rels = validate(relations, known=ledger.quantities)
     if isinstance(within_days, bool) or not isinstance(within_days, int) or within_days < 0:
         raise ValueError(f"within_days must be a whole number of days >= 0, got {within_days!r}")
-    known_text = at_text = None
-    picked = ledger
-    if known_on is not None:
-        known_text, _ = _date_text(known_on, "known_on")
-        picked = picked.known_on(known_on)
-    frame = picked.frame
-    if at is not None:
-        at_text, at_end = _date_text(at, "at")
-        as0 = frame["as_of_start"].to_numpy()
-        st0 = frame["stated_on_start"].to_numpy()
-        d0 = np.where(pd.isna(as0), st0, as0).astype("datetime64[ns]")
-        frame = frame.loc[~pd.isna(d0) & (d0 <= at_end)].reset_index(drop=True)
+    known_text = None if known_on is None else _date_text(known_on, "known_on")[0]
+    at_text = None if at is None else _date_text(at, "at")[0]
+    if isinstance(ledger, pd.DataFrame):
+        rels = validate(relations, known=set(ledger["quantity"].astype(str)))
+        frame = _results_as_claims(ledger, at=at, known_on=known_on)
+    else:
+        rels = validate(relations, known=ledger.quantities)
+        picked = ledger if known_on is None else ledger.known_on(known_on)
+        frame = picked.frame
+        if at is not None:
+            at_end = _date_text(at, "at")[1]
+            as0 = frame["as_of_start"].to_numpy()
+            st0 = frame["stated_on_start"].to_numpy()
+            d0 = np.where(pd.isna(as0), st0, as0).astype("datetime64[ns]")
+            frame = frame.loc[~pd.isna(d0) & (d0 <= at_end)].reset_index(drop=True)
     c = _Claims(frame, sources)
     found: list[Violation] = []
     explicit_monotone = {r.quantity for r in rels if isinstance(r, Monotone)}

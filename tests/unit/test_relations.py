@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
@@ -450,3 +451,49 @@ def test_unreadable_relations_are_all_reported() -> None:
     assert "line 4" in str(info.value)
     with pytest.raises(RelationError, match="relation 2"):
         relations_from_data([{"kind": "monotone", "quantity": "q"}, {"kind": "sum_of"}])
+
+
+def test_reconciled_tables_can_be_checked_too() -> None:
+    from estimates.reconcile import reconcile_all
+
+    day = "2024-11-01"
+    ledger = Ledger(
+        [
+            claim("kursk", Range.between(7000, 8000, unit="person"), "A", day),
+            claim("kursk", Range.between(7500, 9000, unit="person"), "B", day),
+            claim("russia", Range.between(3000, 5000, unit="person"), "C", day),
+        ]
+    )
+    results = reconcile_all(ledger, at=day, known_on=day)
+    report = check(results, [at_most("kursk", "russia")])
+    (v,) = report.violations
+    assert v.claim_ids == ("reconciled kursk at 2024-11-01", "reconciled russia at 2024-11-01")
+    assert v.sources == ("reconciled (robust)", "reconciled (robust)")
+    assert check(results, [at_most("russia", "kursk")]).ok
+    with pytest.raises(ValueError, match="lacks the columns"):
+        check(results.drop(columns=["closed"]), [])
+
+
+def test_a_falling_reconciled_series_is_found() -> None:
+    import pandas as pd
+
+    series = pd.DataFrame(
+        {
+            "quantity": ["q", "q", "q"],
+            "at": ["2024-01-01", "2024-02-01", "2024-03-01"],
+            "known_on": ["2024-01-01", "2024-02-01", "2024-03-01"],
+            "method": ["robust"] * 3,
+            "low": [10.0, 12.0, np.nan],
+            "best": [11.0, 13.0, np.nan],
+            "high": [12.0, 14.0, np.nan],
+            "closed": ["both", "both", None],
+            "unit": ["person"] * 3,
+        }
+    )
+    report = check(series, [monotone("q")])
+    assert report.ok
+    falling = series.assign(low=[10.0, 5.0, np.nan], high=[12.0, 8.0, np.nan])
+    (v,) = check(falling, [monotone("q")]).violations
+    assert v.dates == ("2024-01-01", "2024-02-01")
+    assert v.gap == 2.0
+    assert check(falling, [monotone("q")], at="2024-01-15").ok
