@@ -308,3 +308,35 @@ def test_timeline_table_is_by_date(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("at ") and lines[2].startswith("2024-")
+
+
+def test_reconcile_with_relations_and_sources(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from estimates.claims import Claim
+    from estimates.ranges import Range
+
+    claims = tmp_path / "claims.csv"
+    Ledger(
+        [
+            Claim(quantity="in_kursk", value=Range.at_least(7000, unit="person"),
+                  source="HUR (briefing)", stated_on="2024-10-31"),
+            Claim(quantity="in_russia", value=Range.between(10_000, 12_000, unit="person"),
+                  source="Kyiv intelligence", stated_on="2024-10-31"),
+        ]
+    ).to_csv(claims)  # fmt: skip
+    rel = tmp_path / "rel.txt"
+    rel.write_text("in_kursk <= in_russia\n")
+    aliases = tmp_path / "sources.csv"
+    aliases.write_text("name,alias\nUkraine HUR,HUR\nUkraine HUR,Kyiv intelligence\n")
+    argv = ["reconcile", str(claims), "--format", "csv", "--sources", str(aliases)]
+    assert main(argv) == 0
+    plain = pd.read_csv(io.StringIO(capsys.readouterr().out)).set_index("quantity")
+    assert pd.isna(plain.loc["in_kursk", "high"])  # "at least 7,000" alone has no top
+    assert main([*argv, "--relations", str(rel)]) == 0
+    narrowed = pd.read_csv(io.StringIO(capsys.readouterr().out)).set_index("quantity")
+    assert narrowed.loc["in_kursk", "high"] == 12_000  # a part cannot exceed its whole
+    assert "in_kursk ≤ in_russia" in narrowed.loc["in_kursk", "note"]
+    bad = tmp_path / "bad_sources.csv"
+    bad.write_text("who,aka\nA,B\n")
+    assert "needs columns name,alias" in _bad_input(capsys, [*argv[:-1], str(bad)])
