@@ -1267,57 +1267,95 @@ _FAST_MULTIPLIERS = {
 }  # fmt: skip
 _FAST_CURRENCY_MULTIPLIERS = {**_FAST_MULTIPLIERS, "m": 1e6, "b": 1e9, "t": 1e12}
 _FAST_NOUNS = {words[0]: unit for words, unit in _NOUNS.items() if len(words) == 1}
+_FAST_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_FAST_MULTIPLIER = r"[A-Za-z]+| thousand| million| billion| trillion"
 _FAST_RE = re.compile(
     r"(?:(?P<lead>[A-Za-z]+(?: [A-Za-z]+){0,3}) )?"
-    r"(?P<cur>\$)?"
-    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?P<mult>[A-Za-z]+| thousand| million| billion| trillion)?"
+    rf"(?P<cur>\$)?(?P<num>{_FAST_NUMBER})(?P<mult>{_FAST_MULTIPLIER})?"
+    rf"(?:(?P<conn> to | and |\s?[-–]\s?)(?P<cur2>\$)?(?P<num2>{_FAST_NUMBER})"
+    rf"(?P<mult2>{_FAST_MULTIPLIER})?)?"
     r"(?P<pct>%| percent)?"
     r"(?: (?P<noun>[A-Za-z]+))?"
 )
 
 
+def _fast_number(
+    raw: str, mult: str | None, cur: str | None, own: str | None, amb: list[str]
+) -> _Num | None:
+    value, u, note = _numeral(raw)
+    if note:
+        amb.append(note)
+    scale = 1.0
+    if mult is not None:
+        found = (_FAST_CURRENCY_MULTIPLIERS if cur else _FAST_MULTIPLIERS).get(mult)
+        if found is None:
+            return None
+        scale = found
+        value *= scale
+        u *= scale
+    if not math.isfinite(value):
+        return None
+    unit = own if own is not None else ("USD" if cur else None)
+    grouped = scale != 1.0 or not raw.isdigit()
+    return _new_tok(_Num, (value, u, False, 0, unit, grouped, scale))
+
+
 def _fast_reading(text: str) -> _Reading | None:
     """The reading of a plain phrase without the tokenizer, or ``None`` to take the long way.
 
-    It accepts only what it reads exactly as the general reader does (a property test holds
-    the two to the same answers); everything else goes to the general reader.
+    Plain phrases are "[lead] [$]number[multiplier] [noun]" and the ranges "between X and Y",
+    "from X to Y", "X to Y", "X-Y". This accepts only what it reads exactly as the general
+    reader does (a property test holds the two to the same answers); everything else goes to
+    the general reader.
     """
     m = _FAST_RE.fullmatch(text)
     if m is None:
         return None
-    lead, cur, raw, mult, pct, noun = m.groups()
+    lead, cur, raw, mult, conn, cur2, raw2, mult2, pct, noun = m.groups()
     op = "bare"
+    opener = None
     if lead is not None:
-        found = _FAST_LEADS.get(lead.lower())
-        if found is None:
+        low = lead.lower()
+        if low in ("between", "from"):
+            opener = low
+        else:
+            found = _FAST_LEADS.get(low)
+            if found is None:
+                return None
+            op = found
+    if conn is not None:
+        joiner = conn.strip()
+        if joiner == "and" and opener != "between":
             return None
-        op = found
-    value, u, amb = _numeral(raw)
-    scale = 1.0
-    if mult is not None:
-        found_scale = (_FAST_CURRENCY_MULTIPLIERS if cur else _FAST_MULTIPLIERS).get(mult)
-        if found_scale is None:
+        if opener is None and op not in ("bare", "about", "around"):
+            pass  # "more than 5-10": the bound applies to the range
+        else:
+            op = "range"
+    elif opener is not None:
+        return None
+    amb: list[str] = []
+    a = _fast_number(raw, mult, cur, None, amb)
+    if a is None:
+        return None
+    b = None
+    if raw2 is not None:
+        b = _fast_number(raw2, mult2, cur2, "percent" if pct is not None else None, amb)
+        if b is None:
             return None
-        scale = found_scale
-        value *= scale
-        u *= scale
-    unit: str | None = "USD" if cur else None
-    if pct is not None:
-        if unit is not None or noun is not None:
-            return None
-        unit = "percent"
+    elif pct is not None:
+        a = a._replace(unit="percent")
+    if pct is not None and (cur or cur2):
+        return None
+    unit = (b.unit if b is not None else None) or a.unit
     if noun is not None:
-        if cur:
+        if unit is not None:
             return None
         unit = _FAST_NOUNS.get(noun.lower())
         if unit is None:
             return None
-    if not math.isfinite(value):
-        return None
-    own = "percent" if pct is not None else ("USD" if cur else None)
-    a = _new_tok(_Num, (value, u, False, 0, own, scale != 1.0 or not raw.isdigit(), scale))
-    return _new_tok(_Reading, (0, len(text), op, a, None, None, unit, noun, (amb,) if amb else ()))
+    if b is not None:
+        a, b = _carry(a, b, amb)
+    return _new_tok(_Reading, (0, len(text), op, a, b, None, unit, noun, tuple(amb)))
 
 
 def _designation(stream: _Stream, i: int) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -157,7 +159,15 @@ def plain_phrases(draw: st.DrawFn) -> str:
     number = draw(st.sampled_from([f"{n:,}", str(n), f"{n / 100:g}"]))
     mult = draw(st.sampled_from(["", "k", "K", "M", "m", "bn", " million", " thousand", "x"]))
     tail = draw(st.sampled_from(["", "%", " percent", " soldiers", " Troops", " km", " brigades"]))
-    return f"{lead}{cur}{number}{mult}{tail}"
+    if draw(st.booleans()):
+        return f"{lead}{cur}{number}{mult}{tail}"
+    opener = draw(st.sampled_from(["", "between ", "from ", "about ", "up to "]))
+    conn = draw(st.sampled_from([" to ", " and ", "-", "–", " - "]))
+    m = draw(st.integers(0, 10**9))
+    second = draw(st.sampled_from([f"{m:,}", str(m), f"{m / 10:g}"]))
+    mult2 = draw(st.sampled_from(["", "k", " million", "bn"]))
+    cur2 = draw(st.sampled_from(["", "$"]))
+    return f"{opener}{cur}{number}{mult}{conn}{cur2}{second}{mult2}{tail}"
 
 
 @given(plain_phrases())
@@ -168,6 +178,11 @@ def test_the_fast_path_reads_as_the_general_reader_does(text: str) -> None:
     if fast is None:
         return
     slow = next(iter(_iter_readings(text)))
-    assert fast.a is not None
-    assert slow.a is not None
-    assert slow._replace(a=slow.a._replace(end=0)) == fast._replace(a=fast.a._replace(end=0))
+
+    def _without_ends(r: Any) -> Any:
+        return r._replace(
+            a=None if r.a is None else r.a._replace(end=0),
+            b=None if r.b is None else r.b._replace(end=0),
+        )
+
+    assert _without_ends(slow) == _without_ends(fast)
