@@ -381,7 +381,14 @@ def read_ledger(path: str, input_format: str | None = None) -> Ledger:
             with tempfile.TemporaryDirectory() as tmp:
                 file = Path(tmp) / "stdin.parquet"
                 file.write_bytes(data)
-                return Ledger.read_parquet(file)
+                try:
+                    return Ledger.read_parquet(file)
+                except ClaimFileError:
+                    raise
+                except (OSError, ValueError) as exc:
+                    # the reader names the temporary copy; the user gave standard input
+                    reason = str(exc).replace(str(file), "standard input")
+                    raise UsageError(f"cannot read standard input as Parquet: {reason}") from None
         text = sys.stdin.read()
         buffer = io.StringIO(text)
         buffer.name = "<stdin>"

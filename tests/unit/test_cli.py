@@ -340,3 +340,21 @@ def test_reconcile_with_relations_and_sources(
     bad = tmp_path / "bad_sources.csv"
     bad.write_text("who,aka\nA,B\n")
     assert "needs columns name,alias" in _bad_input(capsys, [*argv[:-1], str(bad)])
+
+
+def test_parquet_from_stdin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = tmp_path / "claims.parquet"
+    datasets.dprk().to_parquet(path)
+
+    class Stdin:
+        buffer = io.BytesIO(path.read_bytes())
+
+    monkeypatch.setattr(sys, "stdin", Stdin())
+    argv = ["reconcile", "-", "--input-format", "parquet", "--format", "csv"]
+    assert main([*argv, "--quantity", "containers_shipped"]) == 0
+    assert capsys.readouterr().out.count("containers_shipped") == 1
+    Stdin.buffer = io.BytesIO(b"not parquet")
+    err = _bad_input(capsys, argv)
+    assert "cannot read standard input as Parquet" in err and "tmp" not in err
