@@ -1042,7 +1042,13 @@ def _read_at(reader: _Reader, i: int) -> _Reading | None:
 
 def _carry(a: _Num, b: _Num, amb: list[str]) -> tuple[_Num, _Num]:
     """ "11 to 12,000" and "2 to 3 million": the second number's scale carries to the first."""
-    if a.grouped or a.exact or b.value <= a.value:
+    if b.value < a.value:
+        amb.append(
+            f"the range runs downward ({a.value:g} to {b.value:g}); read as {b.value:g} to "
+            f"{a.value:g}"
+        )
+        return a, b
+    if a.grouped or a.exact or b.value == a.value:
         return a, b
     if b.scale != 1.0:
         scale = b.scale

@@ -256,6 +256,12 @@ def test_dot_with_three_decimals_is_reported() -> None:
     assert any("1500" in a for a in f.ambiguities)
 
 
+def test_a_downward_range_is_read_upward_and_reported() -> None:
+    f = parse_figure("12,000 to 10,000", convention="literal")
+    assert (f.range.low, f.range.high) == (10000, 12000)
+    assert any("downward" in a for a in f.ambiguities)
+
+
 def test_plain_numbers_have_no_ambiguity() -> None:
     assert parse_figure("1500 troops").ambiguities == ()
 
