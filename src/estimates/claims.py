@@ -21,14 +21,16 @@ True
 from __future__ import annotations
 
 import functools
-import hashlib
 import math
 from collections.abc import Sequence
 from typing import Any, Literal
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from estimates._ids import claim_ids
 from estimates.dates import Period, to_period
 from estimates.errors import DateError
 from estimates.ranges import Range
@@ -39,27 +41,23 @@ __all__ = ["KINDS", "Claim", "Kind", "claim_key"]
 Kind = Literal["stock", "cumulative", "flow", "projection"]
 KINDS: tuple[Kind, ...] = ("stock", "cumulative", "flow", "projection")
 
-# The fields that make a claim what it is, in the order they enter its identity.
-_ID_FIELDS = (
-    "quantity", "low", "best", "high", "closed", "unit", "convention", "text", "source", "via",
-    "stated_on", "as_of", "since", "kind", "hedge", "confidence", "reliability", "url", "quote", "note",
-)  # fmt: skip
 
+def claim_key(values: Sequence[str | float | None]) -> str:
+    """The claim id for the identity fields' values, in the order of ``Claim.key_values()``.
 
-def _num_key(x: float | None) -> str:
-    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else repr(float(x))
+    Text fields are given as ``str`` or ``None``, number fields as ``float`` or ``None``; see
+    :mod:`estimates._ids` for the hashing, which the ledger applies to whole columns at once.
 
-
-def claim_key(parts: Sequence[str]) -> str:
-    """The claim id for the canonical text of each identity field (see ``Claim.claim_id``).
-
-    16 hex digits of SHA-256 over the fields joined by a unit separator: the same content gives
-    the same id in every process, on every machine, in every file format.
-
-    >>> claim_key(["a"] * 20) == claim_key(["a"] * 20)
+    >>> claim_key(["a", 1.0, None]) == claim_key(["a", 1.0, None])
     True
     """
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+    columns: list[npt.NDArray[Any]] = []
+    for v in values:
+        if isinstance(v, float):
+            columns.append(np.array([v], dtype=np.float64))
+        else:
+            columns.append(np.array([v], dtype=object))
+    return claim_ids(columns)[0]
 
 
 class Claim(BaseModel):
@@ -175,23 +173,25 @@ class Claim(BaseModel):
         """
         return self.as_of or self.stated_on
 
-    def key_parts(self) -> tuple[str, ...]:
-        """The canonical text of each identity field, in the order of the id.
+    def key_values(self) -> tuple[str | float | None, ...]:
+        """The identity fields, in the order of the id: text as ``str``/``None``, numbers as float.
 
-        >>> Claim(quantity="q", value=Range.exactly(1), source="s").key_parts()[:3]
-        ('q', '1.0', '1.0')
+        >>> Claim(quantity="q", value=Range.exactly(1), source="s").key_values()[:3]
+        ('q', 1.0, 1.0)
         """
         v = self.value
 
-        def opt(x: object) -> str:
-            return "" if x is None else str(x)
+        def opt(x: object) -> str | None:
+            return None if x is None else str(x)
+
+        def num(x: float | None) -> float:
+            return math.nan if x is None else float(x)
 
         return (
-            self.quantity, _num_key(v.low), _num_key(v.best), _num_key(v.high), v.closed,
-            opt(v.unit), opt(v.convention), opt(self.text), self.source, ";".join(self.via),
-            opt(self.stated_on), opt(self.as_of), opt(self.since), self.kind, opt(self.hedge),
-            _num_key(self.confidence), opt(self.reliability), opt(self.url), opt(self.quote),
-            opt(self.note),
+            self.quantity, num(v.low), num(v.best), num(v.high), v.closed, opt(v.unit),
+            opt(v.convention), self.text, self.source, ";".join(self.via) or None,
+            opt(self.stated_on), opt(self.as_of), opt(self.since), self.kind, self.hedge,
+            num(self.confidence), self.reliability, self.url, self.quote, self.note,
         )  # fmt: skip
 
     @functools.cached_property
@@ -201,7 +201,7 @@ class Claim(BaseModel):
         >>> Claim(quantity="q", value=Range.exactly(1), source="s").claim_id
         '...'
         """
-        return claim_key(self.key_parts())
+        return claim_key(self.key_values())
 
     def confidence_from(self, yardstick: str = "icd203") -> float | None:
         """``confidence`` if given, else the probability that ``hedge`` carries on a yardstick.

@@ -30,13 +30,12 @@ estimates.errors.ClaimFileError: 2 bad row(s):
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import math
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Literal, NamedTuple, overload
 
@@ -45,8 +44,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from estimates import units as _units
+from estimates._ids import claim_ids
 from estimates._io import atomic_write
-from estimates.claims import KINDS, Claim, claim_key
+from estimates.claims import KINDS, Claim
 from estimates.dates import Period, to_period
 from estimates.errors import (
     BadRow,
@@ -73,6 +73,12 @@ FloatArray = npt.NDArray[np.float64]
 _CLOSED = ("both", "left", "right", "neither")
 _RELIABILITY = ("A", "B", "C", "D", "E", "F")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+# The identity fields of a claim, in the order of Claim.key_values().
+_ID_ORDER = (
+    "quantity", "low", "best", "high", "closed", "unit", "convention", "text", "source", "via",
+    "stated_on", "as_of", "since", "kind", "hedge", "confidence", "reliability", "url", "quote",
+    "note",
+)  # fmt: skip
 _INTERNAL_DATE_COLUMNS = tuple(f"{c}_{end}" for c in DATE_COLUMNS for end in ("start", "end"))
 #: Columns of :attr:`Ledger.frame`: the canonical ones plus the start and end day of each date.
 FRAME_COLUMNS: tuple[str, ...] = CLAIM_COLUMNS + _INTERNAL_DATE_COLUMNS
@@ -89,6 +95,17 @@ class Collected(NamedTuple):
 
 
 # -- cell normalisation ------------------------------------------------------------------------
+#
+# Each column is factorised once (a C-level hash of its values); the Python work of checking
+# and normalising is done per distinct value, then spread back to the rows with one take. A
+# column of a million rows with a few thousand distinct values costs a few thousand checks.
+
+
+class _Bad:
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
 
 
 def _is_missing(x: object) -> bool:
@@ -99,71 +116,94 @@ def _is_missing(x: object) -> bool:
     return isinstance(x, str) and x == ""
 
 
+def _per_value(
+    column: pd.Series[Any] | None,
+    n: int,
+    check: Callable[[object], object],
+    name: str,
+    rows: npt.NDArray[np.int64],
+    errors: list[BadRow],
+) -> tuple[ObjArray, npt.NDArray[np.intp], ObjArray]:
+    """Apply ``check`` to each distinct value; return per-row results, codes and the table."""
+    if column is None:
+        codes = np.full(n, -1, dtype=np.intp)
+        uniques: list[object] = []
+    else:
+        c, u = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
+        codes = c.astype(np.intp)
+        uniques = list(u)
+    table = np.empty(len(uniques) + 1, dtype=object)
+    for k, value in enumerate(uniques):
+        table[k] = check(value)
+    table[-1] = check(None)  # the missing cells (code -1)
+    bad = np.array([isinstance(t, _Bad) for t in table], dtype=bool)
+    if bad.any():
+        for i in np.flatnonzero(bad[codes]):
+            k = codes[i]
+            given = None if k < 0 else uniques[k]
+            errors.append(BadRow(int(rows[i]), name, given, table[k].reason))
+        table[bad] = None
+    return table[codes], codes, table
+
+
+def _text_check(strip: bool) -> Callable[[object], object]:
+    def check(x: object) -> object:
+        if _is_missing(x):
+            return None
+        if not isinstance(x, str):
+            return _Bad("must be text")
+        s = " ".join(x.split()) if strip else x
+        return s or None
+
+    return check
+
+
 def _text_column(
-    values: ObjArray, name: str, rows: npt.NDArray[np.int64], errors: list[BadRow], *, strip: bool
+    column: pd.Series[Any] | None,
+    n: int,
+    name: str,
+    rows: npt.NDArray[np.int64],
+    errors: list[BadRow],
+    *,
+    strip: bool,
 ) -> ObjArray:
-    out = np.empty(len(values), dtype=object)
-    for i, x in enumerate(values):
-        if _is_missing(x):
-            out[i] = None
-        elif isinstance(x, str):
-            s = " ".join(x.split()) if strip else x
-            out[i] = s if s else None
-        else:
-            errors.append(BadRow(int(rows[i]), name, x, "must be text"))
-            out[i] = None
-    return out
+    return _per_value(column, n, _text_check(strip), name, rows, errors)[0]
 
 
-def _number_column(
-    values: ObjArray, name: str, rows: npt.NDArray[np.int64], errors: list[BadRow]
-) -> FloatArray:
-    out = np.full(len(values), np.nan)
-    for i, x in enumerate(values):
-        if _is_missing(x):
-            continue
-        if isinstance(x, bool):
-            errors.append(BadRow(int(rows[i]), name, x, "must be a number"))
-            continue
-        if isinstance(x, int | float | np.integer | np.floating):
-            v = float(x)
-        elif isinstance(x, str):
-            s = x.strip()
-            if _THOUSANDS.match(s):
-                s = s.replace(",", "")
-            try:
-                v = float(s)
-            except ValueError:
-                errors.append(
-                    BadRow(
-                        int(rows[i]),
-                        name,
-                        x,
-                        "not a number; write digits like 12000, 12,000 or 1.5e3, blank when not stated",
-                    )
-                )
-                continue
-        else:
-            errors.append(BadRow(int(rows[i]), name, x, "must be a number"))
-            continue
-        if not math.isfinite(v):
-            errors.append(
-                BadRow(
-                    int(rows[i]),
-                    name,
-                    x,
-                    "NaN and infinity are not figures; leave the cell blank for an unbounded side",
-                )
+def _number_cell(x: object) -> float | _Bad:
+    if _is_missing(x):
+        return math.nan
+    if isinstance(x, bool):
+        return _Bad("must be a number")
+    if isinstance(x, int | float | np.integer | np.floating):
+        v = float(x)
+    elif isinstance(x, str):
+        s = x.strip()
+        if _THOUSANDS.match(s):
+            s = s.replace(",", "")
+        try:
+            v = float(s)
+        except ValueError:
+            return _Bad(
+                "not a number; write digits like 12000, 12,000 or 1.5e3, blank when not stated"
             )
-            continue
-        out[i] = v
-    return out
+    else:
+        return _Bad("must be a number")
+    if not math.isfinite(v):
+        return _Bad("NaN and infinity are not figures; leave the cell blank for an unbounded side")
+    return v
 
 
 def _fast_numbers(
-    series: pd.Series[Any], name: str, rows: npt.NDArray[np.int64], errors: list[BadRow]
+    series: pd.Series[Any] | None,
+    n: int,
+    name: str,
+    rows: npt.NDArray[np.int64],
+    errors: list[BadRow],
 ) -> FloatArray:
-    """Numbers from a column: a vectorised path for clean columns, the careful one otherwise."""
+    """Numbers from a column: one vectorised conversion when it is clean, per value otherwise."""
+    if series is None:
+        return np.full(n, np.nan)
     if pd.api.types.is_float_dtype(series.dtype) or pd.api.types.is_integer_dtype(series.dtype):
         arr = series.to_numpy(dtype=float, na_value=np.nan)
         bad = np.isinf(arr)
@@ -178,92 +218,77 @@ def _fast_numbers(
             )
         return np.where(bad, np.nan, arr)
     values = series.to_numpy(dtype=object)
-    if len(values) > 1000:
-        try:  # the common case, a column of plain decimal strings: one C-level conversion
-            blank = np.array([_is_missing(x) for x in values])
-            arr = np.full(len(values), np.nan)
-            arr[~blank] = values[~blank].astype(str).astype(float)
-            if np.isfinite(arr[~blank]).all():
-                return arr
-        except ValueError:
-            pass
-    return _number_column(values, name, rows, errors)
+    blank = pd.isna(values) | (values == "")
+    try:  # the common case, plain decimal strings: numpy parses them exactly as float() does
+        arr = np.full(n, np.nan)
+        arr[~blank] = values[~blank].astype(str).astype(float)
+        if np.isfinite(arr[~blank]).all():
+            return arr
+    except (ValueError, TypeError):
+        pass
+    out, _, _ = _per_value(series, n, _number_cell, name, rows, errors)
+    return np.array([math.nan if x is None else x for x in out], dtype=float)
 
 
 def _choice_column(
-    values: ObjArray,
+    column: pd.Series[Any] | None,
+    n: int,
     name: str,
     allowed: Sequence[str],
     default: str | None,
     rows: npt.NDArray[np.int64],
     errors: list[BadRow],
 ) -> ObjArray:
-    out = np.empty(len(values), dtype=object)
-    uniques: dict[object, str | BaseException | None] = {}
-    for i, x in enumerate(values):
-        key = None if _is_missing(x) else x
-        if key not in uniques:
-            if key is None:
-                uniques[key] = default
-            elif isinstance(key, str) and key.strip() in allowed:
-                uniques[key] = key.strip()
-            else:
-                uniques[key] = ValueError()
-        got = uniques[key]
-        if isinstance(got, BaseException):
-            errors.append(BadRow(int(rows[i]), name, x, f"must be one of {', '.join(allowed)}"))
-            out[i] = default
-        else:
-            out[i] = got
+    def check(x: object) -> object:
+        if _is_missing(x):
+            return default
+        if isinstance(x, str) and x.strip() in allowed:
+            return x.strip()
+        return _Bad(f"must be one of {', '.join(allowed)}")
+
+    out, _, _ = _per_value(column, n, check, name, rows, errors)
+    if default is not None:
+        out = np.where(pd.isna(out), default, out).astype(object)  # bad cells, already reported
     return out
 
 
-def _unit_column(values: ObjArray, rows: npt.NDArray[np.int64], errors: list[BadRow]) -> ObjArray:
-    out = np.empty(len(values), dtype=object)
-    cache: dict[str, str | UnitError] = {}
-    for i, x in enumerate(values):
-        if x is None:
-            out[i] = None
-            continue
-        if x not in cache:
-            try:
-                cache[x] = _units.canonical(x)
-            except UnitError as exc:
-                cache[x] = exc
-        got = cache[x]
-        if isinstance(got, UnitError):
-            errors.append(BadRow(int(rows[i]), "unit", x, str(got)))
-            out[i] = None
-        else:
-            out[i] = got
-    return out
+def _unit_check(x: object) -> object:
+    if _is_missing(x):
+        return None
+    if not isinstance(x, str):
+        return _Bad("must be text")
+    text = " ".join(x.split())
+    if not text:
+        return None
+    try:
+        return _units.canonical(text)
+    except UnitError as exc:
+        return _Bad(str(exc))
 
 
 def _date_column(
-    values: ObjArray, name: str, rows: npt.NDArray[np.int64], errors: list[BadRow]
+    column: pd.Series[Any] | None,
+    n: int,
+    name: str,
+    rows: npt.NDArray[np.int64],
+    errors: list[BadRow],
 ) -> tuple[ObjArray, Any, Any]:
-    text = np.empty(len(values), dtype=object)
-    start = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
-    end = start.copy()
-    cache: dict[object, Period | DateError | None] = {}
-    for i, x in enumerate(values):
-        key = x.isoformat() if isinstance(x, dt.date) else x
-        if key not in cache:
-            try:
-                cache[key] = to_period(x) if not _is_missing(x) else None
-            except DateError as exc:
-                cache[key] = exc
-        got = cache[key]
-        if isinstance(got, DateError):
-            errors.append(BadRow(int(rows[i]), name, x, str(got)))
-            text[i] = None
-        elif got is None:
-            text[i] = None
-        else:
-            text[i] = str(got)
-            start[i] = np.datetime64(got.start, "ns")
-            end[i] = np.datetime64(got.end, "ns")
-    return text, start, end
+    def check(x: object) -> object:
+        try:
+            return None if _is_missing(x) else to_period(x)
+        except DateError as exc:
+            return _Bad(str(exc))
+
+    _, codes, table = _per_value(column, n, check, name, rows, errors)
+    nat = np.datetime64("NaT", "ns")
+    text = np.array([None if p is None else str(p) for p in table], dtype=object)
+    start = np.array(
+        [nat if p is None else np.datetime64(p.start, "ns") for p in table], dtype="datetime64[ns]"
+    )
+    end = np.array(
+        [nat if p is None else np.datetime64(p.end, "ns") for p in table], dtype="datetime64[ns]"
+    )
+    return text[codes], start[codes], end[codes]
 
 
 # -- the validation engine ---------------------------------------------------------------------
@@ -313,46 +338,38 @@ def _validate(
     rows = np.arange(first_row, first_row + n, dtype=np.int64)
     errors: list[BadRow] = []
 
-    def raw(name: str) -> ObjArray:
-        if name in table.columns:
-            return table[name].to_numpy(dtype=object)
-        return np.full(n, None, dtype=object)
+    def col(name: str) -> pd.Series[Any] | None:
+        return table[name] if name in table.columns else None
 
     out: dict[str, Any] = {}
-    out["quantity"] = _text_column(raw("quantity"), "quantity", rows, errors, strip=True)
-    out["source"] = _text_column(raw("source"), "source", rows, errors, strip=True)
     for name in ("quantity", "source"):
+        out[name] = _text_column(col(name), n, name, rows, errors, strip=True)
         for i in np.flatnonzero(pd.isna(out[name])):
             errors.append(BadRow(int(rows[i]), name, None, "required: must not be blank"))
     for name in TEXT_COLUMNS:
-        out[name] = _text_column(raw(name), name, rows, errors, strip=False)
-    via = _text_column(raw("via"), "via", rows, errors, strip=False)
-    out["via"] = np.array(
-        [
-            None if v is None else (";".join(p.strip() for p in v.split(";") if p.strip()) or None)
-            for v in via
-        ],
-        dtype=object,
-    )
+        out[name] = _text_column(col(name), n, name, rows, errors, strip=False)
+
+    def via_check(x: object) -> object:
+        got = _text_check(False)(x)
+        if not isinstance(got, str):
+            return got
+        return ";".join(p.strip() for p in got.split(";") if p.strip()) or None
+
+    out["via"] = _per_value(col("via"), n, via_check, "via", rows, errors)[0]
     for name in NUMBER_COLUMNS:
-        if name in table.columns:
-            out[name] = _fast_numbers(table[name], name, rows, errors)
-        else:
-            out[name] = np.full(n, np.nan)
-    out["closed"] = _choice_column(raw("closed"), "closed", _CLOSED, "both", rows, errors)
-    out["kind"] = _choice_column(raw("kind"), "kind", KINDS, "stock", rows, errors)
+        out[name] = _fast_numbers(col(name), n, name, rows, errors)
+    out["closed"] = _choice_column(col("closed"), n, "closed", _CLOSED, "both", rows, errors)
+    out["kind"] = _choice_column(col("kind"), n, "kind", KINDS, "stock", rows, errors)
     out["reliability"] = _choice_column(
-        raw("reliability"), "reliability", _RELIABILITY, None, rows, errors
+        col("reliability"), n, "reliability", _RELIABILITY, None, rows, errors
     )
-    out["convention"] = _text_column(raw("convention"), "convention", rows, errors, strip=True)
-    out["unit"] = _unit_column(
-        _text_column(raw("unit"), "unit", rows, errors, strip=True), rows, errors
-    )
+    out["convention"] = _text_column(col("convention"), n, "convention", rows, errors, strip=True)
+    out["unit"] = _per_value(col("unit"), n, _unit_check, "unit", rows, errors)[0]
     for name in DATE_COLUMNS:
         out[name], out[f"{name}_start"], out[f"{name}_end"] = _date_column(
-            raw(name), name, rows, errors
+            col(name), n, name, rows, errors
         )
-    given_ids = _text_column(raw("claim_id"), "claim_id", rows, errors, strip=True)
+    given_ids = _text_column(col("claim_id"), n, "claim_id", rows, errors, strip=True)
 
     low, best, high = out["low"], out["best"], out["high"]
     conf = out["confidence"]
@@ -500,16 +517,13 @@ def _as_column(values: Any, name: str) -> pd.Series[Any]:
 
 
 def _claim_ids(frame: pd.DataFrame) -> list[str]:
-    def col(name: str) -> list[str]:
-        values = frame[name].to_numpy(dtype=object)
+    columns: list[npt.NDArray[Any]] = []
+    for name in _ID_ORDER:
         if name in NUMBER_COLUMNS:
-            return ["" if (v is None or v != v) else repr(float(v)) for v in values]
-        return ["" if v is None else str(v) for v in values]
-
-    order = ("quantity", "low", "best", "high", "closed", "unit", "convention", "text", "source", "via",
-             "stated_on", "as_of", "since", "kind", "hedge", "confidence", "reliability", "url", "quote", "note")  # fmt: skip
-    parts = [col(name) for name in order]
-    return [claim_key(p) for p in zip(*parts, strict=True)]
+            columns.append(frame[name].to_numpy(dtype=np.float64))
+        else:
+            columns.append(frame[name].to_numpy(dtype=object))
+    return claim_ids(columns)
 
 
 def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
@@ -665,28 +679,29 @@ class Ledger:
             )
         reader = csv.reader(io.StringIO(text, newline=""))
         header = next(reader)
-        records: list[list[str]] = []
-        numbers: list[int] = []
-        for i, rec in enumerate(reader, start=1):
-            if not rec:
-                continue
-            if len(rec) != len(header):
-                bad.append(
-                    BadRow(
-                        i,
-                        None,
-                        ",".join(rec),
-                        f"has {len(rec)} fields but the header has {len(header)}",
-                    )
-                )
-                continue
-            records.append(rec)
-            numbers.append(i)
-        table = (
-            pd.DataFrame(records, columns=header, dtype=object)
-            if records
-            else pd.DataFrame(columns=header, dtype=object)
-        )
+        width = len(header)
+        table = _fast_csv(text, header)
+        if table is not None:
+            numbers = list(range(1, len(table) + 1))
+            return cls._finish(table, numbers, bad, where=where, errors=errors)
+        records = list(reader)
+        numbers = [i for i, rec in enumerate(records, start=1) if len(rec) == width]
+        if len(numbers) != len(records):
+            for i, rec in enumerate(records, start=1):
+                if rec and len(rec) != width:
+                    reason = f"has {len(rec)} fields but the header has {width}"
+                    bad.append(BadRow(i, None, ",".join(rec), reason))
+            records = [rec for rec in records if len(rec) == width]
+        columns = list(zip(*records, strict=True)) if records else [() for _ in header]
+        if len(set(header)) == width:
+            table = pd.DataFrame(
+                {
+                    name: np.array(col, dtype=object)
+                    for name, col in zip(header, columns, strict=True)
+                }
+            )
+        else:
+            table = pd.DataFrame(columns=header)  # refused by the header check
         return cls._finish(table, numbers, bad, where=where, errors=errors)
 
     @classmethod
@@ -1013,6 +1028,41 @@ class Ledger:
 
 
 # -- helpers -----------------------------------------------------------------------------------
+
+
+def _fast_csv(text: str, header: list[str]) -> pd.DataFrame | None:
+    """The whole table through pyarrow's CSV reader, when it can read it exactly; else None.
+
+    pyarrow refuses any row whose field count differs from the header's, and reads every cell as
+    text; the caller then falls back to the csv module, which reports each such row. Files with
+    blank lines also take that path, so row numbers count the same way in both.
+    """
+    if len(set(header)) != len(header) or "\n\n" in text or "\n\r\n" in text:
+        return None
+    try:
+        import pyarrow as pa
+        from pyarrow import csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow is an optional extra
+        return None
+    data = text.encode("utf-8")
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(use_threads=True),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if table.column_names != header:
+        return None
+    return pd.DataFrame(
+        {name: table.column(name).to_numpy(zero_copy_only=False) for name in header}
+    )
 
 
 def _join_names(values: pd.Series[Any]) -> str | None:
