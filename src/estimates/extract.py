@@ -435,12 +435,13 @@ def _slug(noun: str | None, unit: str | None) -> str:
 
 
 def _mask(sentence: str, dates: list[_Date], offset: int) -> str:
-    """The sentence with its dates blanked out, so "Oct. 3" is not read as a figure of 3."""
+    """The sentence with its dates masked, so "Oct. 3" is not read as a figure of 3 and no
+    figure is read across a date."""
     chars = list(sentence)
     for d in dates:
         for k in range(d.start - offset, d.end - offset):
             if not chars[k].isspace():
-                chars[k] = " "
+                chars[k] = "#"  # a separator the reader never reads through
     return "".join(chars)
 
 

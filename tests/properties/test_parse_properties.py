@@ -186,3 +186,28 @@ def test_the_fast_path_reads_as_the_general_reader_does(text: str) -> None:
         )
 
     assert _without_ends(slow) == _without_ends(fast)
+
+
+NEWS_WORDS = [
+    "North Korea", "sent", "1,500", "troops", "said", "on", "Oct.", "3", "the 8th", "to",
+    "from", "since", "last", "August", "2024", "Thursday", ",", ".", "according to",
+    "the Pentagon", "highly likely", "between", "and", "about", "12,000", "Feb. 30", "by",
+    "December", "he", "Zelensky", "(NIS)", "more than", "dozens", "of", "soldiers", "31",
+    "the 30th", "told", "up to", "$3 billion", "40%", ";", "officials",
+]  # fmt: skip
+
+
+@given(
+    st.lists(st.sampled_from(NEWS_WORDS), max_size=30).map(" ".join),
+    st.sampled_from([None, "2024-10-18", "2024-03-01"]),
+)
+def test_extract_gives_claims_whose_spans_point_at_their_figures(
+    text: str, stated_on: str | None
+) -> None:
+    from estimates.extract import extract
+
+    for claim in extract(text, stated_on=stated_on):
+        assert claim.note is not None
+        start, end = (int(x) for x in claim.note.split(";")[0].removeprefix("span ").split("-"))
+        assert text[start:end] == claim.text
+        assert claim.source
