@@ -169,7 +169,9 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("month", r"\b(?P<prep>in|by|until|during)\s+" + _MONTH + r"(?:\s+(?P<year>\d{4}))?\b"),
         # "said Thursday", "on Friday"
         ("weekday", r"\b(?:on\s+)?(?P<weekday>" + "|".join(_WEEKDAYS) + r")\b"),
-        ("year", r"\b(?:in\s+)?(?P<year>(?:19|20)\d{2})\b"),
+        # "this year", "last month", "since last year"
+        ("relative", r"\b(?P<since>since\s+)?(?P<which>this|last)\s+(?P<span>year|month|week)\b"),
+        ("year", r"\b(?P<prep>in\s+)?(?P<year>(?:19|20)\d{2})\b"),
     )
 )  # fmt: skip
 
@@ -193,6 +195,24 @@ def _month_start_before(month: int, ref: dt.date, *, strictly: bool = False) -> 
 def _month_period(start: dt.date) -> Period:
     last = calendar.monthrange(start.year, start.month)[1]
     return Period(start=start, end=start.replace(day=last))
+
+
+def _relative(which: str, span: str, since: bool, ref: dt.date) -> tuple[str, Period, None]:
+    """ "this year" (since its start), "last month" (that month), "since last week", ..."""
+    if span == "year":
+        this = Period.parse(f"{ref.year:04d}")
+        last = Period.parse(f"{ref.year - 1:04d}")
+    elif span == "month":
+        this = _month_period(ref.replace(day=1))
+        prev = (ref.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+        last = _month_period(prev)
+    else:  # weeks run Monday to Sunday
+        monday = ref - dt.timedelta(days=ref.weekday())
+        this = Period(start=monday, end=monday + dt.timedelta(days=6))
+        last = Period(start=monday - dt.timedelta(days=7), end=monday - dt.timedelta(days=1))
+    if which == "this":
+        return "since", this, None
+    return ("since" if since else "as_of"), last, None
 
 
 def _read_date(
@@ -262,8 +282,14 @@ def _read_date(
                 return "weekday", None, need_ref
             back = (ref.weekday() - _WEEKDAYS[g["weekday"].lower()]) % 7
             return "weekday", Period.day(ref - dt.timedelta(days=back)), None
+        if role == "relative":
+            if ref is None:
+                return "as_of", None, need_ref
+            return _relative(g["which"].lower(), g["span"].lower(), bool(g["since"]), ref)
         if role == "year":
-            return "year", Period.parse(g["year"]), None
+            # "in 2024" is the moment a figure describes; a bare year is only kept from being
+            # read as a figure
+            return ("as_of" if g.get("prep") else "year"), Period.parse(g["year"]), None
     except ValueError as exc:  # an impossible day ("the 31st" of a 30-day month)
         return role, None, f"{text!r} is not a date: {exc}"
     raise AssertionError(role)  # pragma: no cover - every role is handled above
@@ -334,6 +360,8 @@ class _Speaker(NamedTuple):
 def _clean_name(raw: str) -> str | None:
     name = " ".join(raw.split()).strip(" ,.'\"“”‘’")
     name = _TRIM.sub("", name)
+    if name.lower() in ("a", "an", "the"):
+        return None
     if not name or re.search(r"\d", name) or len(name.split()) > 9:
         return None
     if name.lower() in _PRONOUNS:
@@ -351,6 +379,8 @@ def _speakers(sentence: str, offset: int) -> list[_Speaker]:
             found.append(_Speaker(offset + m.start(), offset + m.end(), name))
     for m in _SAID_RE.finditer(sentence):
         before = sentence[: m.start()]
+        if re.search(r"\b(?:an?|the)\s*$", before, re.IGNORECASE):
+            continue  # "an estimated 28,000": an adjective, not a speaker's verb
         breaks = list(_CLAUSE_BREAK.finditer(before))
         start = breaks[-1].end() if breaks else 0
         name = _clean_name(before[start:])
@@ -497,6 +527,7 @@ def _claim(
                 for d in sentence_dates
                 if d.role in ("weekday", "as_of")
                 and d.period is not None
+                and d.period.is_day
                 and 0 <= d.start - speaker.end <= 30
             ),
             key=lambda d: d.start,

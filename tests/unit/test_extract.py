@@ -191,3 +191,25 @@ def test_a_place_before_a_comma_is_not_a_speaker() -> None:
     (claim,) = extract("In Kursk, 500 troops arrived on Oct. 3.", stated_on="2024-11-26")
     assert claim.source == "unattributed"
     assert claim.as_of == Period.day(dt.date(2024, 10, 3))
+
+
+@pytest.mark.parametrize(
+    ("text", "stated_on", "as_of", "since"),
+    [
+        ("Over 1,000 more troops were sent this year, Seoul said.", "2025-02-27", None, "2025"),
+        ("An estimated 14,000 were sent last year, according to Kyiv.", "2025-07-03", "2024", None),
+        ("More than 10,000 were sent in 2024, Seoul said.", "2025-09-02", "2024", None),
+        ("About 2,000 more arrived last week, the Pentagon said.", "2024-11-05", "2024-10-28/2024-11-03", None),
+        ("Some 500 arrived last month, Kyiv said.", "2024-11-05", "2024-10", None),
+    ],
+)  # fmt: skip
+def test_relative_dates(text: str, stated_on: str, as_of: str | None, since: str | None) -> None:
+    (claim,) = extract(text, stated_on=stated_on)
+    assert claim.as_of == (None if as_of is None else Period.parse(as_of))
+    assert claim.since == (None if since is None else Period.parse(since))
+
+
+def test_an_estimated_is_a_hedge_not_a_speaker() -> None:
+    (claim,) = extract("An estimated 14,000 were sent last year, according to Kyiv.")
+    assert claim.source == "Kyiv"
+    assert claim.hedge == "estimated"
