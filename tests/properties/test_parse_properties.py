@@ -211,3 +211,20 @@ def test_extract_gives_claims_whose_spans_point_at_their_figures(
         start, end = (int(x) for x in claim.note.split(";")[0].removeprefix("span ").split("-"))
         assert text[start:end] == claim.text
         assert claim.source
+
+
+@given(
+    st.sampled_from(["", "exactly ", "more than ", "at least ", "up to ", "fewer than "]),
+    st.integers(1, 10**9),
+    st.sampled_from(["", " soldiers", " km"]),
+)
+def test_ferson_never_contradicts_the_words(lead: str, n: int, noun: str) -> None:
+    """Implied precision narrows what bound words allow; it never reads outside them, and a
+    stated number stays inside its reading."""
+    text = f"{lead}{n:,}{noun}"
+    words = parse(text, convention="literal")
+    ferson = parse(text)
+    if lead:  # a bare number's literal reading is exact; precision widens it
+        assert words.contains(ferson)
+    if words.best is not None:
+        assert ferson.contains(words.best)
