@@ -737,9 +737,15 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
     e_gk = group_key[first_row]
     e_ts, e_te, e_sd, e_since = t_s[first_row], t_e[first_row], stated[first_row], since[first_row]
     e_role = np.where(is_proj[first_row] & has_obs[e_q], PROJECTION, USED).astype(np.int8)
-    is_first = np.zeros(n, dtype=bool)
-    is_first[first_row] = True
-    role[(~is_first) & all_same[ev_of] & (role != PROJECTION)] = DUPLICATE
+    # a figure repeated by its source on the same day adds nothing: a duplicate
+    if multi.size:
+        same_fig = _hash_figures(
+            lo_raw[rows_m], hi_raw[rows_m], np.where(has_best[rows_m], best[rows_m], -np.inf),
+            cl[rows_m].astype(float), cr[rows_m].astype(float), gid.astype(float),
+        )  # fmt: skip
+        dup = pd.Series(same_fig).duplicated(keep="first").to_numpy()
+        dup_rows = rows_m[dup]
+        role[dup_rows[role[dup_rows] != PROJECTION]] = DUPLICATE
 
     e_role[is_relay[first_row] & (e_role == USED)] = RELAY
 
@@ -747,8 +753,9 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
 
     # -- one kind of observation per quantity: the most common (ties: stock, cumulative, flow);
     # a flow beside running totals, or a running total beside levels, measures something else
-    obs_rows = ~is_proj
-    kind_counts = np.bincount(qc[obs_rows] * 3 + kind[obs_rows], minlength=nq * 3).reshape(nq, 3)
+    # counted over the evidence, so that duplicates and relays do not tip the balance
+    obs_ev = alive & (e_kind != PROJECTION_KIND)
+    kind_counts = np.bincount(e_q[obs_ev] * 3 + e_kind[obs_ev], minlength=nq * 3).reshape(nq, 3)
     main_kind = np.argmax(kind_counts, axis=1).astype(np.int8)
     other_kind = alive & (e_kind != PROJECTION_KIND) & (e_kind != main_kind[e_q])
     e_role[other_kind] = OUT_OF_WINDOW
@@ -1009,6 +1016,14 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
     res_best = np.where(unknown, np.nan, res_best)
     res_cl &= ~unknown
     res_cr &= ~unknown
+    # a single value is closed on both sides; a best on an open end or outside is no best
+    single = ~unknown & (res_low == res_high)
+    res_cl |= single
+    res_cr |= single
+    with np.errstate(invalid="ignore"):
+        off = (res_best < res_low) | (res_best > res_high)
+        off |= ((res_best == res_low) & ~res_cl) | ((res_best == res_high) & ~res_cr)
+    res_best = np.where(off, np.nan, res_best)
     note = np.where(unknown & (note == None), "unknown", note)  # noqa: E711
 
     # -- per claim --------------------------------------------------------------------------------

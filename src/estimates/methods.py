@@ -314,7 +314,7 @@ def readings(ev: Evidence) -> Readings:
     has_best = np.isfinite(ev.best)
     seg = ev.segment
     # on a count a low of 0 with no best is what "at most" stores: unbounded below, for reading
-    zero_floor = ev.positive[seg] & (ev.low <= 0) & ~has_best
+    zero_floor = ev.positive[seg] & (ev.low <= 0) & ~has_best & np.isfinite(ev.high) & (ev.high > 0)
     raw_low = np.where(zero_floor, -np.inf, ev.low)
     fin_lo = np.isfinite(raw_low)
     fin_hi = np.isfinite(ev.high)

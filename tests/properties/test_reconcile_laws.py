@@ -1,0 +1,195 @@
+"""Laws every reconciliation keeps (DESIGN §3), checked on generated ledgers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from estimates._core import Settings, run, to_day
+from estimates.claims import Claim
+from estimates.dates import Period
+from estimates.ledger import Ledger
+from estimates.ranges import Range
+from estimates.reconcile import reconcile, reconcile_all
+from estimates.strategies import claims, ledgers
+
+START, END = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
+LATER = "2025-02-01"  # after every generated claim: everything known
+
+
+def answers(table: pd.DataFrame) -> dict[str, tuple[Any, ...]]:
+    """Each quantity's answer, with NaN as None so that equal answers compare equal."""
+    out: dict[str, tuple[Any, ...]] = {}
+    for row in table.to_dict("records"):
+        out[str(row["quantity"])] = tuple(
+            None if isinstance(v, float) and math.isnan(v) else v
+            for k, v in row.items()
+            if k != "quantity"
+        )
+    return out
+
+
+def close(a: float | None, b: float | None, rel: float = 1e-9) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=rel, abs_tol=1e-9)
+
+
+def numbers(table: pd.DataFrame) -> dict[str, tuple[float | None, float | None, float | None]]:
+    def f(x: Any) -> float | None:
+        return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+    return {
+        str(r["quantity"]): (f(r["low"]), f(r["best"]), f(r["high"]))
+        for r in table.to_dict("records")
+    }
+
+
+def rebuild(claim: Claim, **changes: Any) -> Claim:
+    return Claim.model_validate({**claim.model_dump(), **changes})
+
+
+@given(
+    ledger=ledgers(max_size=15, dates=(START, END)),
+    day=st.dates(START, END),
+    data=st.data(),
+)
+def test_claims_stated_after_known_on_never_change_the_answer(
+    ledger: Ledger, day: dt.date, data: st.DataObject
+) -> None:
+    later = data.draw(
+        st.lists(
+            claims(dates=(day + dt.timedelta(days=1), END + dt.timedelta(days=60))), max_size=5
+        )
+    )
+    # keep each quantity's unit so that the new claims are about the same things
+    units = {c.quantity: c.value.unit for c in ledger}
+    later = [
+        rebuild(c, value=Range(best=1.0, unit=units.get(c.quantity))) if c.quantity in units else c
+        for c in later
+    ]
+    before = answers(reconcile_all(ledger, known_on=day))
+    after = answers(reconcile_all(ledger.merge(Ledger(later)), known_on=day))
+    assert {q: after[q] for q in before} == before
+
+
+@given(ledger=ledgers(max_size=20, dates=(START, END)), seed=st.integers(0, 2**31 - 1))
+def test_the_order_of_claims_never_changes_any_answer(ledger: Ledger, seed: int) -> None:
+    frame = ledger.frame
+    shuffled = frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    for method in ("robust", "consensus", "envelope"):
+        a = reconcile_all(frame, known_on=LATER, at="2024-07-01", method=method)
+        b = reconcile_all(shuffled, known_on=LATER, at="2024-07-01", method=method)
+        na, nb = numbers(a), numbers(b)
+        assert na.keys() == nb.keys()
+        for q in na:
+            assert all(close(x, y) for x, y in zip(na[q], nb[q], strict=True)), (q, na[q], nb[q])
+        assert a["n_sources"].tolist() == b["n_sources"].tolist()
+        assert a["closed"].fillna("-").tolist() == b["closed"].fillna("-").tolist()
+
+
+@given(ledger=ledgers(max_size=15, units=["kilometer"], dates=(START, END)))
+def test_converting_units_converts_the_answer_and_nothing_else(ledger: Ledger) -> None:
+    in_m = Ledger([rebuild(c, value=c.value.to("meter")) for c in ledger])
+    for method in ("robust", "envelope", "consensus"):
+        km = reconcile_all(ledger, method=method)
+        m = reconcile_all(in_m, method=method)
+        assert set(m["unit"].dropna()) <= {"meter"}
+        nk, nm = numbers(km), numbers(m)
+        for q in nk:
+            scaled = tuple(None if x is None else x * 1000 for x in nk[q])
+            assert all(close(x, y) for x, y in zip(scaled, nm[q], strict=True)), (
+                method,
+                q,
+                nk[q],
+                nm[q],
+            )
+        assert km["n_claims"].tolist() == m["n_claims"].tolist()
+        assert km["conflict"].tolist() == m["conflict"].tolist()
+
+
+@given(
+    ledger=ledgers(max_size=15, dates=(START, END)),
+    c=st.sampled_from([0.001, 0.5, 3.0, 1000.0]),
+    method=st.sampled_from(["robust", "envelope", "consensus"]),
+)
+def test_scaling_every_figure_scales_the_answer(ledger: Ledger, c: float, method: str) -> None:
+    scaled = Ledger([rebuild(x, value=x.value.scale(c)) for x in ledger])
+    a = numbers(reconcile_all(ledger, method=method))
+    b = numbers(reconcile_all(scaled, method=method))
+    for q in a:
+        expected = tuple(None if x is None else x * c for x in a[q])
+        assert all(close(x, y, rel=1e-6) for x, y in zip(expected, b[q], strict=True)), (
+            q,
+            a[q],
+            b[q],
+        )
+
+
+@given(ledger=ledgers(max_size=20, kinds=["stock"], dates=(START, END)))
+def test_consensus_lies_inside_and_envelope_around_every_used_figure(ledger: Ledger) -> None:
+    frame = ledger.frame
+    for method in ("consensus", "envelope"):
+        res = run(frame, Settings(method=method))
+        for i in range(res.quantities.size):
+            lo, hi = res.low[i], res.high[i]
+            if np.isnan(lo):
+                continue
+            sel = res.ev_q == i
+            ev_lo, ev_hi = res.ev_low[sel], res.ev_high[sel]
+            if method == "consensus":
+                assert np.all(ev_lo <= lo) and np.all(hi <= ev_hi)
+            else:
+                assert np.all(lo <= ev_lo) and np.all(ev_hi <= hi)
+            assert np.isnan(res.best[i]) or lo <= res.best[i] <= hi
+
+
+@given(
+    ledger=ledgers(min_size=1, max_size=15, dates=(START, END)),
+    pick=st.integers(0, 10**6),
+    days=st.integers(0, 7),
+)
+def test_adding_a_relay_of_a_statement_changes_nothing(
+    ledger: Ledger, pick: int, days: int
+) -> None:
+    original = list(ledger)[pick % len(ledger)]
+    assert original.stated_on is not None
+    stated = (
+        original.stated_on
+        if days == 0
+        else Period.day(original.stated_on.end + dt.timedelta(days=days))
+    )
+    relay = rebuild(original, via=("Relay Wire",), stated_on=stated)
+    with_relay = ledger.merge(Ledger([relay]))
+    for method in ("robust", "envelope"):
+        a = answers(reconcile_all(ledger, known_on=LATER, at="2024-07-01", method=method))
+        b = answers(reconcile_all(with_relay, known_on=LATER, at="2024-07-01", method=method))
+        assert a == b
+
+
+@given(ledger=ledgers(min_size=1, max_size=15, dates=(START, END)), at=st.dates(START, END))
+def test_reconcile_all_gives_the_numbers_of_reconcile(ledger: Ledger, at: dt.date) -> None:
+    for method in ("robust", "consensus", "envelope", "latest"):
+        table = reconcile_all(ledger, at=at, known_on=LATER, method=method)
+        nums = numbers(table)
+        for q, row in zip(table["quantity"], table.to_dict("records"), strict=True):
+            r = reconcile(ledger, q, at=at, known_on=LATER, method=method)
+            if r.value is None:
+                assert nums[q] == (None, None, None)
+                assert str(row["note"]).startswith(("unknown", "conflict", "no usable"))
+                continue
+            mine = (r.value.low, r.value.best, r.value.high)
+            assert all(close(x, y) for x, y in zip(mine, nums[q], strict=True)), (q, mine, nums[q])
+            assert row["closed"] == r.value.closed
+            assert (row["n_claims"], row["n_sources"], row["conflict"]) == (
+                r.n_claims,
+                r.n_sources,
+                r.conflict,
+            )
+            assert to_day(row["at"]) == to_day(at)
