@@ -881,8 +881,30 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
     g_l = np.where(g_cum, last_lower, g_rep)
     g_u = np.where(g_cum, np.where(first_upper < big, first_upper, -1), g_rep)
     g_ok = g_has & ~too_early[e_q[g_starts]] if ng else np.zeros(0, bool)
-    gl, gu = g_l[g_ok], g_u[g_ok]
+    gl, gu = g_l[g_ok].copy(), g_u[g_ok].copy()
     gi = np.flatnonzero(g_ok)
+    # a running total cannot fall: when a source's earlier figure is above its later one, the
+    # two cannot both hold and the one stated later (its revision) is kept, as a bound
+    pair = g_cum[gi] & (gl >= 0) & (gu >= 0) & (gl != gu)
+    if pair.any():
+        pl, pu = gl[pair], gu[pair]
+        low_l = np.where(
+            np.isfinite(e_lo[pl]), e_lo[pl], np.where(np.isnan(e_best[pl]), -np.inf, e_best[pl])
+        )
+        high_u = np.where(
+            np.isfinite(e_hi[pu]), e_hi[pu], np.where(np.isnan(e_best[pu]), np.inf, e_best[pu])
+        )
+        fell = low_l > high_u
+        if fell.any():
+            idx = np.flatnonzero(pair)[fell]
+            keep_upper = e_sd[gu[idx]] > e_sd[gl[idx]]
+            dropped = np.where(keep_upper, gl[idx], gu[idx])
+            e_role[dropped] = SUPERSEDED
+            e_used[dropped] = False
+            e_side[dropped] = 0
+            # the one kept stays a bound on its own side
+            gl[idx] = np.where(keep_upper, -1, gl[idx])
+            gu[idx] = np.where(keep_upper, gu[idx], -1)
     one = np.where(gl >= 0, gl, gu)  # a representative row
     same_row = gl == gu
     has_l, has_u = gl >= 0, gu >= 0

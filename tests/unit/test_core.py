@@ -329,3 +329,17 @@ def test_only_restricts_the_work_but_keeps_rows_of_the_whole_frame() -> None:
     res = run(frame, Settings(), only="b")
     assert res.quantities.tolist() == ["b"]
     assert frame["quantity"].iloc[int(res.row[0])] == "b"
+
+
+def test_a_running_total_that_falls_keeps_the_later_statement_as_a_bound() -> None:
+    claims = [
+        claim(Range.exactly(100, unit="container"), "A", "2024-06-01", kind="cumulative"),
+        claim(Range.exactly(50, unit="container"), "A", "2024-12-01", kind="cumulative"),
+    ]
+    ledger = Ledger(claims)
+    res = run(ledger.frame, Settings(at=to_day("2024-09-01"), known_on=to_day("2025-01-01")))
+    assert (res.low[0], res.high[0]) == (-np.inf, 50.0)
+    assert roles(res, ledger.frame) == [
+        ("A", "2024-06-01", "superseded"),
+        ("A", "2024-12-01", "bound"),
+    ]
