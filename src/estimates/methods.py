@@ -530,8 +530,10 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
 
     - best: the weighted median of the rows' points;
     - range: from the ``q``-quantile (default 0.25) to the ``1 - q``-quantile of the points,
-      widened to the weighted median of the rows' own low and high ends, so that a single
-      source's stated range survives (one source saying 2,000–12,000 gives 2,000–12,000);
+      widened to the weighted median of the stated ranges' low ends and of their high ends (by
+      prior weight), so that a stated range survives (one source saying 2,000–12,000 gives
+      2,000–12,000, and one source's 10,000–12,000 beside another's 10,000 gives
+      10,000–12,000);
       range ends are figures somebody gave, never averages; exactly at a boundary the inner
       figure is taken, so with four equal sources the range spans the middle two and one wild
       figure among four moves neither the best value nor the range;
@@ -629,21 +631,21 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
         pts, w_eff, seg, nseg, [(0.5, "mid"), (q, "high"), (1 - q, "low")], order=order
     )
     pts = np.where(has_point, r.point, 0.0)
-    # the rows' own ends (one-sided rows kept as points count as that point); where they are
-    # the points themselves (figures without a range) the sort is not repeated
-    own_lo = np.where(one_sided, pts, np.where(has_point, r.low, 0.0))
-    own_hi = np.where(one_sided, pts, np.where(has_point, r.high, 0.0))
-    live = w_eff > 0
-    med_lo = (
-        best
-        if np.array_equal(own_lo[live], pts[live])
-        else segment_quantiles(own_lo, w_eff, seg, nseg, [(0.5, "mid")])[0]
-    )
-    med_hi = (
-        best
-        if np.array_equal(own_hi[live], pts[live])
-        else segment_quantiles(own_hi, w_eff, seg, nseg, [(0.5, "mid")])[0]
-    )
+    # the stated ranges themselves, each with its own prior weight (a bare range keeps it here
+    # even when it shared it out above): the weighted median of their low ends and of their
+    # high ends, the wider figure at a boundary. One-sided figures state no range and stay out.
+    stated = has_point & ~one_sided
+    w_own = np.where(stated, w, 0.0)
+    if censored.any() or not (
+        np.array_equal(r.low[stated], pts[stated]) and np.array_equal(r.high[stated], pts[stated])
+    ):
+        own_lo = np.where(stated, r.low, 0.0)
+        own_hi = np.where(stated, r.high, 0.0)
+        med_lo = segment_quantiles(own_lo, w_own, seg, nseg, [(0.5, "low")])[0]
+        med_hi = segment_quantiles(own_hi, w_own, seg, nseg, [(0.5, "high")])[0]
+    else:
+        # only plain figures: their median is inside the quantile range already
+        med_lo, med_hi = lo_q, hi_q
     lo = np.fmin(lo_q, med_lo)
     hi = np.fmax(hi_q, med_hi)
 
