@@ -391,7 +391,13 @@ def _lexsort_ints(keys: list[Int64Array]) -> IntArray:
         return np.zeros(0, dtype=np.intp)
     packed = np.zeros(n, dtype=np.int64)
     span = 1
+    seen: list[Int64Array] = []
     for raw in keys:
+        # a key equal to an earlier one orders nothing more (an as-of day that is the day
+        # stated, as it is when no as-of was given)
+        if any(raw is k or np.array_equal(raw, k) for k in seen):
+            continue
+        seen.append(raw)
         # "no date" sorts first, just below the earliest date
         valid = raw != NO_DAY
         k = raw if valid.all() or not valid.any() else np.where(valid, raw, raw[valid].min() - 1)
@@ -666,9 +672,27 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
     group_key = (qc.astype(np.int64) * 4 + kind) * ns + src
     # relays first, claim by claim: a later report of a figure the same source gave within
     # relay_days counts once, whatever else the source said on the day of the relay
-    is_relay = _relays(group_key, lo_raw, hi_raw, best, cl, cr, since, stated, settings.relay_days)
+    merge_keys = [group_key, t_e, stated, t_s, since]
+    order1 = _lexsort_ints(merge_keys)
+    # only a source that said several things about a quantity can repeat itself
+    sorted_gk = group_key[order1]
+    in_big = np.zeros(n, dtype=bool)
+    if n > 1:
+        same_next = sorted_gk[1:] == sorted_gk[:-1]
+        in_big[order1[1:][same_next]] = True
+        in_big[order1[:-1][same_next]] = True
+    is_relay = np.zeros(n, dtype=bool)
+    several = np.flatnonzero(in_big)
+    if several.size > 1:
+        sv = several
+        is_relay[sv] = _relays(
+            group_key[sv], lo_raw[sv], hi_raw[sv], best[sv], cl[sv], cr[sv], since[sv],
+            stated[sv], settings.relay_days,
+        )  # fmt: skip
     relay_flag = is_relay.astype(np.int64)
-    order1 = _lexsort_ints([group_key, t_e, stated, t_s, since, relay_flag])
+    if is_relay.any():
+        # a relay never joins the other figures of its day: sort again with it as a key
+        order1 = _lexsort_ints([*merge_keys, relay_flag])
     gk1, te1, sd1, ts1, si1, rf1 = (
         group_key[order1],
         t_e[order1],
