@@ -635,17 +635,17 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
     # even when it shared it out above): the weighted median of their low ends and of their
     # high ends, the wider figure at a boundary. One-sided figures state no range and stay out.
     stated = has_point & ~one_sided
-    w_own = np.where(stated, w, 0.0)
-    if censored.any() or not (
-        np.array_equal(r.low[stated], pts[stated]) and np.array_equal(r.high[stated], pts[stated])
-    ):
-        own_lo = np.where(stated, r.low, 0.0)
-        own_hi = np.where(stated, r.high, 0.0)
-        med_lo = segment_quantiles(own_lo, w_own, seg, nseg, [(0.5, "low")])[0]
-        med_hi = segment_quantiles(own_hi, w_own, seg, nseg, [(0.5, "high")])[0]
-    else:
-        # only plain figures: their median is inside the quantile range already
-        med_lo, med_hi = lo_q, hi_q
+    ranged = stated & ((r.low != pts) | (r.high != pts))
+    med_lo, med_hi = lo_q, hi_q  # segments of plain figures: their median is inside already
+    if ranged.any():
+        # only segments holding a stated range are sorted again
+        sel = np.flatnonzero((segment_sum(ranged.astype(float), starts) > 0)[seg] & stated)
+        lo_m, hi_m = (
+            segment_quantiles(r.low[sel], w[sel], seg[sel], nseg, [(0.5, "low")])[0],
+            segment_quantiles(r.high[sel], w[sel], seg[sel], nseg, [(0.5, "high")])[0],
+        )
+        med_lo = np.where(np.isnan(lo_m), lo_q, lo_m)
+        med_hi = np.where(np.isnan(hi_m), hi_q, hi_m)
     lo = np.fmin(lo_q, med_lo)
     hi = np.fmax(hi_q, med_hi)
 
