@@ -287,7 +287,7 @@ def _codes(
 
     One hash pass over the column; sorting, when asked, sorts only the distinct values.
     """
-    if column not in frame.columns:
+    if column not in frame.columns or (n and frame[column].count() == 0):
         return np.full(n, -1, dtype=np.intp), np.zeros(0, dtype=object)
     codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
     names = np.asarray(uniques, dtype=object)
@@ -499,11 +499,15 @@ def _reliability_factor(letters: ObjectArray) -> FloatArray:
 # -- the pipeline ---------------------------------------------------------------------------------
 
 
-def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> CoreResult:
+def run(
+    frame: pd.DataFrame, settings: Settings, *, only: str | None = None, detail: bool = False
+) -> CoreResult:
     """Reconcile every quantity of ``frame`` (a ledger frame) with ``settings``.
 
     ``only`` restricts the work to one quantity (the rows of the others are dropped first),
-    except for joint methods (truth discovery), which learn from every quantity.
+    except for joint methods (truth discovery), which learn from every quantity. ``detail``
+    also returns each evidence row as read (``ev_low``, ``ev_high``, ``ev_point``), for the
+    conflicts and spread of one quantity; without it those arrays are empty.
 
     >>> frame = pd.DataFrame({"quantity": ["a", "b"], "low": [1.0, 5.0], "high": [2.0, 6.0],
     ...                       "source": ["S", "S"]})
@@ -1030,16 +1034,19 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
         res_cr[seg_q] = combined.closed_right
         note[seg_q] = np.array(combined.note, dtype=object)
         table = combined.sources
-        r = readings(evidence)
+        # each used figure as read (a best stands for an unstated end)
+        has_b = ~np.isnan(evidence.best)
+        r_low = np.where(np.isinf(evidence.low) & has_b, evidence.best, evidence.low)
+        r_high = np.where(np.isinf(evidence.high) & has_b, evidence.best, evidence.high)
         rq_lo = res_low[ev_q]
         rq_hi = res_high[ev_q]
         known_res = ~np.isnan(rq_lo) & ~np.isnan(rq_hi)
-        misses = known_res & ((r.high < rq_lo) | (r.low > rq_hi))
+        misses = known_res & ((r_high < rq_lo) | (r_low > rq_hi))
         out_rows = np.r_[gl[has_l & misses], gu[has_u & misses]].astype(np.intp)
         e_role[out_rows] = OUTLIER
         # conflict: the used figures cannot all hold
-        top_low = np.maximum.reduceat(r.low, ev_starts_q)
-        bottom_high = np.minimum.reduceat(r.high, ev_starts_q)
+        top_low = np.maximum.reduceat(r_low, ev_starts_q)
+        bottom_high = np.minimum.reduceat(r_high, ev_starts_q)
         conflict_seg = top_low > bottom_high
     conflict = np.zeros(nq, dtype=bool)
     if k:
@@ -1089,8 +1096,11 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
     if base_rows is not None:
         row = base_rows[row]
     ev_point = np.zeros(0)
-    if k:
+    ev_low_r = ev_high_r = np.zeros(0)
+    if k and detail:
+        r = readings(evidence)
         ev_point = np.where(np.isfinite(r.point), r.point, np.nan)
+        ev_low_r, ev_high_r = r.low, r.high
     return CoreResult(
         quantities=q_names,
         at=at,
@@ -1124,8 +1134,8 @@ def run(frame: pd.DataFrame, settings: Settings, *, only: str | None = None) -> 
         hindsight=hindsight,
         main_kind=main_kind,
         ev_q=ev_q.astype(np.intp),
-        ev_low=r.low if k else np.zeros(0),
-        ev_high=r.high if k else np.zeros(0),
+        ev_low=ev_low_r,
+        ev_high=ev_high_r,
         ev_point=ev_point,
         ev_source=ev_src.astype(np.intp),
         ev_claim=first_row[one] if k else np.zeros(0, dtype=np.intp),

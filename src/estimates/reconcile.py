@@ -548,9 +548,9 @@ def reconcile(
         for rel in validate(rels, known=set(names.tolist())):
             wanted.update(_relation_quantities(rel))
         sub = frame.loc[np.isin(names, sorted(wanted))]
-        res = _core.run(sub, settings)
+        res = _core.run(sub, settings, detail=True)
     else:
-        res = _core.run(frame, settings, only=quantity)
+        res = _core.run(frame, settings, only=quantity, detail=True)
     i = int(np.flatnonzero(res.quantities == quantity)[0])
     ranges, narrow_notes = _apply_relations(res, rels)
     return _build(

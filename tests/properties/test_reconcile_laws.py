@@ -136,7 +136,7 @@ def test_scaling_every_figure_scales_the_answer(ledger: Ledger, c: float, method
 def test_consensus_lies_inside_and_envelope_around_every_used_figure(ledger: Ledger) -> None:
     frame = ledger.frame
     for method in ("consensus", "envelope"):
-        res = run(frame, Settings(method=method))
+        res = run(frame, Settings(method=method), detail=True)
         for i in range(res.quantities.size):
             lo, hi = res.low[i], res.high[i]
             if np.isnan(lo):
