@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from estimates._core import Settings, run, to_day
@@ -120,6 +120,10 @@ def test_converting_units_converts_the_answer_and_nothing_else(ledger: Ledger) -
     method=st.sampled_from(["robust", "envelope", "consensus"]),
 )
 def test_scaling_every_figure_scales_the_answer(ledger: Ledger, c: float, method: str) -> None:
+    # figures near the ends of the float range would underflow or overflow when scaled
+    figures = ledger.frame[["low", "best", "high"]].to_numpy(dtype=float).ravel()
+    figures = np.abs(figures[np.isfinite(figures) & (figures != 0)])
+    assume(bool(np.all((figures > 1e-100) & (figures < 1e100))))
     scaled = Ledger([rebuild(x, value=x.value.scale(c)) for x in ledger])
     a = numbers(reconcile_all(ledger, method=method))
     b = numbers(reconcile_all(scaled, method=method))
