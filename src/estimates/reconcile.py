@@ -114,6 +114,7 @@ class Reconciliation(BaseModel):
         conflicts: the pairs of used figures that cannot both hold, largest gap first.
         spread: the range of the used figures' points (lowest to highest), or None.
         narrowed: what relations between quantities narrowed, and why.
+        conventions: the conventions that read the used figures from words (``ferson`` ...).
         claims: (property) one row per known claim: its role, weight and reading.
         sources: (property) the method's per-source table (truth discovery), or None.
 
@@ -144,6 +145,7 @@ class Reconciliation(BaseModel):
     conflicts: tuple[Conflict, ...] = ()
     spread: Range | None = None
     narrowed: tuple[str, ...] = ()
+    conventions: tuple[str, ...] = ()
     _claims: pd.DataFrame = PrivateAttr(default_factory=pd.DataFrame)
     _sources: pd.DataFrame | None = PrivateAttr(default=None)
 
@@ -614,11 +616,20 @@ def _build(
         conflicts=conflicts,
         spread=spread,
         narrowed=tuple(narrowed),
+        conventions=_conventions(res, mask, frame),
     )
     out._claims = claims
     if res.sources is not None:
         out._sources = res.sources
     return out
+
+
+def _conventions(res: CoreResult, mask: np.ndarray, frame: pd.DataFrame) -> tuple[str, ...]:
+    if "convention" not in frame.columns:
+        return ()
+    used = np.isin(res.role[mask], list(USED_ROLES)) & (res.evidence[mask] >= 0)
+    values = frame["convention"].to_numpy(dtype=object)[res.row[mask][used]]
+    return tuple(sorted({str(v) for v in values if isinstance(v, str) and v}))
 
 
 def _claims_table(

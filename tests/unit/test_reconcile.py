@@ -262,3 +262,20 @@ def test_a_joint_method_learns_from_every_quantity(ledger: Ledger) -> None:
         .set_index("quantity")
         .loc["troops", "best"]
     )
+
+
+def test_relations_naming_unknown_quantities_are_an_error(ledger: Ledger) -> None:
+    from estimates.errors import RelationError
+
+    with pytest.raises(RelationError):
+        reconcile(ledger, "kursk", relations=[at_most("kursk", "nowhere")])
+
+
+def test_conventions_of_the_figures_used_are_recorded() -> None:
+    led = Ledger(
+        [Claim(quantity="q", text="about 12,000 soldiers", source="A", stated_on="2024-01-01")]
+    )
+    r = reconcile(led, "q")
+    assert r.value is not None and r.conventions == ("ferson",)
+    plain = reconcile(Ledger([claim(P(5), "A", "2024-01-01")]), "troops")
+    assert plain.conventions == ()
