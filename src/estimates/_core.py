@@ -285,13 +285,20 @@ def _codes(
 ) -> tuple[IntArray, ObjectArray]:
     """Integer codes of a text column (-1 where missing) and its distinct values.
 
-    One hash pass over the column; sorting, when asked, sorts only the distinct values.
+    One hash pass over the column (none for a categorical column); sorting, when asked,
+    sorts only the distinct values.
     """
     if column not in frame.columns or (n and frame[column].count() == 0):
         return np.full(n, -1, dtype=np.intp), np.zeros(0, dtype=object)
-    codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
-    names = np.asarray(uniques, dtype=object)
-    codes = np.asarray(codes, dtype=np.intp)
+    series = frame[column]
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # a categorical column already holds its codes: no pass over the strings
+        codes = np.asarray(series.cat.codes.to_numpy(), dtype=np.intp)
+        names = np.asarray(series.cat.categories, dtype=object)
+    else:
+        raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        names = np.asarray(uniques, dtype=object)
+        codes = np.asarray(raw_codes, dtype=np.intp)
     if sort and names.size:
         perm = np.argsort(names.astype(str), kind="stable")
         rank = np.empty(perm.size, dtype=np.intp)

@@ -343,3 +343,16 @@ def test_a_running_total_that_falls_keeps_the_later_statement_as_a_bound() -> No
         ("A", "2024-06-01", "superseded"),
         ("A", "2024-12-01", "bound"),
     ]
+
+
+def test_categorical_columns_give_the_same_answer() -> None:
+    claims = [
+        claim(P(x), s, "2024-01-01", q) for x, s, q in [(3, "A", "a"), (5, "B", "a"), (9, "A", "b")]
+    ]
+    frame = Ledger(claims).frame
+    cat = frame.copy()
+    for col in ("quantity", "source", "unit", "kind", "closed"):
+        cat[col] = cat[col].astype("category")
+    a, b = run(frame, Settings()), run(cat, Settings())
+    assert a.quantities.tolist() == b.quantities.tolist() == ["a", "b"]
+    assert a.best.tolist() == b.best.tolist() and a.unit.tolist() == b.unit.tolist()
