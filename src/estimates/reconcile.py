@@ -271,9 +271,12 @@ def _value_text(value: Range) -> str:
 
 
 def _explain(r: Reconciliation) -> str:
-    when = f"As known on {_date(r.known_on)}"
-    if r.at != r.known_on:
-        when += f", at {_date(r.at)}"
+    if r.known_on is None:
+        when = "With no claim dated"
+    else:
+        when = f"As known on {_date(r.known_on)}"
+        if r.at != r.known_on:
+            when += f", at {_date(r.at)}"
     if not r.dates_given:
         when += " (everything known)"
     lines: list[str] = []
