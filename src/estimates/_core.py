@@ -494,13 +494,10 @@ def _as_probability(value: object) -> float:
     return math.nan
 
 
-def _reliability_factor(letters: ObjectArray) -> FloatArray:
-    codes, uniques = _factorize(letters)
-    table = np.array(
-        [RELIABILITY_WEIGHT.get(str(u).strip().upper(), _NO_GRADE_WEIGHT) for u in uniques]
-        + [_NO_GRADE_WEIGHT]
-    )
-    return np.asarray(table[np.where(codes < 0, len(uniques), codes)], dtype=float)
+def _grade_weight(letter: object) -> float:
+    if not isinstance(letter, str):
+        return _NO_GRADE_WEIGHT
+    return RELIABILITY_WEIGHT.get(letter.strip().upper(), _NO_GRADE_WEIGHT)
 
 
 # -- the pipeline ---------------------------------------------------------------------------------
@@ -575,10 +572,21 @@ def run(
     declared = np.full(len(src_names), None, dtype=object)
     if hasattr(resolver, "reliability_of") and len(src_names):
         declared = np.array([resolver.reliability_of(str(x)) for x in src_names], dtype=object)
-    letters = np.where(
+    # a claim's own grade, else its source's declared grade; kept as codes (letters are
+    # spelled out only for the evidence rows handed to the method)
+    letter_table = np.r_[letter_names, np.array([None], dtype=object)]
+
+    def letters_of(rows: IntArray) -> ObjectArray:
+        own = letter_codes[rows]
+        result: ObjectArray = np.where(own >= 0, letter_table[own], declared[src[rows]])
+        return result
+
+    own_weight = np.array([_grade_weight(x) for x in letter_names] + [_NO_GRADE_WEIGHT])
+    declared_weight = np.array([_grade_weight(x) for x in declared] + [_NO_GRADE_WEIGHT])
+    grade_weight = np.where(
         letter_codes >= 0,
-        np.r_[letter_names, np.array([None], dtype=object)][letter_codes],
-        declared[src] if n else np.zeros(0, dtype=object),
+        own_weight[letter_codes],
+        declared_weight[src] if n else np.zeros(0),
     )
 
     # -- 3. units ------------------------------------------------------------------------------
@@ -674,7 +682,7 @@ def run(
         hedge_names,
         settings.yardstick,
     )
-    claim_factor = claim_factor * _reliability_factor(letters)
+    claim_factor = claim_factor * grade_weight
 
     role = np.zeros(n, dtype=np.int8)
     role[is_proj & has_obs[qc]] = PROJECTION
@@ -1022,7 +1030,7 @@ def run(
             weight=ev_weight.astype(float),
             source=ev_src.astype(np.intp),
             source_names=tuple(str(s) for s in src_names),
-            reliability=letters[first_row[one]],
+            reliability=letters_of(first_row[one]),
             starts=ev_starts_q.astype(np.intp),
             quantities=tuple(str(q) for q in q_names[seg_q]),
             positive=positive[seg_q],
