@@ -387,15 +387,16 @@ def _relays(
     return out
 
 
-def _lexsort_ints(keys: list[Int64Array]) -> IntArray:
+def _lexsort_ints(keys: list[Int64Array]) -> tuple[IntArray, Int64Array | None]:
     """The stable order sorting rows by ``keys`` (most significant first), all integers.
 
     When the keys' ranges multiply to less than 2**62 they are packed into one integer and
-    sorted once; otherwise a lexsort.
+    sorted once, and the packed keys come back in sorted order (equal rows, equal keys);
+    otherwise a lexsort, and None.
     """
     n = keys[0].size
     if n == 0:
-        return np.zeros(0, dtype=np.intp)
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int64)
     packed = np.zeros(n, dtype=np.int64)
     span = 1
     seen: list[Int64Array] = []
@@ -412,14 +413,16 @@ def _lexsort_ints(keys: list[Int64Array]) -> IntArray:
         width = hi - lo + 1
         if span * width >= 2**62:
             order: IntArray = np.lexsort(tuple(reversed(keys))).astype(np.intp)
-            return order
+            return order, None
         if width > 1:
             packed = packed * width + (k - lo)
         span *= width
     if span * n < 2**62:
         # the row number as a last key makes every key unique: a quicksort is then stable
-        return np.argsort(packed * n + np.arange(n, dtype=np.int64)).astype(np.intp)
-    return np.argsort(packed, kind="stable").astype(np.intp)
+        order = np.argsort(packed * n + np.arange(n, dtype=np.int64)).astype(np.intp)
+    else:
+        order = np.argsort(packed, kind="stable").astype(np.intp)
+    return order, packed[order]
 
 
 def _hash_figures(*columns: FloatArray) -> npt.NDArray[np.uint64]:
@@ -692,7 +695,7 @@ def run(
     # relays first, claim by claim: a later report of a figure the same source gave within
     # relay_days counts once, whatever else the source said on the day of the relay
     merge_keys = [group_key, t_e, stated, t_s, since]
-    order1 = _lexsort_ints(merge_keys)
+    order1, packed1 = _lexsort_ints(merge_keys)
     # only a source that said several things about a quantity can repeat itself
     sorted_gk = group_key[order1]
     in_big = np.zeros(n, dtype=bool)
@@ -711,16 +714,13 @@ def run(
     relay_flag = is_relay.astype(np.int64)
     if is_relay.any():
         # a relay never joins the other figures of its day: sort again with it as a key
-        order1 = _lexsort_ints([*merge_keys, relay_flag])
-    gk1, te1, sd1, ts1, si1, rf1 = (
-        group_key[order1],
-        t_e[order1],
-        stated[order1],
-        t_s[order1],
-        since[order1],
-        relay_flag[order1],
-    )
-    new_ev = _segment_bounds([gk1, te1, sd1, ts1, si1, rf1])
+        order1, packed1 = _lexsort_ints([*merge_keys, relay_flag])
+    if packed1 is not None:
+        new_ev = _segment_bounds([packed1])
+    else:
+        new_ev = _segment_bounds(
+            [k[order1] for k in (group_key, t_e, stated, t_s, since, relay_flag)]
+        )
     ev_of_sorted = np.cumsum(new_ev) - 1
     ev_starts = np.flatnonzero(new_ev)
     m = ev_starts.size
@@ -1029,10 +1029,10 @@ def run(
             closed_right=ev_cr.astype(bool) & np.isfinite(ev_high),
             weight=ev_weight.astype(float),
             source=ev_src.astype(np.intp),
-            source_names=tuple(str(s) for s in src_names),
+            source_names=tuple(src_names.tolist()),
             reliability=letters_of(first_row[one]),
             starts=ev_starts_q.astype(np.intp),
-            quantities=tuple(str(q) for q in q_names[seg_q]),
+            quantities=tuple(q_names[seg_q].tolist()),
             positive=positive[seg_q],
             as_of_day=e_te[one].astype(np.int64),
             stated_day=e_sd[one].astype(np.int64),
