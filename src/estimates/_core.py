@@ -579,7 +579,11 @@ def run(
     # spelled out only for the evidence rows handed to the method)
     letter_table = np.r_[letter_names, np.array([None], dtype=object)]
 
+    no_grades = letter_names.size == 0 and not any(x is not None for x in declared.tolist())
+
     def letters_of(rows: IntArray) -> ObjectArray:
+        if no_grades:
+            return np.full(rows.size, None, dtype=object)
         own = letter_codes[rows]
         result: ObjectArray = np.where(own >= 0, letter_table[own], declared[src[rows]])
         return result
