@@ -296,6 +296,11 @@ def _codes(
         codes = np.asarray(series.cat.codes.to_numpy(), dtype=np.intp)
         names = np.asarray(series.cat.categories, dtype=object)
     else:
+        values = series.to_numpy(dtype=object)
+        first = values[0] if n else None
+        if isinstance(first, str) and bool((values == first).all()):
+            # one value throughout (one unit, one kind): a comparison, no hashing
+            return np.zeros(n, dtype=np.intp), np.array([first], dtype=object)
         raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
         names = np.asarray(uniques, dtype=object)
         codes = np.asarray(raw_codes, dtype=np.intp)
