@@ -288,7 +288,7 @@ def _codes(
     One hash pass over the column (none for a categorical column); sorting, when asked,
     sorts only the distinct values.
     """
-    if column not in frame.columns or (n and frame[column].count() == 0):
+    if column not in frame.columns:
         return np.full(n, -1, dtype=np.intp), np.zeros(0, dtype=object)
     series = frame[column]
     if isinstance(series.dtype, pd.CategoricalDtype):
@@ -519,7 +519,8 @@ def run(
     ``only`` restricts the work to one quantity (the rows of the others are dropped first),
     except for joint methods (truth discovery), which learn from every quantity. ``detail``
     also returns each evidence row as read (``ev_low``, ``ev_high``, ``ev_point``), for the
-    conflicts and spread of one quantity; without it those arrays are empty.
+    conflicts and spread of one quantity, and the per-claim ``weight``, ``resolved_source``,
+    ``bound_side`` and ``merged``; without it those arrays are empty.
 
     >>> frame = pd.DataFrame({"quantity": ["a", "b"], "low": [1.0, 5.0], "high": [2.0, 6.0],
     ...                       "source": ["S", "S"]})
@@ -574,7 +575,7 @@ def run(
     rcodes, src_names = _factorize(resolved_u, sort=True)
     src = rcodes[raw_codes] if n else np.zeros(0, dtype=np.intp)
     ns = max(len(src_names), 1)
-    resolved_source = src_names[src] if n else np.zeros(0, dtype=object)
+    resolved_source = src_names[src] if n and detail else np.zeros(0, dtype=object)
     letter_codes, letter_names = _codes(frame, "reliability", n_all)
     letter_codes = take(letter_codes)
     declared = np.full(len(src_names), None, dtype=object)
@@ -655,8 +656,6 @@ def run(
     lo_raw = np.where(np.isnan(low), -np.inf, low)
     hi_raw = np.where(np.isnan(high), np.inf, high)
     has_best = ~np.isnan(best)
-    eff_lo = np.where(np.isfinite(lo_raw), lo_raw, np.where(has_best, best, -np.inf))
-    eff_hi = np.where(np.isfinite(hi_raw), hi_raw, np.where(has_best, best, np.inf))
     # a count quantity: a unit registered as a count, or every figure >= 0
     smallest = np.fmin(np.fmin(np.where(np.isfinite(lo_raw), lo_raw, np.nan), best), high)
     seg_min = np.full(nq, np.inf)
@@ -767,14 +766,18 @@ def run(
             & (red_min(cl) == red_max(cl))
             & (red_min(cr) == red_max(cr))
         )
-        g_lo_eff = red_min(eff_lo)
-        g_hi_eff = red_max(eff_hi)
+        # a best stands for an unstated end (the reading of estimates.methods.readings)
+        lo_m, hi_m, be_m = lo_raw[rows_m], hi_raw[rows_m], best[rows_m]
+        eff_lo = np.where(np.isfinite(lo_m), lo_m, np.where(np.isnan(be_m), -np.inf, be_m))
+        eff_hi = np.where(np.isfinite(hi_m), hi_m, np.where(np.isnan(be_m), np.inf, be_m))
+        g_lo_eff = np.minimum.reduceat(eff_lo, starts_m)
+        g_hi_eff = np.maximum.reduceat(eff_hi, starts_m)
         # a hull end is closed when some row reaching it is closed there (a best is closed)
-        cl_eff = np.where(np.isfinite(lo_raw), cl, has_best)
-        cr_eff = np.where(np.isfinite(hi_raw), cr, has_best)
+        cl_eff = np.where(np.isfinite(lo_m), cl[rows_m], ~np.isnan(be_m))
+        cr_eff = np.where(np.isfinite(hi_m), cr[rows_m], ~np.isnan(be_m))
         local = np.cumsum(np.r_[True, gid[1:] != gid[:-1]]) - 1
-        g_cl = np.maximum.reduceat(((eff_lo[rows_m] == g_lo_eff[local]) & cl_eff[rows_m]), starts_m)
-        g_cr = np.maximum.reduceat(((eff_hi[rows_m] == g_hi_eff[local]) & cr_eff[rows_m]), starts_m)
+        g_cl = np.maximum.reduceat(((eff_lo == g_lo_eff[local]) & cl_eff), starts_m)
+        g_cr = np.maximum.reduceat(((eff_hi == g_hi_eff[local]) & cr_eff), starts_m)
         all_same[multi] = same_m
         e_lo[multi] = np.where(same_m, e_lo[multi], g_lo_eff)
         e_hi[multi] = np.where(same_m, e_hi[multi], g_hi_eff)
@@ -1109,13 +1112,20 @@ def run(
     claim_evidence = final_of_e[ev_of]
     claim_used = np.isin(role, list(USED_ROLES)) & (claim_evidence >= 0)
     claim_evidence = np.where(claim_used, claim_evidence, -1)
-    weight = np.where(claim_used, ev_weight[np.maximum(claim_evidence, 0)] if k else 0.0, 0.0)
+    weight = (
+        np.where(claim_used, ev_weight[np.maximum(claim_evidence, 0)] if k else 0.0, 0.0)
+        if detail
+        else np.zeros(0)
+    )
     n_claims = np.bincount(qc[claim_used], minlength=nq).astype(np.intp)
     # evidence rows are one per (quantity, kind, source) and a quantity's evidence has one kind
     # of observation (or only projections), so each source appears once
     n_sources = np.bincount(ev_q, minlength=nq).astype(np.intp) if k else np.zeros(nq, np.intp)
-    bound_side = e_side[ev_of]
-    e_side_claim = np.where(role == BOUND, bound_side, 0).astype(np.int8)
+    e_side_claim = (
+        np.where(role == BOUND, e_side[ev_of], 0).astype(np.int8)
+        if detail
+        else np.zeros(0, np.int8)
+    )
 
     if base_rows is not None:
         row = base_rows[row]
@@ -1148,12 +1158,12 @@ def run(
         claim_low=low,
         claim_best=best,
         claim_high=high,
-        resolved_source=resolved_source,
+        resolved_source=resolved_source if detail else np.zeros(0, dtype=object),
         kind=kind,
         as_of=t_e,
         stated=stated,
         bound_side=e_side_claim,
-        merged=counts[ev_of] if n else np.zeros(0, dtype=np.intp),
+        merged=counts[ev_of] if n and detail else np.zeros(0, dtype=np.intp),
         base_since=base_since,
         hindsight=hindsight,
         main_kind=main_kind,

@@ -15,14 +15,19 @@ from estimates._core import (
     CoreResult,
     Settings,
     day_text,
-    run,
     to_day,
 )
+from estimates._core import run as core_run
 from estimates.claims import Claim
 from estimates.errors import DimensionError
 from estimates.ledger import Ledger
 from estimates.ranges import Range
 from estimates.sources import Sources
+
+
+def run(frame: pd.DataFrame, settings: Settings, **kw: Any) -> CoreResult:
+    """The pipeline with every per-claim detail (as ``reconcile`` runs it)."""
+    return core_run(frame, settings, detail=True, **kw)
 
 
 def claim(value: Range, source: str, stated: str, quantity: str = "q", **kw: Any) -> Claim:
@@ -356,3 +361,10 @@ def test_categorical_columns_give_the_same_answer() -> None:
     a, b = run(frame, Settings()), run(cat, Settings())
     assert a.quantities.tolist() == b.quantities.tolist() == ["a", "b"]
     assert a.best.tolist() == b.best.tolist() and a.unit.tolist() == b.unit.tolist()
+
+
+def test_without_detail_the_per_claim_extras_are_left_out() -> None:
+    frame = Ledger([claim(P(1), "A", "2024-01-01")]).frame
+    lean = core_run(frame, Settings())
+    assert lean.weight.size == 0 and lean.resolved_source.size == 0 and lean.ev_low.size == 0
+    assert lean.role.size == 1 and lean.n_claims.tolist() == [1]
