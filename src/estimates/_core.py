@@ -467,12 +467,11 @@ def _confidence_factor(
 
 
 def _hedge_function() -> Any:
-    """``estimates.likelihood.hedge_confidence`` if that module exists, else None."""
-    try:
-        from estimates import likelihood
-    except ImportError:
-        return None
-    return getattr(likelihood, "hedge_confidence", None)
+    """``estimates.likelihood.hedge_confidence``."""
+    # imported from the module itself: the package exports a function named ``likelihood``
+    from estimates.likelihood import hedge_confidence
+
+    return hedge_confidence
 
 
 def _hedge_probability(fn: Any, hedge: str, yardstick: str) -> float:

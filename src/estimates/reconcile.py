@@ -199,6 +199,11 @@ class Reconciliation(BaseModel):
     def __str__(self) -> str:
         return self.explain().split("\n", 1)[0]
 
+    def _repr_html_(self) -> str:
+        from estimates._html import reconciliation_html  # the notebook face loads only in notebooks
+
+        return reconciliation_html(self)
+
     def explain(self) -> str:
         """Plain sentences a journalist could paste: the answer, then how it was reached.
 
@@ -552,8 +557,9 @@ def reconcile(
         wanted = {quantity}
         for rel in validate(rels, known=set(names.tolist())):
             wanted.update(_relation_quantities(rel))
-        sub = frame.loc[np.isin(names, sorted(wanted))]
-        res = _core.run(sub, settings, detail=True)
+        # the claims table and the conflicts read rows of the frame the core ran on
+        frame = frame.loc[np.isin(names, sorted(wanted))].reset_index(drop=True)
+        res = _core.run(frame, settings, detail=True)
     else:
         res = _core.run(frame, settings, only=quantity, detail=True)
     i = int(np.flatnonzero(res.quantities == quantity)[0])

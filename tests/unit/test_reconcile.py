@@ -279,3 +279,22 @@ def test_conventions_of_the_figures_used_are_recorded() -> None:
     assert r.value is not None and r.conventions == ("ferson",)
     plain = reconcile(Ledger([claim(P(5), "A", "2024-01-01")]), "troops")
     assert plain.conventions == ()
+
+
+def test_relations_keep_each_claims_own_details() -> None:
+    """With relations, the claims table must describe the claims the core actually used."""
+    from estimates import datasets
+    from estimates.relations import at_most
+
+    ledger = datasets.dprk()
+    r = reconcile(
+        ledger,
+        "dprk_troops_in_kursk",
+        known_on="2024-11-01",
+        relations=[at_most("dprk_troops_in_kursk", "dprk_troops_in_russia")],
+    )
+    truth = ledger.to_frame().set_index("claim_id")
+    for row in r.claims.itertuples():
+        assert truth.loc[row.claim_id, "quantity"] == "dprk_troops_in_kursk"
+        assert truth.loc[row.claim_id, "stated_on"] == row.stated_on
+    assert "2025" not in r.explain()
