@@ -1,5 +1,10 @@
 """estimates: numeric claims as honest ranges, kept in a dated ledger, reconciled.
 
+The front door re-exports the public names. Some functions share their module's name
+(``reconcile``, ``timeline``, ``likelihood``, ``conventions``, ``extract``): on the package the
+name is the function; import other names of those modules with ``from estimates.reconcile
+import reconcile_all``.
+
 >>> import estimates as est
 >>> str(est.Range.between(10_000, 12_000, unit="soldiers"))
 '10,000–12,000 person'
@@ -7,31 +12,43 @@
 
 from __future__ import annotations
 
+from estimates import accessor as _accessor  # noqa: F401  (registers ``df.estimates``)
 from estimates import datasets, units
-
-# -- foundation: claims and ledger (claims.py, sources.py, ledger.py) --
 from estimates.claims import Claim
-
-# -- reading figures (parsing.py, conventions.py, likelihood.py, extract.py) --
+from estimates.conventions import Convention, conventions, register_convention
 from estimates.dates import Period
 from estimates.errors import (
     ClaimFileError,
     DateError,
     DimensionError,
     EstimatesError,
+    MissingExtraError,
     ParseError,
     ReconcileError,
     RelationError,
     UnitError,
     UnknownMethodError,
 )
+from estimates.extract import extract
 from estimates.ledger import Collected, Ledger
-from estimates.parsing import Figure, format, parse, parse_figure
+from estimates.likelihood import admiralty, likelihood
+from estimates.methods import Combined, Evidence, describe_method, get_method, register_method
+from estimates.parsing import Figure, find_figures, format, parse, parse_figure
 from estimates.ranges import Range, total
+from estimates.reconcile import Conflict, Reconciliation, reconcile, reconcile_all
+from estimates.relations import (
+    Relation,
+    Report,
+    Violation,
+    at_most,
+    check,
+    monotone,
+    narrow,
+    parse_relations,
+    sum_of,
+)
 from estimates.sources import Source, Sources
-
-# -- reconciliation (reconcile.py, relations.py, timeline) --
-# -- at scale (reconcile_all, truth discovery) --
+from estimates.timeline import timeline
 
 __version__ = "0.1.0"
 
@@ -39,24 +56,51 @@ __all__ = [
     "Claim",
     "ClaimFileError",
     "Collected",
+    "Combined",
+    "Conflict",
+    "Convention",
     "DateError",
     "DimensionError",
     "EstimatesError",
+    "Evidence",
     "Figure",
     "Ledger",
+    "MissingExtraError",
     "ParseError",
     "Period",
     "Range",
     "ReconcileError",
+    "Reconciliation",
+    "Relation",
     "RelationError",
+    "Report",
     "Source",
     "Sources",
     "UnitError",
     "UnknownMethodError",
+    "Violation",
+    "admiralty",
+    "at_most",
+    "check",
+    "conventions",
     "datasets",
+    "describe_method",
+    "extract",
+    "find_figures",
     "format",
+    "get_method",
+    "likelihood",
+    "monotone",
+    "narrow",
     "parse",
     "parse_figure",
+    "parse_relations",
+    "reconcile",
+    "reconcile_all",
+    "register_convention",
+    "register_method",
+    "sum_of",
+    "timeline",
     "total",
     "units",
 ]
