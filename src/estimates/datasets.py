@@ -50,8 +50,10 @@ def dprk_sources() -> Sources:
     by default resolution; these declarations join the spellings that differ in other ways.
 
     >>> s = dprk_sources()
-    >>> s.resolve("Shin Won-sik (South Korean defence minister) to Bloomberg")
+    >>> s.resolve("Shin Won-sik (South Korean defence minister) via Sky News")
     'Shin Won-sik'
+    >>> s.resolve("Andriy Chernyak (Ukraine HUR) to RFE/RL")
+    'Ukraine HUR'
     >>> s.resolve("Ukraine HUR spokesperson")
     'Ukraine HUR'
     """
@@ -62,10 +64,7 @@ def dprk_sources() -> Sources:
         "NIS",
         "South Korea's National Intelligence Service",
     )
-    sources.add(
-        Source(name="Shin Won-sik", kind="government", affiliation="South Korea"),
-        "Shin Won-sik (South Korean defence minister) to Bloomberg",
-    )
+    sources.add(Source(name="Shin Won-sik", kind="government", affiliation="South Korea"))
     sources.add(Source(name="South Korea JCS", kind="military", affiliation="South Korea"))
     sources.add(
         Source(
@@ -78,10 +77,8 @@ def dprk_sources() -> Sources:
         Source(name="Ukraine HUR", kind="intelligence", affiliation="Ukraine"),
         "Ukraine HUR spokesperson",
         "Kyrylo Budanov",
-        "Kyrylo Budanov (Ukraine HUR) to The War Zone",
         "Andriy Chernyak",
-        "Andriy Chernyak (Ukraine HUR) via Kyiv Post",
-        "Andriy Chernyak (Ukraine HUR) via Kyiv Post / Radio Svoboda",
+        "Ukrainian military intelligence officials",
     )
     sources.add(Source(name="Zelensky", kind="government", affiliation="Ukraine"))
     sources.add(

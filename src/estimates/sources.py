@@ -34,18 +34,29 @@ Reliability = Literal["A", "B", "C", "D", "E", "F"]
 # A trailing parenthetical qualifier says how the figure reached print, not who said it:
 # "NIS (via lawmaker Lee)", "NIS (per Yonhap)", "NIS (parliamentary briefing)".
 _TRAILING_PARENS = re.compile(r"\s*\([^()]*\)\s*$")
+# "Name (role) to Outlet", "Name (role) via Outlet", "Name (role), occasion": the name is the source.
+_QUALIFIED = re.compile(r"^(?P<name>[^()]+?)\s*\([^()]*\)\s*(?:(?:to|via)\s.*|,.*)$")
 _SPACES = re.compile(r"\s+")
 
 
 def normalize_source_name(name: str) -> str:
-    """The default resolution: drop trailing parenthetical qualifiers and fold white space.
+    """The default resolution: drop qualifiers of how the figure reached print; fold white space.
+
+    A trailing parenthetical goes, and so does a parenthetical followed by "to <outlet>",
+    "via <outlet>" or ", <occasion>".
 
     >>> normalize_source_name("South Korea NIS (via lawmaker Park Sun-won)")
     'South Korea NIS'
+    >>> normalize_source_name("Kyrylo Budanov (Ukraine HUR) to Bloomberg")
+    'Kyrylo Budanov'
+    >>> normalize_source_name("Kim Yong-hyun (defence minister), parliamentary hearing")
+    'Kim Yong-hyun'
     >>> normalize_source_name("  Ukraine   HUR ")
     'Ukraine HUR'
     """
     text = _SPACES.sub(" ", name).strip()
+    if m := _QUALIFIED.match(text):
+        text = m["name"]
     while True:
         stripped = _TRAILING_PARENS.sub("", text).strip()
         if stripped == text or not stripped:

@@ -9,8 +9,8 @@ comment says so and why.
 Sources are resolved with ``estimates.datasets.dprk_sources()``: "Kyrylo Budanov" is Ukraine
 HUR, "Sabrina Singh" and "Maj. Gen. Pat Ryder" are the US DoD, "Antony Blinken", "Matthew
 Miller" and "Vedant Patel" the US State Department, "South Korean officials (NIS briefing)" the
-NIS. "Shin Won-sik (South Korean defence minister) via Sky News" is not declared an alias of
-Shin Won-sik there, so it counts as its own source here.
+NIS. Qualifiers of how a figure reached print ("... via Sky News", "... to Bloomberg") are
+dropped by the default resolution, so every statement of Shin Won-sik is one source.
 """
 
 from __future__ import annotations
