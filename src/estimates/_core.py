@@ -292,9 +292,16 @@ def _codes(
         return np.full(n, -1, dtype=np.intp), np.zeros(0, dtype=object)
     series = frame[column]
     if isinstance(series.dtype, pd.CategoricalDtype):
-        # a categorical column already holds its codes: no pass over the strings
+        # a categorical column already holds its codes: no pass over the strings; categories
+        # no row uses (a frame cut from a bigger one) are dropped, so every name is present
         codes = np.asarray(series.cat.codes.to_numpy(), dtype=np.intp)
         names = np.asarray(series.cat.categories, dtype=object)
+        if names.size:
+            used = np.bincount(codes[codes >= 0], minlength=names.size) > 0
+            if not used.all():
+                rank = np.cumsum(used) - 1
+                codes = np.where(codes >= 0, rank[codes], -1)
+                names = names[used]
     else:
         values = series.to_numpy(dtype=object)
         first = values[0] if n else None
@@ -311,6 +318,19 @@ def _codes(
         codes = np.where(codes >= 0, rank[codes], -1)
         names = names[perm]
     return codes, names
+
+
+def _equals(series: pd.Series[Any], value: str) -> BoolArray:
+    """Rows of a text column equal to ``value`` (a categorical compares its codes)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        names = np.asarray(series.cat.categories, dtype=object)
+        hit = np.flatnonzero(names == value)
+        if not hit.size:
+            return np.zeros(len(series), dtype=bool)
+        found: BoolArray = series.cat.codes.to_numpy() == hit[0]
+        return found
+    result: BoolArray = series.to_numpy(dtype=object) == value
+    return result
 
 
 def _segment_bounds(keys: list[npt.NDArray[Any]]) -> BoolArray:
@@ -531,7 +551,7 @@ def run(
 
     base_rows: IntArray | None = None
     if only is not None and not is_joint(settings.method):
-        keep_rows = frame["quantity"].to_numpy(dtype=object) == only
+        keep_rows = _equals(frame["quantity"], only)
         base_rows = np.flatnonzero(keep_rows).astype(np.intp)
         frame = frame.iloc[base_rows]
 
@@ -802,6 +822,12 @@ def run(
         role[dup_rows[role[dup_rows] != PROJECTION]] = DUPLICATE
 
     e_role[is_relay[first_row] & (e_role == USED)] = RELAY
+    # the per-claim working columns are done with: a million rows hold ~8 MB per column, and
+    # freeing them here keeps the peak memory of a large run down
+    del q_all, stated_all, known, raw_codes, grade_weight, ucodes, closed_codes, cl, cr
+    del lo_raw, hi_raw, has_best, smallest, fin, kind_codes, t_s, stated_start, no_as_of, since
+    del is_proj, proj_alone, hedge_codes, claim_factor, group_key, merge_keys, order1, packed1
+    del sorted_gk, in_big, is_relay, several, relay_flag, new_ev, ev_of_sorted, ev_starts, multi
 
     alive = e_role == USED
 
@@ -1018,6 +1044,13 @@ def run(
         stale_rows = one[stale]
         e_role[stale_rows] = np.where(e_role[stale_rows] == USED, STALE, e_role[stale_rows])
 
+    # the working columns of the evidence rows are done with too (see above)
+    del alive, obs_ev, other_kind, far_base, is_flow, g_new, g_starts, is_cum, lower_cand
+    del upper_cand, after_cand, last_lower, first_upper, first_after, g_cum, g_rep, g_has, e_used
+    del stock_rep, future_rows, cum_l, cum_u, superseded, obs, bef, drop, g_l, g_u, g_ok, gi, pair
+    del same_row, sl, su, cum_g, age, recency, factor_lu, stale, at_e, pos, e_lo, e_hi, e_best
+    del e_cl, e_cr, e_factor, e_kind, e_gk, e_ts, e_since, e_q, e_src
+
     # -- 6. combine --------------------------------------------------------------------------
     k = ev_q.size
     res_low = np.full(nq, np.nan)
@@ -1032,22 +1065,24 @@ def run(
         ev_starts_q = np.flatnonzero(_segment_bounds([ev_q]))
         seg_q = ev_q[ev_starts_q]
         seg_has[seg_q] = True
+        # (no copies: the arrays are already of these types and nothing else writes to them)
         evidence = Evidence(
-            low=ev_low.astype(float),
-            high=ev_high.astype(float),
-            best=ev_best.astype(float),
-            closed_left=ev_cl.astype(bool) & np.isfinite(ev_low),
-            closed_right=ev_cr.astype(bool) & np.isfinite(ev_high),
-            weight=ev_weight.astype(float),
-            source=ev_src.astype(np.intp),
+            low=np.asarray(ev_low, dtype=float),
+            high=np.asarray(ev_high, dtype=float),
+            best=np.asarray(ev_best, dtype=float),
+            closed_left=np.asarray(ev_cl, dtype=bool) & np.isfinite(ev_low),
+            closed_right=np.asarray(ev_cr, dtype=bool) & np.isfinite(ev_high),
+            weight=np.asarray(ev_weight, dtype=float),
+            source=np.asarray(ev_src, dtype=np.intp),
             source_names=tuple(src_names.tolist()),
             reliability=letters_of(first_row[one]),
-            starts=ev_starts_q.astype(np.intp),
+            starts=np.asarray(ev_starts_q, dtype=np.intp),
             quantities=tuple(q_names[seg_q].tolist()),
             positive=positive[seg_q],
-            as_of_day=e_te[one].astype(np.int64),
-            stated_day=e_sd[one].astype(np.int64),
+            as_of_day=np.asarray(e_te[one], dtype=np.int64),
+            stated_day=np.asarray(e_sd[one], dtype=np.int64),
         )
+        del ev_low, ev_high, ev_best, ev_cl, ev_cr
         combined = fn(evidence, dict(settings.options))
         if not isinstance(combined, Combined) or combined.low.size != seg_q.size:
             raise ReconcileError(

@@ -82,6 +82,13 @@ _ID_ORDER = (
 _INTERNAL_DATE_COLUMNS = tuple(f"{c}_{end}" for c in DATE_COLUMNS for end in ("start", "end"))
 #: Columns of :attr:`Ledger.frame`: the canonical ones plus the start and end day of each date.
 FRAME_COLUMNS: tuple[str, ...] = CLAIM_COLUMNS + _INTERNAL_DATE_COLUMNS
+#: Text columns with few distinct values, held as pandas categoricals (sorted categories) in a
+#: ledger's own frame: a million rows keep one small integer each, not a million references,
+#: and the reconciliation core reads the integer codes instead of hashing the text.
+CATEGORY_COLUMNS: tuple[str, ...] = (
+    "quantity", "closed", "unit", "convention", "source", "via", "stated_on", "as_of", "since",
+    "kind", "hedge", "reliability",
+)  # fmt: skip
 
 Errors = Literal["raise", "collect"]
 PathOrBuffer = str | os.PathLike[str] | IO[str]
@@ -513,7 +520,76 @@ def _as_column(values: Any, name: str) -> pd.Series[Any]:
         return pd.Series(np.asarray(values, dtype=float), dtype="float64")
     if name in _INTERNAL_DATE_COLUMNS:
         return pd.Series(np.asarray(values, dtype="datetime64[ns]"))
+    if name in CATEGORY_COLUMNS:
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object), sort=True)
+        return pd.Series(_categorical(codes, np.asarray(uniques, dtype=object)))
     return pd.Series(np.asarray(values, dtype=object), dtype=object)
+
+
+def _categorical(codes: npt.NDArray[Any], names: ObjArray) -> pd.Categorical[Any]:
+    """A categorical of ``codes`` (-1 = missing) into sorted, distinct text ``names``."""
+    return pd.Categorical.from_codes(
+        codes, dtype=pd.CategoricalDtype(pd.Index(names, dtype=object))
+    )
+
+
+def _objects(series: pd.Series[Any]) -> ObjArray:
+    """A text column as an object array with None where missing (a categorical gives NaN)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        names = np.asarray(series.cat.categories, dtype=object)
+        table = np.r_[names, np.array([None], dtype=object)]
+        result: ObjArray = table[series.cat.codes.to_numpy()]
+        return result
+    return series.to_numpy(dtype=object)
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every categorical column as plain text (None where missing): a copy."""
+    return pd.DataFrame(
+        {
+            name: (
+                pd.Series(_objects(frame[name]), dtype=object)
+                if isinstance(frame[name].dtype, pd.CategoricalDtype)
+                else frame[name].copy()
+            )
+            for name in frame.columns
+        }
+    )
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop the categories no row uses, so equal claims always give equal frames."""
+    for name in CATEGORY_COLUMNS:
+        codes = frame[name].cat.codes.to_numpy()
+        k = len(frame[name].cat.categories)
+        used = np.bincount(codes[codes >= 0], minlength=k) > 0 if k else np.zeros(0, bool)
+        if not used.all():
+            rank = np.cumsum(used) - 1
+            names = np.asarray(frame[name].cat.categories, dtype=object)[used]
+            frame[name] = _categorical(np.where(codes >= 0, rank[codes], -1), names)
+    return frame
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The rows of ``frames`` one after another, each categorical over the union of categories.
+
+    ``pd.concat`` turns categoricals with different categories into object columns; here every
+    frame's codes are mapped into the sorted union first.
+    """
+    columns: dict[str, Any] = {}
+    for name in frames[0].columns:
+        if name not in CATEGORY_COLUMNS:
+            columns[name] = pd.concat([f[name] for f in frames], ignore_index=True)
+            continue
+        parts = [np.asarray(f[name].cat.categories, dtype=object) for f in frames]
+        names = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=object)
+        codes = []
+        for f, own in zip(frames, parts, strict=True):
+            c = f[name].cat.codes.to_numpy()
+            where = np.searchsorted(names, own).astype(np.int64)
+            codes.append(np.where(c >= 0, where[c] if own.size else -1, -1))
+        columns[name] = _categorical(np.concatenate(codes), names.astype(object))
+    return pd.DataFrame(columns)
 
 
 def _claim_ids(frame: pd.DataFrame) -> list[str]:
@@ -522,12 +598,17 @@ def _claim_ids(frame: pd.DataFrame) -> list[str]:
         if name in NUMBER_COLUMNS:
             columns.append(frame[name].to_numpy(dtype=np.float64))
         else:
-            columns.append(frame[name].to_numpy(dtype=object))
+            columns.append(_objects(frame[name]))
     return claim_ids(columns)
 
 
 def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.drop_duplicates("claim_id").sort_values("claim_id", kind="stable")
+    if frame["claim_id"].duplicated().any():
+        frame = frame.drop_duplicates("claim_id").reset_index(drop=True)
+    frame = _tidy(frame)
+    order = np.argsort(frame["claim_id"].to_numpy(dtype=object), kind="stable")
+    if not (order == np.arange(len(order))).all():
+        frame = frame.take(order)
     return frame.reset_index(drop=True)
 
 
@@ -637,18 +718,32 @@ class Ledger:
         >>> list(Ledger().to_frame().columns)[:4]
         ['quantity', 'text', 'low', 'best']
         """
-        return self._frame.loc[:, list(CLAIM_COLUMNS)].copy()
+        return _plain(self._frame.loc[:, list(CLAIM_COLUMNS)])
 
     @property
     def frame(self) -> pd.DataFrame:
         """The internal columns (canonical ones plus ``<date>_start``/``<date>_end`` as datetimes).
 
-        A copy: changing it does not change the ledger.
+        A copy, with text as plain object columns (None where missing): changing it does not
+        change the ledger.
 
         >>> "stated_on_end" in Ledger().frame.columns
         True
         """
-        return self._frame.copy()
+        return _plain(self._frame)
+
+    def _view(self) -> pd.DataFrame:
+        """The ledger's own frame, without a copy: for the reconciliation core only.
+
+        Sanctioned private access (``estimates.reconcile`` and ``estimates._core`` use it): the
+        columns of :attr:`frame`, sorted by claim id, with the :data:`CATEGORY_COLUMNS` held as
+        pandas categoricals (sorted categories, each one used by some row; missing = code -1).
+        Callers must never write to it: the ledger is immutable and shares it.
+
+        >>> Ledger([Claim(quantity="q", value=Range.exactly(1), source="s")])._view()["source"].cat.codes.tolist()
+        [0]
+        """
+        return self._frame
 
     # -- reading and writing --------------------------------------------------------------------
 
@@ -892,7 +987,7 @@ class Ledger:
         >>> Ledger([Claim(quantity="q", value=Range.exactly(1), source="s")])[0].source
         's'
         """
-        return _row_claim(self._frame.iloc[i].to_dict())
+        return _row_claim(self._frame.iloc[i].to_dict())  # categorical blanks are NaN there
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Ledger):
@@ -917,7 +1012,7 @@ class Ledger:
         ...         Claim(quantity="a", value=Range.exactly(1), source="s")]).quantities
         ('a', 'b')
         """
-        return tuple(sorted(set(self._frame["quantity"].tolist())))
+        return _names(self._frame["quantity"])
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -926,7 +1021,7 @@ class Ledger:
         >>> Ledger([Claim(quantity="q", value=Range.exactly(1), source="s")]).sources
         ('s',)
         """
-        return tuple(sorted(set(self._frame["source"].tolist())))
+        return _names(self._frame["source"])
 
     @property
     def claim_ids(self) -> tuple[str, ...]:
@@ -949,7 +1044,7 @@ class Ledger:
         cut = _cutoff(date)
         end = self._frame["stated_on_end"].to_numpy()
         keep = ~pd.isna(end) & (end <= cut)
-        return Ledger._wrap(self._frame.loc[keep].reset_index(drop=True))
+        return Ledger._wrap(_tidy(self._frame.loc[keep].reset_index(drop=True)))
 
     def select(
         self,
@@ -974,7 +1069,7 @@ class Ledger:
                 if unknown:
                     raise ValueError(f"unknown kind(s) {unknown}; allowed: {', '.join(KINDS)}")
             keep &= self._frame[column].isin(names).to_numpy()
-        return Ledger._wrap(self._frame.loc[keep].reset_index(drop=True))
+        return Ledger._wrap(_tidy(self._frame.loc[keep].reset_index(drop=True)))
 
     def merge(self, *others: Ledger) -> Ledger:
         """The union of this ledger and ``others`` (idempotent and commutative).
@@ -988,7 +1083,9 @@ class Ledger:
         frames = [f for f in frames if len(f)]
         if not frames:
             return Ledger._wrap(_empty_frame())
-        return Ledger._wrap(_canonical(pd.concat(frames, ignore_index=True)))
+        if len(frames) == 1:
+            return Ledger._wrap(frames[0])
+        return Ledger._wrap(_canonical(_concat(frames)))
 
     def add(self, *claims: Claim) -> Ledger:
         """A new ledger with ``claims`` added.
@@ -1009,7 +1106,7 @@ class Ledger:
         quantity  claims  low  high
                q       1  1.0   2.0
         """
-        f = self._frame
+        f = _plain(self._frame)
         lo = f["low"].fillna(f["best"]).fillna(-np.inf)
         hi = f["high"].fillna(f["best"]).fillna(np.inf)
         g = f.assign(_lo=lo, _hi=hi).groupby("quantity", sort=True)
@@ -1063,6 +1160,15 @@ def _fast_csv(text: str, header: list[str]) -> pd.DataFrame | None:
     return pd.DataFrame(
         {name: table.column(name).to_numpy(zero_copy_only=False) for name in header}
     )
+
+
+def _names(series: pd.Series[Any]) -> tuple[str, ...]:
+    """The distinct names of a text column, sorted (a categorical's used categories)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy()
+        used = np.unique(codes[codes >= 0])
+        return tuple(str(x) for x in np.asarray(series.cat.categories, dtype=object)[used])
+    return tuple(sorted({str(x) for x in series.tolist() if isinstance(x, str)}))
 
 
 def _join_names(values: pd.Series[Any]) -> str | None:
@@ -1128,9 +1234,15 @@ def _s(p: Period | None) -> str | None:
     return None if p is None else str(p)
 
 
-def _row_claim(row: Mapping[Any, Any]) -> Claim:
+def _row_claim(cells: Mapping[Any, Any]) -> Claim:
     def num(x: Any) -> float | None:
         return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+    # a blank cell of a categorical column reads as NaN: text fields take None
+    row = {
+        k: (None if k not in NUMBER_COLUMNS and isinstance(v, float) and math.isnan(v) else v)
+        for k, v in cells.items()
+    }
 
     value = Range(
         low=num(row["low"]), best=num(row["best"]), high=num(row["high"]), closed=row["closed"],

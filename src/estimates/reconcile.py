@@ -412,11 +412,9 @@ def _join(items: list[str]) -> str:
 def _frame_of(ledger: Ledger | pd.DataFrame) -> pd.DataFrame:
     if isinstance(ledger, pd.DataFrame):
         return ledger
-    # the ledger's own frame, read without a copy: the pipeline never writes to it
-    frame = getattr(ledger, "_frame", None)
-    if isinstance(frame, pd.DataFrame):
-        return frame
-    return ledger.frame
+    # the ledger's own frame, without a copy (its text columns are categoricals, read by their
+    # codes); the pipeline never writes to it
+    return ledger._view()
 
 
 def _settings(
@@ -637,7 +635,7 @@ def _conventions(res: CoreResult, mask: np.ndarray, frame: pd.DataFrame) -> tupl
     if "convention" not in frame.columns:
         return ()
     used = np.isin(res.role[mask], list(USED_ROLES)) & (res.evidence[mask] >= 0)
-    values = frame["convention"].to_numpy(dtype=object)[res.row[mask][used]]
+    values = frame["convention"].iloc[res.row[mask][used]].to_numpy(dtype=object)
     return tuple(sorted({str(v) for v in values if isinstance(v, str) and v}))
 
 
