@@ -56,7 +56,15 @@ What is done, segment by segment (all segments at once, on numpy arrays):
    at 1.07 times plain Hartung–Knapp's mean width.
 
 Small cases: one usable claim returns that claim's own range; no usable claim returns an
-explicit unknown (``-inf``/``+inf``, best NaN) with a note.
+explicit unknown (``-inf``/``+inf``, best NaN) with a note. Figures that are all exactly zero
+return exactly zero (they agree, and have no size to set an error by). A row with no prior
+weight is not used.
+
+Float arithmetic: the linear scale works in units of the segment's largest stated figure, so
+that squares and inverse variances neither overflow nor underflow at any magnitude and scaling
+every figure scales the answer; only the sides a figure states enter a midpoint or a width. An
+end that lies beyond the largest float after the transform back is infinite (open), a best
+there is NaN, and the note says so: nothing is a NaN or an infinity posing as a figure.
 
 Options (all optional, read from the reconciliation's options):
 ``level`` (0.95), ``interval_level`` (0.9), ``default_error`` (0.1), ``min_error`` (0.01),
@@ -175,7 +183,8 @@ def pool_options(options: Mapping[str, object]) -> PoolOptions:
 
 @dataclass(frozen=True)
 class Pooled:
-    """Per-segment result of :func:`pool_arrays`; ``tau2`` and ``k`` are on the working scale.
+    """Per-segment result of :func:`pool_arrays`: ``tau2`` is on the working scale (of logs,
+    or in the figures' units squared on the linear one); ``k`` counts the usable claims.
 
     >>> Pooled.__dataclass_fields__.keys() >= {"low", "best", "high", "note"}
     True
@@ -231,6 +240,21 @@ def _censored_mean(
     mills = np.exp(log_phi - tail)
     out: FloatArray = np.where(lower, mu + s * mills, mu - s * mills)
     return out
+
+
+_LOG_MAX = math.log(np.finfo(np.float64).max)
+
+
+def _back(x: FloatArray, log_seg: BoolArray, unit: FloatArray) -> FloatArray:
+    """Back from the working scale (``exp`` on log segments, times ``unit`` on linear ones);
+    an end beyond the largest float is infinite: unbounded, not a figure."""
+    # a unit below 1 cannot carry a finite working value past the float range
+    limit = np.where(log_seg, _LOG_MAX, np.finfo(np.float64).max / np.maximum(unit, 1.0))
+    over = x > limit
+    below = ~log_seg & (x < -limit)
+    safe = np.where(over | below, 0.0, x)
+    out = np.where(log_seg, np.exp(safe, out=np.zeros(x.shape), where=log_seg), safe * unit)
+    return np.where(over, np.inf, np.where(below, -np.inf, out))
 
 
 def pool_arrays(
@@ -294,8 +318,9 @@ def pool_arrays(
     best_given = np.isfinite(best)
 
     # -- the working scale: log for positive counts whose figures are all above zero ---------
-    figures = np.where(best_given, best, np.where(low_given, low, np.where(high_given, high, 1.0)))
-    any_nonpos = segment_sum((figures <= 0).astype(float), starts) > 0
+    # every stated figure counts: a range [-5, 5] with a best of 1 cannot be read on a log scale
+    nonpos = (best_given & (best <= 0)) | (low_given & (low <= 0)) | (high_given & (high <= 0))
+    any_nonpos = segment_sum(nonpos.astype(float), starts) > 0
     if opts.scale == "log":
         if np.any(any_nonpos):
             bad = int(np.flatnonzero(any_nonpos)[0])
@@ -309,34 +334,59 @@ def pool_arrays(
         log_seg = positive & ~any_nonpos
     log_row = log_seg[seg]
 
-    def fwd(x: FloatArray) -> FloatArray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(log_row, np.log(np.where(x > 0, x, np.nan)), x)
-
     z = float(stats.norm.ppf((1 + opts.interval_level) / 2))
-    point = best_given | (low_given & high_given)
-    lower_c = ~point & low_given & ~high_given
-    upper_c = ~point & high_given & ~low_given
+    # a row without prior weight says nothing (the contract promises weights > 0; this keeps
+    # a zero from being read as full weight below)
+    weighted = np.isfinite(weight) & (weight > 0)
+    point = (best_given | (low_given & high_given)) & weighted
+    lower_c = ~point & low_given & ~high_given & weighted
+    upper_c = ~point & high_given & ~low_given & weighted
     censored = lower_c | upper_c
     use = point | censored
+    two_sided = low_given & high_given
+
+    # the size of each segment: its largest stated figure. The linear scale works in units of
+    # it, so that the arithmetic (squares, inverse variances) stays far from float overflow and
+    # underflow at any magnitude, and scaling every figure scales the answer exactly
+    size = np.maximum(
+        np.abs(np.where(best_given, best, 0.0)),
+        np.maximum(np.abs(np.where(low_given, low, 0.0)), np.abs(np.where(high_given, high, 0.0))),
+    )
+    scale_lin = segment_max(np.where(use, size, 0.0), starts)
+    # every figure zero: there is no size to measure an error by; such a segment is answered
+    # below without it (the 1 here only keeps the arithmetic finite)
+    all_zero = (scale_lin == 0) & ~log_seg
+    unit = np.where(log_seg | (scale_lin == 0), 1.0, scale_lin)
+    unit_row = unit[seg]
+
+    def fwd(x: FloatArray) -> FloatArray:
+        # the log only where it is defined; on a log row a figure at or below zero (only an
+        # unstated side, -inf) becomes NaN, and such values are never read below
+        logged = np.log(x, out=np.full(x.shape, np.nan), where=log_row & (x > 0))
+        return np.where(log_row, logged, x / unit_row)
 
     g_low, g_high, g_best = fwd(low), fwd(high), fwd(best)
-    y = np.where(best_given, g_best, (g_low + g_high) / 2)
-    two_sided = low_given & high_given
-    sd_range = (g_high - g_low) / (2 * z)
-    # a figure without a two-sided range: best·(1 ± default_error) read as the same interval
-    anchor = np.where(best_given, best, np.where(low_given, low, np.where(high_given, high, 1.0)))
+    # midpoints and widths only of two-sided ranges: elsewhere a side is infinite (or NaN on
+    # the log scale), and -inf + inf would be a NaN; those rows never read these values
+    mid = np.zeros(n)
+    np.add(g_low, g_high, out=mid, where=two_sided)
+    y = np.where(best_given, g_best, mid / 2)
+    spread = np.zeros(n)
+    np.subtract(g_high, g_low, out=spread, where=two_sided)
+    sd_range = spread / (2 * z)
+    # a figure without a two-sided range: best·(1 ± default_error) read as the same interval,
+    # whose half-width is log((1 + e) / (1 - e)) / 2 on the log scale, |best|·e on the linear
+    anchor = np.where(best_given, best, np.where(low_given, low, np.where(high_given, high, 0.0)))
     e = opts.default_error
-    sd_default = (fwd(anchor * (1 + e)) - fwd(anchor * (1 - e))) / (2 * z)
+    sd_default = np.where(
+        log_row, (math.log1p(e) - math.log1p(-e)) / (2 * z), np.abs(anchor / unit_row) * e / z
+    )
     sd = np.where(point & two_sided, sd_range, sd_default)
     # the floor: 1 % on the log scale, 1 % of the segment's largest figure on the linear one
-    scale_lin = segment_max(np.where(use & np.isfinite(anchor), np.abs(anchor), 0.0), starts)
-    scale_lin = np.where(scale_lin > 0, scale_lin, 1.0)
-    floor = np.where(log_row, opts.min_error, opts.min_error * scale_lin[seg])
-    sd = np.maximum(np.where(use, sd, 1.0), floor)
+    sd = np.maximum(np.where(use, sd, 1.0), opts.min_error)
     top_w = segment_max(np.where(use, weight, 0.0), starts)
-    rel_w = weight / np.where(top_w > 0, top_w, 1.0)[seg]
-    v = np.where(use, sd * sd / np.where(use & (rel_w > 0), rel_w, 1.0), 1.0)
+    rel_w = np.where(use, weight / np.where(top_w > 0, top_w, 1.0)[seg], 1.0)
+    v = np.where(use, sd * sd / rel_w, 1.0)
     bound = np.where(lower_c, g_low, g_high)
 
     n_point = _seg_count(point, starts)
@@ -438,15 +488,29 @@ def pool_arrays(
         t = stats.t.ppf((1 + opts.level) / 2, np.maximum(df_eff, 1.0))
         half = t * np.sqrt(multiplier / sws)
         lo_w, hi_w = mu - half, mu + half
-        back_lo = np.where(log_seg, np.exp(lo_w), lo_w)
-        back_hi = np.where(log_seg, np.exp(hi_w), hi_w)
-        back_mu = np.where(log_seg, np.exp(mu), mu)
+        back_lo, back_mu, back_hi = (_back(x, log_seg, unit) for x in (lo_w, mu, hi_w))
+        # figures that are all exactly zero agree exactly, and have no size to set an error by
+        zero = pool & all_zero
+        back_lo, back_mu, back_hi = (np.where(zero, 0.0, x) for x in (back_lo, back_mu, back_hi))
         out_low = np.where(pool, back_lo, out_low)
         out_high = np.where(pool, back_hi, out_high)
-        out_best = np.where(pool, back_mu, out_best)
-        out_cl = np.where(pool, True, out_cl)
-        out_cr = np.where(pool, True, out_cr)
-        tau2_out = np.where(pool, tau2, np.nan)
+        # a best past the largest float is no figure: NaN, with the note below
+        out_best = np.where(pool, np.where(np.isfinite(back_mu), back_mu, np.nan), out_best)
+        # an end past the largest float is unbounded, not a figure
+        out_cl = np.where(pool, np.isfinite(back_lo), out_cl)
+        out_cr = np.where(pool, np.isfinite(back_hi), out_cr)
+        finite = np.isfinite(back_lo) & np.isfinite(back_mu) & np.isfinite(back_hi)
+        for i in np.flatnonzero(pool & ~finite):
+            notes[i] = (
+                "the pooled figure or its interval lies beyond the largest number a float "
+                "holds: that end is unbounded"
+            )
+        # tau² back in the figures' units (squared) on the linear scale; past the float range
+        # it is infinite, as the interval is
+        tau_lin = np.sqrt(tau2) * np.where(log_seg, 1.0, unit)
+        big = tau_lin > 1e150
+        tau2_lin = np.where(big, np.inf, np.where(big, 0.0, tau_lin) ** 2)
+        tau2_out = np.where(pool, tau2_lin, np.nan)
     else:
         tau2_out = np.full(m, np.nan)
 

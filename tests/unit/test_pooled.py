@@ -252,19 +252,89 @@ def test_the_registered_pooled_method_reads_evidence() -> None:
     assert out.note[2] is None
 
 
+# -- float arithmetic: no warning, no NaN posing as a number ---------------------------------
+
+
+def test_best_only_figures_on_the_linear_scale_pool_without_warnings() -> None:
+    # "about 4" and "about -4": no range at all, so no -inf + inf midpoint may be formed
+    out = run([-INF, -INF], [INF, INF], [4.0, -4.0], positive=[False])
+    assert out.low[0] < -4.0 and out.high[0] > 4.0
+    assert out.best[0] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_a_bound_at_zero_beside_a_large_count_gives_no_overflow() -> None:
+    # "4,584" and "up to 0" on a count: the linear scale, where nothing is exponentiated
+    out = run([0.0, 0.0], [INF, 0.0], [4584.0, NAN])
+    assert not out.log_scale[0]
+    assert np.isfinite([out.low[0], out.best[0], out.high[0]]).all()
+    assert out.note[0] is None
+
+
+@pytest.mark.parametrize("size", [1e-200, 1e-3, 1e200])
+def test_tiny_and_huge_linear_figures_pool_like_ordinary_ones(size: float) -> None:
+    # the floor and the inverse variances must neither underflow to zero nor overflow
+    low, high = [-1.0, 2.0, 0.5], [3.0, 4.0, 6.0]
+    ref = run(low, high, positive=[False])
+    out = run([x * size for x in low], [x * size for x in high], positive=[False])
+    for name in ("low", "best", "high"):
+        assert getattr(out, name)[0] == pytest.approx(getattr(ref, name)[0] * size, rel=1e-9)
+    if 1e-100 < size < 1e100:  # tau² itself, a square, is representable
+        assert out.tau2[0] == pytest.approx(ref.tau2[0] * size * size, rel=1e-9)
+
+
+def test_figures_that_are_all_zero_pool_to_exactly_zero() -> None:
+    # no size to set an error by: the answer must not invent a width that scaling cannot scale
+    out = run([0.0, 0.0, -INF], [0.0, 0.0, INF], [0.0, NAN, 0.0], positive=[False])
+    assert (out.low[0], out.best[0], out.high[0]) == (0.0, 0.0, 0.0)
+    assert out.closed_left[0] and out.closed_right[0]
+
+
+def test_negative_figures_get_the_default_error_like_positive_ones() -> None:
+    pos = run([-INF, -INF], [INF, INF], [1000.0, 1100.0], positive=[False])
+    neg = run([-INF, -INF], [INF, INF], [-1000.0, -1100.0], positive=[False])
+    assert neg.best[0] == pytest.approx(-pos.best[0])
+    assert neg.low[0] == pytest.approx(-pos.high[0])
+    assert neg.high[0] == pytest.approx(-pos.low[0])
+
+
+def test_forcing_the_log_scale_checks_every_stated_side() -> None:
+    # a best above zero with a low below it: no log of the range exists
+    with pytest.raises(ReconcileError, match="above zero"):
+        run([-5.0, 1.0], [5.0, 2.0], [1.0, 1.5], positive=[False], scale="log")
+
+
+def test_an_interval_past_the_largest_float_is_unbounded_with_a_note() -> None:
+    out = run([1e300, 1e306], [1e302, 1.7e308])
+    assert out.high[0] == INF
+    assert not out.closed_right[0]
+    assert np.isfinite(out.low[0])
+    assert out.note[0] is not None
+    assert "largest number" in out.note[0]
+
+
+def test_a_row_without_weight_does_not_count() -> None:
+    out = run([9000.0, 19000.0], [11000.0, 21000.0], weight=[1.0, 0.0])
+    assert (out.low[0], out.high[0]) == (9000.0, 11000.0)
+    assert out.k[0] == 1
+
+
 # -- laws, on random evidence -----------------------------------------------------------------
 
 figure = st.floats(1.0, 1e6)
+magnitude = st.sampled_from([1e-3, 1.0, 1e3, 1e-150, 1e150])
 
 
 @st.composite
 def rows(draw: st.DrawFn) -> list[tuple[str, float, float, float]]:
     """(quantity, low, high, best) rows: ranges, bare figures, one-sided and exact figures."""
     out = []
+    # one magnitude per example, tiny to huge: the arithmetic must not overflow or underflow
+    size = draw(magnitude)
     for _ in range(draw(st.integers(1, 12))):
         q = draw(st.sampled_from(["a", "b", "c"]))
-        x, y = sorted((draw(figure), draw(figure)))
-        form = draw(st.sampled_from(["range", "best", "more", "less", "exact", "none"]))
+        sign = draw(st.sampled_from([1.0, 1.0, -1.0]))
+        x, y = sorted((draw(figure) * size * sign, draw(figure) * size))
+        form = draw(st.sampled_from(["range", "best", "more", "less", "exact", "none", "zero"]))
         low, high, best = {
             "range": (x, y, NAN),
             "best": (NAN, NAN, x),
@@ -272,6 +342,7 @@ def rows(draw: st.DrawFn) -> list[tuple[str, float, float, float]]:
             "less": (NAN, y, NAN),
             "exact": (x, x, x),
             "none": (NAN, NAN, NAN),
+            "zero": (0.0, 0.0, 0.0),
         }[form]
         out.append((q, low, high, best))
     return out
