@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from estimates._core import Settings, run, to_day
@@ -121,10 +121,36 @@ def test_converting_units_converts_the_answer_and_nothing_else(ledger: Ledger, m
     assert km["conflict"].tolist() == m["conflict"].tolist()
 
 
+def _two_claims(a: Range, b: Range) -> Ledger:
+    day = Period.day(START)
+    return Ledger(
+        [
+            Claim(quantity="q1", value=a, source="A", stated_on=day),
+            Claim(quantity="q1", value=b, source="B", stated_on=day),
+        ]
+    )
+
+
 @given(
     ledger=ledgers(max_size=8, dates=(START, END)),
     c=st.sampled_from([0.001, 0.5, 3.0, 1000.0]),
-    method=st.sampled_from(["robust", "envelope", "consensus"]),
+    method=st.sampled_from(["robust", "envelope", "consensus", "pooled"]),
+)
+# pooled once overflowed on a count stated beside "up to 0", and gave all-zero figures a width
+# that did not scale
+@example(
+    ledger=_two_claims(
+        Range(low=0.0, best=4584.0, unit="person"), Range(low=0.0, high=0.0, unit="person")
+    ),
+    c=0.001,
+    method="pooled",
+)
+@example(
+    ledger=_two_claims(
+        Range(low=0.0, best=0.0, high=0.0, unit="person"), Range(low=0.0, high=0.0, unit="person")
+    ),
+    c=0.001,
+    method="pooled",
 )
 def test_scaling_every_figure_scales_the_answer(ledger: Ledger, c: float, method: str) -> None:
     # figures near the ends of the float range would underflow or overflow when scaled
