@@ -109,43 +109,65 @@ def weighted_quantile(
 ) -> FloatArray:
     """Weighted ``q``-quantile of each segment (rows already grouped, any order inside).
 
-    The definition: sort the segment's values, accumulate weights; the quantile is the first value
-    whose cumulative weight reaches ``q`` of the segment total; when it lands exactly on the
-    boundary between two values (as the median of an even count of equal weights does), the
-    mean of the two. With equal weights, ``q=0.5`` is the ordinary median. Segments whose
-    weights sum to 0 give NaN; callers must treat that as "no evidence", never as a number.
+    The definition: rows with a weight of zero (or below, or NaN) never count, neither as a
+    value nor as a neighbour. Sort the segment's other values and accumulate their weights; the
+    quantile is the first value whose cumulative weight reaches ``q`` of the segment total; when
+    it lands exactly on the boundary between two values (as the median of an even count of equal
+    weights does), the mean of it and the next value with weight. With equal weights, ``q=0.5``
+    is the ordinary median; ``q=0`` is the smallest value with weight, ``q=1`` the largest.
+    Segments with no positive weight give NaN; callers must treat that as "no evidence", never
+    as a number.
 
     >>> v = np.array([1.0, 2.0, 3.0, 1000.0])
     >>> weighted_quantile(v, np.array([1.0, 1.0, 1.0, 0.5]), np.array([0]), 0.5).tolist()
     [2.0]
+
+    A row without weight is not the neighbour at a boundary: the median of 1 and 3 is 2,
+    whatever zero-weight row lies between them.
+
+    >>> weighted_quantile(np.array([1.0, 1.5, 3.0]), np.array([1.0, 0.0, 1.0]),
+    ...                   np.array([0]), 0.5).tolist()
+    [2.0]
     """
     values = np.asarray(values, dtype=float)
     weights = np.asarray(weights, dtype=float)
-    n = values.size
-    if len(starts) == 0:
+    starts = np.asarray(starts, dtype=np.intp)
+    m = starts.size
+    if m == 0:
         return np.zeros(0)
-    seg = segment_ids(starts, n)
-    # sort by (segment, value): lexsort keeps the segments contiguous and in order
-    order = np.lexsort((values, seg))
-    v = values[order]
-    w = weights[order]
+    seg_all = segment_ids(starts, values.size)
+    # only rows with weight take part at all, so none can be a boundary's neighbour
+    keep = weights > 0  # False for NaN too
+    seg = seg_all[keep]
+    # sort by (segment, value, weight): segments stay contiguous and in order, and the running
+    # sum is added up in the same order whatever order the rows came in
+    order = np.lexsort((weights[keep], values[keep], seg))
+    v = values[keep][order]
+    s = seg[order]
+    w_raw = weights[keep][order]
+    counts = np.bincount(s, minlength=m)
+    ends = np.cumsum(counts)
+    first_row = ends - counts
+    has = counts > 0
+    total = np.bincount(s, weights=w_raw, minlength=m)
+    if v.size == 0:
+        return np.full(m, np.nan)
+    # each segment's weights sum to 1, so the running sum grows by at most 1 per segment and
+    # one absolute tolerance absorbs its rounding in every segment, whatever the weights' size
+    w = w_raw / total[s]
     cum = np.cumsum(w)
-    seg_total = segment_sum(w, starts)
-    before = np.r_[0.0, cum][starts]  # cumulative weight before each segment
-    within = cum - before[seg]  # cumulative weight inside the segment, per row
-    target = q * seg_total
-    # relative tolerance so that float rounding of the cumulative sum does not move a boundary
-    tol = 1e-9 * np.maximum(seg_total, 1e-300)
-    reached = within >= target[seg] - tol[seg]
-    # first row of each segment that reaches the target: rows not reaching get a large index
-    idx = np.where(reached, np.arange(n), n)
-    first = np.minimum.reduceat(idx, starts)
-    ends = np.r_[starts[1:], n]
-    first = np.minimum(first, ends - 1)
-    result = v[first]
-    # exactly on a boundary, and a next value exists within the segment: average the two
-    on_boundary = np.abs(within[first] - target) <= tol
-    has_next = first + 1 < ends
-    both = on_boundary & has_next & (q > 0) & (q < 1)
-    result = np.where(both, (v[first] + v[np.minimum(first + 1, n - 1)]) / 2, result)
-    return np.where(seg_total > 0, result, np.nan)
+    before = np.r_[0.0, cum][first_row]  # the running sum before each segment
+    target = before + q
+    tol = 1e-9
+    last = np.maximum(ends - 1, 0)
+    # the first row of each segment whose running sum reaches the target (never past its end)
+    j = np.searchsorted(cum, target - tol, side="left")
+    j = np.clip(j, first_row, last)
+    result = v[np.minimum(j, v.size - 1)]
+    # exactly on a boundary, with a next row in the segment (it has weight): the mean of the two
+    on_boundary = np.abs(cum[np.minimum(j, v.size - 1)] - target) <= tol
+    both = has & on_boundary & (j + 1 < ends) & (0 < q < 1)
+    nxt = np.minimum(j + 1, v.size - 1)
+    # halves first: the mean of two figures near the float limit must not overflow
+    result = np.where(both, 0.5 * result + 0.5 * v[nxt], result)
+    return np.where(has, result, np.nan)
