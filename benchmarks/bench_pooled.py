@@ -60,9 +60,11 @@ def simulate(
 
     # round like people do: to two significant digits
     def round2(x: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mag = 10.0 ** (np.floor(np.log10(np.abs(x))) - 1)
-            return np.where(np.isfinite(x), np.round(x / mag) * mag, x)
+        # only finite figures other than zero have a leading digit; the rest stay as they are
+        ok = np.isfinite(x) & (x != 0)
+        digits = np.log10(np.abs(x), out=np.zeros(x.shape), where=ok)
+        mag = 10.0 ** (np.floor(digits) - 1)
+        return np.where(ok, np.round(x / mag) * mag, x)
 
     return {
         "low": round2(low),
