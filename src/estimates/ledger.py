@@ -136,7 +136,9 @@ def _per_value(
         codes = np.full(n, -1, dtype=np.intp)
         uniques: list[object] = []
     else:
-        c, u = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
+        # the column itself, not its objects: a categorical gives its codes and an Arrow-backed
+        # text column is dictionary-encoded, with no Python string per row
+        c, u = pd.factorize(column, use_na_sentinel=True)
         codes = c.astype(np.intp)
         uniques = list(u)
     table = np.empty(len(uniques) + 1, dtype=object)
@@ -245,7 +247,7 @@ def _choice_column(
     default: str | None,
     rows: npt.NDArray[np.int64],
     errors: list[BadRow],
-) -> ObjArray:
+) -> tuple[ObjArray, npt.NDArray[np.intp], ObjArray]:
     def check(x: object) -> object:
         if _is_missing(x):
             return default
@@ -253,10 +255,10 @@ def _choice_column(
             return x.strip()
         return _Bad(f"must be one of {', '.join(allowed)}")
 
-    out, _, _ = _per_value(column, n, check, name, rows, errors)
+    _, codes, table = _per_value(column, n, check, name, rows, errors)
     if default is not None:
-        out = np.where(pd.isna(out), default, out).astype(object)  # bad cells, already reported
-    return out
+        table[pd.isna(table)] = default  # bad cells, already reported
+    return table[codes], codes, table
 
 
 def _unit_check(x: object) -> object:
@@ -279,7 +281,7 @@ def _date_column(
     name: str,
     rows: npt.NDArray[np.int64],
     errors: list[BadRow],
-) -> tuple[ObjArray, Any, Any]:
+) -> tuple[ObjArray, Any, Any, npt.NDArray[np.intp], ObjArray]:
     def check(x: object) -> object:
         try:
             return None if _is_missing(x) else to_period(x)
@@ -295,7 +297,7 @@ def _date_column(
     end = np.array(
         [nat if p is None else np.datetime64(p.end, "ns") for p in table], dtype="datetime64[ns]"
     )
-    return text[codes], start[codes], end[codes]
+    return text[codes], start[codes], end[codes], codes, text
 
 
 # -- the validation engine ---------------------------------------------------------------------
@@ -349,12 +351,20 @@ def _validate(
         return table[name] if name in table.columns else None
 
     out: dict[str, Any] = {}
+    # per text column, the codes of its rows into a table of normalised values: the stored
+    # categoricals are built from these, without hashing a million cells again
+    coded: dict[str, tuple[npt.NDArray[np.intp], ObjArray]] = {}
+
+    def keep(name: str, got: tuple[ObjArray, npt.NDArray[np.intp], ObjArray]) -> ObjArray:
+        coded[name] = (got[1], got[2])
+        return got[0]
+
     for name in ("quantity", "source"):
-        out[name] = _text_column(col(name), n, name, rows, errors, strip=True)
+        out[name] = keep(name, _per_value(col(name), n, _text_check(True), name, rows, errors))
         for i in np.flatnonzero(pd.isna(out[name])):
             errors.append(BadRow(int(rows[i]), name, None, "required: must not be blank"))
     for name in TEXT_COLUMNS:
-        out[name] = _text_column(col(name), n, name, rows, errors, strip=False)
+        out[name] = keep(name, _per_value(col(name), n, _text_check(False), name, rows, errors))
 
     def via_check(x: object) -> object:
         got = _text_check(False)(x)
@@ -362,21 +372,26 @@ def _validate(
             return got
         return ";".join(p.strip() for p in got.split(";") if p.strip()) or None
 
-    out["via"] = _per_value(col("via"), n, via_check, "via", rows, errors)[0]
+    out["via"] = keep("via", _per_value(col("via"), n, via_check, "via", rows, errors))
     for name in NUMBER_COLUMNS:
         out[name] = _fast_numbers(col(name), n, name, rows, errors)
-    out["closed"] = _choice_column(col("closed"), n, "closed", _CLOSED, "both", rows, errors)
-    out["kind"] = _choice_column(col("kind"), n, "kind", KINDS, "stock", rows, errors)
-    out["reliability"] = _choice_column(
-        col("reliability"), n, "reliability", _RELIABILITY, None, rows, errors
+    out["closed"] = _choice_column(col("closed"), n, "closed", _CLOSED, "both", rows, errors)[0]
+    out["kind"] = keep("kind", _choice_column(col("kind"), n, "kind", KINDS, "stock", rows, errors))
+    out["reliability"] = keep(
+        "reliability",
+        _choice_column(col("reliability"), n, "reliability", _RELIABILITY, None, rows, errors),
     )
-    out["convention"] = _text_column(col("convention"), n, "convention", rows, errors, strip=True)
-    out["unit"] = _per_value(col("unit"), n, _unit_check, "unit", rows, errors)[0]
+    out["convention"] = keep(
+        "convention",
+        _per_value(col("convention"), n, _text_check(True), "convention", rows, errors),
+    )
+    out["unit"] = keep("unit", _per_value(col("unit"), n, _unit_check, "unit", rows, errors))
     for name in DATE_COLUMNS:
-        out[name], out[f"{name}_start"], out[f"{name}_end"] = _date_column(
+        out[name], out[f"{name}_start"], out[f"{name}_end"], codes, text = _date_column(
             col(name), n, name, rows, errors
         )
-    given_ids = _text_column(col("claim_id"), n, "claim_id", rows, errors, strip=True)
+        coded[name] = (codes, text)
+    given_ids = _per_value(col("claim_id"), n, _text_check(True), "claim_id", rows, errors)[0]
 
     low, best, high = out["low"], out["best"], out["high"]
     conf = out["confidence"]
@@ -412,6 +427,8 @@ def _validate(
                 BadRow(int(rows[i]), "text", text, "reading text needs estimates.parsing")
             )
             continue
+        coded.pop("unit", None)  # changed row by row below: built from the values instead
+        coded.pop("convention", None)
         low[i] = np.nan if r.low is None else r.low
         best[i] = np.nan if r.best is None else r.best
         high[i] = np.nan if r.high is None else r.high
@@ -423,9 +440,10 @@ def _validate(
     closed = out["closed"]
     left = np.isin(closed, ("both", "left")) & ~np.isnan(low)
     right = np.isin(closed, ("both", "right")) & ~np.isnan(high)
-    closed = np.where(
-        left & right, "both", np.where(left, "left", np.where(right, "right", "neither"))
-    ).astype(object)
+    closed_names = np.array(["both", "left", "neither", "right"], dtype=object)
+    closed_codes = np.where(left & right, 0, np.where(left, 1, np.where(right, 3, 2)))
+    coded["closed"] = (closed_codes.astype(np.intp), closed_names)
+    closed = closed_names[closed_codes]
     out["closed"] = closed
 
     both = ~np.isnan(low) & ~np.isnan(high)
@@ -485,15 +503,27 @@ def _validate(
         if bad_rows
         else np.ones(n, dtype=bool)
     )
-    frame = pd.DataFrame(
-        {name: _as_column(out[name][good], name) for name in FRAME_COLUMNS if name != "claim_id"}
-    )
+    everyone = bool(good.all())
+
+    def column(name: str) -> pd.Series[Any]:
+        if name in coded:
+            codes, table = coded[name]
+            table_codes, names = pd.factorize(table, sort=True, use_na_sentinel=True)
+            row_codes = table_codes[codes] if everyone else table_codes[codes[good]]
+            return pd.Series(_categorical(row_codes, np.asarray(names, dtype=object)))
+        return _as_column(out[name] if everyone else out[name][good], name)
+
+    frame = pd.DataFrame({name: column(name) for name in FRAME_COLUMNS if name != "claim_id"})
+    # the per-row working arrays are done with: a million rows hold ~8 MB per column
+    out.clear()
+    coded.clear()
     frame["claim_id"] = pd.Series(_claim_ids(frame), dtype=object)
     given = given_ids[good]
     derived = frame["claim_id"].to_numpy(dtype=object)
-    mismatch = np.array(
-        [g is not None and g != d for g, d in zip(given, derived, strict=True)], dtype=bool
-    )
+    has_id = ~pd.isna(given)
+    mismatch = np.zeros(len(given), dtype=bool)
+    if has_id.any():
+        mismatch[has_id] = given[has_id] != derived[has_id]
     if mismatch.any():
         good_rows = rows[good]
         for i in np.flatnonzero(mismatch):
@@ -597,19 +627,45 @@ def _claim_ids(frame: pd.DataFrame) -> list[str]:
     for name in _ID_ORDER:
         if name in NUMBER_COLUMNS:
             columns.append(frame[name].to_numpy(dtype=np.float64))
+        elif isinstance(frame[name].dtype, pd.CategoricalDtype):
+            # hashed per category (each text is digested once; a blank is the missing constant)
+            columns.append(frame[name].array)
         else:
             columns.append(_objects(frame[name]))
     return claim_ids(columns)
 
 
 def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
-    if frame["claim_id"].duplicated().any():
-        frame = frame.drop_duplicates("claim_id").reset_index(drop=True)
-    frame = _tidy(frame)
-    order = np.argsort(frame["claim_id"].to_numpy(dtype=object), kind="stable")
-    if not (order == np.arange(len(order))).all():
+    """Rows sorted by claim id, each id once (its first row), unused categories dropped."""
+    ids = frame["claim_id"].to_numpy(dtype=object)
+    order = _id_order(ids)
+    # equal ids are neighbours once sorted, the first row of each first (the sort is stable)
+    sorted_ids = ids[order]
+    repeat = np.zeros(order.size, dtype=bool)
+    repeat[1:] = sorted_ids[1:] == sorted_ids[:-1]
+    if repeat.any():
+        order = order[~repeat]
+    if order.size != len(frame) or not (order == np.arange(order.size)).all():
         frame = frame.take(order)
-    return frame.reset_index(drop=True)
+    return _tidy(frame.reset_index(drop=True))
+
+
+def _id_order(ids: ObjArray) -> npt.NDArray[np.intp]:
+    """The stable order sorting claim ids as text; fast for ids of 16 ASCII characters.
+
+    Such ids (every derived id is 16 hex digits) sort as text exactly as their bytes read as
+    two big-endian 64-bit integers: two integer keys instead of a million string comparisons.
+    """
+    texts = ids.tolist()
+    if texts and all(isinstance(x, str) for x in texts) and set(map(len, texts)) == {16}:
+        try:
+            raw = "".join(texts).encode("ascii")
+        except UnicodeEncodeError:
+            raw = b""
+        if raw:
+            keys = np.frombuffer(raw, dtype=">u8").reshape(-1, 2)
+            return np.lexsort((keys[:, 1], keys[:, 0])).astype(np.intp)
+    return np.argsort(ids, kind="stable").astype(np.intp)
 
 
 def _empty_frame() -> pd.DataFrame:
@@ -766,8 +822,7 @@ class Ledger:
         """
         where, text = _read_text(path)
         bad: list[BadRow] = []
-        lines = text.splitlines(keepends=True)
-        if not lines:
+        if not text:
             raise ClaimFileError(
                 [BadRow(None, None, None, "the file is empty; a header row is required")],
                 where=where,
@@ -1157,9 +1212,46 @@ def _fast_csv(text: str, header: list[str]) -> pd.DataFrame | None:
         return None
     if table.column_names != header:
         return None
-    return pd.DataFrame(
-        {name: table.column(name).to_numpy(zero_copy_only=False) for name in header}
-    )
+    del data
+    columns: dict[str, Any] = {}
+    for name in header:
+        cells = table.column(name).combine_chunks()
+        numbers = _arrow_numbers(cells) if name in NUMBER_COLUMNS else None
+        if numbers is not None:
+            columns[name] = numbers
+        elif name in NUMBER_COLUMNS:
+            columns[name] = cells.to_numpy(zero_copy_only=False)  # read cell by cell
+        else:
+            # each distinct text once (a dictionary), the rows as integer codes: no Python
+            # string per cell
+            encoded = cells.dictionary_encode()
+            names = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+            codes = encoded.indices.to_numpy(zero_copy_only=False)
+            columns[name] = pd.Categorical.from_codes(
+                codes, dtype=pd.CategoricalDtype(pd.Index(names, dtype=object))
+            )
+    return pd.DataFrame(columns)
+
+
+def _arrow_numbers(cells: Any) -> FloatArray | None:
+    """A text column of plain decimal numbers as floats (blank = NaN), or None when some cell
+    needs the careful reading (thousands separators, spaces, NaN or infinity, not a number).
+
+    Arrow's text-to-number conversion rounds correctly, as ``float()`` does.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    blank = pc.equal(cells, "")
+    try:
+        values = pc.cast(pc.if_else(blank, pa.scalar(None, pa.string()), cells), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    arr = np.asarray(values.to_numpy(zero_copy_only=False), dtype=float)
+    stated = ~np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
+    if not np.isfinite(arr[stated]).all():
+        return None
+    return arr
 
 
 def _names(series: pd.Series[Any]) -> tuple[str, ...]:

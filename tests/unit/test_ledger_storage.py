@@ -102,3 +102,28 @@ def test_core_ignores_categories_no_row_uses() -> None:
     assert res.quantities.tolist() == ["troops"]
     only = run(view, Settings(method="robust"), only="tanks")
     assert only.quantities.tolist() == ["tanks"] and only.best.tolist() == [7.0]
+
+
+def test_a_well_formed_csv_reads_numbers_exactly_and_still_reports_bad_figures() -> None:
+    import io
+
+    import pytest
+
+    from estimates.errors import ClaimFileError
+
+    header = "quantity,low,best,high,unit,source,stated_on\n"
+    good = (
+        "q,0.1,,0.30000000000000004,person,A,2024-01-01\n"
+        'q,"12,000",, 13000 ,person,B,2024-01-02\n'
+        "r,,7,,,A,\n"
+    )
+    ledger = Ledger.read_csv(io.StringIO(header + good))
+    frame = ledger.to_frame().sort_values(["quantity", "source"])
+    assert frame["low"].tolist()[:2] == [0.1, 12000.0]
+    assert frame["high"].tolist()[:2] == [0.30000000000000004, 13000.0]
+    assert frame["unit"].tolist() == ["person", "person", None]
+    assert ledger == Ledger.from_frame(pd.read_csv(io.StringIO(header + good), dtype=str))
+    for cell in ("nan", "inf", "1e999"):
+        with pytest.raises(ClaimFileError) as info:
+            Ledger.read_csv(io.StringIO(header + f"q,{cell},,,person,A,2024-01-01\n"))
+        assert [(e.row, e.column) for e in info.value.errors] == [(1, "low")]
