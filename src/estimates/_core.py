@@ -257,6 +257,14 @@ def _days(frame: pd.DataFrame, column: str, n: int) -> Int64Array:
     values = frame[column].to_numpy()
     if values.dtype.kind != "M":
         values = pd.to_datetime(pd.Series(values), errors="raise").to_numpy()
+    unit, step = np.datetime_data(values.dtype)
+    if unit == "ns" and step == 1:
+        # integer arithmetic on the raw nanoseconds (floor division rounds down, as a date
+        # does); NaT is the smallest int64, which is NO_DAY
+        raw = values.view(np.int64)
+        days: Int64Array = raw // (86_400 * 10**9)
+        days[raw == NO_DAY] = NO_DAY
+        return days
     days = values.astype("datetime64[D]").astype(np.int64)
     return np.where(np.isnat(values), NO_DAY, days).astype(np.int64)
 
@@ -311,7 +319,7 @@ def _codes(
         raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
         names = np.asarray(uniques, dtype=object)
         codes = np.asarray(raw_codes, dtype=np.intp)
-    if sort and names.size:
+    if sort and names.size and not pd.Index(names, dtype=object).is_monotonic_increasing:
         perm = np.argsort(names.astype(str), kind="stable")
         rank = np.empty(perm.size, dtype=np.intp)
         rank[perm] = np.arange(perm.size, dtype=np.intp)
@@ -598,7 +606,9 @@ def run(
     letter_codes, letter_names = _codes(frame, "reliability", n_all)
     letter_codes = take(letter_codes)
     declared = np.full(len(src_names), None, dtype=object)
-    if hasattr(resolver, "reliability_of") and len(src_names):
+    # a Sources with no declared source has no grade to give (len() counts declared ones)
+    declares = not isinstance(resolver, Sources) or len(resolver) > 0
+    if declares and hasattr(resolver, "reliability_of") and len(src_names):
         declared = np.array([resolver.reliability_of(str(x)) for x in src_names], dtype=object)
     # a claim's own grade, else its source's declared grade; kept as codes (letters are
     # spelled out only for the evidence rows handed to the method)
@@ -991,49 +1001,58 @@ def run(
     sl = np.where(has_l, gl, 0)
     su = np.where(has_u, gu, 0)
     cum_g = g_cum[gi]
-    ev_low = np.where(
-        cum_g & ~same_row,
-        np.where(
-            has_l,
+    if cum_g.any():
+        ev_low = np.where(
+            cum_g & ~same_row,
             np.where(
-                np.isfinite(e_lo[sl]), e_lo[sl], np.where(np.isnan(e_best[sl]), -np.inf, e_best[sl])
+                has_l,
+                np.where(
+                    np.isfinite(e_lo[sl]),
+                    e_lo[sl],
+                    np.where(np.isnan(e_best[sl]), -np.inf, e_best[sl]),
+                ),
+                -np.inf,
             ),
-            -np.inf,
-        ),
-        e_lo[one],
-    )
-    ev_high = np.where(
-        cum_g & ~same_row,
-        np.where(
-            has_u,
+            e_lo[one],
+        )
+        ev_high = np.where(
+            cum_g & ~same_row,
             np.where(
-                np.isfinite(e_hi[su]), e_hi[su], np.where(np.isnan(e_best[su]), np.inf, e_best[su])
+                has_u,
+                np.where(
+                    np.isfinite(e_hi[su]),
+                    e_hi[su],
+                    np.where(np.isnan(e_best[su]), np.inf, e_best[su]),
+                ),
+                np.inf,
             ),
-            np.inf,
-        ),
-        e_hi[one],
-    )
-    ev_best = np.where(cum_g & ~same_row, np.nan, e_best[one])
-    ev_cl = np.where(
-        cum_g & ~same_row,
-        has_l & (e_cl[sl] | ~np.isfinite(e_lo[sl])) & np.isfinite(ev_low),
-        e_cl[one],
-    )
-    ev_cr = np.where(
-        cum_g & ~same_row,
-        has_u & (e_cr[su] | ~np.isfinite(e_hi[su])) & np.isfinite(ev_high),
-        e_cr[one],
-    )
+            e_hi[one],
+        )
+        ev_best = np.where(cum_g & ~same_row, np.nan, e_best[one])
+        ev_cl = np.where(
+            cum_g & ~same_row,
+            has_l & (e_cl[sl] | ~np.isfinite(e_lo[sl])) & np.isfinite(ev_low),
+            e_cl[one],
+        )
+        ev_cr = np.where(
+            cum_g & ~same_row,
+            has_u & (e_cr[su] | ~np.isfinite(e_hi[su])) & np.isfinite(ev_high),
+            e_cr[one],
+        )
+        factor_lu = np.where(
+            cum_g & ~same_row & has_l & has_u, (e_factor[sl] + e_factor[su]) / 2, e_factor[one]
+        )
+    else:
+        # no running totals: every evidence row is one figure as it was merged
+        ev_low, ev_high, ev_best = e_lo[one], e_hi[one], e_best[one]
+        ev_cl, ev_cr, factor_lu = e_cl[one], e_cr[one], e_factor[one]
     ev_q = e_q[one]
     ev_src = e_src[one]
-    age = np.abs(at_e[one] - e_te[one]).astype(float)
-    age = np.where((at[ev_q] == NO_DAY) | (e_te[one] == NO_DAY), 0.0, age)
-    recency = (
-        np.ones(one.size) if not settings.half_life else 0.5 ** (age / float(settings.half_life))
-    )
-    factor_lu = np.where(
-        cum_g & ~same_row & has_l & has_u, (e_factor[sl] + e_factor[su]) / 2, e_factor[one]
-    )
+    recency = np.ones(one.size)
+    if settings.half_life:
+        age = np.abs(at_e[one] - e_te[one]).astype(float)
+        age = np.where((at[ev_q] == NO_DAY) | (e_te[one] == NO_DAY), 0.0, age)
+        recency = 0.5 ** (age / float(settings.half_life))
     ev_weight = factor_lu * recency
     stale = recency < STALE_BELOW
     # evidence id of each evidence row (the row of the final Evidence), -1 when unused
@@ -1048,7 +1067,7 @@ def run(
     del alive, obs_ev, other_kind, far_base, is_flow, g_new, g_starts, is_cum, lower_cand
     del upper_cand, after_cand, last_lower, first_upper, first_after, g_cum, g_rep, g_has, e_used
     del stock_rep, future_rows, cum_l, cum_u, superseded, obs, bef, drop, g_l, g_u, g_ok, gi, pair
-    del same_row, sl, su, cum_g, age, recency, factor_lu, stale, at_e, pos, e_lo, e_hi, e_best
+    del same_row, sl, su, cum_g, recency, factor_lu, stale, at_e, pos, e_lo, e_hi, e_best
     del e_cl, e_cr, e_factor, e_kind, e_gk, e_ts, e_since, e_q, e_src
 
     # -- 6. combine --------------------------------------------------------------------------
