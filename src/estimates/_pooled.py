@@ -363,7 +363,9 @@ def pool_arrays(
         # the log only where it is defined; on a log row a figure at or below zero (only an
         # unstated side, -inf) becomes NaN, and such values are never read below
         logged = np.log(x, out=np.full(x.shape, np.nan), where=log_row & (x > 0))
-        return np.where(log_row, logged, x / unit_row)
+        # a used row's figures are at most the unit in size; an unused row's are never read
+        scaled = np.divide(x, unit_row, out=np.zeros(x.shape), where=use & ~log_row)
+        return np.where(log_row, logged, scaled)
 
     g_low, g_high, g_best = fwd(low), fwd(high), fwd(best)
     # midpoints and widths only of two-sided ranges: elsewhere a side is infinite (or NaN on
@@ -379,7 +381,7 @@ def pool_arrays(
     anchor = np.where(best_given, best, np.where(low_given, low, np.where(high_given, high, 0.0)))
     e = opts.default_error
     sd_default = np.where(
-        log_row, (math.log1p(e) - math.log1p(-e)) / (2 * z), np.abs(anchor / unit_row) * e / z
+        log_row, (math.log1p(e) - math.log1p(-e)) / (2 * z), np.abs(fwd(anchor)) * e / z
     )
     sd = np.where(point & two_sided, sd_range, sd_default)
     # the floor: 1 % on the log scale, 1 % of the segment's largest figure on the linear one

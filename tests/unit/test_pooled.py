@@ -318,6 +318,15 @@ def test_a_row_without_weight_does_not_count() -> None:
     assert out.k[0] == 1
 
 
+def test_a_row_without_weight_sets_no_scale() -> None:
+    # an unused figure 1e300 times larger than the used ones must neither overflow nor matter
+    kept_low, kept_high = [1e-300, 2e-300], [3e-300, 4e-300]
+    alone = run(kept_low, kept_high, positive=[False])
+    beside = run([5.0, *kept_low], [5.0, *kept_high], weight=[0.0, 1.0, 1.0], positive=[False])
+    for name in ("low", "best", "high"):
+        assert getattr(beside, name)[0] == getattr(alone, name)[0]
+
+
 # -- laws, on random evidence -----------------------------------------------------------------
 
 figure = st.floats(1.0, 1e6)
