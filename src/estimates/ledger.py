@@ -130,8 +130,14 @@ def _per_value(
     name: str,
     rows: npt.NDArray[np.int64],
     errors: list[BadRow],
+    *,
+    values: bool = True,
 ) -> tuple[ObjArray, npt.NDArray[np.intp], ObjArray]:
-    """Apply ``check`` to each distinct value; return per-row results, codes and the table."""
+    """Apply ``check`` to each distinct value; return per-row results, codes and the table.
+
+    With ``values=False`` the per-row results are not built (an empty array stands in): the
+    caller reads them from the codes and the table when it needs them.
+    """
     if column is None:
         codes = np.full(n, -1, dtype=np.intp)
         uniques: list[object] = []
@@ -139,7 +145,7 @@ def _per_value(
         # the column itself, not its objects: a categorical gives its codes and an Arrow-backed
         # text column is dictionary-encoded, with no Python string per row
         c, u = pd.factorize(column, use_na_sentinel=True)
-        codes = c.astype(np.intp)
+        codes = c.astype(np.intp, copy=False)
         uniques = list(u)
     table = np.empty(len(uniques) + 1, dtype=object)
     for k, value in enumerate(uniques):
@@ -152,7 +158,22 @@ def _per_value(
             given = None if k < 0 else uniques[k]
             errors.append(BadRow(int(rows[i]), name, given, table[k].reason))
         table[bad] = None
-    return table[codes], codes, table
+    return (table[codes] if values else np.zeros(0, dtype=object)), codes, table
+
+
+class _Columns(dict[str, Any]):
+    """Per-row columns of a claim table being checked; a text column kept as codes into a table
+    of values is spelled out (one reference per row) only when a row-by-row step reads it."""
+
+    def __init__(self, coded: dict[str, tuple[npt.NDArray[np.intp], ObjArray]]) -> None:
+        super().__init__()
+        self._coded = coded
+
+    def __missing__(self, name: str) -> ObjArray:
+        codes, table = self._coded[name]
+        values: ObjArray = table[codes]
+        self[name] = values
+        return values
 
 
 def _text_check(strip: bool) -> Callable[[object], object]:
@@ -281,14 +302,14 @@ def _date_column(
     name: str,
     rows: npt.NDArray[np.int64],
     errors: list[BadRow],
-) -> tuple[ObjArray, Any, Any, npt.NDArray[np.intp], ObjArray]:
+) -> tuple[Any, Any, npt.NDArray[np.intp], ObjArray]:
     def check(x: object) -> object:
         try:
             return None if _is_missing(x) else to_period(x)
         except DateError as exc:
             return _Bad(str(exc))
 
-    _, codes, table = _per_value(column, n, check, name, rows, errors)
+    _, codes, table = _per_value(column, n, check, name, rows, errors, values=False)
     nat = np.datetime64("NaT", "ns")
     text = np.array([None if p is None else str(p) for p in table], dtype=object)
     start = np.array(
@@ -297,7 +318,7 @@ def _date_column(
     end = np.array(
         [nat if p is None else np.datetime64(p.end, "ns") for p in table], dtype="datetime64[ns]"
     )
-    return text[codes], start[codes], end[codes], codes, text
+    return start[codes], end[codes], codes, text
 
 
 # -- the validation engine ---------------------------------------------------------------------
@@ -350,21 +371,23 @@ def _validate(
     def col(name: str) -> pd.Series[Any] | None:
         return table[name] if name in table.columns else None
 
-    out: dict[str, Any] = {}
     # per text column, the codes of its rows into a table of normalised values: the stored
-    # categoricals are built from these, without hashing a million cells again
+    # categoricals are built from these, without hashing a million cells again, and the
+    # per-row values are spelled out only for the columns read row by row below
     coded: dict[str, tuple[npt.NDArray[np.intp], ObjArray]] = {}
+    out = _Columns(coded)
 
-    def keep(name: str, got: tuple[ObjArray, npt.NDArray[np.intp], ObjArray]) -> ObjArray:
+    def keep(name: str, got: tuple[ObjArray, npt.NDArray[np.intp], ObjArray]) -> None:
         coded[name] = (got[1], got[2])
-        return got[0]
 
     for name in ("quantity", "source"):
-        out[name] = keep(name, _per_value(col(name), n, _text_check(True), name, rows, errors))
-        for i in np.flatnonzero(pd.isna(out[name])):
+        keep(name, _per_value(col(name), n, _text_check(True), name, rows, errors, values=False))
+        codes, normalised = coded[name]
+        for i in np.flatnonzero(np.asarray(pd.isna(normalised), dtype=bool)[codes]):
             errors.append(BadRow(int(rows[i]), name, None, "required: must not be blank"))
     for name in TEXT_COLUMNS:
-        out[name] = keep(name, _per_value(col(name), n, _text_check(False), name, rows, errors))
+        check = _text_check(False)
+        keep(name, _per_value(col(name), n, check, name, rows, errors, values=False))
 
     def via_check(x: object) -> object:
         got = _text_check(False)(x)
@@ -372,22 +395,20 @@ def _validate(
             return got
         return ";".join(p.strip() for p in got.split(";") if p.strip()) or None
 
-    out["via"] = keep("via", _per_value(col("via"), n, via_check, "via", rows, errors))
+    keep("via", _per_value(col("via"), n, via_check, "via", rows, errors, values=False))
     for name in NUMBER_COLUMNS:
         out[name] = _fast_numbers(col(name), n, name, rows, errors)
     out["closed"] = _choice_column(col("closed"), n, "closed", _CLOSED, "both", rows, errors)[0]
-    out["kind"] = keep("kind", _choice_column(col("kind"), n, "kind", KINDS, "stock", rows, errors))
-    out["reliability"] = keep(
+    keep("kind", _choice_column(col("kind"), n, "kind", KINDS, "stock", rows, errors))
+    keep(
         "reliability",
         _choice_column(col("reliability"), n, "reliability", _RELIABILITY, None, rows, errors),
     )
-    out["convention"] = keep(
-        "convention",
-        _per_value(col("convention"), n, _text_check(True), "convention", rows, errors),
-    )
-    out["unit"] = keep("unit", _per_value(col("unit"), n, _unit_check, "unit", rows, errors))
+    check = _text_check(True)
+    keep("convention", _per_value(col("convention"), n, check, "convention", rows, errors))
+    keep("unit", _per_value(col("unit"), n, _unit_check, "unit", rows, errors, values=False))
     for name in DATE_COLUMNS:
-        out[name], out[f"{name}_start"], out[f"{name}_end"], codes, text = _date_column(
+        out[f"{name}_start"], out[f"{name}_end"], codes, text = _date_column(
             col(name), n, name, rows, errors
         )
         coded[name] = (codes, text)
@@ -427,8 +448,10 @@ def _validate(
                 BadRow(int(rows[i]), "text", text, "reading text needs estimates.parsing")
             )
             continue
-        coded.pop("unit", None)  # changed row by row below: built from the values instead
-        coded.pop("convention", None)
+        for name in ("unit", "convention"):
+            # changed row by row below: spelled out, and stored from the values instead
+            out[name] = out[name]
+            coded.pop(name, None)
         low[i] = np.nan if r.low is None else r.low
         best[i] = np.nan if r.best is None else r.best
         high[i] = np.nan if r.high is None else r.high
@@ -472,9 +495,12 @@ def _validate(
                 f"best must lie within [{low[i]}, {high[i]}] (blank = unbounded)",
             )
         )
-    count_units = {u for u in set(out["unit"]) - {None} if _units.is_count(u)}
+    unit_codes, unit_table = coded.get("unit") or pd.factorize(out["unit"], use_na_sentinel=True)
+    unit_names = list(unit_table)
+    count_units = {u for u in unit_names if isinstance(u, str) and _units.is_count(u)}
     if count_units:
-        is_count = np.isin(out["unit"], list(count_units))
+        counted = np.array([u in count_units for u in unit_names] + [False], dtype=bool)
+        is_count = counted[unit_codes]
         for name, arr in (("low", low), ("best", best), ("high", high)):
             for i in np.flatnonzero(is_count & (arr < 0)):
                 errors.append(
@@ -827,13 +853,15 @@ class Ledger:
                 [BadRow(None, None, None, "the file is empty; a header row is required")],
                 where=where,
             )
-        reader = csv.reader(io.StringIO(text, newline=""))
-        header = next(reader)
+        header = _header(text)
         width = len(header)
         table = _fast_csv(text, header)
         if table is not None:
+            del text  # the whole file as text is not needed past this point
             numbers = list(range(1, len(table) + 1))
             return cls._finish(table, numbers, bad, where=where, errors=errors)
+        reader = csv.reader(io.StringIO(text, newline=""))
+        next(reader)
         records = list(reader)
         numbers = [i for i, rec in enumerate(records, start=1) if len(rec) == width]
         if len(numbers) != len(records):
@@ -1180,6 +1208,21 @@ class Ledger:
 
 
 # -- helpers -----------------------------------------------------------------------------------
+
+
+def _header(text: str) -> list[str]:
+    """The header row of a CSV text, read from its start only.
+
+    A text buffer over the whole file would hold four bytes per character; the header needs
+    only the first line (or the first few, when a quoted name spans lines).
+    """
+    size = 1 << 16
+    while True:
+        head = io.StringIO(text[:size], newline="")
+        header = next(csv.reader(head), [])
+        if head.tell() < min(size, len(text)) or size >= len(text):
+            return header
+        size *= 4
 
 
 def _fast_csv(text: str, header: list[str]) -> pd.DataFrame | None:
