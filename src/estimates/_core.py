@@ -272,7 +272,12 @@ def _days(frame: pd.DataFrame, column: str, n: int) -> Int64Array:
 def _floats(frame: pd.DataFrame, column: str, n: int) -> FloatArray:
     if column not in frame.columns:
         return np.full(n, np.nan)
-    return np.asarray(frame[column].to_numpy(dtype=float, na_value=np.nan), dtype=float)
+    series = frame[column]
+    if series.dtype == np.float64:
+        # the frame's own (read-only) array: nothing in the pipeline writes to it
+        values: FloatArray = series.to_numpy()
+        return values
+    return np.asarray(series.to_numpy(dtype=float, na_value=np.nan), dtype=float)
 
 
 def _objects(frame: pd.DataFrame, column: str, n: int) -> ObjectArray:
