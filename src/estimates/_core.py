@@ -716,8 +716,16 @@ def run(
     has_obs[qc[~is_proj]] = True
     # a quantity with only projections: each source's latest projection, whatever ``at`` says
     proj_alone = is_proj & ~has_obs[qc]
-    t_s = np.where(proj_alone, stated, t_s)
-    t_e = np.where(proj_alone, stated, t_e)
+    if proj_alone.any():
+        t_s = np.where(proj_alone, stated, t_s)
+        t_e = np.where(proj_alone, stated, t_e)
+    # the common case, figures about the day they were stated: one array serves all three
+    # (nothing below writes to them), so each is cut and sorted once
+    if np.array_equal(t_e, stated):
+        t_e = stated
+    if np.array_equal(t_s, stated):
+        t_s = stated
+    no_since = bool((since == NO_DAY).all())
 
     # -- weights per claim (confidence × reliability) ------------------------------------------
     hedge_codes, hedge_names = _codes(frame, "hedge", n_all)
@@ -824,7 +832,10 @@ def run(
     e_kind = kind[first_row]
     e_src = src[first_row]
     e_gk = group_key[first_row]
-    e_ts, e_te, e_sd, e_since = t_s[first_row], t_e[first_row], stated[first_row], since[first_row]
+    e_sd = stated[first_row]
+    e_te = e_sd if t_e is stated else t_e[first_row]
+    e_ts = e_sd if t_s is stated else t_s[first_row]
+    e_since = np.full(m, NO_DAY, dtype=np.int64) if no_since else since[first_row]
     e_role = np.where(is_proj[first_row] & has_obs[e_q], PROJECTION, USED).astype(np.int8)
     # a figure repeated by its source on the same day adds nothing: a duplicate
     if multi.size:
