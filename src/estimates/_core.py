@@ -310,7 +310,7 @@ def _codes(
         codes = np.asarray(series.cat.codes.to_numpy(), dtype=np.intp)
         names = np.asarray(series.cat.categories, dtype=object)
         if names.size:
-            used = np.bincount(codes[codes >= 0], minlength=names.size) > 0
+            used = np.bincount(codes + 1, minlength=names.size + 1)[1:] > 0
             if not used.all():
                 rank = np.cumsum(used) - 1
                 codes = np.where(codes >= 0, rank[codes], -1)
@@ -836,7 +836,10 @@ def run(
     e_te = e_sd if t_e is stated else t_e[first_row]
     e_ts = e_sd if t_s is stated else t_s[first_row]
     e_since = np.full(m, NO_DAY, dtype=np.int64) if no_since else since[first_row]
-    e_role = np.where(is_proj[first_row] & has_obs[e_q], PROJECTION, USED).astype(np.int8)
+    if is_proj.any():
+        e_role = np.where(is_proj[first_row] & has_obs[e_q], PROJECTION, USED).astype(np.int8)
+    else:
+        e_role = np.full(m, USED, dtype=np.int8)
     # a figure repeated by its source on the same day adds nothing: a duplicate
     if multi.size:
         same_fig = _hash_figures(
@@ -1074,7 +1077,8 @@ def run(
     # evidence id of each evidence row (the row of the final Evidence), -1 when unused
     final_of_e = np.full(m, -1, dtype=np.intp)
     final_of_e[gl[has_l]] = np.flatnonzero(has_l)
-    final_of_e[gu[has_u]] = np.flatnonzero(has_u)
+    if g_cum.any():  # else each group's lower and upper row are the same row
+        final_of_e[gu[has_u]] = np.flatnonzero(has_u)
     if settings.half_life:
         stale_rows = one[stale]
         e_role[stale_rows] = np.where(e_role[stale_rows] == USED, STALE, e_role[stale_rows])
