@@ -1077,7 +1077,8 @@ def run(
     # evidence id of each evidence row (the row of the final Evidence), -1 when unused
     final_of_e = np.full(m, -1, dtype=np.intp)
     final_of_e[gl[has_l]] = np.flatnonzero(has_l)
-    if g_cum.any():  # else each group's lower and upper row are the same row
+    any_cum = bool(g_cum.any())  # else each group's lower and upper row are the same row
+    if any_cum:
         final_of_e[gu[has_u]] = np.flatnonzero(has_u)
     if settings.half_life:
         stale_rows = one[stale]
@@ -1142,7 +1143,9 @@ def run(
         rq_hi = res_high[ev_q]
         known_res = ~np.isnan(rq_lo) & ~np.isnan(rq_hi)
         misses = known_res & ((r_high < rq_lo) | (r_low > rq_hi))
-        out_rows = np.r_[gl[has_l & misses], gu[has_u & misses]].astype(np.intp)
+        out_rows = gl[has_l & misses]
+        if any_cum:
+            out_rows = np.r_[out_rows, gu[has_u & misses]].astype(np.intp)
         e_role[out_rows] = OUTLIER
         # conflict: the used figures cannot all hold
         top_low = np.maximum.reduceat(r_low, ev_starts_q)
