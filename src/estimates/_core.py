@@ -485,6 +485,8 @@ def _confidence_factor(
     confidence: FloatArray, hedge_codes: IntArray, hedge_names: ObjectArray, yardstick: str
 ) -> FloatArray:
     """Per claim: confidence, else the hedge's probability on the yardstick, else 1."""
+    if hedge_names.size == 0 and bool(np.isnan(confidence).all()):
+        return np.ones(confidence.size)  # nothing stated: every claim counts fully
     conf = confidence.copy()
     need = np.isnan(conf) & (hedge_codes >= 0)
     if need.any():
@@ -630,11 +632,13 @@ def run(
 
     own_weight = np.array([_grade_weight(x) for x in letter_names] + [_NO_GRADE_WEIGHT])
     declared_weight = np.array([_grade_weight(x) for x in declared] + [_NO_GRADE_WEIGHT])
-    grade_weight = np.where(
-        letter_codes >= 0,
-        own_weight[letter_codes],
-        declared_weight[src] if n else np.zeros(0),
-    )
+    grade_weight: FloatArray | float = _NO_GRADE_WEIGHT  # no grade anywhere: one weight
+    if not no_grades:
+        grade_weight = np.where(
+            letter_codes >= 0,
+            own_weight[letter_codes],
+            declared_weight[src] if n else np.zeros(0),
+        )
 
     # -- 3. units ------------------------------------------------------------------------------
     low = take(_floats(frame, "low", n_all))
