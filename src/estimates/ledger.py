@@ -820,12 +820,18 @@ class Ledger:
         Sanctioned private access (``estimates.reconcile`` and ``estimates._core`` use it): the
         columns of :attr:`frame`, sorted by claim id, with the :data:`CATEGORY_COLUMNS` held as
         pandas categoricals (sorted categories, each one used by some row; missing = code -1).
-        Callers must never write to it: the ledger is immutable and shares it.
+        It shares the ledger's arrays (a shallow copy: pandas' copy-on-write copies a column
+        only if the caller writes to it, so the ledger never changes).
 
-        >>> Ledger([Claim(quantity="q", value=Range.exactly(1), source="s")])._view()["source"].cat.codes.tolist()
+        >>> led = Ledger([Claim(quantity="q", value=Range.exactly(1), source="s")])
+        >>> view = led._view()
+        >>> view["source"].cat.codes.tolist()
         [0]
+        >>> view.loc[0, "low"] = 5.0
+        >>> led[0].value.low
+        1.0
         """
-        return self._frame
+        return self._frame.copy(deep=False)
 
     # -- reading and writing --------------------------------------------------------------------
 
