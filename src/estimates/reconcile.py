@@ -417,6 +417,17 @@ def _frame_of(ledger: Ledger | pd.DataFrame) -> pd.DataFrame:
     return ledger._view()
 
 
+def _quantity_names(frame: pd.DataFrame) -> set[str]:
+    """The quantities with a row in ``frame`` (a categorical column: its used categories)."""
+    series = frame["quantity"]
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy().astype(np.intp)
+        names = np.asarray(series.cat.categories, dtype=object)
+        used = np.bincount(codes + 1, minlength=names.size + 1)[1:] > 0
+        return {str(x) for x in names[used]}
+    return {x for x in series.to_numpy(dtype=object).tolist() if isinstance(x, str)}
+
+
 def _settings(
     method: str,
     at: object,
@@ -540,9 +551,9 @@ def reconcile(
     """
     settings = _settings(method, at, known_on, sources, half_life, yardstick, options)
     frame = _frame_of(ledger)
-    names = frame["quantity"].to_numpy(dtype=object)
-    if not (names == quantity).any():
-        known = sorted(set(names.tolist()))
+    present = _quantity_names(frame)
+    if quantity not in present:
+        known = sorted(present)
         shown = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "")
         raise ReconcileError(
             f"no claims about {quantity!r} in the ledger; its quantities: {shown or 'none'}",
@@ -550,6 +561,7 @@ def reconcile(
         )
     rels = list(relations or ())
     if rels:
+        names = frame["quantity"].to_numpy(dtype=object)
         from estimates.relations import validate
 
         wanted = {quantity}
