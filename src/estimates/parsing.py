@@ -1273,16 +1273,44 @@ _FAST_MULTIPLIERS = {
 }  # fmt: skip
 _FAST_CURRENCY_MULTIPLIERS = {**_FAST_MULTIPLIERS, "m": 1e6, "b": 1e9, "t": 1e12}
 _FAST_NOUNS = {words[0]: unit for words, unit in _NOUNS.items() if len(words) == 1}
+_FAST_NOUN_PAIRS = {" ".join(words): unit for words, unit in _NOUNS.items() if len(words) == 2}
+# Words the general reader takes as something other than a counted noun right after a number
+# (a multiplier, a percent word, a tail such as "plus", a connector, a stop word): a phrase
+# ending in one goes the long way.
+_FAST_NOT_NOUNS = frozenset(_MULTIPLIERS) | frozenset(_PERCENT_WORDS) | set(_TAIL_INDEX) | _STOP
 _FAST_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _FAST_MULTIPLIER = r"[A-Za-z]+| thousand| million| billion| trillion"
+# "~", "≈", "c.", "ca." and "approx." all mean "about" (see _LEADS).
 _FAST_RE = re.compile(
-    r"(?:(?P<lead>[A-Za-z]+(?: [A-Za-z]+){0,3}) )?"
+    r"(?:(?P<lead>[A-Za-z]+(?: [A-Za-z]+){0,3}) |(?P<about>[~≈] ?|(?i:c|ca|approx)\. ))?"
     rf"(?P<cur>\$)?(?P<num>{_FAST_NUMBER})(?P<mult>{_FAST_MULTIPLIER})?"
     rf"(?:(?P<conn> to | and |\s?[-–]\s?)(?P<cur2>\$)?(?P<num2>{_FAST_NUMBER})"
     rf"(?P<mult2>{_FAST_MULTIPLIER})?)?"
     r"(?P<pct>%| percent)?"
-    r"(?: (?P<noun>[A-Za-z]+))?"
+    r"(?: (?P<noun>[A-Za-z]+)(?: (?P<noun2>[A-Za-z]+))?)?"
 )
+
+
+def _fast_noun(noun: str, noun2: str | None) -> tuple[str | None, str] | None:
+    """The unit and noun the general reader finds in the last one or two words of a phrase,
+    or ``None`` when it would read them otherwise (or stop before them)."""
+    low = noun.lower()
+    if noun2 is not None:
+        words = f"{noun} {noun2}"
+        unit = _FAST_NOUN_PAIRS.get(words.lower())
+        # a known pair whose first word nothing else claims; any other pair goes the long way
+        return None if unit is None or low in _FAST_NOT_NOUNS else (unit, words)
+    unit = _FAST_NOUNS.get(low)
+    if unit is not None:
+        return None if low in _FAST_NOT_NOUNS else (unit, noun)
+    if low in _FAST_NOT_NOUNS:
+        return None
+    unit = _unit_of((low,), noun, False)
+    if unit is not None:
+        return unit, noun
+    if not noun.islower() or len(noun) < 2 or low.endswith(_VERB_ENDINGS):
+        return None  # not a noun: the figure ends before it
+    return None, noun
 
 
 def _fast_number(
@@ -1317,10 +1345,12 @@ def _fast_reading(text: str) -> _Reading | None:
     m = _FAST_RE.fullmatch(text)
     if m is None:
         return None
-    lead, cur, raw, mult, conn, cur2, raw2, mult2, pct, noun = m.groups()
+    lead, about, cur, raw, mult, conn, cur2, raw2, mult2, pct, noun, noun2 = m.groups()
     op = "bare"
     opener = None
-    if lead is not None:
+    if about is not None:
+        op = "about"
+    elif lead is not None:
         low = lead.lower()
         if low in ("between", "from"):
             opener = low
@@ -1356,9 +1386,10 @@ def _fast_reading(text: str) -> _Reading | None:
     if noun is not None:
         if unit is not None:
             return None
-        unit = _FAST_NOUNS.get(noun.lower())
-        if unit is None:
+        found_noun = _fast_noun(noun, noun2)
+        if found_noun is None:
             return None
+        unit, noun = found_noun
     if b is not None:
         a, b = _carry(a, b, amb)
     return _new_tok(_Reading, (0, len(text), op, a, b, None, unit, noun, tuple(amb)))

@@ -380,3 +380,43 @@ def test_format_reads_like_the_source() -> None:
 def test_format_falls_back_to_str_when_no_phrase_reads_back() -> None:
     r = Range.between(1, 2, best=1.9)
     assert format(r) == str(r)
+
+
+_FAST_LEADS = ["", "about ", "~", "~ ", "≈", "c. ", "Ca. ", "approx. ", "more than ", "between "]
+_FAST_NUMBERS = ["1,500", "12", "2.5k", "$3m", "40%", "5 to 10", "5-10", "2 and 3"]
+_FAST_TAILS = [
+    "", " soldiers", " Troops", " special forces", " Special Forces", " us dollars",
+    " per cent", " km", " L", " M", " brigades", " sent", " training", " Brigades", " of",
+    " plus", " or", " more", " thousand", " dozen", " hundred", " pct", " heavy troops",
+    " special troops", " troops there", " a", " nearly", " x",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("tail", _FAST_TAILS)
+def test_the_fast_path_gives_the_general_reading(tail: str) -> None:
+    from estimates.parsing import _fast_reading, _iter_readings
+
+    def without_ends(r: object) -> object:
+        assert r is not None
+        return r._replace(  # type: ignore[attr-defined]
+            a=None if r.a is None else r.a._replace(end=0),  # type: ignore[attr-defined]
+            b=None if r.b is None else r.b._replace(end=0),  # type: ignore[attr-defined]
+        )
+
+    for lead in _FAST_LEADS:
+        for number in _FAST_NUMBERS:
+            text = f"{lead}{number}{tail}"
+            fast = _fast_reading(text)
+            if fast is None:
+                continue
+            assert without_ends(fast) == without_ends(next(iter(_iter_readings(text)))), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["~7,400 soldiers", "c. 404 special forces", "≈ 12k km", "6,600 to 11,300 brigades", "5 L"],
+)
+def test_the_fast_path_takes_plain_phrases(text: str) -> None:
+    from estimates.parsing import _fast_reading
+
+    assert _fast_reading(text) is not None
