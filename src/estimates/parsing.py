@@ -513,8 +513,18 @@ class _IncompleteError(Exception):
         self.span = span
 
 
+# float(f"1e{k}") and float(f"1e-{k}") for the digit counts numerals have, read once.
+_POWERS = tuple(float(f"1e{k}") for k in range(400))
+_INVERSE_POWERS = tuple(float(f"1e-{k}") for k in range(400))
+
+
 def _numeral(raw: str) -> tuple[float, float, str | None]:
     """Value, precision unit and ambiguity note of a digit token."""
+    if raw.isdigit():  # the common case: digits and nothing else
+        zeros = len(raw) - len(raw.rstrip("0"))
+        if zeros == len(raw):
+            return float(raw), 1.0, None
+        return float(raw), (_POWERS[zeros] if zeros < 400 else float(f"1e{zeros}")), None
     ambiguity = None
     if "," in raw:
         if raw.count(",") == 1 and "." not in raw:
@@ -535,7 +545,7 @@ def _numeral(raw: str) -> tuple[float, float, str | None]:
                 f"locale it would be {whole}{frac}"
             )
         value = float(clean)
-        u = float(f"1e-{len(frac)}")
+        u = _INVERSE_POWERS[len(frac)] if len(frac) < 400 else float(f"1e-{len(frac)}")
     else:
         value = float(clean)
         stripped = clean.rstrip("0")
@@ -1097,6 +1107,27 @@ def _apply(rule: Rule, n: _Num) -> tuple[float | None, float | None, float | Non
     return low, (value if rule.best else None), high, rule.closed
 
 
+# Each convention's rules by operator, read here rather than through ``Convention.rule``: the
+# model keeps its index in a private attribute, and pydantic's lookup of those costs a
+# microsecond a call on the hot path. Keyed by identity, holding the convention so its id is
+# not reused; emptied when a convention is registered.
+_RULE_TABLES: dict[int, tuple[Convention, dict[str, Rule]]] = {}
+
+
+def _rule(convention: Convention, op: str) -> Rule:
+    entry = _RULE_TABLES.get(id(convention))
+    if entry is None or entry[0] is not convention:
+        if len(_RULE_TABLES) >= 64:  # conventions built on the fly: keep the table small
+            _RULE_TABLES.clear()
+        entry = _RULE_TABLES[id(convention)] = (
+            convention,
+            {r.operator: r for r in convention.rules},
+        )
+    found = entry[1].get(op)
+    # an operator the convention lacks: its own lookup raises the error that names the known ones
+    return found if found is not None else convention.rule(op)
+
+
 def _to_range(reading: _Reading, convention: Convention, unit: str | None, text: str) -> Range:
     op = reading.op
     a, b = reading.a, reading.b
@@ -1114,14 +1145,14 @@ def _to_range(reading: _Reading, convention: Convention, unit: str | None, text:
         if op not in ("bare", "about", "around"):
             # "more than hundreds" and the like: the bound word applies to the vague low end.
             n = _Num(low or 0.0, (low or 1.0) / 2, False, 0, None, False, 1.0)
-            low, best, high, closed = _apply(convention.rule(op), n)
+            low, best, high, closed = _apply(_rule(convention, op), n)
     elif b is not None and a is not None:
-        rule = convention.rule("range")
+        rule = _rule(convention, "range")
         lo_n, hi_n = (a, b) if a.value <= b.value else (b, a)
         if op in ("more_than", "at_least", "up_to", "fewer_than", "nearly", "exactly", "order_of"):
             # "up to 5-6 thousand": the bound applies to the far end of the stated range.
             target = hi_n if op in ("up_to", "fewer_than", "nearly") else lo_n
-            low, best, high, closed = _apply(convention.rule(op), target)
+            low, best, high, closed = _apply(_rule(convention, op), target)
         elif rule.point is not None:
             p = lo_n if rule.point == "low" else hi_n
             low = best = high = p.value
@@ -1135,7 +1166,7 @@ def _to_range(reading: _Reading, convention: Convention, unit: str | None, text:
             closed = rule.closed
     else:
         assert a is not None
-        low, best, high, closed = _apply(convention.rule(op), a)
+        low, best, high, closed = _apply(_rule(convention, op), a)
     target_unit = reading.unit
     if unit is not None:
         target_unit = unit if target_unit is None else target_unit
@@ -1147,13 +1178,17 @@ def _to_range(reading: _Reading, convention: Convention, unit: str | None, text:
     if low is not None and high is not None and low == high:
         closed = "both"
     try:
-        r = Range(
-            low=low,
-            best=best,
-            high=high,
-            closed=closed,
-            unit=target_unit,
-            convention=convention.name,
+        # Range's own validator on a dict: every check ``Range(...)`` makes, without the
+        # Python-level ``__init__`` frame around it.
+        r: Range = Range.__pydantic_validator__.validate_python(
+            {
+                "low": low,
+                "best": best,
+                "high": high,
+                "closed": closed,
+                "unit": target_unit,
+                "convention": convention.name,
+            }
         )
     except ValidationError as exc:
         reason = "; ".join(e["msg"] for e in exc.errors())
@@ -1275,9 +1310,11 @@ _FAST_CURRENCY_MULTIPLIERS = {**_FAST_MULTIPLIERS, "m": 1e6, "b": 1e9, "t": 1e12
 _FAST_NOUNS = {words[0]: unit for words, unit in _NOUNS.items() if len(words) == 1}
 _FAST_NOUN_PAIRS = {" ".join(words): unit for words, unit in _NOUNS.items() if len(words) == 2}
 # Words the general reader takes as something other than a counted noun right after a number
-# (a multiplier, a percent word, a tail such as "plus", a connector, a stop word): a phrase
-# ending in one goes the long way.
-_FAST_NOT_NOUNS = frozenset(_MULTIPLIERS) | frozenset(_PERCENT_WORDS) | set(_TAIL_INDEX) | _STOP
+# (a multiplier, a tail such as "plus", a connector, a stop word): a phrase ending in one goes
+# the long way. "pct" is the exception kept as it was: "5 pct" is read here with "pct" as its
+# noun, where the general reader takes it as a percent sign and keeps no noun (the range is
+# the same); phrases this path did not take before ("~5 pct") still go the long way.
+_FAST_NOT_NOUNS = frozenset(_MULTIPLIERS) | set(_TAIL_INDEX) | _STOP
 _FAST_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _FAST_MULTIPLIER = r"[A-Za-z]+| thousand| million| billion| trillion"
 # "~", "≈", "c.", "ca." and "approx." all mean "about" (see _LEADS).
@@ -1384,7 +1421,7 @@ def _fast_reading(text: str) -> _Reading | None:
         return None
     unit = (b.unit if b is not None else None) or a.unit
     if noun is not None:
-        if unit is not None:
+        if unit is not None or (about is not None and noun.lower() in _PERCENT_WORDS):
             return None
         found_noun = _fast_noun(noun, noun2)
         if found_noun is None:
@@ -1409,9 +1446,10 @@ def _designation(stream: _Stream, i: int) -> bool:
 
 
 def _first_reading(text: str) -> _Reading:
-    fast = _fast_reading(text)
-    if fast is not None:
-        return fast
+    return _fast_reading(text) or _general_reading(text)
+
+
+def _general_reading(text: str) -> _Reading:
     for reading in _iter_readings(text):
         return reading
     raise _no_figure(text)
@@ -1423,10 +1461,12 @@ def _canonical_unit(unit: str | None) -> str | None:
 
 @functools.lru_cache(maxsize=8192)
 def _parse_cached(text: str, convention: str, unit: str | None) -> Range:
-    return _to_range(_first_reading(text), get_convention(convention), unit, text)
+    reading = _fast_reading(text) or _general_reading(text)
+    return _to_range(reading, get_convention(convention), unit, text)
 
 
 _convention_listeners.append(_parse_cached.cache_clear)
+_convention_listeners.append(_RULE_TABLES.clear)
 
 
 def parse(text: str, *, convention: str = "ferson", unit: str | None = None) -> Range:
@@ -1452,7 +1492,8 @@ def parse(text: str, *, convention: str = "ferson", unit: str | None = None) -> 
     ...
     estimates.errors.ParseError: no figure found in 'lots of troops': ...
     """
-    text = _check_text(text)
+    if not isinstance(text, str):
+        _check_text(text)
     if unit is not None:
         unit = _canonical_unit(unit)
     if len(text) <= 256:

@@ -387,7 +387,7 @@ _FAST_NUMBERS = ["1,500", "12", "2.5k", "$3m", "40%", "5 to 10", "5-10", "2 and 
 _FAST_TAILS = [
     "", " soldiers", " Troops", " special forces", " Special Forces", " us dollars",
     " per cent", " km", " L", " M", " brigades", " sent", " training", " Brigades", " of",
-    " plus", " or", " more", " thousand", " dozen", " hundred", " pct", " heavy troops",
+    " plus", " or", " more", " thousand", " dozen", " hundred", " heavy troops",
     " special troops", " troops there", " a", " nearly", " x",
 ]  # fmt: skip
 
