@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from pathlib import Path
 
 import pytest
+
+# the package exports functions named like these modules, so fetch the modules themselves
+conventions = importlib.import_module("estimates.conventions")
+methods = importlib.import_module("estimates.methods")
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
@@ -18,8 +23,17 @@ def test_readme_code_blocks_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.chdir(tmp_path)  # blocks that write files write them here
     os.environ.setdefault("MPLBACKEND", "Agg")
     namespace: dict[str, object] = {"__name__": "readme"}
-    for number, block in enumerate(blocks, start=1):
-        try:
-            exec(compile(block, f"README.md block {number}", "exec"), namespace)
-        except Exception as exc:  # pragma: no cover - the message is the point
-            pytest.fail(f"README block {number} failed: {exc!r}\n{block}")
+    # the README registers a convention and a method of its own; other tests must not see them
+    conventions_before = {c.name for c in conventions.conventions()}  # loads the built-in ones
+    methods_before = dict(methods._registry)
+    try:
+        for number, block in enumerate(blocks, start=1):
+            try:
+                exec(compile(block, f"README.md block {number}", "exec"), namespace)
+            except Exception as exc:  # pragma: no cover - the message is the point
+                pytest.fail(f"README block {number} failed: {exc!r}\n{block}")
+    finally:
+        for name in set(conventions._registry) - conventions_before:
+            conventions.unregister_convention(name)
+        methods._registry.clear()
+        methods._registry.update(methods_before)

@@ -81,8 +81,13 @@ def ranges(
     else:
         u = draw(st.sampled_from(list(unit) or list(_DEFAULT_UNITS)))
     lo_min = max(min_value, 0.0) if (u is not None and _units.is_count(u)) else min_value
+    # subnormal figures (below 2.2e-308) are no one's claim and lose digits in any arithmetic
     numbers = st.floats(
-        min_value=lo_min, max_value=max_value, allow_nan=False, allow_infinity=False
+        min_value=lo_min,
+        max_value=max_value,
+        allow_nan=False,
+        allow_infinity=False,
+        allow_subnormal=False,
     )
     a, b = sorted((draw(numbers), draw(numbers)))
     shape = draw(st.sampled_from(["both", "left_open", "right_open"])) if bounded is None else None
@@ -115,7 +120,15 @@ def _draw_inside(draw: st.DrawFn, r: Range, numbers: st.SearchStrategy[float]) -
     if lo is not None and hi is not None:
         if lo == hi:
             return lo
-        x = draw(st.floats(min_value=lo, max_value=hi, allow_nan=False, allow_infinity=False))
+        x = draw(
+            st.floats(
+                min_value=lo,
+                max_value=hi,
+                allow_nan=False,
+                allow_infinity=False,
+                allow_subnormal=False,
+            )
+        )
     elif lo is not None:
         x = lo + abs(draw(numbers))
     elif hi is not None:
