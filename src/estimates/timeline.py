@@ -329,9 +329,16 @@ def _make_monotone(out: pd.DataFrame, mode: str) -> pd.DataFrame:
         words = "made non-decreasing with a running maximum of earlier dates"
         hindsight = ""
     crossed = known & ((new_low > new_high) | ((new_low == new_high) & ~(new_left & new_right)))
+    # As known on each date the upper bound is that date's own, so an earlier best can lie above
+    # it (a source revised its total down). Clipping would make the best fall; it is unknown.
+    above = known & ~crossed & ~np.isnan(new_best) & (new_best > new_high)
     with np.errstate(invalid="ignore"):
         clipped = np.minimum(np.maximum(new_best, new_low), new_high)
-    new_best = np.where(np.isnan(new_best), np.nan, clipped)
+    new_best = np.where(np.isnan(new_best) | above, np.nan, clipped)
+
+    def run_best_at(i: int) -> float:
+        earlier = best[: i + 1][known[: i + 1] & np.isfinite(best[: i + 1])]
+        return float(earlier.max()) if earlier.size else float("nan")
 
     def differs(a: FloatArray, b: FloatArray) -> npt.NDArray[np.bool_]:
         same: npt.NDArray[np.bool_] = (a == b) | (np.isnan(a) & np.isnan(b))
@@ -342,6 +349,13 @@ def _make_monotone(out: pd.DataFrame, mode: str) -> pd.DataFrame:
         & ~crossed
         & (differs(new_low, low) | differs(new_high, high) | differs(new_best, best))
     )
+    for i in np.flatnonzero(above):
+        notes[i] = _join(
+            notes[i],
+            f"cumulative: best unknown: an earlier date's best ({_num(run_best_at(int(i)))}) is above "
+            f"this date's upper bound ({_num(new_high[i])}), so the running total was revised down",
+        )
+    changed &= ~above
     for i in np.flatnonzero(changed):
         parts = [
             f"{name} {_num(old)} → {_num(new)}"

@@ -261,3 +261,20 @@ def test_empty_date_grids_are_explained() -> None:
     undated = Ledger([Claim(quantity="q", value=Range.exactly(1), source="A")])
     with pytest.raises(ValueError, match="has a date"):
         timeline(undated, "q")
+
+
+def test_a_running_total_revised_down_leaves_the_best_unknown_rather_than_falling() -> None:
+    # found by the ci profile: "at least 0, best 1" then "exactly 0" from the same source
+    ledger = Ledger(
+        [
+            Claim(quantity="q", value=Range(low=0, best=1, unit="person"), source="A",
+                  stated_on="2024-01-02", kind="cumulative"),
+            Claim(quantity="q", value=Range(low=0, high=0, unit="person"), source="A",
+                  stated_on="2024-02-01", kind="cumulative"),
+        ]
+    )  # fmt: skip
+    tl = timeline(ledger, "q", dates=["2024-01-02", "2024-02-01"])
+    assert tl["best"].tolist()[0] == 1.0
+    assert np.isnan(tl["best"].tolist()[1])
+    assert "revised down" in tl["note"].tolist()[1]
+    assert tl["high"].tolist()[1] == 0.0
