@@ -30,11 +30,21 @@ Closed = Literal["both", "left", "right", "neither"]
 _CLOSED_VALUES = ("both", "left", "right", "neither")
 
 
-def _side_flags(closed: str) -> tuple[bool, bool]:
+def side_flags(closed: object) -> tuple[bool, bool]:
+    """Whether the low and the high side are closed, for a ``closed`` word (anything else: open).
+
+    >>> side_flags("left"), side_flags(None)
+    ((True, False), (False, False))
+    """
     return closed in ("both", "left"), closed in ("both", "right")
 
 
-def _closed_from_flags(left: bool, right: bool) -> Closed:
+def closed_from_flags(left: bool, right: bool) -> Closed:
+    """The ``closed`` word for whether the low and the high side are closed.
+
+    >>> closed_from_flags(True, False)
+    'left'
+    """
     if left and right:
         return "both"
     if left:
@@ -85,10 +95,10 @@ class Range(BaseModel):
         if isinstance(data, dict):
             closed = data.get("closed", "both")
             if closed in _CLOSED_VALUES:
-                left, right = _side_flags(closed)
+                left, right = side_flags(closed)
                 left = left and data.get("low") is not None
                 right = right and data.get("high") is not None
-                data = {**data, "closed": _closed_from_flags(left, right)}
+                data = {**data, "closed": closed_from_flags(left, right)}
         return data
 
     @field_validator("low", "best", "high", mode="before")
@@ -279,7 +289,7 @@ class Range(BaseModel):
         >>> Range.at_least(3).closed_left
         True
         """
-        return _side_flags(self.closed)[0]
+        return side_flags(self.closed)[0]
 
     @property
     def closed_right(self) -> bool:
@@ -288,7 +298,7 @@ class Range(BaseModel):
         >>> Range.more_than(3).closed_right
         False
         """
-        return _side_flags(self.closed)[1]
+        return side_flags(self.closed)[1]
 
     @property
     def bounded(self) -> bool:
@@ -391,7 +401,7 @@ class Range(BaseModel):
             and (low > high or (low == high and not (left and right)))
         ):
             return None
-        return Range(low=low, high=high, closed=_closed_from_flags(left, right), unit=self.unit)
+        return Range(low=low, high=high, closed=closed_from_flags(left, right), unit=self.unit)
 
     def hull(self, other: Range) -> Range:
         """The smallest range holding both. ``best`` is dropped.
@@ -402,7 +412,7 @@ class Range(BaseModel):
         o = other.to(self.unit)
         low, left = _looser_low(self.low, self.closed_left, o.low, o.closed_left)
         high, right = _looser_high(self.high, self.closed_right, o.high, o.closed_right)
-        return Range(low=low, high=high, closed=_closed_from_flags(left, right), unit=self.unit)
+        return Range(low=low, high=high, closed=closed_from_flags(left, right), unit=self.unit)
 
     def to(self, unit: str | None) -> Range:
         """The same range in another unit of the same dimension.
@@ -594,4 +604,4 @@ def total(
     right = all(r.closed_right for r in items)
     if best is not None and not Range(low=low, high=high, closed="both")._contains_value(best):
         best = None
-    return Range(low=low, best=best, high=high, closed=_closed_from_flags(left, right), unit=unit)
+    return Range(low=low, best=best, high=high, closed=closed_from_flags(left, right), unit=unit)

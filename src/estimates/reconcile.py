@@ -46,7 +46,7 @@ from estimates import _core
 from estimates._core import NO_DAY, ROLES, USED_ROLES, CoreResult, Settings, day_text, to_day
 from estimates.errors import ReconcileError
 from estimates.methods import describe_method, get_method
-from estimates.ranges import Range
+from estimates.ranges import Range, closed_from_flags
 
 if TYPE_CHECKING:
     from estimates.ledger import Ledger
@@ -466,7 +466,7 @@ def _range_from(res: CoreResult, i: int) -> Range | None:
     if math.isnan(lo) or math.isnan(hi):
         return None
     cl, cr = bool(res.closed_left[i]), bool(res.closed_right[i])
-    closed = "both" if cl and cr else "left" if cl else "right" if cr else "neither"
+    closed = closed_from_flags(cl, cr)
     if lo == hi:
         closed = "both"
     return Range(

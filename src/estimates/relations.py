@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from estimates import units as _units
 from estimates.dates import to_period
 from estimates.errors import DateError, RelationError
-from estimates.ranges import Range
+from estimates.ranges import Range, closed_from_flags
 
 if TYPE_CHECKING:
     from estimates.ledger import Ledger
@@ -576,7 +576,7 @@ def narrow(
         box = boxes[q]
         low = None if math.isinf(box.lo) else box.lo
         high = None if math.isinf(box.hi) else box.hi
-        closed = _closed(box.cl and low is not None, box.cr and high is not None)
+        closed = closed_from_flags(box.cl and low is not None, box.cr and high is not None)
         if low is not None and high is not None and low == high:
             closed = "both"
         best = r.best
@@ -598,16 +598,6 @@ def narrow(
 
 def _sum_high(highs: Sequence[float]) -> float:
     return math.inf if any(math.isinf(h) for h in highs) else math.fsum(highs)
-
-
-def _closed(left: bool, right: bool) -> Literal["both", "left", "right", "neither"]:
-    if left and right:
-        return "both"
-    if left:
-        return "left"
-    if right:
-        return "right"
-    return "neither"
 
 
 # -- checking claims --------------------------------------------------------------------------

@@ -34,6 +34,7 @@ import pandas as pd
 from estimates._segments import segment_sum
 from estimates.dates import to_period
 from estimates.errors import DateError, ReconcileError
+from estimates.ranges import closed_from_flags, side_flags
 from estimates.schema import OUTPUT_COLUMNS
 
 if TYPE_CHECKING:
@@ -288,10 +289,6 @@ def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=list(OUTPUT_COLUMNS))
 
 
-def _flags(closed: object) -> tuple[bool, bool]:
-    return closed in ("both", "left"), closed in ("both", "right")
-
-
 def _make_monotone(out: pd.DataFrame, mode: str) -> pd.DataFrame:
     """Make a cumulative series non-decreasing (see :func:`timeline`); rows in date order."""
     n = len(out)
@@ -305,8 +302,8 @@ def _make_monotone(out: pd.DataFrame, mode: str) -> pd.DataFrame:
     best = out["best"].to_numpy(dtype=float, copy=True)
     notes = out["note"].astype(object).to_numpy(copy=True)
     conflict = out["conflict"].fillna(False).astype(bool).to_numpy(copy=True)
-    left = np.array([_flags(c)[0] for c in closed], dtype=bool)
-    right = np.array([_flags(c)[1] for c in closed], dtype=bool)
+    left = np.array([side_flags(c)[0] for c in closed], dtype=bool)
+    right = np.array([side_flags(c)[1] for c in closed], dtype=bool)
 
     # a lower bound of an earlier date still holds later: a running maximum, skipping unknown
     # rows; where two bounds meet at one value the end is closed only if both are
@@ -378,7 +375,7 @@ def _make_monotone(out: pd.DataFrame, mode: str) -> pd.DataFrame:
     ok = known & ~crossed
     new_closed = np.array(
         [
-            ("both" if a and b else "left" if a else "right" if b else "neither") if ok[i] else None
+            closed_from_flags(bool(a), bool(b)) if ok[i] else None
             for i, (a, b) in enumerate(
                 zip(new_left & np.isfinite(new_low), new_right & np.isfinite(new_high), strict=True)
             )
