@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from estimates.methods import Evidence
+from estimates.reconciliation.methods import Evidence
 
 __all__ = ["Generated", "claim_table", "evidence"]
 

@@ -88,7 +88,7 @@ def methods_table(claims: pd.DataFrame, true: pd.Series) -> pd.DataFrame:
     Methods run through the registry on one Evidence of all items (each item its own quantity,
     in minutes). ``latest`` needs the day each figure describes, which these data lack.
     """
-    from estimates.methods import Evidence, get_method, methods
+    from estimates.reconciliation.methods import Evidence, get_method, methods
 
     vote = majority_vote(claims)
     rows: list[tuple[str, float]] = [

@@ -19,8 +19,8 @@ import random
 import time
 
 from estimates.errors import ParseError
-from estimates.parsing import _parse_cached, find_figures, parse
-from estimates.ranges import Range
+from estimates.reading.parsing import _parse_cached, find_figures, parse
+from estimates.values.ranges import Range
 
 TARGET = 50_000  # phrases per second, issue 3
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from estimates._pooled import pool_arrays
+from estimates.reconciliation._pooled import pool_arrays
 
 SEED = 20241018
 N_QUANTITIES = 4000
@@ -95,7 +95,7 @@ def _methods_from_registry(
 ) -> dict[str, tuple[Callable[[Mapping[str, object]], Any], Mapping[str, object]]]:
     """The other registered methods, run on the same evidence, as far as they exist yet."""
     try:
-        from estimates.methods import Evidence, get_method
+        from estimates.reconciliation.methods import Evidence, get_method
     except ImportError:
         return {}
     n = sim["low"].size

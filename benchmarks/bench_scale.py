@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _generate import claim_table, evidence
 
-from estimates.methods import Evidence, readings
+from estimates.reconciliation.methods import Evidence, readings
 
 N_CLAIMS = 1_000_000
 N_QUANTITIES = 100_000
@@ -118,14 +118,14 @@ def main() -> None:
 
     # -- robust, through the whole pipeline when reconcile_all is there
     try:
-        from estimates.reconcile import reconcile_all
+        from estimates.reconciliation.reconcile import reconcile_all
     except ImportError:
         reconcile_all = None
     _, t_loop = timed(lambda: loop_robust(ev, sample))
     t_loop *= share
     if reconcile_all is not None:
-        from estimates.ledger import Ledger
-        from estimates.reconcile import reconcile
+        from estimates.ledger.table import Ledger
+        from estimates.reconciliation.reconcile import reconcile
 
         ledger, t_ledger = timed(lambda: Ledger.from_frame(frame))
         print(
@@ -156,7 +156,7 @@ def main() -> None:
                 "beyond its input (tracemalloc, untimed run)"
             )
     else:
-        from estimates.methods import robust
+        from estimates.reconciliation.methods import robust
 
         out, t_robust = timed(lambda: robust(ev, {}))
         label = "robust on the evidence arrays (reconcile_all not available)"
@@ -168,7 +168,7 @@ def main() -> None:
     print(f"   peak memory so far {peak_mib():,.0f} MiB")
 
     # -- truth discovery on the evidence arrays, 10 iterations
-    from estimates.truth import catd, crh
+    from estimates.reconciliation.truth import catd, crh
 
     res, t_crh = timed(lambda: crh(ev, {"max_iter": 10, "tol": 0.0}))
     _, t_loop_crh = timed(lambda: loop_crh(ev, sample))
@@ -212,7 +212,7 @@ def read_csv(frame: pd.DataFrame) -> None:
         size = path.stat().st_size
         code = (
             "import time\n"
-            "from estimates.ledger import Ledger\n"
+            "from estimates.ledger.table import Ledger\n"
             "t = time.perf_counter()\n"
             f"ledger = Ledger.read_csv({str(path)!r})\n"
             "dt = time.perf_counter() - t\n"

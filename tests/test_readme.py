@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 # the package exports functions named like these modules, so fetch the modules themselves
-conventions = importlib.import_module("estimates.conventions")
-methods = importlib.import_module("estimates.methods")
+conventions = importlib.import_module("estimates.reading.conventions")
+methods = importlib.import_module("estimates.reconciliation.methods")
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)

@@ -2,7 +2,7 @@
 
 The front door re-exports the public names. Some functions share their module's name
 (``reconcile``, ``timeline``, ``likelihood``, ``conventions``, ``extract``): on the package the
-name is the function; import other names of those modules with ``from estimates.reconcile
+name is the function; import other names of those modules with ``from estimates.reconciliation.reconcile
 import reconcile_all``.
 
 >>> import estimates as est
@@ -12,11 +12,8 @@ import reconcile_all``.
 
 from __future__ import annotations
 
-from estimates import accessor as _accessor  # noqa: F401  (registers ``df.estimates``)
-from estimates import datasets, units
-from estimates.claims import Claim
-from estimates.conventions import Convention, conventions, register_convention
-from estimates.dates import Period
+from estimates import datasets
+from estimates._version import __version__ as __version__
 from estimates.errors import (
     ClaimFileError,
     DateError,
@@ -29,14 +26,22 @@ from estimates.errors import (
     UnitError,
     UnknownMethodError,
 )
-from estimates.extract import extract
-from estimates.ledger import Collected, Ledger
-from estimates.likelihood import admiralty, likelihood
-from estimates.methods import Combined, Evidence, describe_method, get_method, register_method
-from estimates.parsing import Figure, find_figures, format, parse, parse_figure
-from estimates.ranges import Range, total
-from estimates.reconcile import Conflict, Reconciliation, reconcile, reconcile_all
-from estimates.relations import (
+from estimates.faces import accessor as _accessor  # noqa: F401  (registers ``df.estimates``)
+from estimates.ledger.claims import Claim
+from estimates.ledger.extract import extract
+from estimates.ledger.table import Collected, Ledger
+from estimates.reading.conventions import Convention, conventions, register_convention
+from estimates.reading.likelihood import admiralty, likelihood
+from estimates.reading.parsing import Figure, find_figures, format, parse, parse_figure
+from estimates.reconciliation.methods import (
+    Combined,
+    Evidence,
+    describe_method,
+    get_method,
+    register_method,
+)
+from estimates.reconciliation.reconcile import Conflict, Reconciliation, reconcile, reconcile_all
+from estimates.reconciliation.relations import (
     Relation,
     Report,
     Violation,
@@ -47,10 +52,11 @@ from estimates.relations import (
     parse_relations,
     sum_of,
 )
-from estimates.sources import Source, Sources
-from estimates.timeline import timeline
-
-__version__ = "0.1.0"
+from estimates.reconciliation.timeline import timeline
+from estimates.values import units
+from estimates.values.dates import Period
+from estimates.values.ranges import Range, total
+from estimates.values.sources import Source, Sources
 
 __all__ = [
     "Claim",

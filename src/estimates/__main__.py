@@ -1,4 +1,4 @@
-"""``python -m estimates``: the command line (see :mod:`estimates.cli`).
+"""``python -m estimates``: the command line (see :mod:`estimates.faces.cli`).
 
 >>> main(["--version"])  # doctest: +SKIP
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from estimates.cli import main
+from estimates.faces.cli import main
 
 __all__ = ["main"]
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 import functools
 from importlib import resources
 
-from estimates.ledger import Ledger
-from estimates.sources import Source, Sources
+from estimates.ledger.table import Ledger
+from estimates.values.sources import Source, Sources
 
 __all__ = ["dprk", "dprk_path", "dprk_sources"]
 

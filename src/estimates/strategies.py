@@ -25,11 +25,11 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise MissingExtraError("hypothesis", "strategies") from exc
 
-from estimates import units as _units
-from estimates.claims import KINDS, Claim, Kind
-from estimates.dates import Period
-from estimates.ledger import Ledger
-from estimates.ranges import Range
+from estimates.ledger.claims import KINDS, Claim, Kind
+from estimates.ledger.table import Ledger
+from estimates.values import units as _units
+from estimates.values.dates import Period
+from estimates.values.ranges import Range
 
 __all__ = ["claims", "ledgers", "periods", "ranges"]
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from estimates.datasets import dprk_sources
-from estimates.ledger import Ledger
-from estimates.reconcile import Reconciliation, reconcile, reconcile_all
+from estimates.ledger.table import Ledger
+from estimates.reconciliation.reconcile import Reconciliation, reconcile, reconcile_all
 
 RUSSIA = "dprk_troops_in_russia"
 KURSK = "dprk_troops_in_kursk"

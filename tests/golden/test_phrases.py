@@ -26,8 +26,8 @@ from typing import Any
 import pytest
 
 from estimates.errors import EstimatesError
-from estimates.parsing import parse
-from estimates.ranges import Range
+from estimates.reading.parsing import parse
+from estimates.values.ranges import Range
 
 _OUT_OF_SCOPE = re.compile(r"\d[eE][-+]?\d|×|\^|\dx\d|^\(|^(?:a|an|A|An|absolute)\b")
 

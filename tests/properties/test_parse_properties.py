@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from estimates.errors import ParseError
-from estimates.parsing import find_figures, format, parse, parse_figure
-from estimates.ranges import Range
+from estimates.reading.parsing import find_figures, format, parse, parse_figure
+from estimates.values.ranges import Range
 
 VALID = (
     "1,500 special forces",
@@ -172,7 +172,7 @@ def plain_phrases(draw: st.DrawFn) -> str:
 
 @given(plain_phrases())
 def test_the_fast_path_reads_as_the_general_reader_does(text: str) -> None:
-    from estimates.parsing import _fast_reading, _iter_readings
+    from estimates.reading.parsing import _fast_reading, _iter_readings
 
     fast = _fast_reading(text)
     if fast is None:
@@ -204,7 +204,7 @@ NEWS_WORDS = [
 def test_extract_gives_claims_whose_spans_point_at_their_figures(
     text: str, stated_on: str | None
 ) -> None:
-    from estimates.extract import extract
+    from estimates.ledger.extract import extract
 
     for claim in extract(text, stated_on=stated_on):
         assert claim.note is not None

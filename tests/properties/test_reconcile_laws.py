@@ -11,13 +11,13 @@ import pandas as pd
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from estimates._core import Settings, run, to_day
-from estimates.claims import Claim
-from estimates.dates import Period
-from estimates.ledger import Ledger
-from estimates.ranges import Range
-from estimates.reconcile import reconcile, reconcile_all
+from estimates.ledger.claims import Claim
+from estimates.ledger.table import Ledger
+from estimates.reconciliation._core import Settings, run, to_day
+from estimates.reconciliation.reconcile import reconcile, reconcile_all
 from estimates.strategies import claims, ledgers
+from estimates.values.dates import Period
+from estimates.values.ranges import Range
 
 START, END = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
 LATER = "2025-02-01"  # after every generated claim: everything known

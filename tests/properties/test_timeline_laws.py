@@ -9,11 +9,11 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from estimates.claims import Claim
-from estimates.ledger import Ledger
-from estimates.reconcile import reconcile_all
+from estimates.ledger.claims import Claim
+from estimates.ledger.table import Ledger
+from estimates.reconciliation.reconcile import reconcile_all
+from estimates.reconciliation.timeline import timeline
 from estimates.strategies import claims, ledgers
-from estimates.timeline import timeline
 
 START, END = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
 END2 = dt.date(2025, 6, 30)

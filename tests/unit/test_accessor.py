@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-import estimates.accessor  # noqa: F401  (registers df.estimates)
+import estimates.faces.accessor  # noqa: F401  (registers df.estimates)
 from estimates import datasets
 from estimates.errors import ClaimFileError, ReconcileError
-from estimates.reconcile import reconcile_all
-from estimates.relations import at_most
+from estimates.reconciliation.reconcile import reconcile_all
+from estimates.reconciliation.relations import at_most
 
 
 def _regions() -> pd.DataFrame:

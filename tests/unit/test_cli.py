@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from estimates import datasets
-from estimates.cli import main, read_relations, render_table
 from estimates.errors import RelationError
-from estimates.ledger import Ledger
+from estimates.faces.cli import main, read_relations, render_table
+from estimates.ledger.table import Ledger
 
 DPRK = datasets.dprk_path()
 
@@ -153,7 +153,7 @@ def test_parse_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_reconcile_csv_matches_reconcile_all(capsys: pytest.CaptureFixture[str]) -> None:
-    from estimates.reconcile import reconcile_all
+    from estimates.reconciliation.reconcile import reconcile_all
 
     assert main(["reconcile", DPRK, "--known-on", "2025-01-15", "--format", "csv"]) == 0
     got = pd.read_csv(io.StringIO(capsys.readouterr().out))
@@ -232,7 +232,7 @@ def test_timeline_with_plot(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
 
 
 def test_methods_lists_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
-    from estimates.methods import methods
+    from estimates.reconciliation.methods import methods
 
     assert main(["methods", "--format", "csv"]) == 0
     frame = pd.read_csv(io.StringIO(capsys.readouterr().out))
@@ -313,8 +313,8 @@ def test_timeline_table_is_by_date(capsys: pytest.CaptureFixture[str]) -> None:
 def test_reconcile_with_relations_and_sources(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from estimates.claims import Claim
-    from estimates.ranges import Range
+    from estimates.ledger.claims import Claim
+    from estimates.values.ranges import Range
 
     claims = tmp_path / "claims.csv"
     Ledger(

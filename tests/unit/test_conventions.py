@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from estimates.conventions import (
+from estimates.errors import UnknownMethodError
+from estimates.reading.conventions import (
     OPERATORS,
     VAGUE_WORDS,
     ConventionError,
@@ -17,8 +18,7 @@ from estimates.conventions import (
     register_convention,
     unregister_convention,
 )
-from estimates.errors import UnknownMethodError
-from estimates.parsing import parse
+from estimates.reading.parsing import parse
 
 
 @pytest.fixture

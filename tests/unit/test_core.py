@@ -8,7 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from estimates._core import (
+from estimates.errors import DimensionError
+from estimates.ledger.claims import Claim
+from estimates.ledger.table import Ledger
+from estimates.reconciliation._core import (
     NO_DAY,
     RELIABILITY_WEIGHT,
     ROLES,
@@ -17,12 +20,9 @@ from estimates._core import (
     day_text,
     to_day,
 )
-from estimates._core import run as core_run
-from estimates.claims import Claim
-from estimates.errors import DimensionError
-from estimates.ledger import Ledger
-from estimates.ranges import Range
-from estimates.sources import Sources
+from estimates.reconciliation._core import run as core_run
+from estimates.values.ranges import Range
+from estimates.values.sources import Sources
 
 
 def run(frame: pd.DataFrame, settings: Settings, **kw: Any) -> CoreResult:

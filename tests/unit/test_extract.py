@@ -7,11 +7,11 @@ import datetime as dt
 
 import pytest
 
-from estimates.claims import Claim
-from estimates.dates import Period
 from estimates.errors import ParseError
-from estimates.extract import extract
-from estimates.parsing import parse
+from estimates.ledger.claims import Claim
+from estimates.ledger.extract import extract
+from estimates.reading.parsing import parse
+from estimates.values.dates import Period
 
 SEOUL = (
     "North Korea has already moved 1,500 special forces to Russia's Far East, South Korea's "

@@ -7,11 +7,17 @@ from html.parser import HTMLParser
 from typing import ClassVar
 
 from estimates import datasets
-from estimates._html import PREVIEW_ROWS, claim_html, ledger_html, range_html, reconciliation_html
-from estimates.claims import Claim
-from estimates.ledger import Ledger
-from estimates.ranges import Range
-from estimates.reconcile import reconcile
+from estimates.ledger.claims import Claim
+from estimates.ledger.table import Ledger
+from estimates.reconciliation.reconcile import reconcile
+from estimates.values._html import (
+    PREVIEW_ROWS,
+    claim_html,
+    ledger_html,
+    range_html,
+    reconciliation_html,
+)
+from estimates.values.ranges import Range
 
 
 class _Balance(HTMLParser):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from estimates._io import atomic_write
+from estimates.ledger._io import atomic_write
 
 
 def test_new_files_get_the_usual_mode_not_a_private_one(tmp_path: Path) -> None:

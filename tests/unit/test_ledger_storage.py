@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from estimates._core import Settings, run
-from estimates.claims import Claim
-from estimates.ledger import CATEGORY_COLUMNS, Ledger
-from estimates.ranges import Range
-from estimates.reconcile import reconcile_all
+from estimates.ledger.claims import Claim
+from estimates.ledger.table import CATEGORY_COLUMNS, Ledger
+from estimates.reconciliation._core import Settings, run
+from estimates.reconciliation.reconcile import reconcile_all
+from estimates.values.ranges import Range
 
 
 def _claims() -> list[Claim]:

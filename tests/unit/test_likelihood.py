@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from estimates.errors import ParseError, UnknownMethodError
-from estimates.likelihood import (
+from estimates.reading.likelihood import (
     admiralty,
     credibility_grades,
     get_yardstick,

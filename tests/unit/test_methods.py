@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
 from estimates.errors import ReconcileError, UnknownMethodError
-from estimates.methods import (
+from estimates.reconciliation import methods as methods_module
+from estimates.reconciliation.methods import (
     Combined,
     Evidence,
     consensus,
@@ -22,6 +25,15 @@ from estimates.methods import (
     segment_quantiles,
     sort_segments,
 )
+
+
+@pytest.fixture(autouse=True)
+def _restore_registry() -> Iterator[None]:
+    """Methods a test registers are gone after it, so other tests see only the built-in ones."""
+    saved = dict(methods_module._registry)
+    yield
+    methods_module._registry.clear()
+    methods_module._registry.update(saved)
 
 
 def one(quantity: str = "q", **rows: object) -> Evidence:
@@ -62,7 +74,12 @@ def test_register_a_user_method_and_refuse_silent_replacement() -> None:
 
 
 def test_lazy_path_is_loaded_on_first_use() -> None:
-    register_method("test_lazy", "estimates.methods:envelope", description="by path", replace=True)
+    register_method(
+        "test_lazy",
+        "estimates.reconciliation.methods:envelope",
+        description="by path",
+        replace=True,
+    )
     assert get_method("test_lazy") is envelope
 
 
@@ -74,7 +91,7 @@ def test_a_path_that_cannot_load_is_an_unknown_method() -> None:
 
 def test_pooled_is_registered_lazily_from_its_module() -> None:
     fn = get_method("pooled")
-    assert fn.__module__ == "estimates._pooled"
+    assert fn.__module__ == "estimates.reconciliation._pooled"
 
 
 # -- the contract -------------------------------------------------------------------------------

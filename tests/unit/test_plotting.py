@@ -11,11 +11,11 @@ import pytest
 from matplotlib.colors import to_hex
 
 from estimates import datasets
-from estimates.claims import Claim
 from estimates.errors import MissingExtraError, ReconcileError
-from estimates.ledger import Ledger
-from estimates.plotting import plot_sources, plot_timeline
-from estimates.ranges import Range
+from estimates.faces.plotting import plot_sources, plot_timeline
+from estimates.ledger.claims import Claim
+from estimates.ledger.table import Ledger
+from estimates.values.ranges import Range
 
 
 @pytest.fixture(autouse=True)
@@ -145,7 +145,7 @@ def test_plot_sources_shows_both_ends_when_there_are_many() -> None:
 
 
 def test_plot_sources_of_a_truth_discovery_result() -> None:
-    from estimates.reconcile import reconcile
+    from estimates.reconciliation.reconcile import reconcile
 
     r = reconcile(datasets.dprk(), "dprk_troops_in_russia", method="crh",
                   sources=datasets.dprk_sources())  # fmt: skip

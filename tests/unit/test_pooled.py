@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-from estimates._pooled import pool_arrays, pool_options
 from estimates.errors import ReconcileError
+from estimates.reconciliation._pooled import pool_arrays, pool_options
 
 INF = np.inf
 NAN = np.nan
@@ -233,7 +233,7 @@ def test_a_wider_reading_of_ranges_gives_a_narrower_result() -> None:
 
 
 def test_the_registered_pooled_method_reads_evidence() -> None:
-    from estimates.methods import Evidence, get_method
+    from estimates.reconciliation.methods import Evidence, get_method
 
     ev = Evidence.from_rows(
         quantity=["troops", "troops", "troops", "boxes", "empty"],
@@ -358,7 +358,7 @@ def rows(draw: st.DrawFn) -> list[tuple[str, float, float, float]]:
 
 
 def pooled_of(data: list[tuple[str, float, float, float]], scale: float = 1.0) -> Any:
-    from estimates.methods import Evidence, get_method
+    from estimates.reconciliation.methods import Evidence, get_method
 
     ev = Evidence.from_rows(
         quantity=[r[0] for r in data],

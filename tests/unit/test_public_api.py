@@ -17,7 +17,7 @@ def test_all_is_sorted_and_every_name_is_documented() -> None:
 
 def test_import_does_not_load_extras_or_build_the_registry() -> None:
     code = (
-        "import sys, estimates, estimates.units as u;"
+        "import sys, estimates, estimates.values.units as u;"
         "bad = [m for m in ('matplotlib', 'hypothesis', 'pint', 'scipy') if m in sys.modules];"
         "assert not bad, bad; assert u._registry is None"
     )

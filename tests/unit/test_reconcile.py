@@ -11,13 +11,18 @@ import pandas as pd
 import pydantic
 import pytest
 
-from estimates.claims import Claim
 from estimates.errors import DimensionError, ReconcileError, UnknownMethodError
-from estimates.ledger import Ledger
-from estimates.ranges import Range
-from estimates.reconcile import CLAIM_ROLE_COLUMNS, Reconciliation, reconcile, reconcile_all
-from estimates.relations import at_most
-from estimates.schema import OUTPUT_COLUMNS
+from estimates.ledger.claims import Claim
+from estimates.ledger.schema import OUTPUT_COLUMNS
+from estimates.ledger.table import Ledger
+from estimates.reconciliation.reconcile import (
+    CLAIM_ROLE_COLUMNS,
+    Reconciliation,
+    reconcile,
+    reconcile_all,
+)
+from estimates.reconciliation.relations import at_most
+from estimates.values.ranges import Range
 
 
 def claim(value: Range, source: str, stated: str, quantity: str = "troops", **kw: Any) -> Claim:
@@ -284,7 +289,7 @@ def test_conventions_of_the_figures_used_are_recorded() -> None:
 def test_relations_keep_each_claims_own_details() -> None:
     """With relations, the claims table must describe the claims the core actually used."""
     from estimates import datasets
-    from estimates.relations import at_most
+    from estimates.reconciliation.relations import at_most
 
     ledger = datasets.dprk()
     r = reconcile(

@@ -9,11 +9,10 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from estimates.claims import Claim
 from estimates.errors import DimensionError, RelationError
-from estimates.ledger import Ledger
-from estimates.ranges import Range
-from estimates.relations import (
+from estimates.ledger.claims import Claim
+from estimates.ledger.table import Ledger
+from estimates.reconciliation.relations import (
     AtMost,
     Relation,
     SumOf,
@@ -25,7 +24,8 @@ from estimates.relations import (
     relations_from_data,
     sum_of,
 )
-from estimates.sources import Sources
+from estimates.values.ranges import Range
+from estimates.values.sources import Sources
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
@@ -454,7 +454,7 @@ def test_unreadable_relations_are_all_reported() -> None:
 
 
 def test_reconciled_tables_can_be_checked_too() -> None:
-    from estimates.reconcile import reconcile_all
+    from estimates.reconciliation.reconcile import reconcile_all
 
     day = "2024-11-01"
     ledger = Ledger(

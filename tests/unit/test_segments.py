@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from estimates._segments import (
+from estimates.reconciliation._segments import (
     group,
     segment_ids,
     segment_max,
@@ -149,8 +149,8 @@ def test_matches_the_definition_in_every_segment_and_any_row_order(
 
 @given(segment_rows, st.sampled_from([0.1, 0.25, 0.5, 0.75, 0.9]))
 def test_agrees_with_the_methods_quantile(rows: list[tuple[int, float, float]], q: float) -> None:
-    # estimates.methods.segment_quantiles documents the same definition ("mid")
-    from estimates.methods import segment_quantiles
+    # estimates.reconciliation.methods.segment_quantiles documents the same definition ("mid")
+    from estimates.reconciliation.methods import segment_quantiles
 
     rows = sorted(rows, key=lambda r: r[0])
     seg = np.array([r[0] for r in rows], np.intp)

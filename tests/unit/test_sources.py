@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from estimates import Source, Sources
-from estimates.sources import normalize_source_name
+from estimates.values.sources import normalize_source_name
 
 
 @pytest.mark.parametrize(

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from estimates.claims import Claim
 from estimates.errors import ReconcileError
-from estimates.ledger import Ledger
-from estimates.ranges import Range
-from estimates.reconcile import reconcile_all
-from estimates.schema import OUTPUT_COLUMNS
-from estimates.timeline import _make_monotone, isotonic, timeline
+from estimates.ledger.claims import Claim
+from estimates.ledger.schema import OUTPUT_COLUMNS
+from estimates.ledger.table import Ledger
+from estimates.reconciliation.reconcile import reconcile_all
+from estimates.reconciliation.timeline import _make_monotone, isotonic, timeline
+from estimates.values.ranges import Range
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 

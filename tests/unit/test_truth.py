@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from estimates._core import RELIABILITY_WEIGHT
 from estimates.errors import ReconcileError
-from estimates.methods import Combined, Evidence, get_method
-from estimates.truth import catd, crh
+from estimates.reconciliation._core import RELIABILITY_WEIGHT
+from estimates.reconciliation.methods import Combined, Evidence, get_method
+from estimates.reconciliation.truth import catd, crh
 
 METHODS = [crh, catd]
 
@@ -359,8 +359,8 @@ def test_registered_by_name() -> None:
 
 @pytest.mark.parametrize("q", [0.25, 0.5, 0.75])
 def test_presorted_quantile_matches_the_segment_quantile(q) -> None:
-    from estimates._segments import weighted_quantile
-    from estimates.truth import _sorted_quantile
+    from estimates.reconciliation._segments import weighted_quantile
+    from estimates.reconciliation.truth import _sorted_quantile
 
     rng = np.random.default_rng(7)
     sizes = rng.integers(1, 9, 300)
@@ -410,14 +410,14 @@ def test_answers_lie_within_the_figures(rows, name, loss) -> None:
 def _ledger(rows: dict[str, list[object]]):
     import pandas as pd
 
-    from estimates.ledger import Ledger
+    from estimates.ledger.table import Ledger
 
     return Ledger.from_frame(pd.DataFrame({**rows, "stated_on": "2024-01-01"}))
 
 
 @pytest.mark.parametrize("method", ["crh", "catd"])
 def test_mixed_units_are_converted_before_discovery(method) -> None:
-    from estimates.reconcile import reconcile_all
+    from estimates.reconciliation.reconcile import reconcile_all
 
     # the same road in km and in m, and a vandal; a wall in m and mm
     led = _ledger(
@@ -437,7 +437,7 @@ def test_mixed_units_are_converted_before_discovery(method) -> None:
 
 def test_two_dimensions_in_one_quantity_are_refused() -> None:
     from estimates.errors import DimensionError
-    from estimates.reconcile import reconcile_all
+    from estimates.reconciliation.reconcile import reconcile_all
 
     led = _ledger(
         {
@@ -452,7 +452,7 @@ def test_two_dimensions_in_one_quantity_are_refused() -> None:
 
 
 def test_reconcile_returns_the_learned_source_table() -> None:
-    from estimates.reconcile import reconcile, reconcile_all
+    from estimates.reconciliation.reconcile import reconcile, reconcile_all
 
     led = _ledger(
         {

@@ -30,11 +30,11 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from estimates._ids import claim_ids
-from estimates.dates import Period, to_period
 from estimates.errors import DateError
-from estimates.ranges import Range
-from estimates.sources import Reliability
+from estimates.ledger._ids import claim_ids
+from estimates.values.dates import Period, to_period
+from estimates.values.ranges import Range
+from estimates.values.sources import Reliability
 
 __all__ = ["KINDS", "Claim", "Kind", "claim_key"]
 
@@ -46,7 +46,7 @@ def claim_key(values: Sequence[str | float | None]) -> str:
     """The claim id for the identity fields' values, in the order of ``Claim.key_values()``.
 
     Text fields are given as ``str`` or ``None``, number fields as ``float`` or ``None``; see
-    :mod:`estimates._ids` for the hashing, which the ledger applies to whole columns at once.
+    :mod:`estimates.ledger._ids` for the hashing, which the ledger applies to whole columns at once.
 
     >>> claim_key(["a", 1.0, None]) == claim_key(["a", 1.0, None])
     True
@@ -98,7 +98,9 @@ class Claim(BaseModel):
     @classmethod
     def _value_from_text(cls, data: Any) -> Any:
         if isinstance(data, dict) and data.get("value") is None and data.get("text"):
-            from estimates.parsing import parse  # the parser is loaded only when text must be read
+            from estimates.reading.parsing import (
+                parse,  # the parser is loaded only when text must be read
+            )
 
             data = {**data, "value": parse(str(data["text"]))}
         return data
@@ -213,7 +215,7 @@ class Claim(BaseModel):
             return self.confidence
         if self.hedge is None:
             return None
-        from estimates.likelihood import hedge_confidence
+        from estimates.reading.likelihood import hedge_confidence
 
         found: float | None = hedge_confidence(self.hedge, yardstick)
         return found
@@ -229,7 +231,7 @@ class Claim(BaseModel):
         return Claim(**data)
 
     def _repr_html_(self) -> str:
-        from estimates._html import claim_html  # the notebook face loads only in notebooks
+        from estimates.values._html import claim_html  # the notebook face loads only in notebooks
 
         return claim_html(self)
 

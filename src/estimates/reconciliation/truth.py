@@ -1,8 +1,8 @@
 """Truth discovery: reconcile every quantity at once while learning how far to trust each source.
 
-Two methods follow the method contract of :mod:`estimates.methods` (a function of an
-:class:`~estimates.methods.Evidence` and a mapping of options, returning a
-:class:`~estimates.methods.Combined`):
+Two methods follow the method contract of :mod:`estimates.reconciliation.methods` (a function of an
+:class:`~estimates.reconciliation.methods.Evidence` and a mapping of options, returning a
+:class:`~estimates.reconciliation.methods.Combined`):
 
 - :func:`crh` — CRH (Q. Li et al., "Resolving conflicts in heterogeneous data by truth discovery
   and source reliability estimation", SIGMOD 2014). A source's weight is
@@ -24,7 +24,7 @@ How claims enter:
 
 - A claim with a stated ``best`` is the point ``best``; a claim without one is its interval
   ``[low, high]`` (on a count, a low of 0 with no best is no bound, as
-  :func:`estimates.methods.readings` reads it), and its error is the distance from the truth to
+  :func:`estimates.reconciliation.methods.readings` reads it), and its error is the distance from the truth to
   the interval (zero inside it). Under absolute loss the truth that minimises
   ``Σ w·dist(t, [low, high])`` is the weighted median of all the endpoints, each claim putting its
   weight on both of its ends (a point puts it twice on itself); this is what the median step
@@ -46,7 +46,7 @@ How claims enter:
   differs from its truth at all, the weights are the priors' alone.
 - The row weights of the evidence multiply the learned source weight, without their grade
   factor: the pipeline sets ``weight = confidence × reliability × recency`` with the factors of
-  :data:`estimates._core.RELIABILITY_WEIGHT`, and these methods divide that factor out again, so
+  :data:`estimates.reconciliation._core.RELIABILITY_WEIGHT`, and these methods divide that factor out again, so
   that a grade acts only as a prior that evidence overrides, never as a fixed multiplier.
   Evidence built by hand with grades should carry the same factor in its weights.
 
@@ -61,7 +61,7 @@ more than three quarters of a quantity's learned weight, the range is that sourc
 the largest is 1), ``prior`` (the Admiralty letter or None), ``error`` (mean normalised absolute
 error), sorted by weight. Its ``attrs`` hold ``iterations`` and ``converged``. Runs are deterministic.
 
->>> from estimates.methods import Evidence
+>>> from estimates.reconciliation.methods import Evidence
 >>> ev = Evidence.from_rows(
 ...     quantity=["a", "a", "a", "b", "b", "b"],
 ...     source=["good", "fair", "vandal", "good", "fair", "vandal"],
@@ -83,11 +83,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from estimates._segments import segment_ids, segment_sum
 from estimates.errors import ReconcileError
+from estimates.reconciliation._segments import segment_ids, segment_sum
 
 if TYPE_CHECKING:
-    from estimates.methods import Combined, Evidence
+    from estimates.reconciliation.methods import Combined, Evidence
 
 __all__ = ["catd", "crh"]
 
@@ -133,7 +133,7 @@ def crh(ev: Evidence, options: Mapping[str, object]) -> Combined:
     Raises:
         ReconcileError: an unknown option or an option out of its range.
 
-    >>> from estimates.methods import Evidence
+    >>> from estimates.reconciliation.methods import Evidence
     >>> ev = Evidence.from_rows(
     ...     quantity=["q", "q", "q", "r", "r", "r"],
     ...     source=["x", "y", "z"] * 2,
@@ -167,7 +167,7 @@ def catd(ev: Evidence, options: Mapping[str, object]) -> Combined:
     Raises:
         ReconcileError: an unknown option or an option out of its range.
 
-    >>> from estimates.methods import Evidence
+    >>> from estimates.reconciliation.methods import Evidence
     >>> ev = Evidence.from_rows(quantity=["q"] * 3, source=["x", "y", "z"], best=[10.0, 12.0, 5e2])
     >>> catd(ev, {}).best.tolist()
     [12.0]
@@ -281,7 +281,7 @@ def _sorted_quantile(
 ) -> FloatArray:
     """Weighted ``q``-quantile per segment of values already sorted inside each segment.
 
-    The same definition as :func:`estimates._segments.weighted_quantile` (the first value whose
+    The same definition as :func:`estimates.reconciliation._segments.weighted_quantile` (the first value whose
     cumulative weight reaches ``q`` of the total; the mean of two values when exactly on their
     boundary), found by binary search on one cumulative sum instead of a sort per call.
     """
@@ -331,7 +331,7 @@ def _source_grades(grade: IntArray, src: IntArray, n_src: int) -> IntArray:
 
 def _without_grade(weight: FloatArray, grade: IntArray) -> FloatArray:
     """The row weights with the pipeline's grade factor divided out (see the module docstring)."""
-    from estimates._core import RELIABILITY_WEIGHT
+    from estimates.reconciliation._core import RELIABILITY_WEIGHT
 
     factor = np.array(
         [RELIABILITY_WEIGHT.get(g, 1.0) for g in _GRADES] + [RELIABILITY_WEIGHT.get("F", 1.0)]
@@ -341,7 +341,7 @@ def _without_grade(weight: FloatArray, grade: IntArray) -> FloatArray:
 
 
 def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combined:
-    from estimates.methods import Combined
+    from estimates.reconciliation.methods import Combined
 
     cfg = _Settings(options, method)
     n = int(np.asarray(ev.best).size)
@@ -353,7 +353,7 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
     best = np.asarray(ev.best, dtype=np.float64)
     stated = np.isfinite(best)
     low_in = np.asarray(ev.low, dtype=np.float64)
-    # as estimates.methods.readings reads them: on a count, a low of 0 with no best is what
+    # as estimates.reconciliation.methods.readings reads them: on a count, a low of 0 with no best is what
     # "at most" stores, so it is no bound
     zero_floor = np.asarray(ev.positive, dtype=bool)[seg] & (low_in <= 0) & ~stated
     lo = np.where(stated, best, np.where(zero_floor, -np.inf, low_in))

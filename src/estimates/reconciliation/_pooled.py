@@ -108,11 +108,11 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special, stats
 
-from estimates._segments import segment_ids, segment_max, segment_sum
 from estimates.errors import ReconcileError
+from estimates.reconciliation._segments import segment_ids, segment_max, segment_sum
 
 if TYPE_CHECKING:
-    from estimates.methods import Combined, Evidence
+    from estimates.reconciliation.methods import Combined, Evidence
 
 __all__ = ["PoolOptions", "Pooled", "pool_arrays", "pool_options", "pooled"]
 
@@ -538,7 +538,7 @@ def pooled(ev: Evidence, options: Mapping[str, object]) -> Combined:
     figures as censored observations. Every rule and reference is in the module docstring.
 
     >>> import numpy as np
-    >>> from estimates.methods import Evidence
+    >>> from estimates.reconciliation.methods import Evidence
     >>> ev = Evidence(
     ...     low=np.array([9000.0, 10000.0, 11000.0]), high=np.array([11000.0, 12000.0, 13000.0]),
     ...     best=np.full(3, np.nan), closed_left=np.ones(3, bool), closed_right=np.ones(3, bool),
@@ -549,7 +549,7 @@ def pooled(ev: Evidence, options: Mapping[str, object]) -> Combined:
     >>> round(out.best[0])
     10969
     """
-    from estimates.methods import Combined
+    from estimates.reconciliation.methods import Combined
 
     res = pool_arrays(
         low=ev.low,

@@ -21,8 +21,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from estimates import units as _units
 from estimates.errors import UnitError
+from estimates.values import units as _units
 
 __all__ = ["Closed", "Range", "total"]
 
@@ -493,7 +493,7 @@ class Range(BaseModel):
         return f"{text}{unit}"
 
     def _repr_html_(self) -> str:
-        from estimates._html import range_html  # the notebook face loads only in notebooks
+        from estimates.values._html import range_html  # the notebook face loads only in notebooks
 
         return range_html(self)
 

@@ -6,7 +6,7 @@ totals that never fall.
 - :func:`check` finds the claims in a ledger that break a relation, each violation with the
   smallest set of claims that cannot all be true.
 
->>> from estimates.ranges import Range
+>>> from estimates.values.ranges import Range
 >>> ranges = {
 ...     "in_kursk": Range.at_least(7000, unit="person"),
 ...     "in_russia": Range.between(10_000, 12_000, unit="person"),
@@ -31,14 +31,14 @@ import numpy.typing as npt
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
-from estimates import units as _units
-from estimates.dates import to_period
 from estimates.errors import DateError, RelationError
-from estimates.ranges import Range, closed_from_flags
+from estimates.values import units as _units
+from estimates.values.dates import to_period
+from estimates.values.ranges import Range, closed_from_flags
 
 if TYPE_CHECKING:
-    from estimates.ledger import Ledger
-    from estimates.sources import Sources
+    from estimates.ledger.table import Ledger
+    from estimates.values.sources import Sources
 
 __all__ = [
     "AtMost",
@@ -1070,7 +1070,7 @@ def check(
       whose highs add up to less than its low (every part is then needed).
 
     ``ledger`` may also be a reconciliation table (what ``reconcile_all`` or
-    :func:`estimates.timeline.timeline` return): each row with an answer is then read as one
+    :func:`estimates.reconciliation.timeline.timeline` return): each row with an answer is then read as one
     claim, the reconciled range of its quantity at its ``at``, from the source
     "reconciled (method)"; ``at`` and ``known_on`` filter the rows by their own columns. So
     ``check(timeline(...), [monotone(q)])`` asks whether the reconciled series ever falls,
@@ -1080,8 +1080,8 @@ def check(
     :class:`~estimates.errors.RelationError` for relations naming quantities not in the ledger
     or forming a cycle.
 
-    >>> from estimates.claims import Claim
-    >>> from estimates.ledger import Ledger
+    >>> from estimates.ledger.claims import Claim
+    >>> from estimates.ledger.table import Ledger
     >>> ledger = Ledger([
     ...     Claim(quantity="kursk", value=Range.at_least(7000, unit="person"), source="HUR",
     ...           stated_on="2024-10-31"),

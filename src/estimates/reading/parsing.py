@@ -1,7 +1,7 @@
-"""Reading figures: text to :class:`~estimates.ranges.Range` under a named convention.
+"""Reading figures: text to :class:`~estimates.values.ranges.Range` under a named convention.
 
 The parser decides which words may appear where (the grammar below); a *convention*
-(:mod:`estimates.conventions`) decides what they mean. ``parse`` reads the first figure in a
+(:mod:`estimates.reading.conventions`) decides what they mean. ``parse`` reads the first figure in a
 text and returns its range; ``parse_figure`` returns the richer :class:`Figure` (span, counted
 noun, operator, ambiguities); ``find_figures`` returns every figure in running text; ``format``
 writes a range back as words that ``parse`` reads to the same range.
@@ -55,14 +55,14 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from estimates import units as _units
-
-# By module path, not as an attribute of the package: ``estimates.conventions`` is also the
-# name of the public listing function.
-from estimates.conventions import Convention, Rule, get_convention
-from estimates.conventions import _listeners as _convention_listeners
 from estimates.errors import ParseError, UnitError
-from estimates.ranges import Closed, Range
+
+# By module path, not as an attribute of the package: ``estimates.reading.conventions`` is also the
+# name of the public listing function.
+from estimates.reading.conventions import Convention, Rule, get_convention
+from estimates.reading.conventions import _listeners as _convention_listeners
+from estimates.values import units as _units
+from estimates.values.ranges import Closed, Range
 
 __all__ = ["Figure", "find_figures", "format", "parse", "parse_figure"]
 

@@ -36,9 +36,9 @@ import pandas as pd
 from estimates.errors import ClaimFileError, EstimatesError, RelationError
 
 if TYPE_CHECKING:
-    from estimates.ledger import Ledger
-    from estimates.relations import AtMost, Monotone, SumOf
-    from estimates.sources import Sources
+    from estimates.ledger.table import Ledger
+    from estimates.reconciliation.relations import AtMost, Monotone, SumOf
+    from estimates.values.sources import Sources
 
 __all__ = ["build_parser", "main"]
 
@@ -139,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         formatter_class=_formatter,
     )
-    from estimates import __version__
+    from estimates._version import __version__
 
     top.add_argument("--version", action="version", version=f"estimates {__version__}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -368,9 +368,9 @@ def read_ledger(path: str, input_format: str | None = None) -> Ledger:
     >>> read_ledger("claims.xlsx")
     Traceback (most recent call last):
     ...
-    estimates.cli.UsageError: cannot tell the format of 'claims.xlsx' from its extension .xlsx; ...
+    estimates.faces.cli.UsageError: cannot tell the format of 'claims.xlsx' from its extension .xlsx; ...
     """
-    from estimates.ledger import Ledger
+    from estimates.ledger.table import Ledger
 
     if path != "-" and Path(path).is_dir():
         raise IsADirectoryError(21, "is a directory", path)
@@ -413,7 +413,7 @@ def read_sources(path: str | None) -> Sources | None:
     """
     if path is None:
         return None
-    from estimates.sources import Sources
+    from estimates.values.sources import Sources
 
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -449,7 +449,7 @@ def read_relations(path: str) -> list[AtMost | SumOf | Monotone]:
     """
     from pydantic import TypeAdapter, ValidationError
 
-    from estimates.relations import Relation, at_most, monotone, sum_of
+    from estimates.reconciliation.relations import Relation, at_most, monotone, sum_of
 
     text = Path(path).read_text(encoding="utf-8-sig")
     if Path(path).suffix.lower() == ".json" or text.lstrip().startswith("["):
@@ -495,8 +495,8 @@ def _relation_line(line: str, at_most: Any, sum_of: Any, monotone: Any) -> Any:
 def _check_date(value: str | None, option: str) -> str | None:
     if value is None:
         return None
-    from estimates.dates import to_period
     from estimates.errors import DateError
+    from estimates.values.dates import to_period
 
     try:
         to_period(value)
@@ -507,7 +507,7 @@ def _check_date(value: str | None, option: str) -> str | None:
 
 def _check_method(name: str) -> None:
     from estimates.errors import UnknownMethodError
-    from estimates.methods import get_method
+    from estimates.reconciliation.methods import get_method
 
     try:
         get_method(name)
@@ -546,7 +546,7 @@ def _emit(text: str, args: argparse.Namespace) -> None:
     """Write the whole result at once: to -o OUT atomically, or to standard output."""
     out = getattr(args, "output", None)
     if out:
-        from estimates._io import atomic_write
+        from estimates.ledger._io import atomic_write
 
         def write(tmp: Path) -> None:
             tmp.write_text(text, encoding="utf-8")
@@ -687,7 +687,7 @@ def _reconciled_table(frame: pd.DataFrame, first: str = "quantity") -> str:
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
-    from estimates.parsing import parse
+    from estimates.reading.parsing import parse
 
     fmt = _output_format(args)
     records = []
@@ -736,7 +736,7 @@ def _plain(x: Any) -> str:
 
 
 def _cmd_reconcile(args: argparse.Namespace) -> int:
-    from estimates.reconcile import reconcile, reconcile_all
+    from estimates.reconciliation.reconcile import reconcile, reconcile_all
 
     at = _check_date(args.at, "--at")
     known_on = _check_date(args.known_on, "--known-on")
@@ -793,7 +793,7 @@ def _with_related(ledger: Ledger, quantity: str, relations: Iterable[Any] | None
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from estimates.relations import check
+    from estimates.reconciliation.relations import check
 
     at = _check_date(args.at, "--at")
     known_on = _check_date(args.known_on, "--known-on")
@@ -821,7 +821,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_timeline(args: argparse.Namespace) -> int:
-    from estimates.timeline import timeline
+    from estimates.reconciliation.timeline import timeline
 
     known_on = _check_date(args.known_on, "--known-on")
     _check_method(args.method)
@@ -875,8 +875,8 @@ def _save_plot(
     method: str,
     sources: Sources | None,
 ) -> None:
-    from estimates._io import atomic_write
-    from estimates.plotting import plot_timeline
+    from estimates.faces.plotting import plot_timeline
+    from estimates.ledger._io import atomic_write
 
     suffix = _check_plot_path(out)
     ax = plot_timeline(ledger, quantity, known_on=known_on, method=method, sources=sources)
@@ -890,7 +890,7 @@ def _save_plot(
 
 
 def _cmd_methods(args: argparse.Namespace) -> int:
-    from estimates.methods import describe_method, methods
+    from estimates.reconciliation.methods import describe_method, methods
 
     fmt = _output_format(args)
     frame = pd.DataFrame(
@@ -906,7 +906,7 @@ def _cmd_methods(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from estimates import datasets
-    from estimates.reconcile import reconcile
+    from estimates.reconciliation.reconcile import reconcile
 
     _check_plot_path(args.out)  # before printing anything: bad input leaves stdout empty
     out: IO[str] = sys.stdout

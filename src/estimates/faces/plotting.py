@@ -29,14 +29,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from estimates import units as _units
 from estimates.errors import MissingExtraError, ReconcileError
+from estimates.values import units as _units
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from estimates.ledger import Ledger
-    from estimates.sources import Sources
+    from estimates.ledger.table import Ledger
+    from estimates.values.sources import Sources
 
 __all__ = ["plot_sources", "plot_timeline"]
 
@@ -102,7 +102,7 @@ def _claim_table(
     ledger: Ledger, quantity: str, sources: Sources | None
 ) -> tuple[pd.DataFrame, str | None]:
     """The quantity's claims as plain columns in one unit, with the date each is drawn at."""
-    from estimates.sources import Sources as _Sources
+    from estimates.values.sources import Sources as _Sources
 
     if quantity not in ledger.quantities:
         shown = ", ".join(ledger.quantities[:8]) + (" ..." if len(ledger.quantities) > 8 else "")
@@ -153,7 +153,7 @@ def _band(
     or was stated and on a weekly grid between them, up to ``cut`` when given: the band shows
     what a careful reader could have said at the time.
     """
-    from estimates.timeline import timeline
+    from estimates.reconciliation.timeline import timeline
 
     moments = pd.concat([table["x"], table["stated"]]).dropna()
     if cut is not None:
@@ -191,7 +191,7 @@ def plot_timeline(
     and claims stated later are drawn faintly.
 
     The band is the reconciled range (shaded) and best (line) under ``method`` as it could be
-    stated on each day, from what was known on that day (:func:`estimates.timeline.timeline`,
+    stated on each day, from what was known on that day (:func:`estimates.reconciliation.timeline.timeline`,
     no hindsight), up to ``known_on``; ``band=False`` leaves it out.
 
     Returns the matplotlib ``Axes`` (a new figure when ``ax`` is None). Raises
@@ -392,7 +392,7 @@ def _draw_band(ax: Any, band: pd.DataFrame, method: str, line2d: Any, ceiling: f
 
 
 def _cutoff(date: object) -> np.datetime64:
-    from estimates.dates import to_period
+    from estimates.values.dates import to_period
 
     period = to_period(date)
     if period is None:

@@ -1,7 +1,7 @@
 """Claims found in running text: candidates for a person to confirm, never invented certainty.
 
 :func:`extract` reads a news paragraph sentence by sentence. For every figure it finds (with
-:func:`estimates.parsing.find_figures`) it builds a candidate :class:`~estimates.claims.Claim`:
+:func:`estimates.reading.parsing.find_figures`) it builds a candidate :class:`~estimates.ledger.claims.Claim`:
 
 - ``text``: the figure as written; ``note`` starts with its character span (``"span 12-40"``)
   and lists any ambiguity the parser or the date reader reported;
@@ -11,7 +11,7 @@
 - ``via``: the outlet that published the text, when given as ``source=``;
 - ``hedge``: estimative words in the same sentence ("highly likely", "estimated", "we
   believe"), and ``confidence`` from them on the ICD 203 yardstick when they carry a
-  probability (:func:`estimates.likelihood.hedge_confidence`);
+  probability (:func:`estimates.reading.likelihood.hedge_confidence`);
 - dates resolved against ``stated_on`` (the publication day): "on Oct. 3" and "from the 8th
   to the 13th" give ``as_of``; "since last August" gives ``since``; "said Thursday" moves
   ``stated_on`` to that Thursday. Without ``stated_on`` a date that needs a year is left out
@@ -39,11 +39,11 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from estimates.claims import Claim, Kind
-from estimates.dates import Period, to_period
 from estimates.errors import ParseError
-from estimates.likelihood import get_yardstick, hedge_confidence
-from estimates.parsing import Figure, find_figures
+from estimates.ledger.claims import Claim, Kind
+from estimates.reading.likelihood import get_yardstick, hedge_confidence
+from estimates.reading.parsing import Figure, find_figures
+from estimates.values.dates import Period, to_period
 
 __all__ = ["extract"]
 

@@ -140,7 +140,7 @@ def canonical(unit: str) -> str:
         raise UnitError(
             f"unknown unit {unit!r}: the registry knows count units (person, container, shell, "
             "missile, vehicle, artillery_system, coffin), currencies (USD, EUR, GBP) and pint's "
-            "physical units; add one with estimates.units.define('name = [dimension]')",
+            "physical units; add one with estimates.values.units.define('name = [dimension]')",
             unit=unit,
         ) from exc
 

@@ -1,11 +1,11 @@
 """Rich display in Jupyter: small, self-contained HTML for ranges, claims, ledgers and results.
 
-The ``_repr_html_`` hooks on :class:`~estimates.ranges.Range`, :class:`~estimates.claims.Claim`,
-:class:`~estimates.ledger.Ledger` and the reconciliation result call these functions, so the
+The ``_repr_html_`` hooks on :class:`~estimates.values.ranges.Range`, :class:`~estimates.ledger.claims.Claim`,
+:class:`~estimates.ledger.table.Ledger` and the reconciliation result call these functions, so the
 notebook face loads only in notebooks. Every piece of user text is escaped; styles are inline
 and use ``currentColor`` and translucent fills so that light and dark themes both read well.
 
->>> from estimates.ranges import Range
+>>> from estimates.values.ranges import Range
 >>> html = range_html(Range.more_than(13_000, unit="container"))
 >>> "more than 13,000 container" in html and "<script" not in html
 True
@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:
-    from estimates.claims import Claim
-    from estimates.ledger import Ledger
-    from estimates.ranges import Range
+    from estimates.ledger.claims import Claim
+    from estimates.ledger.table import Ledger
+    from estimates.values.ranges import Range
 
 __all__ = ["claim_html", "ledger_html", "range_html", "reconciliation_html"]
 
@@ -117,7 +117,7 @@ def _kv_table(rows: list[tuple[str, str]]) -> str:
 def range_html(r: Range) -> str:
     """HTML for one range: the words, a bar (open ends as arrows, best as a dot), the numbers.
 
-    >>> from estimates.ranges import Range
+    >>> from estimates.values.ranges import Range
     >>> html = range_html(Range.between(10_000, 12_000, unit="person"))
     >>> "10,000–12,000 person" in html and "12,000" in html
     True
@@ -138,8 +138,8 @@ def range_html(r: Range) -> str:
 def claim_html(c: Claim) -> str:
     """HTML for one claim: the figure, the quoted words, who said it via whom, and when.
 
-    >>> from estimates.claims import Claim
-    >>> from estimates.ranges import Range
+    >>> from estimates.ledger.claims import Claim
+    >>> from estimates.values.ranges import Range
     >>> c = Claim(quantity="q", value=Range.exactly(1500, unit="person"), source="NIS <Seoul>",
     ...           stated_on="2024-10-18")
     >>> html = claim_html(c)
@@ -219,9 +219,9 @@ def _frame_table(
 def ledger_html(ledger: Ledger) -> str:
     """A preview of a ledger: its size, and its first rows with the figure, source and dates.
 
-    >>> from estimates.claims import Claim
-    >>> from estimates.ledger import Ledger
-    >>> from estimates.ranges import Range
+    >>> from estimates.ledger.claims import Claim
+    >>> from estimates.ledger.table import Ledger
+    >>> from estimates.values.ranges import Range
     >>> claims = [Claim(quantity="q", value=Range.exactly(i, unit="person"), source=f"S{i}")
     ...           for i in range(1, 15)]
     >>> html = ledger_html(Ledger(claims))
@@ -260,12 +260,12 @@ def ledger_html(ledger: Ledger) -> str:
 def reconciliation_html(result: Any) -> str:
     """HTML for a reconciliation: the range, the explanation, and the claims with their roles.
 
-    ``result`` is a :class:`estimates.reconcile.Reconciliation`.
+    ``result`` is a :class:`estimates.reconciliation.reconcile.Reconciliation`.
 
-    >>> from estimates.claims import Claim
-    >>> from estimates.ledger import Ledger
-    >>> from estimates.ranges import Range
-    >>> from estimates.reconcile import reconcile
+    >>> from estimates.ledger.claims import Claim
+    >>> from estimates.ledger.table import Ledger
+    >>> from estimates.values.ranges import Range
+    >>> from estimates.reconciliation.reconcile import reconcile
     >>> ledger = Ledger([
     ...     Claim(quantity="troops", value=Range.exactly(3000, unit="person"), source="NIS",
     ...           stated_on="2024-10-23"),

@@ -1,14 +1,14 @@
 """A pandas accessor for claim tables: ``df.estimates``.
 
 Importing this module registers the accessor. A claim table is a DataFrame with the canonical
-column names (:mod:`estimates.schema`: ``quantity``, ``source`` and ``text`` or
+column names (:mod:`estimates.ledger.schema`: ``quantity``, ``source`` and ``text`` or
 ``low``/``best``/``high``, and optionally the rest). Other columns are kept out of the ledger:
 name them in ``by=`` to reconcile group by group (per region, per dataset), or pass
 ``extra="ignore"`` to leave them out; otherwise they are an error, so a misspelt column
 (``sorce``) is never silently dropped.
 
 >>> import pandas as pd
->>> import estimates.accessor
+>>> import estimates.faces.accessor
 >>> df = pd.DataFrame({
 ...     "quantity": ["troops"] * 4,
 ...     "region": ["north", "north", "south", "south"],
@@ -30,14 +30,14 @@ import numpy as np
 import pandas as pd
 
 from estimates.errors import BadRow, ClaimFileError
-from estimates.schema import CLAIM_COLUMNS, REQUIRED_COLUMNS
+from estimates.ledger.schema import CLAIM_COLUMNS, REQUIRED_COLUMNS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from estimates.ledger import Ledger
-    from estimates.reconcile import Reconciliation
-    from estimates.relations import Report
+    from estimates.ledger.table import Ledger
+    from estimates.reconciliation.reconcile import Reconciliation
+    from estimates.reconciliation.relations import Report
 
 __all__ = ["EstimatesAccessor"]
 
@@ -52,7 +52,7 @@ class EstimatesAccessor:
     """``df.estimates``: a claim table's ledger, reconciliation, checks, timeline and plot.
 
     >>> import pandas as pd
-    >>> import estimates.accessor
+    >>> import estimates.faces.accessor
     >>> df = pd.DataFrame({"quantity": ["q"], "text": ["about 1,200 soldiers"], "source": ["S"]})
     >>> df.estimates.to_ledger()
     <Ledger: 1 claims about 1 quantities from 1 sources>
@@ -115,13 +115,13 @@ class EstimatesAccessor:
         return df.loc[:, keep]
 
     def to_ledger(self, *, extra: Extra = "raise") -> Ledger:
-        """The table as a :class:`~estimates.ledger.Ledger` (every row checked).
+        """The table as a :class:`~estimates.ledger.table.Ledger` (every row checked).
 
         Raises :class:`~estimates.errors.ClaimFileError` listing every bad row, every missing
         required column and (with ``extra="raise"``) every column that is not a claim column.
 
         >>> import pandas as pd
-        >>> import estimates.accessor
+        >>> import estimates.faces.accessor
         >>> pd.DataFrame({"quantity": ["q"], "low": [1], "sorce": ["S"]}).estimates.to_ledger()
         Traceback (most recent call last):
         ...
@@ -129,13 +129,13 @@ class EstimatesAccessor:
           header, column 'source': required column is missing (columns found: quantity, low, sorce)
           header, column 'sorce': not a claim column; ...
         """
-        from estimates.ledger import Ledger
+        from estimates.ledger.table import Ledger
 
         return Ledger.from_frame(self._claim_frame((), extra))
 
     def _keyed(self, by: Sequence[str], extra: Extra) -> tuple[Ledger, pd.DataFrame]:
         """One ledger whose quantity names carry the group values; and the key table."""
-        from estimates.ledger import Ledger
+        from estimates.ledger.table import Ledger
 
         claims = self._claim_frame(by, extra)
         keys = self._frame.loc[:, list(by)].astype(object)
@@ -178,18 +178,18 @@ class EstimatesAccessor:
 
         ``by`` names columns of your own (``"region"``) whose values split the claims into
         groups reconciled apart; the result starts with those columns. Everything else is
-        passed to :func:`estimates.reconcile.reconcile_all` (``sources``, ``half_life``,
+        passed to :func:`estimates.reconciliation.reconcile.reconcile_all` (``sources``, ``half_life``,
         ``relations``, method options). Truth-discovery methods learn source weights across all
         groups at once, as they do across quantities.
 
         >>> import pandas as pd
-        >>> import estimates.accessor
+        >>> import estimates.faces.accessor
         >>> df = pd.DataFrame({"quantity": ["q", "q"], "low": [10, 12], "high": [14, 20],
         ...                    "source": ["A", "B"], "stated_on": "2024-01-05"})
         >>> df.estimates.reconcile("q", method="consensus")[["low", "high"]].values.tolist()
         [[12.0, 14.0]]
         """
-        from estimates.reconcile import reconcile_all
+        from estimates.reconciliation.reconcile import reconcile_all
 
         groups = [by] if isinstance(by, str) else list(by or ())
         if not groups:
@@ -230,16 +230,16 @@ class EstimatesAccessor:
         self, quantity: str, *, at: object = None, known_on: object = None, method: str = "robust",
         extra: Extra = "raise", **options: Any,
     ) -> Reconciliation:  # fmt: skip
-        """The full :class:`~estimates.reconcile.Reconciliation` of one quantity (roles, why).
+        """The full :class:`~estimates.reconciliation.reconcile.Reconciliation` of one quantity (roles, why).
 
         >>> import pandas as pd
-        >>> import estimates.accessor
+        >>> import estimates.faces.accessor
         >>> df = pd.DataFrame({"quantity": ["q"], "low": [10], "high": [14], "source": ["A"],
         ...                    "stated_on": "2024-01-05"})
         >>> df.estimates.explain("q").value.high
         14.0
         """
-        from estimates.reconcile import reconcile
+        from estimates.reconciliation.reconcile import reconcile
 
         ledger = self.to_ledger(extra=extra)
         _known(ledger, quantity)
@@ -254,43 +254,43 @@ class EstimatesAccessor:
         extra: Extra = "raise",
         **options: Any,
     ) -> Report:
-        """Check the claims against relations (:func:`estimates.relations.check`).
+        """Check the claims against relations (:func:`estimates.reconciliation.relations.check`).
 
         >>> import pandas as pd
-        >>> import estimates.accessor
-        >>> from estimates.relations import at_most
+        >>> import estimates.faces.accessor
+        >>> from estimates.reconciliation.relations import at_most
         >>> df = pd.DataFrame({"quantity": ["kursk", "russia"], "low": [7000, None],
         ...                    "high": [None, 3000], "unit": "person", "source": ["HUR", "NIS"],
         ...                    "stated_on": "2024-10-31"})
         >>> df.estimates.check([at_most("kursk", "russia")]).ok
         False
         """
-        from estimates.relations import check
+        from estimates.reconciliation.relations import check
 
         ledger = self.to_ledger(extra=extra)
         return check(ledger, relations, at=at, known_on=known_on, **options)
 
     def timeline(self, quantity: str, *, extra: Extra = "raise", **options: Any) -> pd.DataFrame:
-        """The reconciled range of ``quantity`` over time (:func:`estimates.timeline.timeline`).
+        """The reconciled range of ``quantity`` over time (:func:`estimates.reconciliation.timeline.timeline`).
 
         >>> import pandas as pd
-        >>> import estimates.accessor
+        >>> import estimates.faces.accessor
         >>> df = pd.DataFrame({"quantity": ["q", "q"], "low": [10, 12], "high": [14, 20],
         ...                    "source": ["A", "B"], "stated_on": ["2024-01-05", "2024-02-01"]})
         >>> df.estimates.timeline("q")["at"].tolist()
         ['2024-01-05', '2024-02-01']
         """
-        from estimates.timeline import timeline
+        from estimates.reconciliation.timeline import timeline
 
         ledger = self.to_ledger(extra=extra)
         _known(ledger, quantity)
         return timeline(ledger, quantity, **options)
 
     def plot(self, quantity: str, *, extra: Extra = "raise", **options: Any) -> Axes:
-        """Plot the claims about ``quantity`` over time (:func:`estimates.plotting.plot_timeline`).
+        """Plot the claims about ``quantity`` over time (:func:`estimates.faces.plotting.plot_timeline`).
 
         >>> import pandas as pd
-        >>> import estimates.accessor
+        >>> import estimates.faces.accessor
         >>> df = pd.DataFrame({"quantity": ["q"], "low": [10], "high": [14], "source": ["A"],
         ...                    "stated_on": "2024-01-05"})
         >>> ax = df.estimates.plot("q", band=False)
@@ -298,7 +298,7 @@ class EstimatesAccessor:
         'value'
         >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
         """
-        from estimates.plotting import plot_timeline
+        from estimates.faces.plotting import plot_timeline
 
         return plot_timeline(self.to_ledger(extra=extra), quantity, **options)
 

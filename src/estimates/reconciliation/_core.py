@@ -1,7 +1,7 @@
 """The columnar reconciliation pipeline: every quantity at once, on numpy arrays.
 
 This module knows nothing of pydantic. It takes a ledger's frame (one row per claim, the columns
-of :attr:`estimates.ledger.Ledger.frame`) and runs every step of DESIGN §3 on whole arrays: rows
+of :attr:`estimates.ledger.table.Ledger.frame`) and runs every step of DESIGN §3 on whole arrays: rows
 are sorted once by (quantity, kind, resolved source, dates) and every step is a segment
 operation, with no Python loop per quantity and no Python object per claim. ``reconcile`` (one
 quantity, with roles and an explanation) and ``reconcile_all`` (one row per quantity) both call
@@ -12,7 +12,7 @@ The steps:
 1. **Known on.** Keep claims whose ``stated_on`` ends on or before ``known_on``; a claim with no
    ``stated_on`` is always known. With no ``known_on``, a quantity's ``known_on`` is the latest
    ``stated_on`` among its claims (everything), and ``at`` defaults to ``known_on``.
-2. **Sources.** Raw names resolve through :class:`estimates.sources.Sources` (aliases, trailing
+2. **Sources.** Raw names resolve through :class:`estimates.values.sources.Sources` (aliases, trailing
    qualifiers).
 3. **Units.** Each quantity is reconciled in its most common unit (ties: the first in
    alphabetical order); other units of the same dimension are converted; a figure with no unit
@@ -36,12 +36,12 @@ The steps:
 6. **Prior weights** (documented numbers, see :data:`RELIABILITY_WEIGHT`):
    ``weight = confidence × reliability × recency`` where confidence is the claim's
    ``confidence``, else the probability of its ``hedge`` words on the yardstick (via
-   ``estimates.likelihood.hedge_confidence``, when that module is present), else 1, floored at
+   ``estimates.reading.likelihood.hedge_confidence``, when that module is present), else 1, floored at
    :data:`MIN_CONFIDENCE`; reliability is the Admiralty letter's weight; recency is
    ``0.5 ** (age / half_life)`` with ``age`` the days between ``at`` and the moment the figure
    describes (1 without a half-life). A used figure whose recency fell below 1/4 (older than
    two half-lives) is marked ``stale``.
-7. **Combine** with the method (:mod:`estimates.methods`), then mark used figures whose range
+7. **Combine** with the method (:mod:`estimates.reconciliation.methods`), then mark used figures whose range
    does not meet the result as ``outlier``.
 
 >>> import pandas as pd
@@ -64,12 +64,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from estimates import units as _units
 from estimates.errors import DimensionError, ReconcileError, UnknownMethodError
-from estimates.methods import Combined, Evidence, get_method, readings
+from estimates.reconciliation.methods import Combined, Evidence, get_method, readings
+from estimates.values import units as _units
 
 if TYPE_CHECKING:
-    from estimates.sources import Sources
+    from estimates.values.sources import Sources
 
 __all__ = [
     "MIN_CONFIDENCE",
@@ -149,7 +149,7 @@ def to_day(value: object) -> int | None:
         if pd.isna(ts):
             return None
         return int(np.datetime64(ts.date(), "D").astype(np.int64))
-    from estimates.dates import to_period
+    from estimates.values.dates import to_period
 
     period = to_period(value)
     if period is None:
@@ -204,7 +204,7 @@ class CoreResult:
     one-day interval).
 
     Per evidence row (what the method saw, one per quantity, kind and source): ``ev_q``,
-    ``ev_low``/``ev_high`` (as read by :func:`estimates.methods.readings`), ``ev_point``,
+    ``ev_low``/``ev_high`` (as read by :func:`estimates.reconciliation.methods.readings`), ``ev_point``,
     ``ev_source`` (index into the resolved names) and ``ev_claim`` (a representative claim,
     as an index into the known claims).
     """
@@ -502,9 +502,9 @@ def _confidence_factor(
 
 
 def _hedge_function() -> Any:
-    """``estimates.likelihood.hedge_confidence``."""
+    """``estimates.reading.likelihood.hedge_confidence``."""
     # imported from the module itself: the package exports a function named ``likelihood``
-    from estimates.likelihood import hedge_confidence
+    from estimates.reading.likelihood import hedge_confidence
 
     return hedge_confidence
 
@@ -562,7 +562,7 @@ def run(
     [1.0, 5.0]
     """
     fn = get_method(settings.method)
-    from estimates.methods import is_joint
+    from estimates.reconciliation.methods import is_joint
 
     base_rows: IntArray | None = None
     if only is not None and not is_joint(settings.method):
@@ -600,7 +600,7 @@ def run(
     stated = take(stated_all)
 
     # -- 2. sources ----------------------------------------------------------------------------
-    from estimates.sources import Sources
+    from estimates.values.sources import Sources
 
     resolver = settings.sources if settings.sources is not None else Sources()
     raw_codes, raw_names = _codes(frame, "source", n_all)
@@ -812,7 +812,7 @@ def run(
             & (red_min(cl) == red_max(cl))
             & (red_min(cr) == red_max(cr))
         )
-        # a best stands for an unstated end (the reading of estimates.methods.readings)
+        # a best stands for an unstated end (the reading of estimates.reconciliation.methods.readings)
         lo_m, hi_m, be_m = lo_raw[rows_m], hi_raw[rows_m], best[rows_m]
         eff_lo = np.where(np.isfinite(lo_m), lo_m, np.where(np.isnan(be_m), -np.inf, be_m))
         eff_hi = np.where(np.isfinite(hi_m), hi_m, np.where(np.isnan(be_m), np.inf, be_m))

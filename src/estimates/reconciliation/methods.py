@@ -3,7 +3,7 @@
 A method is a function ``fn(ev: Evidence, options: Mapping[str, object]) -> Combined``. The
 evidence arrives as rows grouped by quantity (one contiguous segment per quantity, described by
 ``ev.starts``); the method returns one interval per segment. Methods never see pydantic objects
-or dates: the reconciling pipeline (:mod:`estimates._core`) has already applied known-on, merged
+or dates: the reconciling pipeline (:mod:`estimates.reconciliation._core`) has already applied known-on, merged
 one source's figures of one day, dropped relays, applied supersession, converted units and set
 the prior weights.
 
@@ -44,13 +44,13 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from estimates._segments import (
+from estimates.errors import ReconcileError, UnknownMethodError
+from estimates.reconciliation._segments import (
     segment_ids,
     segment_max,
     segment_min,
     segment_sum,
 )
-from estimates.errors import ReconcileError, UnknownMethodError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -93,7 +93,7 @@ class Evidence:
         best: best value; NaN where not stated.
         closed_left: whether ``low`` itself belongs to the row's range.
         closed_right: whether ``high`` itself belongs to the row's range.
-        weight: prior weight, > 0: confidence × reliability × recency (see :mod:`estimates._core`).
+        weight: prior weight, > 0: confidence × reliability × recency (see :mod:`estimates.reconciliation._core`).
         source: resolved source code per row (an index into ``source_names``).
         source_names: the resolved source names.
         reliability: Admiralty letter per row, or None.
@@ -765,15 +765,19 @@ _registry: dict[str, _Entry] = {
     ),
     "latest": _Entry(latest, "the newest figure wins (for comparison)", False),
     "pooled": _Entry(
-        "estimates._pooled:pooled",
+        "estimates.reconciliation._pooled:pooled",
         "random effects (DerSimonian–Laird, Hartung–Knapp interval), log scale for counts",
         False,
     ),
     "crh": _Entry(
-        "estimates.truth:crh", "truth discovery (CRH): learns each source's reliability", True
+        "estimates.reconciliation.truth:crh",
+        "truth discovery (CRH): learns each source's reliability",
+        True,
     ),
     "catd": _Entry(
-        "estimates.truth:catd", "truth discovery (CATD): confidence-aware source weights", True
+        "estimates.reconciliation.truth:catd",
+        "truth discovery (CATD): confidence-aware source weights",
+        True,
     ),
 }
 

@@ -1,8 +1,8 @@
 """A quantity's reconciled range over time: one row per date.
 
->>> from estimates.claims import Claim
->>> from estimates.ledger import Ledger
->>> from estimates.ranges import Range
+>>> from estimates.ledger.claims import Claim
+>>> from estimates.ledger.table import Ledger
+>>> from estimates.values.ranges import Range
 >>> ledger = Ledger([
 ...     Claim(quantity="sent", value=Range.exactly(v, unit="person"), source=s, stated_on=d,
 ...           kind="cumulative")
@@ -31,14 +31,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from estimates._segments import segment_sum
-from estimates.dates import to_period
 from estimates.errors import DateError, ReconcileError
-from estimates.ranges import closed_from_flags, side_flags
-from estimates.schema import OUTPUT_COLUMNS
+from estimates.ledger.schema import OUTPUT_COLUMNS
+from estimates.reconciliation._segments import segment_sum
+from estimates.values.dates import to_period
+from estimates.values.ranges import closed_from_flags, side_flags
 
 if TYPE_CHECKING:
-    from estimates.ledger import Ledger
+    from estimates.ledger.table import Ledger
 
 __all__ = ["isotonic", "timeline"]
 
@@ -182,9 +182,9 @@ def timeline(
     date in order. Raises :class:`~estimates.errors.ReconcileError` for a quantity with no
     claims and ``ValueError`` when both ``dates`` and ``freq`` are given.
 
-    >>> from estimates.claims import Claim
-    >>> from estimates.ledger import Ledger
-    >>> from estimates.ranges import Range
+    >>> from estimates.ledger.claims import Claim
+    >>> from estimates.ledger.table import Ledger
+    >>> from estimates.values.ranges import Range
     >>> ledger = Ledger([Claim(quantity="q", value=Range.exactly(5), source="A",
     ...                        stated_on="2024-01-10")])
     >>> tl = timeline(ledger, "q", dates=["2024-01-01", "2024-01-31"])
@@ -194,7 +194,7 @@ def timeline(
     'unknown: ...'
 
     """
-    from estimates.reconcile import reconcile_all
+    from estimates.reconciliation.reconcile import reconcile_all
 
     if dates is not None and freq is not None:
         raise ValueError("give dates or freq, not both")

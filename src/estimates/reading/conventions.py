@@ -1,6 +1,6 @@
 """Conventions: what vague words and bare numbers *mean*, as data.
 
-Which words may appear where is the parser's business (:mod:`estimates.parsing`); what they mean
+Which words may appear where is the parser's business (:mod:`estimates.reading.parsing`); what they mean
 is a convention's. A convention is a small TOML table with a name, a version and its published
 source: one *rule* per operator (``bare``, ``about``, ``around``, ``nearly``, ``more_than``,
 ``at_least``, ``up_to``, ``fewer_than``, ``order_of``, ``exactly``, ``range``) and one interval
@@ -377,7 +377,7 @@ def register_convention(
     >>> register_convention({"name": "ferson", "version": "2", "source": "x", "extends": "ferson"})
     Traceback (most recent call last):
     ...
-    estimates.conventions.ConventionError: 'ferson' is built in and cannot be replaced; ...
+    estimates.reading.conventions.ConventionError: 'ferson' is built in and cannot be replaced; ...
     """
     _ensure_loaded()
     if isinstance(source, Mapping):

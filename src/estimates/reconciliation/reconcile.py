@@ -3,7 +3,7 @@
 :func:`reconcile` answers for one quantity with the rich face (:class:`Reconciliation`: the
 range, each claim's role and weight, the conflicts, the spread, :meth:`Reconciliation.explain`);
 :func:`reconcile_all` answers for every quantity at once as a table. Both run the same columnar
-pipeline (:mod:`estimates._core`, whose docstring lists every step and every number), so they
+pipeline (:mod:`estimates.reconciliation._core`, whose docstring lists every step and every number), so they
 give the same numbers.
 
 Dates (DESIGN §3): ``known_on`` keeps the claims stated on or before it (a month or an interval
@@ -11,9 +11,9 @@ counts from its end); ``at`` is the moment asked about and defaults to ``known_o
 reads the clock: with neither given, each quantity is reconciled on everything known about it
 (``known_on`` = its latest ``stated_on``, ``at`` = ``known_on``), and the result says so.
 
->>> from estimates.claims import Claim
->>> from estimates.ledger import Ledger
->>> from estimates.ranges import Range
+>>> from estimates.ledger.claims import Claim
+>>> from estimates.ledger.table import Ledger
+>>> from estimates.values.ranges import Range
 >>> ledger = Ledger([
 ...     Claim(quantity="troops", value=Range(best=10_000, unit="person"), source="US DoD",
 ...           stated_on="2024-10-28"),
@@ -42,15 +42,23 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
-from estimates import _core
-from estimates._core import NO_DAY, ROLES, USED_ROLES, CoreResult, Settings, day_text, to_day
 from estimates.errors import ReconcileError
-from estimates.methods import describe_method, get_method
-from estimates.ranges import Range, closed_from_flags
+from estimates.reconciliation import _core
+from estimates.reconciliation._core import (
+    NO_DAY,
+    ROLES,
+    USED_ROLES,
+    CoreResult,
+    Settings,
+    day_text,
+    to_day,
+)
+from estimates.reconciliation.methods import describe_method, get_method
+from estimates.values.ranges import Range, closed_from_flags
 
 if TYPE_CHECKING:
-    from estimates.ledger import Ledger
-    from estimates.sources import Sources
+    from estimates.ledger.table import Ledger
+    from estimates.values.sources import Sources
 
 __all__ = ["Conflict", "Reconciliation", "reconcile", "reconcile_all"]
 
@@ -118,8 +126,8 @@ class Reconciliation(BaseModel):
         claims: (property) one row per known claim: its role, weight and reading.
         sources: (property) the method's per-source table (truth discovery), or None.
 
-    >>> from estimates.ledger import Ledger
-    >>> from estimates.claims import Claim
+    >>> from estimates.ledger.table import Ledger
+    >>> from estimates.ledger.claims import Claim
     >>> ledger = Ledger([Claim(quantity="q", value=Range.exactly(5), source="A", stated_on="2024-01-02")])
     >>> r = reconcile(ledger, "q")
     >>> r.value.best, r.known_on, r.dates_given
@@ -153,8 +161,8 @@ class Reconciliation(BaseModel):
     def known(self) -> bool:
         """Whether there is an answer (``value`` is not None).
 
-        >>> from estimates.ledger import Ledger
-        >>> from estimates.claims import Claim
+        >>> from estimates.ledger.table import Ledger
+        >>> from estimates.ledger.claims import Claim
         >>> led = Ledger([Claim(quantity="q", value=Range.exactly(5), source="A", stated_on="2024-01-02")])
         >>> reconcile(led, "q", at="2020-01-01").known
         False
@@ -168,8 +176,8 @@ class Reconciliation(BaseModel):
         Roles: used, superseded, duplicate, relay, stale, outlier, bound, projection,
         out of window, future (hindsight). A copy: changing it changes nothing here.
 
-        >>> from estimates.ledger import Ledger
-        >>> from estimates.claims import Claim
+        >>> from estimates.ledger.table import Ledger
+        >>> from estimates.ledger.claims import Claim
         >>> led = Ledger([Claim(quantity="q", value=Range.exactly(5), source="A", stated_on="2024-01-02")])
         >>> reconcile(led, "q").claims[["source", "role", "weight"]].values.tolist()
         [['A', 'used', 0.6]]
@@ -180,8 +188,8 @@ class Reconciliation(BaseModel):
     def sources(self) -> pd.DataFrame | None:
         """The method's per-source table (truth discovery methods), else None.
 
-        >>> from estimates.ledger import Ledger
-        >>> from estimates.claims import Claim
+        >>> from estimates.ledger.table import Ledger
+        >>> from estimates.ledger.claims import Claim
         >>> led = Ledger([Claim(quantity="q", value=Range.exactly(5), source="A", stated_on="2024-01-02")])
         >>> reconcile(led, "q").sources is None
         True
@@ -200,15 +208,17 @@ class Reconciliation(BaseModel):
         return self.explain().split("\n", 1)[0]
 
     def _repr_html_(self) -> str:
-        from estimates._html import reconciliation_html  # the notebook face loads only in notebooks
+        from estimates.values._html import (
+            reconciliation_html,  # the notebook face loads only in notebooks
+        )
 
         return reconciliation_html(self)
 
     def explain(self) -> str:
         """Plain sentences a journalist could paste: the answer, then how it was reached.
 
-        >>> from estimates.ledger import Ledger
-        >>> from estimates.claims import Claim
+        >>> from estimates.ledger.table import Ledger
+        >>> from estimates.ledger.claims import Claim
         >>> led = Ledger([
         ...     Claim(quantity="troops", value=Range.exactly(3000, unit="person"), source="NIS",
         ...           stated_on="2024-10-23"),
@@ -487,7 +497,7 @@ def _apply_relations(
     rels = list(relations or ())
     if not rels:
         return ranges, notes
-    from estimates.relations import narrow
+    from estimates.reconciliation.relations import narrow
 
     given = {
         q: (r if r is not None else Range(unit=res.unit[i]))
@@ -519,13 +529,13 @@ def reconcile(
     """Reconcile the claims about ``quantity``: one range, each claim's role, an explanation.
 
     Args:
-        ledger: the claims (a :class:`~estimates.ledger.Ledger` or its frame).
+        ledger: the claims (a :class:`~estimates.ledger.table.Ledger` or its frame).
         quantity: the quantity to reconcile.
         at: the moment asked about (a day, month, year or interval: its last day); default
             ``known_on``.
         known_on: the knowledge cut-off: claims stated after it are ignored; default: the
             latest ``stated_on`` of the quantity's claims.
-        method: a registered method (:func:`estimates.methods.methods`).
+        method: a registered method (:func:`estimates.reconciliation.methods.methods`).
         sources: how raw source names resolve (aliases); default: trailing qualifiers stripped.
         half_life: days after which a figure's weight halves (None: no recency weighting).
         yardstick: the yardstick reading hedge words into confidence.
@@ -539,8 +549,8 @@ def reconcile(
         UnknownMethodError: the method is not registered.
         DimensionError: the quantity's claims are in units of two dimensions.
 
-    >>> from estimates.claims import Claim
-    >>> from estimates.ledger import Ledger
+    >>> from estimates.ledger.claims import Claim
+    >>> from estimates.ledger.table import Ledger
     >>> led = Ledger([Claim(quantity="kursk", value=Range.more_than(7000, unit="person"),
     ...                     source="HUR", stated_on="2024-10-31"),
     ...               Claim(quantity="kursk", value=Range.at_most(8000, unit="person"),
@@ -562,7 +572,7 @@ def reconcile(
     rels = list(relations or ())
     if rels:
         names = frame["quantity"].to_numpy(dtype=object)
-        from estimates.relations import validate
+        from estimates.reconciliation.relations import validate
 
         wanted = {quantity}
         for rel in validate(rels, known=set(names.tolist())):
@@ -780,8 +790,8 @@ def reconcile_all(
     and a ``note`` starting with "unknown" that says why. The numbers are those of
     :func:`reconcile` for each quantity, with the same arguments.
 
-    >>> from estimates.claims import Claim
-    >>> from estimates.ledger import Ledger
+    >>> from estimates.ledger.claims import Claim
+    >>> from estimates.ledger.table import Ledger
     >>> led = Ledger([Claim(quantity="a", value=Range.at_least(5), source="S", stated_on="2024-01-01"),
     ...               Claim(quantity="b", value=Range.exactly(2), source="S", stated_on="2024-02-01")])
     >>> reconcile_all(led)[["quantity", "known_on", "low", "high", "closed"]].values.tolist()

@@ -43,11 +43,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from estimates import units as _units
-from estimates._ids import claim_ids
-from estimates._io import atomic_write
-from estimates.claims import KINDS, Claim
-from estimates.dates import Period, to_period
 from estimates.errors import (
     BadRow,
     ClaimFileError,
@@ -56,14 +51,19 @@ from estimates.errors import (
     ParseError,
     UnitError,
 )
-from estimates.ranges import Range
-from estimates.schema import (
+from estimates.ledger._ids import claim_ids
+from estimates.ledger._io import atomic_write
+from estimates.ledger.claims import KINDS, Claim
+from estimates.ledger.schema import (
     CLAIM_COLUMNS,
     DATE_COLUMNS,
     NUMBER_COLUMNS,
     REQUIRED_COLUMNS,
     TEXT_COLUMNS,
 )
+from estimates.values import units as _units
+from estimates.values.dates import Period, to_period
+from estimates.values.ranges import Range
 
 __all__ = ["Collected", "Ledger"]
 
@@ -437,7 +437,7 @@ def _validate(
             )
             continue
         try:
-            from estimates.parsing import parse
+            from estimates.reading.parsing import parse
 
             r = parse(text, unit=out["unit"][i]) if out["unit"][i] else parse(text)
         except ParseError as exc:
@@ -445,7 +445,7 @@ def _validate(
             continue
         except ImportError:  # pragma: no cover - the parser ships with the package
             errors.append(
-                BadRow(int(rows[i]), "text", text, "reading text needs estimates.parsing")
+                BadRow(int(rows[i]), "text", text, "reading text needs estimates.reading.parsing")
             )
             continue
         for name in ("unit", "convention"):
@@ -774,7 +774,7 @@ class Ledger:
     def from_frame(
         cls, frame: pd.DataFrame, *, errors: Errors = "raise", where: str = "DataFrame"
     ) -> Ledger | Collected:
-        """A ledger from a DataFrame with the canonical columns (see :mod:`estimates.schema`).
+        """A ledger from a DataFrame with the canonical columns (see :mod:`estimates.ledger.schema`).
 
         With ``errors="raise"`` (default) any bad row raises :class:`ClaimFileError` listing every
         bad row; with ``errors="collect"`` the good rows come back with the list of bad ones.
@@ -817,7 +817,7 @@ class Ledger:
     def _view(self) -> pd.DataFrame:
         """The ledger's own frame, without a copy: for the reconciliation core only.
 
-        Sanctioned private access (``estimates.reconcile`` and ``estimates._core`` use it): the
+        Sanctioned private access (``estimates.reconciliation.reconcile`` and ``estimates.reconciliation._core`` use it): the
         columns of :attr:`frame`, sorted by claim id, with the :data:`CATEGORY_COLUMNS` held as
         pandas categoricals (sorted categories, each one used by some row; missing = code -1).
         It shares the ledger's arrays (a shallow copy: pandas' copy-on-write copies a column
@@ -1086,7 +1086,7 @@ class Ledger:
     __hash__ = None  # type: ignore[assignment]
 
     def _repr_html_(self) -> str:
-        from estimates._html import ledger_html  # the notebook face loads only in notebooks
+        from estimates.values._html import ledger_html  # the notebook face loads only in notebooks
 
         return ledger_html(self)
 

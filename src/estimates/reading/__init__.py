@@ -1,0 +1,7 @@
+"""Reading: words become values.
+
+The number reader (:mod:`~estimates.reading.parsing`), conventions for vague words (data in
+``estimates/data/conventions``), and estimative language and source grades
+(:mod:`~estimates.reading.likelihood`). Depends only on :mod:`estimates.values`. Figures found in
+running text become claims in :mod:`estimates.ledger.extract`.
+"""
