@@ -1,0 +1,351 @@
+"""The claim file formats: CSV, JSON Lines and Parquet, read into raw tables and written from
+a ledger's frame (atomically).
+
+Readers return the raw table with the file's row number of each row and the rows that could not
+be read at all; :func:`estimates.ledger.validation.validate_claims` checks the rest.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from estimates.errors import BadRow, ClaimFileError, MissingExtraError
+from estimates.ledger._io import atomic_write
+from estimates.ledger.schema import CLAIM_COLUMNS, NUMBER_COLUMNS
+
+FloatArray = npt.NDArray[np.float64]
+PathOrBuffer = str | os.PathLike[str] | IO[str]
+
+__all__ = [
+    "RawTable",
+    "read_csv_table",
+    "read_jsonl_table",
+    "read_parquet_table",
+    "write_csv",
+    "write_jsonl",
+    "write_parquet",
+]
+
+
+class RawTable(NamedTuple):
+    """A claim table as read from a file, before any cell is checked.
+
+    ``numbers`` gives the file's row number (from 1, after the header) of each row of ``table``;
+    ``bad`` the rows that could not be read into the table at all.
+    """
+
+    table: pd.DataFrame
+    numbers: list[int]
+    bad: list[BadRow]
+    where: str
+
+
+# -- CSV ------------------------------------------------------------------------------------------
+
+
+def read_csv_table(path: PathOrBuffer) -> RawTable:
+    """The cells of a UTF-8 claim CSV, every one as text.
+
+    >>> import io
+    >>> read_csv_table(io.StringIO("quantity,low,source\\nq,12,s\\n")).table["low"].tolist()
+    [12.0]
+    """
+    where, text = _read_text(path)
+    bad: list[BadRow] = []
+    if not text:
+        raise ClaimFileError(
+            [BadRow(None, None, None, "the file is empty; a header row is required")],
+            where=where,
+        )
+    header = _header(text)
+    width = len(header)
+    table = _fast_csv(text, header)
+    if table is not None:
+        del text  # the whole file as text is not needed past this point
+        return RawTable(table, list(range(1, len(table) + 1)), bad, where)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    next(reader)
+    records = list(reader)
+    numbers = [i for i, rec in enumerate(records, start=1) if len(rec) == width]
+    if len(numbers) != len(records):
+        for i, rec in enumerate(records, start=1):
+            if rec and len(rec) != width:
+                reason = f"has {len(rec)} fields but the header has {width}"
+                bad.append(BadRow(i, None, ",".join(rec), reason))
+        records = [rec for rec in records if len(rec) == width]
+    columns = list(zip(*records, strict=True)) if records else [() for _ in header]
+    if len(set(header)) == width:
+        table = pd.DataFrame(
+            {name: np.array(col, dtype=object) for name, col in zip(header, columns, strict=True)}
+        )
+    else:
+        table = pd.DataFrame(columns=header)  # refused by the header check
+    return RawTable(table, numbers, bad, where)
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write a claim table as CSV, atomically.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.csv"
+    >>> write_csv(pd.DataFrame({"quantity": ["q"]}), p); p.read_text().split()
+    ['quantity', 'q']
+    """
+    atomic_write(
+        path,
+        lambda tmp: frame.to_csv(
+            tmp, index=False, na_rep="", lineterminator="\r\n", encoding="utf-8"
+        ),
+    )
+
+
+# -- JSON Lines -----------------------------------------------------------------------------------
+
+
+def read_jsonl_table(path: PathOrBuffer) -> RawTable:
+    """The objects of a JSON Lines claim file, one per line (``null`` = not stated).
+
+    >>> import io
+    >>> read_jsonl_table(io.StringIO('{"quantity": "q"}\\n[1]\\n')).bad[0].reason
+    'each line must be one JSON object'
+    """
+    where, text = _read_text(path)
+    bad: list[BadRow] = []
+    records: list[dict[str, Any]] = []
+    numbers: list[int] = []
+    for i, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line, parse_constant=_reject_constant)
+        except ValueError as exc:
+            bad.append(BadRow(i, None, line[:80], f"not a JSON object: {exc}"))
+            continue
+        if not isinstance(obj, dict):
+            bad.append(BadRow(i, None, line[:80], "each line must be one JSON object"))
+            continue
+        records.append(obj)
+        numbers.append(i)
+    columns: list[str] = []
+    for rec in records:
+        columns.extend(k for k in rec if k not in columns)
+    table = pd.DataFrame(
+        {c: pd.Series([r.get(c) for r in records], dtype=object) for c in columns or CLAIM_COLUMNS}
+    )
+    return RawTable(table, numbers, bad, where)
+
+
+def write_jsonl(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write a claim table as JSON Lines, atomically, ``null`` for what is not stated.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.jsonl"
+    >>> write_jsonl(pd.DataFrame({"low": [float("nan")]}), p); p.read_text()
+    '{"low": null}\\n'
+    """
+    names = list(frame.columns)
+    columns = [frame[c].to_numpy(dtype=object) for c in names]
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            for values in zip(*columns, strict=True):
+                rec = {
+                    k: (None if (isinstance(v, float) and math.isnan(v)) else v)
+                    for k, v in zip(names, values, strict=True)
+                }
+                fh.write(json.dumps(rec, ensure_ascii=False, allow_nan=False))
+                fh.write("\n")
+
+    atomic_write(path, write)
+
+
+# -- Parquet --------------------------------------------------------------------------------------
+
+
+def read_parquet_table(path: str | os.PathLike[str]) -> RawTable:
+    """The columns of a Parquet claim table (needs the ``parquet`` extra).
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.parquet"
+    >>> write_parquet(pd.DataFrame({"quantity": ["q"], "low": [1.0]}), p)
+    >>> read_parquet_table(p).table["low"].tolist()
+    [1.0]
+    """
+    pq = _pyarrow_parquet()
+    table = pq.read_table(path).to_pandas()
+    table = table.astype({c: object for c in table.columns if c not in NUMBER_COLUMNS})
+    return RawTable(table, list(range(1, len(table) + 1)), [], str(path))
+
+
+def write_parquet(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write a claim table as Parquet, atomically: numbers as float64, the rest as text.
+
+    >>> import tempfile, pathlib
+    >>> write_parquet(pd.DataFrame({"quantity": ["q"]}), pathlib.Path(tempfile.mkdtemp()) / "x.parquet")
+    """
+    pq = _pyarrow_parquet()
+    import pyarrow as pa
+
+    schema = pa.schema(
+        [(c, pa.float64() if c in NUMBER_COLUMNS else pa.string()) for c in frame.columns]
+    )
+    arrays = {
+        c: (
+            frame[c].to_numpy(dtype=float)
+            if c in NUMBER_COLUMNS
+            else frame[c].to_numpy(dtype=object)
+        )
+        for c in frame.columns
+    }
+    table = pa.table(
+        {
+            c: pa.array(arrays[c], type=schema.field(c).type, from_pandas=True)
+            for c in frame.columns
+        },
+        schema=schema,
+    )
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def _header(text: str) -> list[str]:
+    """The header row of a CSV text, read from its start only.
+
+    A text buffer over the whole file would hold four bytes per character; the header needs
+    only the first line (or the first few, when a quoted name spans lines).
+    """
+    size = 1 << 16
+    while True:
+        head = io.StringIO(text[:size], newline="")
+        header = next(csv.reader(head), [])
+        if head.tell() < min(size, len(text)) or size >= len(text):
+            return header
+        size *= 4
+
+
+def _fast_csv(text: str, header: list[str]) -> pd.DataFrame | None:
+    """The whole table through pyarrow's CSV reader, when it can read it exactly; else None.
+
+    pyarrow refuses any row whose field count differs from the header's, and reads every cell as
+    text; the caller then falls back to the csv module, which reports each such row. Files with
+    blank lines also take that path, so row numbers count the same way in both.
+    """
+    if len(set(header)) != len(header) or "\n\n" in text or "\n\r\n" in text:
+        return None
+    try:
+        import pyarrow as pa
+        from pyarrow import csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow is an optional extra
+        return None
+    data = text.encode("utf-8")
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(use_threads=True),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if table.column_names != header:
+        return None
+    del data
+    columns: dict[str, Any] = {}
+    for name in header:
+        cells = table.column(name).combine_chunks()
+        numbers = _arrow_numbers(cells) if name in NUMBER_COLUMNS else None
+        if numbers is not None:
+            columns[name] = numbers
+        elif name in NUMBER_COLUMNS:
+            columns[name] = cells.to_numpy(zero_copy_only=False)  # read cell by cell
+        else:
+            # each distinct text once (a dictionary), the rows as integer codes: no Python
+            # string per cell
+            encoded = cells.dictionary_encode()
+            names = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+            codes = encoded.indices.to_numpy(zero_copy_only=False)
+            columns[name] = pd.Categorical.from_codes(
+                codes, dtype=pd.CategoricalDtype(pd.Index(names, dtype=object))
+            )
+    return pd.DataFrame(columns)
+
+
+def _arrow_numbers(cells: Any) -> FloatArray | None:
+    """A text column of plain decimal numbers as floats (blank = NaN), or None when some cell
+    needs the careful reading (thousands separators, spaces, NaN or infinity, not a number).
+
+    Arrow's text-to-number conversion rounds correctly, as ``float()`` does.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    blank = pc.equal(cells, "")
+    try:
+        values = pc.cast(pc.if_else(blank, pa.scalar(None, pa.string()), cells), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    arr = np.asarray(values.to_numpy(zero_copy_only=False), dtype=float)
+    stated = ~np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
+    if not np.isfinite(arr[stated]).all():
+        return None
+    return arr
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a figure; use null for an unbounded side")
+
+
+def _read_text(path: PathOrBuffer) -> tuple[str, str]:
+    if hasattr(path, "read"):
+        data = path.read()
+        where = str(getattr(path, "name", ""))
+        if isinstance(data, bytes):
+            return where, _decode(data, where)
+        return where, str(data)
+    where = str(path)
+    return where, _decode(Path(path).read_bytes(), where)
+
+
+def _decode(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    bad: list[BadRow] = []
+    for i, line in enumerate(data.split(b"\n")):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad.append(
+                BadRow(
+                    i if i else None,
+                    None,
+                    line[max(0, exc.start - 10) : exc.end + 10],
+                    f"not UTF-8 (byte {exc.start}); save the file as UTF-8",
+                )
+            )
+    raise ClaimFileError(bad, where=where)
+
+
+def _pyarrow_parquet() -> Any:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise MissingExtraError("pyarrow", "parquet") from exc
+    return pq
