@@ -198,8 +198,10 @@ def test_cumulative_earlier_figures_are_lower_bounds() -> None:
     res = core(claims, at="2024-11-01")
     assert res.low[0] == 13_000.0 and res.high[0] == np.inf
     assert not res.closed_left[0]
-    assert {ROLES[c] for c in res.role} == {"bound"}
-    assert set(res.bound_side.tolist()) == {-1}
+    # B's floor is the higher: it is the bound in force, and A's lower floor is superseded by it
+    roles = dict(zip(res.resolved_source.tolist(), [ROLES[c] for c in res.role], strict=True))
+    assert roles == {"A": "superseded", "B": "bound"}
+    assert sorted(res.bound_side.tolist()) == [-1, 0]
 
 
 def test_cumulative_hindsight_gives_an_upper_bound() -> None:

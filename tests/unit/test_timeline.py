@@ -168,8 +168,12 @@ def test_a_cumulative_series_as_known_each_day_uses_only_the_past() -> None:
     dates = ["2024-11-01", "2024-12-01", "2025-01-01", "2025-02-01"]
     raw = timeline(SENT, "sent", dates=dates, monotone="none")
     tl = timeline(SENT, "sent", dates=dates)
-    assert tl["low"].tolist() == [3000.0, 11000.0, 11000.0, 12000.0]
-    assert np.all(np.diff(tl["low"].to_numpy()) >= 0)
+    # C's 10,000 of 10 Dec lies below B's 11,000 of 20 Nov: a running total cannot fall, so as
+    # known on 1 Jan the range spans the two (10,000–11,000) and says so; A's 12,000 of 5 Jan
+    # then lifts the floor above both, and the past conflict no longer widens the answer
+    assert tl["low"].tolist() == [3000.0, 11000.0, 10000.0, 12000.0]
+    assert tl["conflict"].tolist() == [False, False, True, False]
+    assert "a running total cannot fall" in tl.loc[2, "note"]
     # nothing needed moving here: the rows are as reconciled
     pd.testing.assert_frame_equal(tl, raw)
 
@@ -263,7 +267,7 @@ def test_empty_date_grids_are_explained() -> None:
         timeline(undated, "q")
 
 
-def test_a_running_total_revised_down_leaves_the_best_unknown_rather_than_falling() -> None:
+def test_a_running_total_revised_down_by_its_source_is_named_a_revision() -> None:
     # found by the ci profile: "at least 0, best 1" then "exactly 0" from the same source
     ledger = Ledger(
         [
@@ -274,7 +278,8 @@ def test_a_running_total_revised_down_leaves_the_best_unknown_rather_than_fallin
         ]
     )  # fmt: skip
     tl = timeline(ledger, "q", dates=["2024-01-02", "2024-02-01"])
-    assert tl["best"].tolist()[0] == 1.0
-    assert np.isnan(tl["best"].tolist()[1])
-    assert "revised down" in tl["note"].tolist()[1]
-    assert tl["high"].tolist()[1] == 0.0
+    # A's own later "exactly 0" lowers its earlier best of 1: a revision, set apart and named
+    # (not a conflict, and not a floor the later figure must clear)
+    assert tl["best"].tolist() == [1.0, 0.0]
+    assert "A revised its figure as of 2024-01-02 down" in tl["note"].tolist()[1]
+    assert tl["high"].tolist()[1] == 0.0 and not tl["conflict"].tolist()[1]

@@ -66,6 +66,7 @@ import pandas as pd
 
 from estimates.errors import DimensionError, ReconcileError, UnknownMethodError
 from estimates.reconciliation.methods import Combined, Evidence, get_method, readings
+from estimates.reconciliation.stages.running import CEILING, FLOOR, RunningResult, running_totals
 from estimates.values import units as _units
 
 if TYPE_CHECKING:
@@ -102,10 +103,21 @@ ROLES: tuple[str, ...] = (
     "projection",
     "out of window",
     "future",
+    "revised",
 )
-USED, SUPERSEDED, DUPLICATE, RELAY, STALE, OUTLIER, BOUND, PROJECTION, OUT_OF_WINDOW, FUTURE = (
-    range(10)
-)
+(
+    USED,
+    SUPERSEDED,
+    DUPLICATE,
+    RELAY,
+    STALE,
+    OUTLIER,
+    BOUND,
+    PROJECTION,
+    OUT_OF_WINDOW,
+    FUTURE,
+    REVISED,
+) = range(11)
 #: Role codes of claims that carry weight in the answer.
 USED_ROLES: frozenset[int] = frozenset({USED, STALE, OUTLIER, BOUND, FUTURE})
 
@@ -246,6 +258,11 @@ class CoreResult:
     ev_point: FloatArray
     ev_source: IntArray
     ev_claim: IntArray
+    #: Conflicts between moments of running totals: (quantity, claim, claim, kind), the claims
+    #: as indices into the known claims, kind "moment", "fall" or "revision".
+    falls: tuple[tuple[int, int, int, str, float], ...] = ()
+    #: Per quantity, the known claim whose figure is the best of a running total (-1: none).
+    best_claim: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -731,6 +748,9 @@ def run(
         t_s = stated
     no_since = bool((since == NO_DAY).all())
 
+    # which ends of a running total's figures were stated (a convention's cap is not evidence)
+    lo_stated, hi_stated = _stated_ends(frame, kind == CUMULATIVE, take, n_all)
+
     # -- weights per claim (confidence × reliability) ------------------------------------------
     hedge_codes, hedge_names = _codes(frame, "hedge", n_all)
     claim_factor = _confidence_factor(
@@ -924,6 +944,23 @@ def run(
         outside = is_flow & ~in_window
         e_role[outside] = OUT_OF_WINDOW
         alive &= ~outside
+
+    # -- running totals: moments, floors forward, ceilings back (stages.running) --------------
+    cum_ev = alive & (e_kind == CUMULATIVE) & (main_kind[e_q] == CUMULATIVE)
+    running = None
+    if cum_ev.any():
+        ce = np.flatnonzero(cum_ev)
+        running = running_totals(
+            q=e_q[ce], moment=e_te[ce], source=e_src[ce], low=e_lo[ce], best=e_best[ce],
+            high=e_hi[ce], closed_left=e_cl[ce], closed_right=e_cr[ce],
+            low_stated=lo_stated[first_row[ce]], high_stated=hi_stated[first_row[ce]],
+            weight=e_factor[ce], at=at_cmp, hindsight=hindsight, n_quantities=nq,
+        )  # fmt: skip
+        running_ev = ce
+        running_weight = e_factor[ce]
+        running_src = e_src[ce]
+        running_moment = e_te[ce]
+        running_qs = e_q[ce]
 
     # -- 5. time: supersession and bounds, per (quantity, kind, source) ------------------------
     # evidence rows are in order1 order: by group, then the moment described, then stated day
@@ -1159,6 +1196,57 @@ def run(
     if k:
         conflict[seg_q] = conflict_seg
 
+    # -- running totals: their answer replaces the method's -----------------------------------
+    falls: tuple[tuple[int, int, int, str, float], ...] = ()
+    best_claim = np.full(nq, -1, dtype=np.intp)
+    running_sources = None
+    if running is not None:
+        answered = np.zeros(nq, dtype=bool)
+        e_q_running = running_qs
+        answered[e_q_running] = True
+        answered &= ~np.isnan(running.low)
+        rq = np.flatnonzero(answered)
+        res_low[rq], res_best[rq], res_high[rq] = (
+            running.low[rq],
+            running.best[rq],
+            running.high[rq],
+        )
+        res_cl[rq], res_cr[rq] = running.closed_left[rq], running.closed_right[rq]
+        conflict[rq] = running.conflict[rq]
+        seg_has[rq] = True
+        code = np.array([USED, BOUND, BOUND, SUPERSEDED, REVISED, OUT_OF_WINDOW], dtype=np.int8)
+        in_answer = answered[e_q_running]
+        e_role[running_ev[in_answer]] = code[running.outcome[in_answer]]
+        e_side[running_ev] = np.where(
+            in_answer & (running.outcome == FLOOR),
+            -1,
+            np.where(in_answer & (running.outcome == CEILING), 1, 0),
+        ).astype(np.int8)
+        falls = tuple(
+            (
+                f.q,
+                int(first_row[running_ev[f.low_row]]),
+                int(first_row[running_ev[f.high_row]]),
+                f.kind,
+                float(f.gap),
+            )
+            for f in running.falls
+            if answered[f.q]
+        )
+        has_best_row = running.best_row >= 0
+        best_claim[has_best_row & answered] = first_row[
+            running_ev[running.best_row[has_best_row & answered]]
+        ]
+        for i in rq.tolist():
+            note[i] = _running_note(
+                running, i, int(at_cmp[i]), running_src, running_moment, src_names
+            )
+        used_e = np.isin(e_role[running_ev], list(USED_ROLES)) & in_answer
+        running_sources = np.bincount(
+            np.unique(e_q_running[used_e].astype(np.int64) * ns + running_src[used_e]) // ns,
+            minlength=nq,
+        )
+
     # -- unknowns, with their reasons ---------------------------------------------------------
     n_known_q = np.bincount(qc, minlength=nq)
     for i in np.flatnonzero(~seg_has).tolist():
@@ -1197,10 +1285,21 @@ def run(
         if detail
         else np.zeros(0)
     )
+    if running is not None:
+        # a running total's claims are used as its stage says, whatever the method saw
+        run_weight_e = np.full(m, np.nan)
+        run_weight_e[running_ev] = running_weight
+        of_running = ~np.isnan(run_weight_e[ev_of])
+        run_used = of_running & np.isin(role, list(USED_ROLES))
+        claim_used = np.where(of_running, run_used, claim_used)
+        if detail:
+            weight = np.where(of_running, np.where(run_used, run_weight_e[ev_of], 0.0), weight)
     n_claims = np.bincount(qc[claim_used], minlength=nq).astype(np.intp)
     # evidence rows are one per (quantity, kind, source) and a quantity's evidence has one kind
     # of observation (or only projections), so each source appears once
     n_sources = np.bincount(ev_q, minlength=nq).astype(np.intp) if k else np.zeros(nq, np.intp)
+    if running_sources is not None:
+        n_sources = np.where(running_sources > 0, running_sources, n_sources).astype(np.intp)
     e_side_claim = (
         np.where(role == BOUND, e_side[ev_of], 0).astype(np.int8)
         if detail
@@ -1253,7 +1352,97 @@ def run(
         ev_point=ev_point,
         ev_source=ev_src.astype(np.intp),
         ev_claim=first_row[one] if k else np.zeros(0, dtype=np.intp),
+        falls=falls,
+        best_claim=best_claim,
     )
+
+
+def _stated_ends(
+    frame: pd.DataFrame, rows: BoolArray, take: Any, n_all: int
+) -> tuple[BoolArray, BoolArray]:
+    """Which ends of the ``rows`` figures their sources stated.
+
+    A figure given as numbers states both ends. A figure read from words under a convention
+    other than ``literal`` states only the ends the literal reading has: "over 31,000" states
+    its floor, and the cap a convention adds is an assumption. Each distinct text is read once.
+    """
+    n = rows.size
+    lo = np.ones(n, dtype=bool)
+    hi = np.ones(n, dtype=bool)
+    if not rows.any() or "text" not in frame.columns or "convention" not in frame.columns:
+        return lo, hi
+    text = take(_objects(frame, "text", n_all))
+    conv = take(_objects(frame, "convention", n_all))
+    read = rows & (text != None) & (conv != None) & (conv != "literal")  # noqa: E711
+    idx = np.flatnonzero(read)
+    if not idx.size:
+        return lo, hi
+    from estimates.errors import EstimatesError
+    from estimates.reading.parsing import parse
+
+    codes, uniq = pd.factorize(pd.Series(text[idx], dtype=object))
+    lit_lo = np.ones(len(uniq), dtype=bool)
+    lit_hi = np.ones(len(uniq), dtype=bool)
+    for j, t in enumerate(uniq.tolist()):
+        try:
+            r = parse(str(t), convention="literal")
+        except EstimatesError:
+            continue
+        lit_lo[j] = r.low is not None
+        lit_hi[j] = r.high is not None
+    lo[idx] = lit_lo[codes]
+    hi[idx] = lit_hi[codes]
+    return lo, hi
+
+
+def _running_note(
+    running: RunningResult,
+    i: int,
+    at: int,
+    src: IntArray,
+    moment: Int64Array,
+    src_names: ObjectArray,
+) -> str | None:
+    """What a running total's answer rests on: where its best comes from, and its conflicts."""
+
+    def who(r: int) -> str:
+        return f"{src_names[src[r]]}'s figure of {day_text(int(moment[r]))}"
+
+    parts: list[str] = []
+    b = int(running.best_row[i])
+    if b >= 0 and not np.isnan(running.best[i]):
+        carried = ", carried forward" if int(moment[b]) < at else ""
+        best = float(running.best[i])
+        if running.best_is_row[i]:
+            parts.append(f"running total: best {_figure(best)} from {who(b)}{carried}")
+        else:
+            parts.append(
+                f"running total: best {_figure(best)}, the weighted median of the figures as of "
+                f"{day_text(int(moment[b]))}{carried}"
+            )
+    for f in running.falls:
+        if f.q != i:
+            continue
+        hi_src, lo_src = src_names[src[f.low_row]], src_names[src[f.high_row]]
+        hi_day, lo_day = day_text(int(moment[f.low_row])), day_text(int(moment[f.high_row]))
+        if f.kind == "revision":
+            parts.append(f"{lo_src} revised its figure as of {hi_day} down (as of {lo_day})")
+        elif f.kind == "moment":
+            parts.append(
+                f"conflict: {hi_src} and {lo_src} give figures about {hi_day} that cannot both hold"
+            )
+        else:
+            parts.append(
+                f"conflict: {lo_src}'s figure as of {lo_day} is below {hi_src}'s as of {hi_day}: "
+                "a running total cannot fall"
+            )
+    return "; ".join(parts) or None
+
+
+def _figure(x: float) -> str:
+    if not np.isfinite(x):
+        return "unbounded"
+    return f"{x:,.0f}" if abs(x) >= 100 or x == round(x) else f"{x:.4g}"
 
 
 def _proj_alone(kind: npt.NDArray[np.int8], has_obs: BoolArray, q: IntArray) -> BoolArray:

@@ -732,10 +732,16 @@ def _claims_table(
 def _conflicts(
     res: CoreResult, i: int, frame: pd.DataFrame
 ) -> tuple[tuple[Conflict, ...], Range | None]:
-    """Disjoint pairs among the evidence the method used (as read at ``at``), and the spread."""
+    """Disjoint pairs among the evidence the method used (as read at ``at``), and the spread.
+
+    A running total's conflicts are between moments (found by the running-total stage): figures
+    about one moment that cannot all hold, and a total that falls; revisions are not conflicts.
+    """
     sel = np.flatnonzero(res.ev_q == i)
     if sel.size == 0:
         return (), None
+    if int(res.main_kind[i]) == _CUMULATIVE:
+        return _running_conflicts(res, i, frame), None
     lo, hi, point = res.ev_low[sel], res.ev_high[sel], res.ev_point[sel]
     claim = res.ev_claim[sel]
     names = res.resolved_source[claim]
@@ -768,6 +774,47 @@ def _conflicts(
     if finite.size:
         spread = Range(low=float(finite.min()), high=float(finite.max()), unit=res.unit[i])
     return tuple(out), spread
+
+
+_CUMULATIVE = 1
+
+
+def _running_conflicts(res: CoreResult, i: int, frame: pd.DataFrame) -> tuple[Conflict, ...]:
+    """The conflicts the running-total stage named for quantity ``i``."""
+    ids = frame["claim_id"].to_numpy(dtype=object) if "claim_id" in frame.columns else None
+    out: list[Conflict] = []
+    for q, hi_claim, lo_claim, kind, gap in res.falls:
+        if q != i or kind == "revision":
+            continue
+
+        def text(c: int) -> str:
+            figure = _figure(
+                float(res.claim_low[c]), float(res.claim_best[c]), float(res.claim_high[c]), "both"
+            )
+            return f"{figure} as of {day_text(int(res.as_of[c]))}"
+
+        def name(c: int) -> str:
+            return str(ids[res.row[c]]) if ids is not None else str(c)
+
+        out.append(
+            Conflict(
+                low_claim=name(lo_claim),
+                low_source=_source_of(res, lo_claim, frame),
+                low_text=text(lo_claim),
+                high_claim=name(hi_claim),
+                high_source=_source_of(res, hi_claim, frame),
+                high_text=text(hi_claim),
+                gap=max(gap, 0.0) if np.isfinite(gap) else 0.0,
+            )
+        )
+    out.sort(key=lambda c: (-c.gap, c.low_claim, c.high_claim))
+    return tuple(out)
+
+
+def _source_of(res: CoreResult, c: int, frame: pd.DataFrame) -> str:
+    if res.resolved_source.size:
+        return str(res.resolved_source[c])
+    return str(frame["source"].iloc[int(res.row[c])])
 
 
 def reconcile_all(

@@ -157,25 +157,20 @@ def timeline(
     distinct day a claim describes. A date on which nothing is known yet gives a row with no
     figures and a note saying so.
 
-    A cumulative quantity (every observation of kind ``cumulative``) never falls, so its series
-    is made non-decreasing, in one of two ways (``monotone``):
+    A running total (kind ``cumulative``) is read by the reconciliation itself as never
+    falling (DESIGN §3): each day's row takes floors from every earlier moment and, as known on a
+    later ``known_on``, ceilings from every later one, with a best carried forward; a total that
+    falls between two moments is a conflict named in the row's note. As known on each day the
+    series therefore never falls while the figures agree, and every row is exactly what
+    ``reconcile_all`` gives for that ``at`` and ``known_on``.
 
-    - ``"isotonic"`` (the default in hindsight, when ``known_on`` is given): ``best`` by
-      isotonic regression (:func:`isotonic`, pool-adjacent-violators, every date weighing the
-      same), ``low`` by a running maximum (an earlier lower bound still holds later) and
-      ``high`` by a running minimum from the end (a later upper bound also held earlier).
-      Every row is then as known on the one ``known_on``, so using later rows adds nothing
-      that was not known.
-    - ``"running"`` (the default as known on each date): ``low`` and ``best`` by a running
-      maximum of earlier dates only, so no row uses a figure stated after its own date (an
-      isotonic fit would pull early rows towards figures nobody had yet). ``high`` is left as
-      reconciled: a new upper bound narrows the range, it does not lower the quantity.
-
-    ``best`` is then kept within ``[low, high]``; each adjusted row's note says what moved.
-    Where the adjusted bounds cross, the figures conflict: that row keeps no figures,
-    ``conflict`` is set and its note (starting "unknown") says why. ``monotone="none"`` leaves
-    the series as reconciled; a quantity that is not cumulative is never adjusted unless
-    ``monotone`` asks.
+    ``monotone`` smooths a series after the fact, for a quantity whose figures were not
+    recorded as running totals: ``"isotonic"`` (``best`` by isotonic regression, every date
+    weighing the same; ``low`` by a running maximum, ``high`` by a running minimum from the
+    end: hindsight) or ``"running"`` (``low`` and ``best`` by a running maximum of earlier
+    dates only). ``best`` is then kept within ``[low, high]`` and each adjusted row's note says
+    what moved; where the adjusted bounds cross, the row keeps no figures and says why. The
+    default, ``None`` (or ``"none"``), leaves every row as reconciled.
 
     Returns a DataFrame with the reconciliation columns (DESIGN §4): ``quantity, at, known_on,
     method, low, best, high, closed, unit, n_claims, n_sources, conflict, note``, one row per
@@ -248,13 +243,7 @@ def timeline(
         rows.append({name: row.get(name) for name in OUTPUT_COLUMNS})
     out = _frame(rows)
 
-    kinds = set(own.select(kind=["stock", "cumulative", "flow"]).frame["kind"].tolist())
-    if monotone is not None:
-        mode = monotone
-    elif kinds == {"cumulative"}:
-        mode = "isotonic" if fixed_known is not None else "running"
-    else:
-        mode = "none"
+    mode = monotone or "none"
     if mode != "none":
         out = _make_monotone(out, mode)
     return out.reset_index(drop=True)
