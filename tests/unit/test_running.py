@@ -157,11 +157,12 @@ def test_the_stage_is_independent_of_row_order() -> None:
     q = rng.integers(0, 3, n)
     moment = rng.integers(0, 10, n)
     base = np.cumsum(rng.integers(0, 50, n)).astype(float)
-    kw = dict(
-        q=q, moment=moment, source=rng.integers(0, 5, n), low=base, best=base + 1,
-        high=base + 2, closed_left=np.ones(n, bool), closed_right=np.ones(n, bool),
-        low_stated=np.ones(n, bool), high_stated=np.ones(n, bool), weight=np.ones(n),
-    )  # fmt: skip
+    kw = {
+        "q": q, "moment": moment, "source": rng.integers(0, 5, n), "low": base,
+        "best": base + 1, "high": base + 2, "closed_left": np.ones(n, bool),
+        "closed_right": np.ones(n, bool), "low_stated": np.ones(n, bool),
+        "high_stated": np.ones(n, bool), "weight": np.ones(n),
+    }  # fmt: skip
     at = np.array([5, 7, 9])
     hs = np.array([False, True, False])
     a = running_totals(**kw, at=at, hindsight=hs, n_quantities=3)  # type: ignore[arg-type]
