@@ -10,15 +10,17 @@
 ...                     (10000, "C", "2024-12-10"), (12000, "A", "2025-01-05")]
 ... ])
 >>> tl = timeline(ledger, "sent", dates=["2024-11-01", "2024-12-01", "2025-01-01", "2025-02-01"])
->>> print(tl[["at", "low", "closed", "n_sources"]].to_string(index=False))
-        at     low closed  n_sources
-2024-11-01  3000.0   left          1
-2024-12-01 11000.0   left          2
-2025-01-01 11000.0   left          3
-2025-02-01 12000.0   left          3
+>>> print(tl[["at", "low", "best", "high", "conflict"]].to_string(index=False))
+        at     low    best    high  conflict
+2024-11-01  3000.0  3000.0     NaN     False
+2024-12-01 11000.0 11000.0     NaN     False
+2025-01-01 10000.0 10000.0 11000.0      True
+2025-02-01 12000.0 12000.0     NaN     False
 
-As known on each date, the running total is at least its latest figure; C's 10,000 of
-10 December does not pull it down.
+As known on each date, the running total is at least its latest figure, with that figure as the
+best. C's 10,000 of 10 December lies below B's 11,000 of 20 November: a running total cannot
+fall, so on 1 January the range spans the two and the row names the conflict; A's 12,000 of
+5 January lifts the floor above both.
 """
 
 from __future__ import annotations
