@@ -9,7 +9,7 @@ the prior weights.
 
 Built-in methods: ``consensus`` (the intersection), ``envelope`` (the hull), ``robust`` (the
 default: weighted median and weighted quantiles), ``latest`` (the newest figure wins). ``pooled``
-(random effects), ``crh`` and ``catd`` (truth discovery) are registered by import path and load
+(random effects), ``crh``, ``catd`` and ``plurality`` (truth discovery) are registered by import path and load
 only when used. Add your own with :func:`register_method`.
 
 How a row is read (shared by every built-in method, see :func:`readings`):
@@ -777,6 +777,12 @@ _registry: dict[str, _Entry] = {
     "catd": _Entry(
         "estimates.reconciliation.truth:catd",
         "truth discovery (CATD): confidence-aware source weights",
+        True,
+    ),
+    "plurality": _Entry(
+        "estimates.reconciliation.plurality:plurality",
+        "truth discovery for many sources of mixed quality: the figure trusted, independent "
+        "sources agree on (copies count once)",
         True,
     ),
 }

@@ -1,0 +1,667 @@
+"""Plurality truth discovery: the figure most trusted, independent sources agree on.
+
+The method ``plurality`` reconciles every quantity at once while learning how far to trust each
+source. It is built for many sources of mixed quality: precise and sloppy sources, sources that
+copy one another (mistakes included), a long tail of sources with one claim, and vandals.
+
+Assumptions, and where they come from:
+
+- **Agreement is evidence** (the plurality vote of truth discovery; Yin, Han & Yu, "Truth
+  discovery with multiple conflicting information providers on the web", KDD 2007). Figures that
+  agree within a tolerance support each other; a range supports every figure it contains. The
+  answer is the figure with the most trusted weight behind it, so when sources cluster on exact
+  figures the answer is one of the clusters, never a midpoint between them. The tolerance is
+  ``tolerance=`` in the claim's unit, or by default half the figure's own rounding unit (12,000
+  supports 11,500–12,500; 12,345 supports 12,344.5–12,345.5), as a bare figure is read by the
+  ``ferson`` convention.
+- **A source is as good as its record, with a prior** (the accuracy model of Dong,
+  Berti-Equille & Srivastava, "Integrating conflicting data: the role of source dependence",
+  PVLDB 2(1), VLDB 2009). A source's accuracy ``A`` is the share of its scored claims that hit,
+  shrunk toward a prior accuracy (``prior_accuracy``, default 0.8, or by Admiralty grade:
+  A 0.95, B 0.9, C 0.8, D 0.7, E 0.6) with the strength of ``prior_strength`` claims (default
+  2), so one lucky claim cannot make a source trusted. Its vote is ``−ln(1 − A)``: the paper's
+  ``ln(n·A / (1 − A))`` with ``n`` = 1, plus one so that it stays positive (a source right half
+  the time has 0.69, nine times in ten 2.3, 99 in 100 4.6).
+- **No source confirms itself.** A claim is scored against the answer the *other* sources would
+  give (leave-one-out, leaving out its copies too): it hits when it supports the answer and the answer's support without
+  it still beats the strongest rival figure's (half a hit on a tie); it misses when it does not
+  support the answer, or when its own weight decided the quantity. A claim on a quantity no
+  other source states is not scored, nor are quantities where no two independent sources agree.
+- **Copies count once** (Dong et al. 2009: copiers share values, mistakes included, far more
+  often than independent sources can). For each pair of sources, the contested quantities both
+  state (where some figures differ) give the probability that one copies the other (see
+  :func:`independence`): sources that never differ where others do are copies, sources that
+  differ now and then are not. A source's vote is divided by ``1 + Σ c`` over the others, so a
+  group of sources copying one another weighs about as one. Relays stated as such (``via``)
+  are merged before this method runs, as for every method.
+- **Vandals and scale errors** (a figure ×1,000, off by orders of magnitude, digits swapped)
+  agree with nobody: they never win a quantity that others state, and they earn no trust.
+- **Quantities are coupled only through shared sources.** Every statistic is a sum over one
+  source's claims or over one quantity's claims, and the priors are constants, so the answers
+  for quantities whose sources share nothing with the rest do not depend on the rest.
+
+Where no figure is backed by two independent sources, there is no plurality: the answer is the
+weighted median of the figures (trusted weights), and the range their weighted quartiles.
+Otherwise the range spans the figures that support the answer, and the best value is their
+weighted median (the cluster's figure when it is one exact figure).
+
+Each iteration is three pure stages on arrays, exposed for backends that partition the work:
+:func:`truths` (per quantity, from source weights), :func:`source_statistics` (per source, sums
+over claims) and :func:`source_weights` (per source, from the statistics). The result's note says
+how sure each answer is (the share of trusted weight behind it), and its ``sources`` table has,
+per source: ``claims``, ``weight`` (the largest is 1), ``prior``, ``error`` (share of its scored
+claims that missed the leave-one-out answer), ``accuracy``, ``independence`` (the share of its
+vote it keeps after the copy discount) and ``copies`` (the sources it shares mistakes with).
+
+>>> from estimates.reconciliation.methods import Evidence
+>>> ev = Evidence.from_rows(
+...     quantity=["a"] * 5 + ["b"] * 5,
+...     source=["p", "q", "r", "s", "v"] * 2,
+...     best=[433.0, 433.0, 433.0, 440.0, 4.33e5, 20.0, 20.0, 21.0, 21.0, 99.0],
+... )
+>>> out = plurality(ev, {"tolerance": 0.5})
+>>> out.best.tolist()
+[433.0, 20.0]
+>>> out.note[0]
+'plurality: 3 of 5 sources agree; 75 % of the trusted weight stands behind it'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Final, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from estimates.errors import ReconcileError
+from estimates.reconciliation._segments import segment_ids, segment_max, segment_sum
+from estimates.reconciliation.truth import (
+    _GRADES,
+    _grade_codes,
+    _number,
+    _sorted_quantile,
+    _source_grades,
+    _without_grade,
+)
+
+if TYPE_CHECKING:
+    from estimates.reconciliation.methods import Combined, Evidence
+
+__all__ = [
+    "Copying",
+    "Layout",
+    "SourceStatistics",
+    "Truths",
+    "copy_statistics",
+    "independence",
+    "layout",
+    "plurality",
+    "source_statistics",
+    "source_weights",
+    "truths",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+BoolArray = npt.NDArray[np.bool_]
+
+_DEFAULTS: Final[dict[str, object]] = {
+    "tolerance": None,
+    "prior_accuracy": 0.8,
+    "prior_strength": 2.0,
+    "iterations": 10,
+}
+# Prior accuracy by Admiralty reliability letter; F ("cannot be judged") is no prior.
+_GRADE_ACCURACY: Final = {"A": 0.95, "B": 0.9, "C": 0.8, "D": 0.7, "E": 0.6}
+# pseudo-quantities where two sources both erred but differently: one shared mistake is no proof
+# copying (see independence()): agreement of copiers and of independent sources on contested
+# quantities, and the prior odds of copying
+_COPY_AGREE: Final = 0.999
+_INDEPENDENT_AGREE: Final = 0.9
+_COPY_LOG_PRIOR: Final = float(np.log(0.1))
+_AGREE_LOG_LR: Final = float(np.log(_COPY_AGREE / _INDEPENDENT_AGREE))
+_DIFFER_LOG_LR: Final = float(np.log((1 - _COPY_AGREE) / (1 - _INDEPENDENT_AGREE)))
+# a pair shares mistakes at least this often (c) before the table names it
+_COPY_SHOWN: Final = 0.5
+_TIE: Final = 1e-9
+# a note names the supporters of an answer that keep less than this share of their vote
+_INDEPENDENCE_SHOWN: Final = 0.75
+
+
+# -- stage 0: the fixed layout of the claims ----------------------------------------------------
+
+
+class Layout(NamedTuple):
+    """What stays fixed across iterations: each claim's figure, window and sort orders.
+
+    Per claim (``n`` rows, grouped by quantity as in the evidence): ``seg`` its quantity,
+    ``src`` its source, ``lo``/``hi`` its figure (equal for a point), ``point`` its candidate
+    answer (its best, else the middle of its finite ends, else its one finite end),
+    ``win_lo``/``win_hi`` the figures it supports (its range widened by its tolerance),
+    ``prior`` its prior weight. ``starts`` gives each quantity's first claim. ``sweep``,
+    ``sweep_sign`` and ``sweep_row`` order the windows' ends and the candidates by figure within
+    each quantity, so that one running sum gives every candidate's support; ``point_order``
+    sorts the claims by (quantity, point) for weighted medians; ``share`` is each claim's share
+    of its source's claims on its quantity (so a source counts once per quantity).
+    """
+
+    seg: IntArray
+    src: IntArray
+    lo: FloatArray
+    hi: FloatArray
+    point: FloatArray
+    win_lo: FloatArray
+    win_hi: FloatArray
+    prior: FloatArray
+    starts: IntArray
+    n_sources: int
+    sweep: IntArray
+    sweep_sign: FloatArray
+    sweep_row: IntArray
+    sweep_first: IntArray
+    is_candidate: BoolArray
+    point_order: IntArray
+    share: FloatArray
+
+
+def rounding_tolerance(x: FloatArray) -> FloatArray:
+    """Half the rounding unit of each figure: its last significant digit's place, halved.
+
+    >>> rounding_tolerance(np.array([12000.0, 12345.0, 0.25, 0.0, np.inf])).tolist()
+    [500.0, 0.5, 0.005, 0.0, 0.0]
+    """
+    out = np.zeros(x.shape)
+    finite = np.isfinite(x) & (x != 0)
+    a = np.abs(np.where(finite, x, 1.0))
+    unit = np.where(finite, 10.0 ** np.floor(np.log10(a)), 0.0)
+    # the largest power of ten that the figure is a whole multiple of (down to 1e-9 of it)
+    for _ in range(10):
+        ratio = a / np.where(unit > 0, unit, 1.0)
+        whole = np.abs(ratio - np.round(ratio)) <= 1e-9 * ratio
+        unit = np.where(finite & ~whole, unit / 10.0, unit)
+    out[finite] = unit[finite] / 2.0
+    return out
+
+
+def layout(ev: Evidence, tolerance: float | None) -> Layout:
+    """Read the evidence once: figures, windows of support and the sort orders of every stage."""
+    n = int(np.asarray(ev.best).size)
+    starts = np.asarray(ev.starts, dtype=np.intp)
+    seg = segment_ids(starts, n)
+    src = np.asarray(ev.source, dtype=np.intp)
+    best = np.asarray(ev.best, dtype=np.float64)
+    stated = np.isfinite(best)
+    low_in = np.asarray(ev.low, dtype=np.float64)
+    # on a count, a low of 0 with no best is what "at most" stores: no bound
+    zero_floor = np.asarray(ev.positive, dtype=bool)[seg] & (low_in <= 0) & ~stated
+    lo = np.where(stated, best, np.where(zero_floor, -np.inf, low_in))
+    hi = np.where(stated, best, np.asarray(ev.high, dtype=np.float64))
+    both = np.isfinite(lo) & np.isfinite(hi)
+    point = np.where(stated, best, np.where(both, (lo + hi) / 2, np.where(np.isfinite(lo), lo, hi)))
+    if tolerance is None:
+        tol_lo, tol_hi = rounding_tolerance(lo), rounding_tolerance(hi)
+    else:
+        tol_lo = tol_hi = np.full(n, float(tolerance))
+    win_lo = lo - tol_lo
+    win_hi = hi + tol_hi
+    grade = _grade_codes(ev.reliability)
+    prior = _without_grade(np.asarray(ev.weight, dtype=np.float64), grade)
+    # the sweep: window starts (+w), candidates (read), window ends (−w); at one figure a start
+    # comes before a candidate and an end after it, so windows are closed
+    rows = np.arange(n, dtype=np.intp)
+    values = np.r_[win_lo, np.nan_to_num(point), win_hi]
+    kind = np.r_[np.zeros(n), np.ones(n), np.full(n, 2.0)]
+    eseg = np.r_[seg, seg, seg]
+    sweep = np.lexsort((kind, values, eseg)).astype(np.intp)
+    sweep_row = np.r_[rows, rows, rows][sweep]
+    sweep_sign = np.array([1.0, 0.0, -1.0])[kind[sweep].astype(np.intp)]
+    counts = np.bincount(seg, minlength=starts.size) * 3
+    sweep_first = (np.cumsum(counts) - counts).astype(np.intp)
+    point_order = np.lexsort((rows, point, seg)).astype(np.intp)
+    pair = seg.astype(np.int64) * max(len(ev.source_names), 1) + src
+    _, inverse, per_pair = np.unique(pair, return_inverse=True, return_counts=True)
+    return Layout(
+        seg=seg,
+        src=src,
+        lo=lo,
+        hi=hi,
+        point=point,
+        win_lo=win_lo,
+        win_hi=win_hi,
+        prior=prior,
+        starts=starts,
+        n_sources=len(ev.source_names),
+        sweep=sweep,
+        sweep_sign=sweep_sign,
+        sweep_row=sweep_row,
+        sweep_first=sweep_first,
+        is_candidate=sweep_sign == 0.0,
+        point_order=point_order,
+        share=1.0 / per_pair[inverse].astype(np.float64),
+    )
+
+
+# -- stage (a): truths from source weights ------------------------------------------------------
+
+
+class Truths(NamedTuple):
+    """Per quantity: ``truth``, ``plurality`` (two independent sources agree), ``support`` (the
+    trusted weight behind the answer), ``rival`` (the support of the strongest figure that
+    disagrees), ``total`` (all trusted weight on it), ``agreeing`` (independent sources behind
+    it). Per claim: ``supports`` (its window holds the answer) and ``weight`` (its trusted
+    weight)."""
+
+    truth: FloatArray
+    plurality: BoolArray
+    support: FloatArray
+    rival: FloatArray
+    total: FloatArray
+    agreeing: FloatArray
+    supports: BoolArray
+    weight: FloatArray
+
+
+def _support(lay: Layout, w: FloatArray) -> FloatArray:
+    """Per claim: the weight of all claims (of its quantity) whose windows hold its point."""
+    running = np.cumsum(lay.sweep_sign * w[lay.sweep_row])
+    # each quantity's windows all close before the next begins: subtract the running sum's
+    # value at the quantity's start so that rounding never carries across quantities
+    base = np.where(lay.sweep_first > 0, running[np.maximum(lay.sweep_first - 1, 0)], 0.0)
+    out = np.zeros(lay.seg.size)
+    cand = lay.is_candidate
+    out[lay.sweep_row[cand]] = running[cand] - base[lay.seg[lay.sweep_row[cand]]]
+    return out
+
+
+def _median(lay: Layout, w: FloatArray, q: float = 0.5) -> FloatArray:
+    ends = np.r_[lay.starts[1:], lay.seg.size].astype(np.intp)
+    return _sorted_quantile(lay.point[lay.point_order], w[lay.point_order], lay.starts, ends, q)
+
+
+def truths(lay: Layout, source_weight: FloatArray, independence: FloatArray) -> Truths:
+    """Stage (a): each quantity's answer given each source's weight and independence.
+
+    Args:
+        lay: the claims (see :func:`layout`).
+        source_weight: per source, its learned vote (> 0).
+        independence: per source, the share of its vote kept after the copy discount (0, 1].
+
+    Returns:
+        The answers and the support behind them (see :class:`Truths`).
+    """
+    seg, starts = lay.seg, lay.starts
+    w = lay.prior * source_weight[lay.src] * independence[lay.src] * lay.share
+    support = _support(lay, w)
+    top = segment_max(support, starts)
+    tied = support >= top[seg] - _TIE * np.maximum(top[seg], 1.0)
+    # among tied figures, the one nearest the weighted median of the tied claims (then the
+    # lower): claims that back none of them, a vandal's say, cannot break the tie
+    centre = np.nan_to_num(_median(lay, np.where(tied, w, 0.0)))
+    dist = np.where(tied, np.abs(lay.point - centre[seg]), np.inf)
+    near = np.minimum.reduceat(dist, starts)
+    pick = np.where(tied & (dist <= near[seg]), lay.point, np.inf)
+    mode = np.minimum.reduceat(pick, starts)
+    holds = (lay.win_lo <= mode[seg]) & (mode[seg] <= lay.win_hi)
+    agreeing = segment_sum(np.where(holds, independence[lay.src] * lay.share, 0.0), starts)
+    plural = agreeing > 1.0 + 1e-6
+    # no plurality: nothing was learned from this quantity, so no learned trust decides it
+    plain = np.nan_to_num(_median(lay, lay.prior * lay.share))
+    truth = np.where(plural, mode, plain)
+    supports = (lay.win_lo <= truth[seg]) & (truth[seg] <= lay.win_hi)
+    rival = segment_max(np.where(supports, 0.0, support), starts)
+    return Truths(
+        truth=truth,
+        plurality=plural,
+        support=segment_sum(np.where(supports, w, 0.0), starts),
+        rival=rival,
+        total=segment_sum(w, starts),
+        agreeing=np.where(plural, agreeing, 0.0),
+        supports=supports,
+        weight=w,
+    )
+
+
+# -- copying: pairs of sources that (almost) never differ where others do ----------------------
+
+
+class Copying(NamedTuple):
+    """Per pair of sources (sparse, ``n_sources`` square): ``shared`` counts the contested
+    quantities both state (quantities on which some figures differ) and ``same`` those where their
+    figures are identical. Sums over claims: partial counts of disjoint quantities add up."""
+
+    shared: object
+    same: object
+
+
+def copy_statistics(lay: Layout) -> Copying:
+    """Count, per pair of sources, the contested quantities they share and agree on exactly.
+
+    Computed once, from the figures alone: it needs no answer, so a wrong first answer cannot
+    make accurate sources look like copiers of one another.
+    """
+    from scipy import sparse
+
+    n_src, n_seg = lay.n_sources, lay.starts.size
+    seg = lay.seg
+    _, fig = np.unique(np.c_[seg, lay.point], axis=0, return_inverse=True)
+    fig = np.asarray(fig).ravel()
+    figures = np.bincount(np.unique(np.c_[seg, fig], axis=0)[:, 0], minlength=n_seg)
+    rows = np.flatnonzero(figures[seg] > 1)
+
+    def incidence(col: IntArray, n_col: int) -> sparse.csr_matrix:
+        m = sparse.csr_matrix(
+            (np.ones(rows.size), (lay.src[rows], col[rows])), shape=(n_src, max(n_col, 1))
+        )
+        m.sum_duplicates()
+        m.data = np.minimum(m.data, 1.0)
+        return m
+
+    per_q = incidence(seg, n_seg)
+    per_fig = incidence(fig, int(fig.max(initial=-1)) + 1)
+    return Copying(shared=(per_q @ per_q.T).tocsr(), same=(per_fig @ per_fig.T).tocsr())
+
+
+def independence(copy: Copying) -> tuple[FloatArray, object]:
+    """Each source's independence (the share of its vote it keeps) and the pair matrix ``c``.
+
+    ``c`` is the probability that a pair copies, from the contested quantities it shares: two
+    sources that copy agree on nearly all of them (here 999 in 1,000), two independent good
+    sources on fewer (here 9 in 10; each difference is strong evidence against copying), and a
+    pair copies with prior odds 1 to 10; ``c`` is the part of that probability above the prior,
+    rescaled to [0, 1]. These three numbers are this library's choice. A pair
+    that never differs is a copy after some 30 shared contested quantities, one that differs on
+    more than about 2 % of them is not. A source keeps ``1 / (1 + Σ c)`` of its vote, so a group
+    of ``k`` sources copying one another weighs as one.
+
+    >>> from scipy import sparse
+    >>> shared = sparse.csr_matrix(np.array([[0, 60, 60], [60, 0, 60], [60, 60, 0]]))
+    >>> same = sparse.csr_matrix(np.array([[0, 60, 40], [60, 0, 40], [40, 40, 0]]))
+    >>> keep, c = independence(Copying(shared, same))
+    >>> keep.round(2).tolist()
+    [0.51, 0.51, 1.0]
+    """
+    from scipy import sparse
+
+    shared = sparse.coo_matrix(copy.shared)
+    same = sparse.csr_matrix(copy.same)
+    off = shared.row != shared.col
+    row, col, n = shared.row[off], shared.col[off], shared.data[off].astype(np.float64)
+    agree = np.asarray(same[row, col]).ravel().astype(np.float64) if row.size else np.zeros(0)
+    differ = np.maximum(n - agree, 0.0)
+    log_odds = _COPY_LOG_PRIOR + agree * _AGREE_LOG_LR + differ * _DIFFER_LOG_LR
+    posterior = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
+    # only evidence beyond the prior discounts: sources that merely meet cost nothing
+    prior = 1.0 / (1.0 + np.exp(-_COPY_LOG_PRIOR))
+    c = np.maximum(posterior - prior, 0.0) / (1.0 - prior)
+    pairs = sparse.csr_matrix((c, (row, col)), shape=shared.shape)
+    pairs.eliminate_zeros()
+    return 1.0 / (1.0 + np.asarray(pairs.sum(axis=1)).ravel()), pairs
+
+
+# -- stage (b): per-source statistics, sums over claims -----------------------------------------
+
+
+class SourceStatistics(NamedTuple):
+    """Per source: ``scored`` (claims scored against a leave-one-out answer, a source counting
+    once per quantity) and ``hits`` (their share of hits, summed). Sums over claims, so partial
+    statistics of disjoint claims add up."""
+
+    scored: FloatArray
+    hits: FloatArray
+
+
+def source_statistics(lay: Layout, t: Truths, independence: FloatArray) -> SourceStatistics:
+    """Stage (b): score each claim against the leave-one-out answer, and sum per source.
+
+    A claim counts when its quantity has a plurality and another source's weight on it. Leaving
+    a claim out removes its copies too: its weight over its source's independence, about the
+    weight of the group that never differs from it, so copies cannot confirm one another.
+    """
+    seg = lay.seg
+    own = np.minimum(t.weight / independence[lay.src], t.total[seg])
+    others = t.total[seg] - own > _TIE * np.maximum(t.total[seg], 1.0)
+    counted = t.plurality[seg] & others
+    rest = np.maximum(t.support[seg] - own, 0.0)
+    # the others alone would still give this answer (a hit), tie with the rival (half a hit),
+    # or give the rival (a miss: the claim's own weight decided its quantity)
+    margin = rest - t.rival[seg]
+    tie = np.abs(margin) <= _TIE * np.maximum(t.support[seg], 1.0)
+    credit = np.where(tie, 0.5, np.where(margin > 0, 1.0, 0.0))
+    hit = np.where(t.supports, credit, 0.0)
+    n_src = lay.n_sources
+    scored = np.bincount(lay.src, weights=np.where(counted, lay.share, 0.0), minlength=n_src)
+    hits = np.bincount(lay.src, weights=np.where(counted, hit * lay.share, 0.0), minlength=n_src)
+    return SourceStatistics(
+        scored=np.asarray(scored, dtype=np.float64), hits=np.asarray(hits, dtype=np.float64)
+    )
+
+
+# -- stage (c): weights from per-source statistics ----------------------------------------------
+
+
+def source_weights(
+    stats: SourceStatistics, prior_accuracy: FloatArray, prior_strength: float
+) -> tuple[FloatArray, FloatArray]:
+    """Stage (c): each source's accuracy (with its prior) and the vote it earns.
+
+    >>> acc, vote = source_weights(SourceStatistics(np.array([0.0, 100.0]), np.array([0.0, 99.0])),
+    ...                            np.array([0.8, 0.8]), 2.0)
+    >>> acc.round(3).tolist(), vote.round(2).tolist()
+    ([0.8, 0.986], [1.61, 4.29])
+    """
+    acc = (stats.hits + prior_strength * prior_accuracy) / (stats.scored + prior_strength)
+    acc = np.clip(acc, 1e-6, 1.0 - 1e-6)
+    return acc, -np.log1p(-acc)
+
+
+# -- the method ---------------------------------------------------------------------------------
+
+
+class _Settings:
+    __slots__ = ("iterations", "prior_accuracy", "prior_strength", "tolerance")
+
+    def __init__(self, options: Mapping[str, object]) -> None:
+        unknown = sorted(set(options) - set(_DEFAULTS))
+        if unknown:
+            raise ReconcileError(
+                f"unknown option(s) for method 'plurality': {', '.join(map(repr, unknown))}; "
+                f"allowed: {', '.join(sorted(_DEFAULTS))}"
+            )
+        merged = {**_DEFAULTS, **options}
+        tol = merged["tolerance"]
+        self.tolerance = (
+            None if tol is None else _number(merged, "tolerance", low=0.0, low_open=False)
+        )
+        self.prior_accuracy = _number(merged, "prior_accuracy", low=0.0, high=1.0)
+        self.prior_strength = _number(merged, "prior_strength", low=0.0)
+        it = merged["iterations"]
+        if isinstance(it, bool) or not isinstance(it, int | np.integer) or it < 1:
+            raise ReconcileError(f"option iterations must be an integer >= 1; given {it!r}")
+        self.iterations = int(it)
+
+
+def plurality(ev: Evidence, options: Mapping[str, object]) -> Combined:
+    """Plurality truth discovery over all quantities of ``ev`` at once (see the module docstring).
+
+    Args:
+        ev: the evidence, one segment per quantity.
+        options: ``tolerance`` (in the claims' unit; default: half each figure's rounding unit),
+            ``prior_accuracy`` (default 0.8), ``prior_strength`` (claims' worth, default 2),
+            ``iterations`` (default 10; fewer when nothing changes any more).
+
+    Returns:
+        One combined range per quantity with a note on how sure it is, and the ``sources`` table.
+
+    Raises:
+        ReconcileError: an unknown option or an option out of its range.
+
+    >>> from estimates.reconciliation.methods import Evidence
+    >>> ev = Evidence.from_rows(
+    ...     quantity=["q"] * 6, source=list("abcdef"),
+    ...     best=[700.0, 700.0, 700.0, 760.0, 760.0, 735.0],
+    ... )
+    >>> out = plurality(ev, {})
+    >>> out.best.tolist(), out.low.tolist(), out.high.tolist()
+    ([700.0], [700.0], [735.0])
+
+    By default "700" is read as rounded to the hundred (650–750), so 735 agrees with it; with
+    ``tolerance=0`` only identical figures agree:
+
+    >>> plurality(ev, {"tolerance": 0}).high.tolist()
+    [700.0]
+    """
+    from estimates.reconciliation.methods import Combined
+
+    cfg = _Settings(options)
+    n_seg = int(np.asarray(ev.starts).size)
+    if int(np.asarray(ev.best).size) == 0:
+        return Combined.unknown(n_seg, "no claims")
+    lay = layout(ev, cfg.tolerance)
+    n_src = lay.n_sources
+    grade = _source_grades(_grade_codes(ev.reliability), lay.src, n_src)
+    by_grade = np.array([_GRADE_ACCURACY.get(g, cfg.prior_accuracy) for g in _GRADES])
+    prior_acc = np.r_[by_grade, cfg.prior_accuracy][grade]
+    keep, copying = independence(copy_statistics(lay))
+    vote = np.ones(n_src)
+    t = truths(lay, vote, keep)
+    iterations = 0
+    for iterations in range(1, cfg.iterations + 1):  # noqa: B007 - the count is reported
+        acc, vote = source_weights(source_statistics(lay, t, keep), prior_acc, cfg.prior_strength)
+        t_new = truths(lay, vote, keep)
+        # a fixed point everywhere stays one: stopping there changes no quantity's answer
+        done = np.array_equal(t_new.truth, t.truth, equal_nan=True)
+        t = t_new
+        if done:
+            break
+    stats = source_statistics(lay, t, keep)
+    acc, vote = source_weights(stats, prior_acc, cfg.prior_strength)
+    t = truths(lay, vote, keep)
+    w = _Weights(acc, vote, keep, copying)
+    return _result(ev, lay, t, stats, w, grade, iterations)
+
+
+class _Weights(NamedTuple):
+    accuracy: FloatArray
+    weight: FloatArray
+    independence: FloatArray
+    copying: object
+
+
+def _result(
+    ev: Evidence,
+    lay: Layout,
+    t: Truths,
+    stats: SourceStatistics,
+    w: _Weights,
+    grade: IntArray,
+    iterations: int,
+) -> Combined:
+    from estimates.reconciliation.methods import Combined
+
+    seg, starts = lay.seg, lay.starts
+    # the figure of each supporting claim nearest the answer; the range spans them
+    near = np.clip(t.truth[seg], lay.lo, lay.hi)
+    inside = t.supports & t.plurality[seg]
+    low = np.minimum.reduceat(np.where(inside, near, np.inf), starts)
+    high = np.maximum.reduceat(np.where(inside, near, -np.inf), starts)
+    best = _median(lay, np.where(inside, t.weight, 0.0))
+    q1, q3 = _median(lay, t.weight, 0.25), _median(lay, t.weight, 0.75)
+    plural = t.plurality
+    best = np.where(plural, best, t.truth)
+    low = np.where(plural, low, np.minimum(q1, t.truth))
+    high = np.where(plural, high, np.maximum(q3, t.truth))
+    known = np.isfinite(best)
+    low = np.where(known, low, -np.inf)
+    high = np.where(known, high, np.inf)
+    closed = np.isfinite(low), np.isfinite(high)
+    notes = _notes(ev, lay, t, w)
+    table = _table(ev, lay, stats, w, grade)
+    table.attrs["iterations"] = iterations
+    table.attrs["support"] = pd.Series(
+        np.where(t.total > 0, t.support / np.where(t.total > 0, t.total, 1.0), np.nan),
+        index=list(ev.quantities),
+        name="support",
+    )
+    return Combined(
+        low=low,
+        best=np.where(known, best, np.nan),
+        high=high,
+        closed_left=closed[0],
+        closed_right=closed[1],
+        note=notes,
+        sources=table,
+    )
+
+
+def _notes(ev: Evidence, lay: Layout, t: Truths, w: _Weights) -> tuple[str | None, ...]:
+    seg, starts = lay.seg, lay.starts
+    share = np.where(t.total > 0, t.support / np.where(t.total > 0, t.total, 1.0), 0.0)
+    n_sources = segment_sum(lay.share, starts)
+    agreeing = segment_sum(np.where(t.supports, lay.share, 0.0), starts)
+    discounted = (w.independence[lay.src] < _INDEPENDENCE_SHOWN) & t.supports
+    has_copies = segment_sum(discounted.astype(float), starts) > 0
+    names = np.asarray(ev.source_names, dtype=object)
+    notes: list[str | None] = []
+    for i in range(starts.size):
+        if not np.isfinite(t.truth[i]):
+            notes.append("no claim states a figure: nothing to reconcile")
+            continue
+        total = int(np.rint(n_sources[i]))
+        pct = f"{100 * share[i]:.0f} % of the trusted weight stands behind it"
+        if t.plurality[i]:
+            text = f"plurality: {int(np.rint(agreeing[i]))} of {total} sources agree; {pct}"
+        elif total == 1:
+            text = "one source: its figure, with nothing to weigh it against"
+        else:
+            text = f"no two independent sources agree: the trusted weighted median; {pct}"
+        if has_copies[i]:
+            rows = np.flatnonzero(
+                discounted[starts[i] : (starts[i + 1] if i + 1 < starts.size else seg.size)]
+            )
+            who = sorted({str(names[lay.src[starts[i] + r]]) for r in rows})
+            shown = ", ".join(who[:4]) + (f" and {len(who) - 4} more" if len(who) > 4 else "")
+            text += f"; {shown} share mistakes with other sources and count as fewer votes"
+        notes.append(text)
+    return tuple(notes)
+
+
+def _table(
+    ev: Evidence, lay: Layout, stats: SourceStatistics, w: _Weights, grade: IntArray
+) -> pd.DataFrame:
+    from scipy import sparse
+
+    n_src = lay.n_sources
+    claims = np.bincount(lay.src, minlength=n_src)
+    active = claims > 0
+    names = np.asarray(ev.source_names, dtype=object)
+    copying = sparse.csr_matrix(w.copying)
+    partners: list[str | None] = []
+    for s in range(n_src):
+        row = copying.getrow(s)
+        strong = row.data >= _COPY_SHOWN
+        if not strong.any():
+            partners.append(None)
+            continue
+        order = np.lexsort((names[row.indices[strong]].astype(str), -row.data[strong]))
+        partners.append("; ".join(str(names[j]) for j in row.indices[strong][order][:5]))
+    vote = w.weight * w.independence
+    top = vote[active].max() if active.any() else 1.0
+    scored = stats.scored
+    error = np.where(scored > 0, 1.0 - stats.hits / np.where(scored > 0, scored, 1.0), np.nan)
+    letters = np.array([*_GRADES, None], dtype=object)[grade]
+    table = pd.DataFrame(
+        {
+            "source": pd.Series(names[active], dtype=object),
+            "claims": claims[active].astype(np.int64),
+            "weight": vote[active] / top,
+            "prior": pd.Series(letters[active], dtype=object),
+            "error": error[active],
+            "accuracy": w.accuracy[active],
+            "independence": w.independence[active],
+            "copies": pd.Series(np.array(partners, dtype=object)[active], dtype=object),
+        }
+    )
+    table = table.sort_values(["weight", "source"], ascending=[False, True], kind="stable")
+    return table.reset_index(drop=True)
