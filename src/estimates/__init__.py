@@ -7,7 +7,7 @@ import reconcile_all``.
 
 >>> import estimates as est
 >>> str(est.Range.between(10_000, 12_000, unit="soldiers"))
-'10,000–12,000 person'
+'10,000–12,000 people'
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ def test_reconciliation_html_has_range_explanation_and_roles() -> None:
     r = reconcile(datasets.dprk(), "dprk_troops_in_russia", known_on="2025-01-15",
                   sources=datasets.dprk_sources())  # fmt: skip
     html = reconciliation_html(r)
-    assert "11,000–12,000, best 12,000 person" in html
+    assert "12,000 (at least 11,000) people" in html
     assert "superseded" in html and "used" in html and "outlier" in html
     assert "As known on 15 Jan 2025" in html
     assert f"{len(r.claims)} claims and their roles" in html

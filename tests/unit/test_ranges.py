@@ -103,10 +103,10 @@ def test_replace_validates_again() -> None:
 
 
 def test_str_reads_like_the_figure_and_repr_shows_fields() -> None:
-    assert str(Range.more_than(13_000, unit="container")) == "more than 13,000 container"
+    assert str(Range.more_than(13_000, unit="container")) == "more than 13,000 containers"
     assert str(Range.at_least(10_000)) == "at least 10,000"
-    assert str(Range.between(10_000, 12_000, unit="person")) == "10,000–12,000 person"
-    assert str(Range(best=12_000, unit="person")) == "about 12,000 person"
+    assert str(Range.between(10_000, 12_000, unit="person")) == "10,000–12,000 people"
+    assert str(Range(best=12_000, unit="person")) == "about 12,000 people"
     assert "closed='neither'" in repr(Range.more_than(1))
 
 

@@ -91,13 +91,13 @@ def test_explain_reads_like_sentences(ledger: Ledger) -> None:
     text = reconcile(ledger, "troops", known_on="2024-11-01").explain()
     first = text.split("\n")[0]
     assert first == (
-        "As known on 1 Nov 2024, troops: about 11,000 (10,000–12,000) person, from 6 sources (robust)."
+        "As known on 1 Nov 2024, troops: 11,000 (10,000–12,000) people, from 6 sources (robust)."
     )
     assert "NIS's 1,500 of 18 Oct 2024 is superseded by its later figure." in text
     assert "NIS's 3,000 (up to 3,000)" not in text  # a figure is said once, plainly
     assert "lies outside the answer" in text
-    assert "Conflicts: NIS (3,000) and " in text
-    assert "NIS (3,000) and HUR (12,000) cannot both hold: a gap of 9,000" in text
+    assert "Conflicts: NIS's 3,000 and " in text
+    assert "NIS's 3,000 and HUR's 12,000 cannot both hold: a gap of 9,000" in text
 
 
 def test_conflicts_and_spread(ledger: Ledger) -> None:

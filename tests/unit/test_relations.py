@@ -211,7 +211,7 @@ def test_a_part_above_the_whole_on_the_same_day_is_a_violation() -> None:
     (v,) = report.violations
     assert v.sources == ("HUR", "NIS")
     assert v.gap == 4000
-    assert v.figures == ("at least 7,000", "at most 3,000")
+    assert v.figures == ("at least 7,000", "up to 3,000")
     assert "the part is larger than the whole" in str(report)
     frame = report.to_frame()
     assert frame.loc[0, "sources"] == "HUR; NIS"

@@ -10,7 +10,7 @@ terminal.
 
 >>> main(["parse", "--format", "csv", "more than 13,000 containers"])
 text,words,low,best,high,closed,unit,convention
-"more than 13,000 containers","(13,000, 13,500] container",13000,,13500,right,container,ferson
+"more than 13,000 containers","more than 13,000 and up to 13,500 containers",13000,,13500,right,container,ferson
 0
 """
 
@@ -26,14 +26,16 @@ import shutil
 import sys
 import tempfile
 import textwrap
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
+import numpy as np
 import pandas as pd
 
 from estimates.errors import ClaimFileError, EstimatesError, RelationError
+from estimates.values.words import claims_step, range_words, steps
 
 if TYPE_CHECKING:
     from estimates.ledger.table import Ledger
@@ -583,38 +585,36 @@ def _frame_text(frame: pd.DataFrame, fmt: str, table: Callable[[], str]) -> str:
     return table()
 
 
-def _num(x: Any) -> str:
-    if x is None:
-        return ""
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return str(x)
-    if math.isnan(v):
-        return ""
-    if v == int(v) and abs(v) < 1e15:
-        return f"{int(v):,}"
-    return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
+def _figure(rec: Mapping[Any, Any], step: float | None) -> str:
+    """A result row's range, best and unit in words, as every face writes them."""
+    unit = rec.get("unit")
+    return range_words(
+        rec.get("low"),
+        rec.get("best"),
+        rec.get("high"),
+        str(rec.get("closed") or "both"),
+        unit if isinstance(unit, str) else None,
+        step=step,
+    )
 
 
-def _range_words(low: Any, best: Any, high: Any, closed: Any) -> str:
-    """A reconciled row's range in a few characters: '10,000–12,000', '≥ 13,000', 'unknown'."""
-    lo, hi = _num(low), _num(high)
-    left = closed in ("both", "left")
-    right = closed in ("both", "right")
-    if lo and hi:
-        if lo == hi:
-            return lo
-        return (
-            f"{lo}–{hi}"
-            if left and right
-            else f"{'[' if left else '('}{lo}, {hi}{']' if right else ')'}"
-        )
-    if lo:
-        return f"{'≥' if left else '>'} {lo}"
-    if hi:
-        return f"{'≤' if right else '<'} {hi}"
-    return "unknown" if not _num(best) else "unbounded"
+def _claim_steps(ledger: Ledger, known_on: object) -> dict[str, float | None]:
+    """Each quantity's precision: that of its claims known on ``known_on`` (as explanations use)."""
+    known = ledger if known_on is None else ledger.known_on(known_on)
+    frame = known.to_frame()
+    if not len(frame):
+        return {}
+    found = pd.DataFrame(
+        {
+            "quantity": frame["quantity"].to_numpy(dtype=object),
+            **{
+                c: steps(frame[c].to_numpy(dtype=float, na_value=np.nan))
+                for c in ("low", "best", "high")
+            },
+        }
+    )
+    finest = found.groupby("quantity", sort=False)[["low", "best", "high"]].min().min(axis=1)
+    return {str(q): None if pd.isna(v) else float(v) for q, v in finest.items()}
 
 
 def render_table(
@@ -662,7 +662,9 @@ def render_table(
     return "\n".join(lines) + "\n"
 
 
-def _reconciled_table(frame: pd.DataFrame, first: str = "quantity") -> str:
+def _reconciled_table(
+    frame: pd.DataFrame, steps: Mapping[str, float | None], first: str = "quantity"
+) -> str:
     rows = []
     for rec in frame.to_dict("records"):
         note = rec.get("note")
@@ -670,17 +672,15 @@ def _reconciled_table(frame: pd.DataFrame, first: str = "quantity") -> str:
         rows.append(
             [
                 str(rec[first]),
-                _range_words(rec["low"], rec["best"], rec["high"], rec["closed"]),
-                _num(rec["best"]),
-                "" if rec["unit"] is None or rec["unit"] != rec["unit"] else str(rec["unit"]),
+                _figure(rec, steps.get(str(rec["quantity"]))),
                 str(rec["n_claims"]),
                 str(rec["n_sources"]),
                 "yes" if rec["conflict"] else "",
                 note,
             ]
         )
-    header = [first, "range", "best", "unit", "claims", "sources", "conflict", "note"]
-    return render_table(rows, header, align="lrrlrrll", wrap=7)
+    header = [first, "figure", "claims", "sources", "conflict", "note"]
+    return render_table(rows, header, align="lrrrll", wrap=5)
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -708,17 +708,8 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     frame = pd.DataFrame(records, columns=list(records[0]))
 
     def table() -> str:
-        rows = [
-            [
-                str(rec["text"]),
-                _range_words(rec["low"], rec["best"], rec["high"], rec["closed"]),
-                _num(rec["best"]),
-                rec["unit"] or "",
-                rec["convention"] or "",
-            ]
-            for rec in records
-        ]
-        return render_table(rows, ["text", "range", "best", "unit", "convention"], align="lrrll")
+        rows = [[str(rec["text"]), str(rec["words"]), rec["convention"] or ""] for rec in records]
+        return render_table(rows, ["text", "figure", "convention"], align="lrl")
 
     if fmt == "csv":
         # figures as written, without a trailing .0 on whole numbers
@@ -779,7 +770,14 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
                 explanation = "\n" + result.explain() + "\n"
     finally:
         progress.done()
-    _emit(_frame_text(frame, fmt, lambda: _reconciled_table(frame) + explanation), args)
+    _emit(
+        _frame_text(
+            frame,
+            fmt,
+            lambda: _reconciled_table(frame, _claim_steps(ledger, known_on)) + explanation,
+        ),
+        args,
+    )
     return 0
 
 
@@ -848,7 +846,14 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
             _save_plot(ledger, args.quantity, args.plot, known_on, args.method, sources)
     finally:
         progress.done()
-    _emit(_frame_text(frame, fmt, lambda: _reconciled_table(frame, first="at")), args)
+    _emit(
+        _frame_text(
+            frame,
+            fmt,
+            lambda: _reconciled_table(frame, _claim_steps(ledger, known_on), first="at"),
+        ),
+        args,
+    )
     if args.plot:
         print(f"wrote {args.plot}", file=sys.stderr)
     return 0
@@ -945,8 +950,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             progress.done()
             print(file=out)
             print(_banner(f"As known on {_long_date(date)}", w, "─"), file=out)
-            header = ["quantity", "range", "best", "sources", "conflicts"]
-            out.write(render_table(rows, header, align="lrrll", width=w, wrap=(3, 4)))
+            header = ["quantity", "figure", "sources", "conflicts"]
+            out.write(render_table(rows, header, align="lrll", width=w, wrap=(2, 3)))
             if unknown:
                 print(f"({unknown} more quantities had no claim stated yet.)", file=out)
     finally:
@@ -1022,14 +1027,8 @@ def _demo_row(r: Any) -> list[str]:
         )
     else:
         conflict = ""
-    unit = f" {v.unit}" if v.unit else ""
-    return [
-        r.quantity,
-        _range_words(v.low, v.best, v.high, v.closed) + unit,
-        _num(v.best),
-        shown,
-        conflict,
-    ]
+    figure = range_words(v.low, v.best, v.high, v.closed, v.unit, step=claims_step(claims))
+    return [r.quantity, figure, shown, conflict]
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

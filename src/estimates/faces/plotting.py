@@ -31,6 +31,7 @@ import pandas as pd
 
 from estimates.errors import MissingExtraError, ReconcileError
 from estimates.values import units as _units
+from estimates.values.words import number
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -76,9 +77,8 @@ def _matplotlib() -> Any:
 
 
 def _thousands(x: float, _pos: object = None) -> str:
-    if x == int(x) and abs(x) < 1e15:
-        return f"{int(x):,}"
-    return f"{x:,.2f}".rstrip("0").rstrip(".")
+    # an axis tick is a figure like any other: written as every face writes numbers
+    return number(x)
 
 
 def _title(quantity: str) -> str:
@@ -450,7 +450,7 @@ def plot_sources(result: Any, *, ax: Axes | None = None, limit: int = 30) -> Axe
     weight = t["weight"].to_numpy(dtype=float)
     axes.barh(y, weight, color=_OKABE_ITO[0], alpha=0.85, label="learned weight")
     for yi, w in zip(y, weight, strict=True):
-        axes.annotate(f"{w:.2f}", xy=(w, yi), xytext=(3, 0), textcoords="offset points",
+        axes.annotate(number(w), xy=(w, yi), xytext=(3, 0), textcoords="offset points",
                       va="center", fontsize=8, color="#333333")  # fmt: skip
     prior = (
         pd.to_numeric(t["prior"], errors="coerce").to_numpy(dtype=float) if "prior" in t else None

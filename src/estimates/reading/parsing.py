@@ -39,7 +39,7 @@ Range(low=13000.0, best=None, high=None, closed='neither', unit='container', con
 >>> r.low, r.best, r.high, r.unit
 (9000.0, 12000.0, 15000.0, 'person')
 >>> str(parse("between 2,000 and 12,000 troops"))
-'2,000–12,000 person'
+'2,000–12,000 people'
 >>> format(parse("at least 1,500 special forces"))
 'at least 1,500 people'
 """
@@ -63,6 +63,7 @@ from estimates.reading.conventions import Convention, Rule, get_convention
 from estimates.reading.conventions import _listeners as _convention_listeners
 from estimates.values import units as _units
 from estimates.values.ranges import Closed, Range
+from estimates.values.words import MINUS, number, unit_words
 
 __all__ = ["Figure", "find_figures", "format", "parse", "parse_figure"]
 
@@ -1054,8 +1055,8 @@ def _carry(a: _Num, b: _Num, amb: list[str]) -> tuple[_Num, _Num]:
     """ "11 to 12,000" and "2 to 3 million": the second number's scale carries to the first."""
     if b.value < a.value:
         amb.append(
-            f"the range runs downward ({a.value:g} to {b.value:g}); read as {b.value:g} to "
-            f"{a.value:g}"
+            f"the range runs downward ({_exact(a.value)} to {_exact(b.value)}); read as "
+            f"{_exact(b.value)} to {_exact(a.value)}"
         )
         return a, b
     if a.grouped or a.exact or b.value == a.value:
@@ -1069,8 +1070,9 @@ def _carry(a: _Num, b: _Num, amb: list[str]) -> tuple[_Num, _Num]:
         if scale == 1.0 or a.value * scale > b.value or a.value * scale < b.value / 10:
             return a, b
         amb.append(
-            f"read '{a.value:g} to {b.value:,.0f}' as {a.value * scale:,.0f} to {b.value:,.0f} "
-            f"(the thousands carry); literally it would start at {a.value:g}"
+            f"read '{_exact(a.value)} to {_exact(b.value)}' as {_exact(a.value * scale)} to "
+            f"{_exact(b.value)} (the thousands carry); literally it would start at "
+            f"{_exact(a.value)}"
         )
     else:
         return a, b
@@ -1542,14 +1544,6 @@ def find_figures(
 
 # -- writing ------------------------------------------------------------------------------------
 
-_UNIT_NOUNS = {
-    "person": "people",
-    "container": "containers",
-    "shell": "shells",
-    "missile": "missiles",
-    "vehicle": "vehicles",
-    "percent": "percent",
-}
 _FORMS = (
     ("bare", "{n}"),
     ("exactly", "exactly {n}"),
@@ -1565,9 +1559,12 @@ _FORMS = (
 
 
 def _number_text(x: float) -> str:
-    if x == int(x) and abs(x) < 1e15:
-        return f"{int(x):,}"
-    return repr(x)
+    # words that must read back to the same number: every digit, with separators
+    return _exact(x).replace(MINUS, "-")
+
+
+def _exact(x: float) -> str:
+    return number(x, exact=True)
 
 
 def format(range: Range) -> str:
@@ -1589,7 +1586,7 @@ def format(range: Range) -> str:
     unit = range.unit
     noun = ""
     if unit is not None:
-        noun = " " + _UNIT_NOUNS.get(unit, unit)
+        noun = " " + unit_words(unit)
     candidates: list[float] = []
     for x in (range.best, range.low, range.high):
         if x is not None and x not in candidates:

@@ -110,6 +110,7 @@ from scipy import special, stats
 
 from estimates.errors import ReconcileError
 from estimates.reconciliation._segments import segment_ids, segment_max, segment_sum
+from estimates.values.words import number
 
 if TYPE_CHECKING:
     from estimates.reconciliation.methods import Combined, Evidence
@@ -426,8 +427,8 @@ def pool_arrays(
                 out_low[i], out_high[i] = hi_i, lo_i
                 out_cl[i] = out_cr[i] = True
                 notes[i] = (
-                    f"only one-sided figures, and they conflict: above {lo_i:,.6g} yet below "
-                    f"{hi_i:,.6g}; the range spans the gap between them, with no central value"
+                    f"only one-sided figures, and they conflict: above {number(lo_i)} yet below "
+                    f"{number(hi_i)}; the range spans the gap between them, with no central value"
                 )
             else:
                 out_low[i], out_high[i] = lo_i, hi_i

@@ -51,6 +51,7 @@ from estimates.reconciliation._segments import (
     segment_min,
     segment_sum,
 )
+from estimates.values.words import number
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -374,7 +375,7 @@ def consensus(ev: Evidence, options: Mapping[str, object]) -> Combined:
     empty = (lo > hi) | ((lo == hi) & ~(cl & cr))
     best = _median_points(ev, r, lo, hi)
     note = tuple(
-        f"conflict: the figures cannot all hold (highest low {_num(a)} above lowest high {_num(b)})"
+        f"conflict: the figures cannot all hold (highest low {number(a)} above lowest high {number(b)})"
         if e
         else None
         for e, a, b in zip(empty.tolist(), lo.tolist(), hi.tolist(), strict=True)
@@ -683,7 +684,7 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
         notes[i] = "no usable figure: every figure is unbounded on both sides"
     for i in np.flatnonzero(crossed & ~no_figure).tolist():
         notes[i] = (
-            f"conflict: lower bounds (about {_num(lb[i])}) above upper bounds (about {_num(ub[i])})"
+            f"conflict: lower bounds (about {number(lb[i])}) above upper bounds (about {number(ub[i])})"
         )
     note = tuple(notes)
     return Combined(
@@ -740,10 +741,6 @@ def _mask_weights(ev: Evidence, keep: BoolArray) -> Evidence:
         as_of_day=None if ev.as_of_day is None else ev.as_of_day[keep],
         stated_day=None if ev.stated_day is None else ev.stated_day[keep],
     )
-
-
-def _num(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}"
 
 
 # -- the registry -------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ reads the clock: with neither given, each quantity is reconciled on everything k
 >>> r.value.low, r.value.best, r.value.high
 (10000.0, 11000.0, 12000.0)
 >>> str(r)
-'As known on 1 Nov 2024, troops: about 11,000 (10,000–12,000) person, from 3 sources (robust).'
+'As known on 1 Nov 2024, troops: 11,000 (10,000–12,000) people, from 3 sources (robust).'
 >>> reconcile_all(ledger, known_on="2024-11-01")[["quantity", "low", "best", "high"]].values.tolist()
 [['troops', 10000.0, 11000.0, 12000.0]]
 """
@@ -55,6 +55,7 @@ from estimates.reconciliation._core import (
 )
 from estimates.reconciliation.methods import describe_method, get_method
 from estimates.values.ranges import Range, closed_from_flags
+from estimates.values.words import claims_step, number, range_words
 
 if TYPE_CHECKING:
     from estimates.ledger.table import Ledger
@@ -84,7 +85,7 @@ class Conflict(BaseModel):
     >>> c = Conflict(low_claim="a", low_source="NIS", low_text="3,000", high_claim="b",
     ...              high_source="HUR", high_text="12,000", gap=9000.0)
     >>> str(c)
-    'NIS (3,000) and HUR (12,000) cannot both hold: a gap of 9,000'
+    "NIS's 3,000 and HUR's 12,000 cannot both hold: a gap of 9,000"
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -99,8 +100,8 @@ class Conflict(BaseModel):
 
     def __str__(self) -> str:
         return (
-            f"{self.low_source} ({self.low_text}) and {self.high_source} ({self.high_text}) cannot "
-            f"both hold: a gap of {_num(self.gap)}"
+            f"{_owner(self.low_source)} {self.low_text} and {_owner(self.high_source)} "
+            f"{self.high_text} cannot both hold: a gap of {number(self.gap)}"
         )
 
 
@@ -226,7 +227,7 @@ class Reconciliation(BaseModel):
         ...           stated_on="2024-10-31"),
         ... ])
         >>> print(reconcile(led, "troops").explain())
-        As known on 31 Oct 2024 (everything known), troops: 11,000 person, from 1 source (robust).
+        As known on 31 Oct 2024 (everything known), troops: 11,000 people, from 1 source (robust).
         NIS's 3,000 of 23 Oct 2024 is superseded by its later figure.
         """
         return _explain(self)
@@ -235,54 +236,12 @@ class Reconciliation(BaseModel):
 # -- formatting -----------------------------------------------------------------------------------
 
 
-def _num(x: float) -> str:
-    if math.isinf(x):
-        return "unbounded"
-    if x == int(x) and abs(x) < 1e15:
-        return f"{int(x):,}"
-    return f"{x:,.4g}"
-
-
 def _date(d: dt.date | None) -> str:
     return "an undated moment" if d is None else f"{d.day} {d.strftime('%b %Y')}"
 
 
-def _figure(low: float, best: float, high: float, closed: str) -> str:
-    """A figure in words: '11,000', '11,000 (up to 12,000)', 'more than 7,000', '2,000–12,000'."""
-    lo_f, hi_f = math.isfinite(low), math.isfinite(high)
-    has_best = not math.isnan(best)
-    if lo_f and hi_f and low == high:
-        return _num(low)
-    if has_best:
-        if lo_f and hi_f and best == low:
-            return f"{_num(best)} (up to {_num(high)})"
-        if lo_f and hi_f and best == high:
-            return f"{_num(best)} (at least {_num(low)})"
-        if lo_f and hi_f:
-            return f"{_num(best)} ({_num(low)}–{_num(high)})"
-        if hi_f and high != best:
-            return f"{_num(best)} (up to {_num(high)})"
-        if lo_f and low != best:
-            return f"{_num(best)} (at least {_num(low)})"
-        return _num(best)
-    if lo_f and not hi_f:
-        return f"{'at least' if closed in ('both', 'left') else 'more than'} {_num(low)}"
-    if hi_f and not lo_f:
-        return f"{'at most' if closed in ('both', 'right') else 'fewer than'} {_num(high)}"
-    if lo_f and hi_f:
-        return f"{_num(low)}–{_num(high)}"
-    return "no figure"
-
-
-def _value_text(value: Range) -> str:
-    lo = -math.inf if value.low is None else value.low
-    hi = math.inf if value.high is None else value.high
-    best = math.nan if value.best is None else value.best
-    if math.isfinite(lo) and math.isfinite(hi) and lo != hi and not math.isnan(best):
-        text = f"about {_num(best)} ({_num(lo)}–{_num(hi)})"
-    else:
-        text = _figure(lo, best, hi, value.closed)
-    return text + (f" {value.unit}" if value.unit else "")
+def _value_text(value: Range, step: float | None) -> str:
+    return range_words(value.low, value.best, value.high, value.closed, value.unit, step=step)
 
 
 def _explain(r: Reconciliation) -> str:
@@ -295,12 +254,14 @@ def _explain(r: Reconciliation) -> str:
     if not r.dates_given:
         when += " (everything known)"
     lines: list[str] = []
+    # the answer is written at the precision of the figures it rests on
+    step = claims_step(r._claims)
     if r.value is None:
         lines.append(f"{when}, {r.quantity}: unknown ({r.note or 'no answer'}).")
     else:
         plural = "source" if r.n_sources == 1 else "sources"
         lines.append(
-            f"{when}, {r.quantity}: {_value_text(r.value)}, from {r.n_sources} {plural} ({r.method})."
+            f"{when}, {r.quantity}: {_value_text(r.value, step)}, from {r.n_sources} {plural} ({r.method})."
         )
         if r.note:
             lines.append(f"Note: {r.note}.")
@@ -314,7 +275,8 @@ def _explain(r: Reconciliation) -> str:
         lines.append(f"Conflicts: {shown}{more}.")
     if r.spread is not None and r.spread.low != r.spread.high:
         lines.append(
-            f"The figures used range from {_num(r.spread.low or 0.0)} to {_num(r.spread.high or 0.0)}."
+            f"The figures used range from {number(r.spread.low or 0.0, step=step, rounding='down')} "
+            f"to {number(r.spread.high or 0.0, step=step, rounding='up')}."
         )
     lines.extend(f"Narrowed: {n}." for n in r.narrowed)
     return "\n".join(lines)
@@ -328,9 +290,11 @@ def _who(row: Mapping[str, Any]) -> str:
         else None
     )
     when = f" of {_date(day)}" if day is not None else (f" of {stated}" if stated else "")
-    name = str(row["resolved_source"])
-    owner = f"{name}'" if name.endswith("s") else f"{name}'s"
-    return f"{owner} {row['figure']}{when}"
+    return f"{_owner(str(row['resolved_source']))} {row['figure']}{when}"
+
+
+def _owner(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
 def _role_sentences(claims: pd.DataFrame, r: Reconciliation) -> list[str]:
@@ -338,12 +302,7 @@ def _role_sentences(claims: pd.DataFrame, r: Reconciliation) -> list[str]:
         {str(k): v for k, v in rec.items()} for rec in claims.to_dict("records")
     ]
     for row in rows:
-        row["figure"] = _figure(
-            -math.inf if pd.isna(row["low"]) else row["low"],
-            math.nan if pd.isna(row["best"]) else row["best"],
-            math.inf if pd.isna(row["high"]) else row["high"],
-            "both",
-        )
+        row["figure"] = range_words(row["low"], row["best"], row["high"])
     out: list[str] = []
     by_role: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
@@ -751,7 +710,7 @@ def _conflicts(
         else np.array([str(c) for c in claim], dtype=object)
     )
     texts = [
-        _figure(a, p if a != b else math.nan, b, "both")
+        range_words(a, p if a != b else None, b)
         for a, p, b in zip(lo.tolist(), point.tolist(), hi.tolist(), strict=True)
     ]
     below, above = np.nonzero(hi[:, None] < lo[None, :])

@@ -13,7 +13,7 @@ totals that never fall.
 ... }
 >>> narrowed, notes = narrow(ranges, [at_most("in_kursk", "in_russia")])
 >>> str(narrowed["in_kursk"])
-'7,000–12,000 person'
+'7,000–12,000 people'
 >>> notes
 ['in_kursk: high unbounded → 12,000, because in_kursk ≤ in_russia (in_russia is at most 12,000)']
 """
@@ -35,6 +35,8 @@ from estimates.errors import DateError, RelationError
 from estimates.values import units as _units
 from estimates.values.dates import to_period
 from estimates.values.ranges import Range, closed_from_flags
+from estimates.values.words import number as _number
+from estimates.values.words import range_words, unit_words
 
 if TYPE_CHECKING:
     from estimates.ledger.table import Ledger
@@ -393,14 +395,6 @@ def validate(
 # -- narrowing --------------------------------------------------------------------------------
 
 
-def _fmt(x: float) -> str:
-    if math.isinf(x):
-        return "unbounded"
-    if x == int(x) and abs(x) < 1e15:
-        return f"{int(x):,}"
-    return f"{x:,.6g}"
-
-
 class _Box:
     """A mutable working copy of one range's bounds in its own unit."""
 
@@ -477,15 +471,15 @@ def narrow(
             if (i, q) not in conflicts:
                 conflicts.add((i, q))
                 notes.append(
-                    f"{q}: not narrowed by {rels[i]}: it would need {side} {_fmt(v)}, which "
-                    f"leaves no value beside its other end {_fmt(other)} (the ranges conflict "
-                    f"by {_fmt(gap)}); {why}"
+                    f"{q}: not narrowed by {rels[i]}: it would need {side} {_number(v)}, which "
+                    f"leaves no value beside its other end {_number(other)} (the ranges conflict "
+                    f"by {_number(gap)}); {why}"
                 )
             return False
         old = box.lo if side == "low" else box.hi
         box.lo, box.cl, box.hi, box.cr = new_lo, new_cl, new_hi, new_cr
         changed.add(q)
-        notes.append(f"{q}: {side} {_fmt(old)} → {_fmt(v)}, because {why}")
+        notes.append(f"{q}: {side} {_number(old)} → {_number(v)}, because {why}")
         return True
 
     for _ in range(max_rounds):
@@ -501,7 +495,7 @@ def narrow(
                     w.hi * fw,
                     w.cr,
                     fp,
-                    f"{rel} ({rel.whole} is at most {_fmt(w.hi)})",
+                    f"{rel} ({rel.whole} is at most {_number(w.hi)})",
                     i,
                 )
                 moved |= tighten(
@@ -510,7 +504,7 @@ def narrow(
                     p.lo * fp,
                     p.cl,
                     fw,
-                    f"{rel} ({rel.part} is at least {_fmt(p.lo)})",
+                    f"{rel} ({rel.part} is at least {_number(p.lo)})",
                     i,
                 )
             elif isinstance(rel, SumOf):
@@ -525,7 +519,7 @@ def narrow(
                     math.fsum(lows),
                     all_cl,
                     ft,
-                    f"{rel} (the parts sum to at least {_fmt(math.fsum(lows))})",
+                    f"{rel} (the parts sum to at least {_number(math.fsum(lows))})",
                     i,
                 )
                 moved |= tighten(
@@ -534,7 +528,7 @@ def narrow(
                     _sum_high(highs),
                     all_cr,
                     ft,
-                    f"{rel} (the parts sum to at most {_fmt(_sum_high(highs))})",
+                    f"{rel} (the parts sum to at most {_number(_sum_high(highs))})",
                     i,
                 )
                 for j, q in enumerate(rel.parts):
@@ -549,8 +543,8 @@ def narrow(
                         lo_val,
                         t.cl and all(o.cr for o in others),
                         f[q],
-                        f"{rel} (the total is at least {_fmt(t.lo)} and the other parts at "
-                        f"most {_fmt(others_hi)})",
+                        f"{rel} (the total is at least {_number(t.lo)} and the other parts at "
+                        f"most {_number(others_hi)})",
                         i,
                     )
                     moved |= tighten(
@@ -559,8 +553,8 @@ def narrow(
                         hi_val,
                         t.cr and all(o.cl for o in others),
                         f[q],
-                        f"{rel} (the total is at most {_fmt(t.hi)} and the other parts at "
-                        f"least {_fmt(others_lo)})",
+                        f"{rel} (the total is at most {_number(t.hi)} and the other parts at "
+                        f"least {_number(others_lo)})",
                         i,
                     )
         if not moved:
@@ -586,8 +580,8 @@ def narrow(
                 end = low if low is not None and best < low else high
                 keep = end is not None and shell.contains(end)
                 notes.append(
-                    f"{q}: best {_fmt(best)} lay outside the narrowed range; "
-                    + (f"moved to {_fmt(end)}" if keep and end is not None else "dropped")
+                    f"{q}: best {_number(best)} lay outside the narrowed range; "
+                    + (f"moved to {_number(end)}" if keep and end is not None else "dropped")
                 )
                 best = end if keep else None
         out[q] = Range(
@@ -717,14 +711,11 @@ def _day_text(start: np.datetime64, end: np.datetime64) -> str:
 
 
 def _figure(lo: float, hi: float, cl: bool, cr: bool, count: bool) -> str:
-    if lo == hi:
-        return _fmt(lo)
-    no_low = math.isinf(lo) or (count and lo == 0 and cl)
-    if math.isinf(hi):
-        return "unbounded" if no_low else f"{'at least' if cl else 'more than'} {_fmt(lo)}"
-    if no_low:
-        return f"{'at most' if cr else 'fewer than'} {_fmt(hi)}"
-    return f"{'[' if cl else '('}{_fmt(lo)}, {_fmt(hi)}{']' if cr else ')'}"
+    # a count is never below zero: a closed zero is no bound ("fewer than 10")
+    no_low = math.isinf(lo) or (count and lo == 0 and cl and lo != hi)
+    if no_low and math.isinf(hi):
+        return "unbounded"
+    return range_words(None if no_low else lo, None, hi, closed_from_flags(cl, cr))
 
 
 class _Claims:
@@ -820,9 +811,8 @@ def _violation(
     why: str,
 ) -> Violation:
     described = [c.describe(int(i), f) for i, f in zip(rows, factors, strict=True)]
-    unit_text = f" {unit}" if unit else ""
     parts = [
-        f"{src} said {c.quantity[i]} was {fig}{unit_text} ({day})"
+        f"{src} said {c.quantity[i]} was {fig}{_unit_text(unit, fig)} ({day})"
         for i, (src, day, fig) in zip(rows, described, strict=True)
     ]
     return Violation(
@@ -835,8 +825,14 @@ def _violation(
         figures=tuple(d[2] for d in described),
         gap=float(gap),
         unit=unit,
-        message=f"{label} fails: " + "; ".join(parts) + f" — {why} ({_fmt(gap)}{unit_text} apart)",
+        message=f"{label} fails: "
+        + "; ".join(parts)
+        + f" — {why} ({_number(gap)}{_unit_text(unit, _number(gap))} apart)",
     )
+
+
+def _unit_text(unit: str | None, figure: str) -> str:
+    return f" {unit_words(unit, plural=figure != '1')}" if unit else ""
 
 
 def _check_at_most(c: _Claims, rel: AtMost, within: int) -> list[Violation]:
@@ -1093,7 +1089,7 @@ def check(
     (False, 4000.0)
     >>> print(report)
     1 violation(s) among 2 claims:
-    - kursk ≤ russia fails: HUR said kursk was at least 7,000 person (2024-10-31); NIS said russia was at most 3,000 person (2024-10-31) — the part is larger than the whole (4,000 person apart)
+    - kursk ≤ russia fails: HUR said kursk was at least 7,000 people (2024-10-31); NIS said russia was up to 3,000 people (2024-10-31) — the part is larger than the whole (4,000 people apart)
     """
     if isinstance(within_days, bool) or not isinstance(within_days, int) or within_days < 0:
         raise ValueError(f"within_days must be a whole number of days >= 0, got {within_days!r}")

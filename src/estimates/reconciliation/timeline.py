@@ -38,6 +38,7 @@ from estimates.ledger.schema import OUTPUT_COLUMNS
 from estimates.reconciliation._segments import segment_sum
 from estimates.values.dates import to_period
 from estimates.values.ranges import closed_from_flags, side_flags
+from estimates.values.words import number
 
 if TYPE_CHECKING:
     from estimates.ledger.table import Ledger
@@ -340,13 +341,13 @@ def _make_monotone(out: pd.DataFrame, mode: str) -> pd.DataFrame:
     for i in np.flatnonzero(above):
         notes[i] = _join(
             notes[i],
-            f"cumulative: best unknown: an earlier date's best ({_num(run_best_at(int(i)))}) is above "
-            f"this date's upper bound ({_num(new_high[i])}), so the running total was revised down",
+            f"cumulative: best unknown: an earlier date's best ({number(run_best_at(int(i)))}) is above "
+            f"this date's upper bound ({number(new_high[i])}), so the running total was revised down",
         )
     changed &= ~above
     for i in np.flatnonzero(changed):
         parts = [
-            f"{name} {_num(old)} → {_num(new)}"
+            f"{name} {number(old)} → {number(new)}"
             for name, old, new in (
                 ("low", low[i], new_low[i]),
                 ("best", best[i], new_best[i]),
@@ -359,8 +360,8 @@ def _make_monotone(out: pd.DataFrame, mode: str) -> pd.DataFrame:
         notes[i] = _join(
             notes[i],
             f"unknown: cumulative figures conflict: earlier dates put it at least "
-            f"{_num(new_low[i])} but {'later dates put' if mode == 'isotonic' else 'this date puts'} "
-            f"it at most {_num(new_high[i])}",
+            f"{number(new_low[i])} but {'later dates put' if mode == 'isotonic' else 'this date puts'} "
+            f"it at most {number(new_high[i])}",
         )
     conflict |= crossed
     ok = known & ~crossed
@@ -406,11 +407,3 @@ def _running_bound(
             flag = flag and bool(closed[i])
         flags[i] = flag and bool(np.isfinite(current))
     return np.where(known, run, np.nan), flags
-
-
-def _num(x: float) -> str:
-    if np.isinf(x):
-        return "unbounded"
-    if np.isnan(x):
-        return "none"
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}"

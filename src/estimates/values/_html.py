@@ -7,7 +7,7 @@ and use ``currentColor`` and translucent fills so that light and dark themes bot
 
 >>> from estimates.values.ranges import Range
 >>> html = range_html(Range.more_than(13_000, unit="container"))
->>> "more than 13,000 container" in html and "<script" not in html
+>>> "more than 13,000 containers" in html and "<script" not in html
 True
 """
 
@@ -18,6 +18,8 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+from estimates.values.words import claims_step, number, range_words, step_of
 
 if TYPE_CHECKING:
     from estimates.ledger.claims import Claim
@@ -46,8 +48,8 @@ _ROLE_COLOURS = {
 }
 
 
-def _num(x: object) -> str:
-    """A figure with thousands separators; blank for a missing one."""
+def _num(x: object, step: float | None = None) -> str:
+    """A figure as every face writes it (:func:`estimates.values.words.number`); blank if missing."""
     if x is None:
         return ""
     try:
@@ -56,11 +58,7 @@ def _num(x: object) -> str:
         return escape(str(x))
     if math.isnan(v):
         return ""
-    if math.isinf(v):
-        return "∞" if v > 0 else "−∞"
-    if v == int(v) and abs(v) < 1e15:
-        return f"{int(v):,}"
-    return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
+    return escape(number(v, step=step))
 
 
 def _text(x: object) -> str:
@@ -114,22 +112,28 @@ def _kv_table(rows: list[tuple[str, str]]) -> str:
     return f'<table style="{_TABLE}">{body}</table>'
 
 
-def range_html(r: Range) -> str:
+def range_html(r: Range, *, step: float | None = None) -> str:
     """HTML for one range: the words, a bar (open ends as arrows, best as a dot), the numbers.
+
+    ``step`` is the precision of the figures the range rests on
+    (:func:`estimates.values.words.step_of`); by default, that of the range's own figures.
 
     >>> from estimates.values.ranges import Range
     >>> html = range_html(Range.between(10_000, 12_000, unit="person"))
-    >>> "10,000–12,000 person" in html and "12,000" in html
+    >>> "10,000–12,000 people" in html and "12,000" in html
     True
     """
+    if step is None:
+        step = step_of((r.low, r.best, r.high))
     closed = {"both": "[ ]", "left": "[ )", "right": "( ]", "neither": "( )"}[r.closed]
     numbers = (
-        f"low {_num(r.low) or 'unbounded'} · best {_num(r.best) or '—'} · "
-        f"high {_num(r.high) or 'unbounded'} · ends {closed}"
+        f"low {_num(r.low, step) or 'unbounded'} · best {_num(r.best, step) or '—'} · "
+        f"high {_num(r.high, step) or 'unbounded'} · ends {closed}"
     )
     conv = f" · convention {_text(r.convention)}" if r.convention else ""
+    words = range_words(r.low, r.best, r.high, r.closed, r.unit, step=step)
     return (
-        f'<div style="{_BOX}"><strong>{_text(str(r))}</strong>'
+        f'<div style="{_BOX}"><strong>{_text(words)}</strong>'
         f"{_bar(r.low, r.best, r.high, r.closed)}"
         f'<div style="{_MUTED}font-size:0.85em;">{numbers}{conv}</div></div>'
     )
@@ -169,22 +173,19 @@ def claim_html(c: Claim) -> str:
     return f'<div style="{_BOX}">{range_html(c.value)}{_kv_table(rows)}</div>'
 
 
-def _figure_cell(low: Any, best: Any, high: Any, unit: Any) -> str:
-    lo, be, hi = _num(low), _num(best), _num(high)
-    if lo and hi and lo == hi:
-        text = lo
-    elif lo and hi:
-        text = f"{lo}–{hi}"
-    elif lo:
-        text = f"≥ {lo}"
-    elif hi:
-        text = f"≤ {hi}"
-    else:
-        text = ""
-    if be and be != text:
-        text = f"{text} (best {be})" if text else f"about {be}"
-    u = _text(unit)
-    return f"{text} {u}".strip()
+def _figure_cell(rec: dict[str, Any]) -> str:
+    """A row's figure in words, as every face writes it."""
+    unit = rec.get("unit")
+    closed = rec.get("closed")
+    return _text(
+        range_words(
+            rec.get("low"),
+            rec.get("best"),
+            rec.get("high"),
+            closed if isinstance(closed, str) else "both",
+            unit if isinstance(unit, str) else None,
+        )
+    )
 
 
 def _frame_table(
@@ -198,7 +199,7 @@ def _frame_table(
     for rec in frame.to_dict("records"):
         cells = []
         if figure:
-            fig = _figure_cell(rec.get("low"), rec.get("best"), rec.get("high"), rec.get("unit"))
+            fig = _figure_cell(rec)
             cells.append(f'<td style="{_NUM}">{fig}</td>')
         for name, _ in columns:
             value = rec.get(name)
@@ -273,7 +274,7 @@ def reconciliation_html(result: Any) -> str:
     ...           stated_on="2024-10-31"),
     ... ])
     >>> html = reconciliation_html(reconcile(ledger, "troops"))
-    >>> "superseded" in html and "11,000 person" in html
+    >>> "superseded" in html and "11,000 people" in html
     True
     """
     quantity = _text(getattr(result, "quantity", ""))
@@ -287,8 +288,10 @@ def reconciliation_html(result: Any) -> str:
     if when:
         head += f' <span style="{_MUTED}">({", ".join(when)})</span>'
     parts = [head]
+    claims = getattr(result, "claims", None)
     if value is not None:
-        parts.append(range_html(value))
+        # the answer at the precision of the claims behind it, as the explanation writes it
+        parts.append(range_html(value, step=claims_step(claims)))
     else:
         note = getattr(result, "note", None)
         parts.append(f"<div><strong>unknown</strong>{': ' + _text(note) if note else ''}</div>")
@@ -297,7 +300,6 @@ def reconciliation_html(result: Any) -> str:
         text = str(explain())
         paras = "".join(f"<p style='margin:4px 0;'>{escape(p)}</p>" for p in text.split("\n") if p)
         parts.append(f"<div>{paras}</div>")
-    claims = getattr(result, "claims", None)
     if isinstance(claims, pd.DataFrame) and len(claims):
         wanted = [
             ("role", "role"),

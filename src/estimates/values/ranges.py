@@ -5,7 +5,7 @@ words: ``"both"``, ``"left"``, ``"right"``, ``"neither"``.
 
 >>> r = Range.more_than(13_000, unit="containers")
 >>> str(r)
-'more than 13,000 container'
+'more than 13,000 containers'
 >>> r.low, r.high, r.closed
 (13000.0, None, 'neither')
 >>> Range.between(10_000, 12_000, unit="person").contains(11_000)
@@ -23,6 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from estimates.errors import UnitError
 from estimates.values import units as _units
+from estimates.values import words as _words
 
 __all__ = ["Closed", "Range", "total"]
 
@@ -52,13 +53,6 @@ def closed_from_flags(left: bool, right: bool) -> Closed:
     if right:
         return "right"
     return "neither"
-
-
-def _fmt(x: float) -> str:
-    if x == int(x) and abs(x) < 1e15:
-        return f"{int(x):,}"
-    text = f"{x:,.6f}".rstrip("0").rstrip(".")
-    return text if text not in ("-0", "0") or x == 0 else f"{x:.6g}"
 
 
 class Range(BaseModel):
@@ -176,7 +170,7 @@ class Range(BaseModel):
         """A single known value: ``[value, value]`` with best ``value``.
 
         >>> str(Range.exactly(1500, unit="soldier"))
-        '1,500 person'
+        '1,500 people'
         """
         return cls(low=value, best=value, high=value, unit=unit, convention=convention)
 
@@ -466,31 +460,18 @@ class Range(BaseModel):
     # -- text -------------------------------------------------------------------------------
 
     def _interval_text(self) -> str:
-        lo = "-inf" if self.low is None else _fmt(self.low)
-        hi = "inf" if self.high is None else _fmt(self.high)
+        # an error message shows the figures exactly as they are, not as words round them
+        lo = "-inf" if self.low is None else _words.number(self.low, exact=True)
+        hi = "inf" if self.high is None else _words.number(self.high, exact=True)
         return f"{'[' if self.closed_left else '('}{lo}, {hi}{']' if self.closed_right else ')'}"
 
     def __str__(self) -> str:
-        unit = f" {self.unit}" if self.unit else ""
-        lo, hi, best = self.low, self.high, self.best
-        if lo is not None and hi is not None and lo == hi:
-            return f"{_fmt(lo)}{unit}"
-        if lo is not None and hi is None:
-            word = "at least" if self.closed_left else "more than"
-            text = f"{word} {_fmt(lo)}"
-        elif lo is None and hi is not None:
-            word = "at most" if self.closed_right else "fewer than"
-            text = f"{word} {_fmt(hi)}"
-        elif lo is None and hi is None:
-            text = "unknown" if best is None else f"about {_fmt(best)}"
-            return f"{text}{unit}" if best is not None else text
-        elif self.closed == "both":
-            text = f"{_fmt(lo)}–{_fmt(hi)}"  # type: ignore[arg-type]
-        else:
-            text = self._interval_text()
-        if best is not None:
-            text = f"{text}, best {_fmt(best)}"
-        return f"{text}{unit}"
+        """The range in words (:func:`estimates.values.words.range_words`).
+
+        >>> str(Range.between(10_000, 12_000, best=11_000, unit="soldiers"))
+        '11,000 (10,000–12,000) people'
+        """
+        return _words.range_words(self.low, self.best, self.high, self.closed, self.unit)
 
     def _repr_html_(self) -> str:
         from estimates.values._html import range_html  # the notebook face loads only in notebooks
@@ -567,7 +548,7 @@ def total(
     >>> a = Range.between(1000, 2000, unit="person")
     >>> b = Range.between(3000, 4000, unit="person")
     >>> str(total([a, b]))
-    '4,000–6,000, best 5,000 person'
+    '5,000 (4,000–6,000) people'
     >>> total([a, Range.exactly(1, unit="container")])
     Traceback (most recent call last):
     ...
