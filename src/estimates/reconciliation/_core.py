@@ -68,6 +68,7 @@ from estimates.errors import DimensionError, ReconcileError, UnknownMethodError
 from estimates.reconciliation.methods import Combined, Evidence, get_method, readings
 from estimates.reconciliation.stages.running import CEILING, FLOOR, RunningResult, running_totals
 from estimates.values import units as _units
+from estimates.values.words import number
 
 if TYPE_CHECKING:
     from estimates.values.sources import Sources
@@ -1414,10 +1415,10 @@ def _running_note(
         carried = ", carried forward" if int(moment[b]) < at else ""
         best = float(running.best[i])
         if running.best_is_row[i]:
-            parts.append(f"running total: best {_figure(best)} from {who(b)}{carried}")
+            parts.append(f"running total: best {number(best)} from {who(b)}{carried}")
         else:
             parts.append(
-                f"running total: best {_figure(best)}, the weighted median of the figures as of "
+                f"running total: best {number(best)}, the weighted median of the figures as of "
                 f"{day_text(int(moment[b]))}{carried}"
             )
     for f in running.falls:
@@ -1437,12 +1438,6 @@ def _running_note(
                 "a running total cannot fall"
             )
     return "; ".join(parts) or None
-
-
-def _figure(x: float) -> str:
-    if not np.isfinite(x):
-        return "unbounded"
-    return f"{x:,.0f}" if abs(x) >= 100 or x == round(x) else f"{x:.4g}"
 
 
 def _proj_alone(kind: npt.NDArray[np.int8], has_obs: BoolArray, q: IntArray) -> BoolArray:

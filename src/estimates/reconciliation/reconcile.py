@@ -747,8 +747,8 @@ def _running_conflicts(res: CoreResult, i: int, frame: pd.DataFrame) -> tuple[Co
             continue
 
         def text(c: int) -> str:
-            figure = _figure(
-                float(res.claim_low[c]), float(res.claim_best[c]), float(res.claim_high[c]), "both"
+            figure = range_words(
+                float(res.claim_low[c]), float(res.claim_best[c]), float(res.claim_high[c])
             )
             return f"{figure} as of {day_text(int(res.as_of[c]))}"
 
