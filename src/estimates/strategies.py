@@ -220,6 +220,7 @@ def claims(
         confidence=confidence,
         text=draw(st.one_of(st.none(), st.text(max_size=20))) or None,
         reliability=draw(st.sampled_from([None, "A", "B", "C", "F"])),
+        level=draw(st.sampled_from([None, None, 0.5, 0.9, 0.95])),
         note=draw(st.one_of(st.none(), st.text(max_size=15))) or None,
     )
 

@@ -125,7 +125,9 @@ def frame_claim_ids(frame: pd.DataFrame) -> list[str]:
             columns.append(frame[name].array)
         else:
             columns.append(objects(frame[name]))
-    return claim_ids(columns)
+    # a level joins the id only where a claim states one: older ids stay as they were
+    level = frame["level"].to_numpy(dtype=np.float64) if "level" in frame.columns else None
+    return claim_ids(columns, [] if level is None else [level])
 
 
 def canonical(frame: pd.DataFrame) -> pd.DataFrame:

@@ -61,15 +61,27 @@ def _mix(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
         return h ^ (h >> np.uint64(31))
 
 
-def claim_ids(columns: Sequence[npt.NDArray[Any]]) -> list[str]:
+def claim_ids(
+    columns: Sequence[npt.NDArray[Any]], optional: Sequence[npt.NDArray[np.float64]] = ()
+) -> list[str]:
     """Ids for rows given as identity columns (object arrays of text/None, or float arrays).
+
+    ``optional`` number columns are folded in only where a row states them, so a column added
+    to the claim table later leaves the id of every claim that does not use it unchanged.
 
     >>> claim_ids([np.array([None], dtype=object)]) == claim_ids([np.array([None], dtype=object)])
     True
+    >>> base = claim_ids([np.array(["q", "q"], dtype=object)])
+    >>> with_level = claim_ids([np.array(["q", "q"], dtype=object)], [np.array([np.nan, 0.9])])
+    >>> with_level[0] == base[0], with_level[1] == base[1]
+    (True, False)
     """
     n = len(columns[0]) if columns else 0
     h = np.full(n, _SEED, dtype=np.uint64)
     for column in columns:
         is_number = column.dtype == np.float64
         h = _mix(h ^ (_number_hashes(column) if is_number else _text_hashes(column)))
+    for extra in optional:
+        arr = np.asarray(extra, dtype=np.float64)
+        h = np.where(np.isnan(arr), h, _mix(h ^ _number_hashes(arr)))
     return [f"{x:016x}" for x in h.tolist()]

@@ -42,14 +42,17 @@ Kind = Literal["stock", "cumulative", "flow", "projection"]
 KINDS: tuple[Kind, ...] = ("stock", "cumulative", "flow", "projection")
 
 
-def claim_key(values: Sequence[str | float | None]) -> str:
+def claim_key(values: Sequence[str | float | None], level: float | None = None) -> str:
     """The claim id for the identity fields' values, in the order of ``Claim.key_values()``.
 
     Text fields are given as ``str`` or ``None``, number fields as ``float`` or ``None``; see
     :mod:`estimates.ledger._ids` for the hashing, which the ledger applies to whole columns at once.
+    ``level`` joins the id only when stated (ids of claims without one never changed).
 
     >>> claim_key(["a", 1.0, None]) == claim_key(["a", 1.0, None])
     True
+    >>> claim_key(["a"]) == claim_key(["a"], level=0.9)
+    False
     """
     columns: list[npt.NDArray[Any]] = []
     for v in values:
@@ -57,7 +60,8 @@ def claim_key(values: Sequence[str | float | None]) -> str:
             columns.append(np.array([v], dtype=np.float64))
         else:
             columns.append(np.array([v], dtype=object))
-    return claim_ids(columns)[0]
+    extra = np.array([math.nan if level is None else float(level)], dtype=np.float64)
+    return claim_ids(columns, [extra])[0]
 
 
 class Claim(BaseModel):
@@ -90,6 +94,7 @@ class Claim(BaseModel):
     hedge: str | None = None
     confidence: float | None = None
     reliability: Reliability | None = None
+    level: float | None = None
     url: str | None = None
     quote: str | None = None
     note: str | None = None
@@ -155,6 +160,22 @@ class Claim(BaseModel):
             )
         return value
 
+    @field_validator("level", mode="before")
+    @classmethod
+    def _level(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return value
+        if not (math.isfinite(value) and 0 < value < 1):
+            raise PydanticCustomError(
+                "not_level",
+                "level must be a probability strictly between 0 and 1 (an expert's 5-95 % range "
+                "is 0.9), got {value}",
+                {"value": value},
+            )
+        return value
+
     @model_validator(mode="after")
     def _window(self) -> Claim:
         end = self.as_of or self.stated_on
@@ -203,7 +224,7 @@ class Claim(BaseModel):
         >>> Claim(quantity="q", value=Range.exactly(1), source="s").claim_id
         '...'
         """
-        return claim_key(self.key_values())
+        return claim_key(self.key_values(), self.level)
 
     def confidence_from(self, yardstick: str = "icd203") -> float | None:
         """``confidence`` if given, else the probability that ``hedge`` carries on a yardstick.

@@ -20,13 +20,14 @@ __all__ = [
 #: Columns of a claim table (CSV, JSON Lines, Parquet, DataFrame), in their canonical order.
 CLAIM_COLUMNS: tuple[str, ...] = (
     "quantity", "text", "low", "best", "high", "closed", "unit", "convention", "source", "via",
-    "stated_on", "as_of", "since", "kind", "hedge", "confidence", "reliability", "url", "quote",
-    "note", "claim_id",
+    "stated_on", "as_of", "since", "kind", "hedge", "confidence", "reliability", "level", "url",
+    "quote", "note", "claim_id",
 )  # fmt: skip
 #: Columns a claim table must have.
 REQUIRED_COLUMNS: tuple[str, ...] = ("quantity", "source")
-#: Number columns (blank = not stated; for low/high, unbounded).
-NUMBER_COLUMNS: tuple[str, ...] = ("low", "best", "high", "confidence")
+#: Number columns (blank = not stated; for low/high, unbounded). ``level`` is the probability
+#: that the stated range was meant to carry (an expert's 5–95 % range is 0.9), in (0, 1).
+NUMBER_COLUMNS: tuple[str, ...] = ("low", "best", "high", "confidence", "level")
 #: Date columns (a day, a month, a year or an ISO interval).
 DATE_COLUMNS: tuple[str, ...] = ("stated_on", "as_of", "since")
 #: Free-text columns kept exactly as given (a blank cell is "not stated").
@@ -34,5 +35,5 @@ TEXT_COLUMNS: tuple[str, ...] = ("text", "hedge", "url", "quote", "note")
 #: Columns of a reconciliation table (one row per quantity).
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "quantity", "at", "known_on", "method", "low", "best", "high", "closed", "unit",
-    "n_claims", "n_sources", "conflict", "note",
+    "level", "n_claims", "n_sources", "conflict", "note",
 )  # fmt: skip

@@ -491,5 +491,5 @@ def _row_claim(cells: Mapping[Any, Any]) -> Claim:
         quantity=row["quantity"], value=value, text=row["text"], source=row["source"],
         via=row["via"], stated_on=row["stated_on"], as_of=row["as_of"], since=row["since"],
         kind=row["kind"], hedge=row["hedge"], confidence=num(row["confidence"]),
-        reliability=row["reliability"], url=row["url"], quote=row["quote"], note=row["note"],
+        reliability=row["reliability"], level=num(row.get("level")), url=row["url"], quote=row["quote"], note=row["note"],
     )  # fmt: skip

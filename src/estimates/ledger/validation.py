@@ -362,6 +362,16 @@ def validate_claims(
     conf = out["confidence"]
     for i in np.flatnonzero(~np.isnan(conf) & ((conf < 0) | (conf > 1))):
         errors.append(BadRow(int(rows[i]), "confidence", conf[i], "must be a number in [0, 1]"))
+    lvl = out["level"]
+    for i in np.flatnonzero(~np.isnan(lvl) & ((lvl <= 0) | (lvl >= 1))):
+        errors.append(
+            BadRow(
+                int(rows[i]),
+                "level",
+                lvl[i],
+                "must be a probability strictly between 0 and 1 (an expert's 5-95 % range is 0.9)",
+            )
+        )
 
     # Rows stated only in words: read them with the parser (numbers, when given, win).
     no_numbers = np.isnan(low) & np.isnan(best) & np.isnan(high)
@@ -522,7 +532,7 @@ def claim_row(c: Claim) -> dict[str, Any]:
         "closed": v.closed, "unit": v.unit, "convention": v.convention, "source": c.source,
         "via": ";".join(c.via) or None, "stated_on": _s(c.stated_on), "as_of": _s(c.as_of),
         "since": _s(c.since), "kind": c.kind, "hedge": c.hedge, "confidence": c.confidence,
-        "reliability": c.reliability, "url": c.url, "quote": c.quote, "note": c.note, "claim_id": None,
+        "reliability": c.reliability, "level": c.level, "url": c.url, "quote": c.quote, "note": c.note, "claim_id": None,
     }  # fmt: skip
 
 

@@ -29,6 +29,7 @@ True
 
 from __future__ import annotations
 
+import math
 import threading
 import tomllib
 from collections.abc import Callable, Mapping
@@ -36,7 +37,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from estimates.errors import EstimatesError, UnknownMethodError
@@ -48,6 +49,7 @@ __all__ = [
     "ConventionError",
     "Rule",
     "VagueEntry",
+    "convention_level",
     "conventions",
     "get_convention",
     "register_convention",
@@ -206,6 +208,10 @@ class Convention(BaseModel):
     version: str
     source: str
     description: str = ""
+    #: The probability that a range read under this convention holds the figure meant (a
+    #: probability in (0, 1)), or None when the convention gives no ranges to speak of. The
+    #: ``pooled`` method reads a claim's range at this level when the claim states none.
+    level: float | None = Field(default=None, gt=0, lt=1)
     rules: tuple[Rule, ...]
     vague: tuple[VagueEntry, ...]
 
@@ -281,6 +287,8 @@ def _from_mapping(data: Mapping[str, Any], where: str) -> Convention:
     if "extends" in data:
         parent = data.pop("extends")
         base = get_convention(str(parent))
+    if base is not None and "level" not in data:
+        data["level"] = base.level  # an extension keeps its parent's level unless it says
     rules_in = data.pop("rules", {}) or {}
     vague_in = data.pop("vague", {}) or {}
     if not isinstance(rules_in, Mapping) or not isinstance(vague_in, Mapping):
@@ -332,6 +340,20 @@ def _ensure_loaded() -> None:
             where = f"estimates/data/conventions/{name}.toml"
             _registry[name] = _from_mapping(_read_toml(folder / f"{name}.toml", where), where)
         _loaded = True
+
+
+def convention_level(name: str) -> float:
+    """The level a convention assigns to the ranges it reads; NaN when it assigns none or the
+    name is not registered (a claim table may name a convention of another installation).
+
+    >>> convention_level("ferson"), convention_level("no_such_convention")
+    (0.9, nan)
+    """
+    try:
+        level = get_convention(name).level
+    except (UnknownMethodError, ConventionError):
+        return math.nan
+    return math.nan if level is None else float(level)
 
 
 def conventions() -> tuple[Convention, ...]:
