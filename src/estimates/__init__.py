@@ -28,6 +28,7 @@ from estimates.errors import (
 )
 from estimates.faces import accessor as _accessor  # noqa: F401  (registers ``df.estimates``)
 from estimates.ledger.claims import Claim
+from estimates.ledger.excalibur import ExcaliburError, ExcaliburPanel, read_excalibur
 from estimates.ledger.extract import extract
 from estimates.ledger.table import Collected, Ledger
 from estimates.reading.conventions import Convention, conventions, register_convention
@@ -69,6 +70,8 @@ __all__ = [
     "DimensionError",
     "EstimatesError",
     "Evidence",
+    "ExcaliburError",
+    "ExcaliburPanel",
     "Figure",
     "Ledger",
     "MissingExtraError",
@@ -101,6 +104,7 @@ __all__ = [
     "parse",
     "parse_figure",
     "parse_relations",
+    "read_excalibur",
     "reconcile",
     "reconcile_all",
     "register_convention",
