@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from estimates.reconciliation._pooled import pool_arrays
+from estimates.reconciliation._pooled_mean import pool_arrays
 
 SEED = 20241018
 N_QUANTITIES = 4000

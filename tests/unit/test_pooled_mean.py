@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from estimates.errors import ReconcileError
-from estimates.reconciliation._pooled import pool_arrays, pool_options
+from estimates.reconciliation._pooled_mean import pool_arrays, pool_options
 
 INF = np.inf
 NAN = np.nan
@@ -241,7 +241,7 @@ def test_the_registered_pooled_method_reads_evidence() -> None:
         high=[11000.0, 12000.0, NAN, NAN, NAN],
         source=["A", "B", "C", "D", "E"],
     )
-    out = get_method("pooled")(ev, {})
+    out = get_method("pooled_mean")(ev, {})
     assert ev.quantities == ("boxes", "empty", "troops")
     # one usable claim: its own range; none: an explicit unknown with a note; else pooled
     assert (out.low[0], out.high[0]) == (13000.0, INF)
@@ -366,7 +366,7 @@ def pooled_of(data: list[tuple[str, float, float, float]], scale: float = 1.0) -
         high=[r[2] * scale for r in data],
         best=[r[3] * scale for r in data],
     )
-    return ev, get_method("pooled")(ev, {})
+    return ev, get_method("pooled_mean")(ev, {})
 
 
 @given(rows(), st.floats(0.001, 1000.0))

@@ -264,6 +264,7 @@ class CoreResult:
     falls: tuple[tuple[int, int, int, str, float], ...] = ()
     #: Per quantity, the known claim whose figure is the best of a running total (-1: none).
     best_claim: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    level: FloatArray | None = None
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -1141,6 +1142,7 @@ def run(
     res_cl = np.zeros(nq, dtype=bool)
     res_cr = np.zeros(nq, dtype=bool)
     note = np.full(nq, None, dtype=object)
+    res_level = np.full(nq, np.nan)
     table: pd.DataFrame | None = None
     seg_has = np.zeros(nq, dtype=bool)
     if k:
@@ -1163,6 +1165,7 @@ def run(
             positive=positive[seg_q],
             as_of_day=np.asarray(e_te[one], dtype=np.int64),
             stated_day=np.asarray(e_sd[one], dtype=np.int64),
+            level=take(_claim_levels(frame, n_all))[first_row[one]],
         )
         del ev_low, ev_high, ev_best, ev_cl, ev_cr
         combined = fn(evidence, dict(settings.options))
@@ -1176,6 +1179,8 @@ def run(
         res_cl[seg_q] = combined.closed_left
         res_cr[seg_q] = combined.closed_right
         note[seg_q] = np.array(combined.note, dtype=object)
+        if combined.level is not None:
+            res_level[seg_q] = combined.level
         table = combined.sources
         # each used figure as read (a best stands for an unstated end)
         has_b = ~np.isnan(evidence.best)
@@ -1355,6 +1360,7 @@ def run(
         ev_claim=first_row[one] if k else np.zeros(0, dtype=np.intp),
         falls=falls,
         best_claim=best_claim,
+        level=np.where(unknown, np.nan, res_level),
     )
 
 
@@ -1443,4 +1449,20 @@ def _running_note(
 def _proj_alone(kind: npt.NDArray[np.int8], has_obs: BoolArray, q: IntArray) -> BoolArray:
     """Evidence rows that are projections of a quantity with no observations."""
     result: BoolArray = (kind == PROJECTION_KIND) & ~has_obs[q]
+    return result
+
+
+def _claim_levels(frame: pd.DataFrame, n: int) -> FloatArray:
+    """Per claim, the probability its range carries: its ``level``, else its convention's
+    (:attr:`estimates.reading.conventions.Convention.level`), else NaN."""
+    level = _floats(frame, "level", n)
+    if "convention" not in frame.columns or not np.isnan(level).any():
+        return level
+    codes, names = _codes(frame, "convention", n)
+    if names.size == 0:
+        return level
+    from estimates.reading.conventions import convention_level
+
+    table = np.array([convention_level(str(x)) for x in names] + [math.nan], dtype=float)
+    result: FloatArray = np.where(np.isnan(level), table[codes], level)
     return result

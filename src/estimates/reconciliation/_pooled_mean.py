@@ -1,4 +1,10 @@
-"""The ``pooled`` method: random-effects pooling of the figures about each quantity.
+"""The ``pooled_mean`` method: an interval for the *mean of the sources*, by random effects.
+
+This is not a range for the true value. It was the ``pooled`` method until real expert panels
+showed what it measures: the interval narrows like ``1/√k`` as sources are added, so with
+sources that share their errors it covered about half of the true values at a 95 % level.
+Use ``pooled`` (:mod:`estimates.reconciliation._pooled`) for where the true value lies; use this
+for what a meta-analysis asks, the mean of what the sources say.
 
 Each quantity is a small meta-analysis: every usable claim is a study with an estimate and a
 within-claim variance, the sources are allowed to disagree beyond what they state (a
@@ -115,7 +121,7 @@ from estimates.values.words import number
 if TYPE_CHECKING:
     from estimates.reconciliation.methods import Combined, Evidence
 
-__all__ = ["PoolOptions", "Pooled", "pool_arrays", "pool_options", "pooled"]
+__all__ = ["PoolOptions", "Pooled", "pool_arrays", "pool_options", "pooled_mean"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -495,6 +501,10 @@ def pool_arrays(
         # figures that are all exactly zero agree exactly, and have no size to set an error by
         zero = pool & all_zero
         back_lo, back_mu, back_hi = (np.where(zero, 0.0, x) for x in (back_lo, back_mu, back_hi))
+        # a count cannot be negative: an interval for the mean of figures near zero ends at zero
+        back_lo, back_mu, back_hi = (
+            np.where(positive & (x < 0), 0.0, x) for x in (back_lo, back_mu, back_hi)
+        )
         out_low = np.where(pool, back_lo, out_low)
         out_high = np.where(pool, back_hi, out_high)
         # a best past the largest float is no figure: NaN, with the note below
@@ -530,8 +540,8 @@ def pool_arrays(
     )
 
 
-def pooled(ev: Evidence, options: Mapping[str, object]) -> Combined:
-    """Random-effects pooling per quantity (the ``pooled`` method of the method contract).
+def pooled_mean(ev: Evidence, options: Mapping[str, object]) -> Combined:
+    """Random-effects interval for the mean of the sources (the ``pooled_mean`` method).
 
     DerSimonian–Laird ``tau²`` with a Hartung–Knapp–Sidik–Jonkman interval whose variance
     multiplier is floored at 1 (Knapp & Hartung 2003; Röver et al. 2015), on the log scale
@@ -546,7 +556,7 @@ def pooled(ev: Evidence, options: Mapping[str, object]) -> Combined:
     ...     weight=np.ones(3), source=np.array([0, 1, 2]), source_names=("a", "b", "c"),
     ...     reliability=np.array([None] * 3, dtype=object), starts=np.array([0]),
     ...     quantities=("troops",), positive=np.array([True]))
-    >>> out = pooled(ev, {})
+    >>> out = pooled_mean(ev, {})
     >>> round(out.best[0])
     10969
     """

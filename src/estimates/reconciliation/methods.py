@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "DEFAULT_LEVEL",
     "Combined",
     "Evidence",
     "Method",
@@ -66,8 +67,11 @@ __all__ = [
     "envelope",
     "get_method",
     "is_joint",
+    "is_predictive",
     "latest",
+    "method_level",
     "methods",
+    "range_meaning",
     "readings",
     "register_method",
     "robust",
@@ -104,6 +108,8 @@ class Evidence:
         as_of_day: optional, the day each figure describes (days since 1970-01-01), for methods
             that look at time (``latest``); ``None`` when unknown.
         stated_day: optional, the day each figure was stated (days since 1970-01-01).
+        level: optional, the probability each row's range was meant to carry (NaN where
+            neither the claim nor its convention states one); ``None`` when no row has one.
 
     >>> ev = Evidence.from_rows(quantity=["a", "b", "a"], low=[1.0, 5.0, 2.0], high=[3.0, 6.0, 4.0])
     >>> ev.quantities, ev.starts.tolist(), ev.low.tolist()
@@ -124,6 +130,7 @@ class Evidence:
     positive: BoolArray
     as_of_day: Int64Array | None = field(default=None)
     stated_day: Int64Array | None = field(default=None)
+    level: FloatArray | None = field(default=None)
 
     @property
     def n_rows(self) -> int:
@@ -166,6 +173,7 @@ class Evidence:
         closed_right: Sequence[bool] | None = None,
         reliability: Sequence[str | None] | None = None,
         as_of_day: Sequence[int] | None = None,
+        level: Sequence[float] | None = None,
     ) -> Evidence:
         """Build evidence from plain per-row sequences (for tests and small examples).
 
@@ -232,6 +240,7 @@ class Evidence:
             quantities=tuple(str(k) for k in keys),
             positive=np.asarray(positive, dtype=bool),
             as_of_day=None if as_of_day is None else np.asarray(as_of_day, dtype=np.int64)[order],
+            level=None if level is None else np.asarray(level, dtype=float)[order],
         )
 
 
@@ -242,7 +251,9 @@ class Combined:
     ``low``/``high`` are ``-inf``/``+inf`` where unbounded; ``best`` is NaN where the method has
     no central value. A NaN in ``low`` or ``high`` means "unknown" and must come with a ``note``
     saying why (an empty intersection, no usable figure). ``sources`` is the per-source table of
-    truth-discovery methods (source, claims, weight, prior, error), or None.
+    truth-discovery methods (source, claims, weight, prior, error), or None. ``level`` is, per
+    segment, the probability that the range holds the true value (NaN where it is no such
+    statement); None for a method whose ranges never are (see :func:`range_meaning`).
 
     >>> c = Combined.unknown(2, "no figures")
     >>> c.note, np.isnan(c.low).all()
@@ -256,6 +267,7 @@ class Combined:
     closed_right: BoolArray
     note: tuple[str | None, ...]
     sources: pd.DataFrame | None = None
+    level: FloatArray | None = None
 
     def __post_init__(self) -> None:
         n = self.low.size
@@ -740,10 +752,16 @@ def _mask_weights(ev: Evidence, keep: BoolArray) -> Evidence:
         positive=ev.positive,
         as_of_day=None if ev.as_of_day is None else ev.as_of_day[keep],
         stated_day=None if ev.stated_day is None else ev.stated_day[keep],
+        level=None if ev.level is None else ev.level[keep],
     )
 
 
 # -- the registry -------------------------------------------------------------------------------
+
+
+#: The default probability of a predictive range (a method whose range is a probability
+#: statement about the true value reads its ``level`` option, else this).
+DEFAULT_LEVEL = 0.9
 
 
 @dataclass(frozen=True)
@@ -751,30 +769,71 @@ class _Entry:
     target: Method | str
     description: str
     joint: bool
+    meaning: str
+    predictive: bool
 
 
+_SPREAD = "a spread of the sources' figures, not a probability about the true value"
 _lock = threading.Lock()
 _registry: dict[str, _Entry] = {
-    "consensus": _Entry(consensus, "the intersection of the claims; empty means a conflict", False),
-    "envelope": _Entry(envelope, "the hull of the claims", False),
-    "robust": _Entry(
-        robust, "weighted median and weighted quantiles; outliers cannot drag it", False
+    "consensus": _Entry(
+        consensus,
+        "the intersection of the claims; empty means a conflict",
+        False,
+        "the intersection of the claims: the values every one of them allows, not a probability",
+        False,
     ),
-    "latest": _Entry(latest, "the newest figure wins (for comparison)", False),
+    "envelope": _Entry(
+        envelope,
+        "the hull of the claims",
+        False,
+        "the hull of the claims: the values at least one of them allows, not a probability",
+        False,
+    ),
+    "robust": _Entry(
+        robust,
+        "weighted median and weighted quantiles; outliers cannot drag it",
+        False,
+        "the middle of the sources' figures (weighted quartiles, widened to the stated ranges): "
+        + _SPREAD,
+        False,
+    ),
+    "latest": _Entry(
+        latest,
+        "the newest figure wins (for comparison)",
+        False,
+        "the newest figure's own range, not a probability",
+        False,
+    ),
     "pooled": _Entry(
         "estimates.reconciliation._pooled:pooled",
-        "random effects (DerSimonian–Laird, Hartung–Knapp interval), log scale for counts",
+        "predictive pool: the claims as distributions, mixed by weight (Cooke's model with "
+        "resolved=)",
+        False,
+        "a predictive range: the true value lies in it with probability level",
+        True,
+    ),
+    "pooled_mean": _Entry(
+        "estimates.reconciliation._pooled_mean:pooled_mean",
+        "random effects (DerSimonian–Laird, Hartung–Knapp): an interval for the sources' mean",
+        False,
+        "an interval for the mean of the sources (random effects at level), not for the true "
+        "value: it narrows as sources are added, even when they share their errors",
         False,
     ),
     "crh": _Entry(
         "estimates.reconciliation.truth:crh",
         "truth discovery (CRH): learns each source's reliability",
         True,
+        "the middle half of the learned weight over the claims' ends: " + _SPREAD,
+        False,
     ),
     "catd": _Entry(
         "estimates.reconciliation.truth:catd",
         "truth discovery (CATD): confidence-aware source weights",
         True,
+        "the middle half of the learned weight over the claims' ends: " + _SPREAD,
+        False,
     ),
     "plurality": _Entry(
         "estimates.reconciliation.plurality:plurality",
@@ -786,14 +845,24 @@ _registry: dict[str, _Entry] = {
 
 
 def register_method(
-    name: str, fn: Method | str, *, description: str, joint: bool = False, replace: bool = False
+    name: str,
+    fn: Method | str,
+    *,
+    description: str,
+    joint: bool = False,
+    replace: bool = False,
+    meaning: str | None = None,
+    predictive: bool = False,
 ) -> None:
     """Register a method under ``name``.
 
     ``fn`` is a function ``fn(ev, options) -> Combined`` or an import path ``"module:function"``
     loaded on first use. ``joint=True`` declares a method that learns across quantities (truth
-    discovery): reconciling one quantity then runs it on the whole ledger. Registering a name
-    that exists raises unless ``replace=True``.
+    discovery): reconciling one quantity then runs it on the whole ledger. ``meaning`` says in
+    words what the method's range is (default: "the range the method returns, not a
+    probability"); ``predictive=True`` declares that it is a probability statement about the
+    true value at the option ``level`` (default :data:`DEFAULT_LEVEL`). Registering a name that
+    exists raises unless ``replace=True``.
 
     >>> def midpoint(ev, options):
     ...     r = readings(ev)
@@ -813,7 +882,13 @@ def register_method(
             raise ReconcileError(
                 f"method {name!r} is already registered; pass replace=True to replace it"
             )
-        _registry[name] = _Entry(fn, description, joint)
+        _registry[name] = _Entry(
+            fn,
+            description,
+            joint,
+            meaning or "the range the method returns, not a probability",
+            bool(predictive),
+        )
 
 
 def get_method(name: str) -> Method:
@@ -838,7 +913,9 @@ def get_method(name: str) -> Method:
                 known=methods(),
             ) from exc
         with _lock:
-            _registry[name] = _Entry(fn, entry.description, entry.joint)
+            _registry[name] = _Entry(
+                fn, entry.description, entry.joint, entry.meaning, entry.predictive
+            )
         return fn
     return entry.target
 
@@ -853,6 +930,48 @@ def describe_method(name: str) -> str:
     if entry is None:
         raise UnknownMethodError(str(name), known=methods())
     return entry.description
+
+
+def range_meaning(name: str) -> str:
+    """What the range of a registered method is, in words.
+
+    >>> range_meaning("consensus")
+    'the intersection of the claims: the values every one of them allows, not a probability'
+    """
+    entry = _registry.get(name)
+    if entry is None:
+        raise UnknownMethodError(str(name), known=methods())
+    return entry.meaning
+
+
+def is_predictive(name: str) -> bool:
+    """Whether the method's range is a probability statement about the true value (at ``level``).
+
+    >>> is_predictive("pooled"), is_predictive("robust")
+    (True, False)
+    """
+    entry = _registry.get(name)
+    if entry is None:
+        raise UnknownMethodError(str(name), known=methods())
+    return entry.predictive
+
+
+def method_level(name: str, options: Mapping[str, object]) -> float | None:
+    """The probability a method's range carries with ``options``; None when it carries none.
+
+    The option ``level`` of a predictive method must be a number strictly between 0 and 1.
+
+    >>> method_level("pooled", {}), method_level("pooled", {"level": 0.5}), method_level("envelope", {})
+    (0.9, 0.5, None)
+    """
+    if not is_predictive(name):
+        return None
+    value = options.get("level", DEFAULT_LEVEL)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+        raise ReconcileError(
+            f"option level={value!r} must be a probability strictly between 0 and 1"
+        )
+    return float(value)
 
 
 def is_joint(name: str) -> bool:

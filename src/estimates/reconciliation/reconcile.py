@@ -34,6 +34,7 @@ reads the clock: with neither given, each quantity is reconciled on everything k
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -42,7 +43,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
-from estimates.errors import ReconcileError
+from estimates.errors import DimensionError, ReconcileError
 from estimates.reconciliation import _core
 from estimates.reconciliation._core import (
     NO_DAY,
@@ -53,7 +54,12 @@ from estimates.reconciliation._core import (
     day_text,
     to_day,
 )
-from estimates.reconciliation.methods import describe_method, get_method
+from estimates.reconciliation.methods import (
+    describe_method,
+    get_method,
+    is_predictive,
+    range_meaning,
+)
 from estimates.values.ranges import Range, closed_from_flags
 from estimates.values.words import claims_step, number, range_words
 
@@ -70,7 +76,7 @@ CLAIM_ROLE_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 _OUTPUT_COLUMNS: tuple[str, ...] = (
     "quantity", "at", "known_on", "method", "low", "best", "high", "closed", "unit",
-    "n_claims", "n_sources", "conflict", "note",
+    "level", "n_claims", "n_sources", "conflict", "note",
 )  # fmt: skip
 _KIND_NAMES = ("stock", "cumulative", "flow", "projection")
 OptionValue = float | int | str | bool | None
@@ -117,6 +123,10 @@ class Reconciliation(BaseModel):
         half_life: days, or None (no recency weighting); ``yardstick``: the hedge yardstick.
         unit: the unit of the answer (the quantity's most common unit).
         value: the answer as a :class:`Range` with best, or None when unknown.
+        level: the probability that the true value lies in ``value`` (a predictive method
+            such as ``pooled``), or None when the range is no probability statement.
+        range_meaning: what the range is, in words (a predictive range, an intersection, a
+            hull, a spread of the sources ...).
         note: why the answer is unknown, or what the method noted; None otherwise.
         n_claims: claims that carry weight; ``n_sources``: distinct sources among them.
         conflict: whether the used figures cannot all hold.
@@ -147,6 +157,8 @@ class Reconciliation(BaseModel):
     yardstick: str = "icd203"
     unit: str | None = None
     value: Range | None = None
+    level: float | None = None
+    range_meaning: str = ""
     note: str | None = None
     n_claims: int = 0
     n_sources: int = 0
@@ -229,6 +241,7 @@ class Reconciliation(BaseModel):
         >>> print(reconcile(led, "troops").explain())
         As known on 31 Oct 2024 (everything known), troops: 11,000 people, from 1 source (robust).
         NIS's 3,000 of 23 Oct 2024 is superseded by its later figure.
+        The range is the middle of the sources' figures (weighted quartiles, widened to the stated ranges): a spread of the sources' figures, not a probability about the true value.
         """
         return _explain(self)
 
@@ -279,7 +292,19 @@ def _explain(r: Reconciliation) -> str:
             f"to {number(r.spread.high or 0.0, step=step, rounding='up')}."
         )
     lines.extend(f"Narrowed: {n}." for n in r.narrowed)
+    if r.value is not None and r.range_meaning:
+        lines.append(_meaning_sentence(r))
     return "\n".join(lines)
+
+
+def _meaning_sentence(r: Reconciliation) -> str:
+    """What the range is: a probability statement with its level, or what it is instead."""
+    if r.level is not None:
+        return (
+            f"The range is a predictive range: the true value lies in it with probability "
+            f"{r.level:g}."
+        )
+    return f"The range is {r.range_meaning}."
 
 
 def _who(row: Mapping[str, Any]) -> str:
@@ -483,6 +508,7 @@ def reconcile(
     half_life: float | None = None,
     yardstick: str = "icd203",
     relations: Iterable[Any] | None = None,
+    resolved: Mapping[str, object] | pd.Series | None = None,
     **options: Any,
 ) -> Reconciliation:
     """Reconcile the claims about ``quantity``: one range, each claim's role, an explanation.
@@ -500,6 +526,10 @@ def reconcile(
         yardstick: the yardstick reading hedge words into confidence.
         relations: relations between quantities (``at_most``, ``sum_of``, ``monotone``) to
             narrow the answer with; the quantities they name are reconciled too.
+        resolved: true values that became known, by quantity (a mapping or a Series; numbers
+            in the quantity's unit, or :class:`Range` values with a unit): a predictive method
+            (``pooled``) learns each source's calibration and information from them (Cooke's
+            Classical Model), leave-one-out for the resolved quantities themselves.
         **options: method options (``q`` for robust, ``level`` for pooled ...) and
             ``relay_days`` (7), ``since_days`` (45).
 
@@ -518,9 +548,11 @@ def reconcile(
     >>> r.value.low, r.value.high, r.value.closed
     (7000.0, 8000.0, 'right')
     """
-    settings = _settings(method, at, known_on, sources, half_life, yardstick, options)
     frame = _frame_of(ledger)
     present = _quantity_names(frame)
+    if resolved is not None:
+        options = {**options, "resolved": _resolved(resolved, frame, present, method)}
+    settings = _settings(method, at, known_on, sources, half_life, yardstick, options)
     if quantity not in present:
         known = sorted(present)
         shown = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "")
@@ -540,12 +572,103 @@ def reconcile(
         frame = frame.loc[np.isin(names, sorted(wanted))].reset_index(drop=True)
         res = _core.run(frame, settings, detail=True)
     else:
-        res = _core.run(frame, settings, only=quantity, detail=True)
+        # learning from resolved quantities needs the others too
+        res = _core.run(
+            frame, settings, only=None if resolved is not None else quantity, detail=True
+        )
     i = int(np.flatnonzero(res.quantities == quantity)[0])
     ranges, narrow_notes = _apply_relations(res, rels)
     return _build(
         res, i, settings, ranges[quantity], narrow_notes.get(quantity, []), frame, options
     )
+
+
+def _resolved(
+    resolved: Mapping[str, object] | pd.Series,
+    frame: pd.DataFrame,
+    present: set[str] | None,
+    method: str,
+) -> dict[str, float]:
+    """Check ``resolved`` against the ledger and give each value in its quantity's unit."""
+    get_method(method)  # an unknown method name is the first thing to say
+    if not is_predictive(method):
+        raise ReconcileError(
+            f"resolved= teaches a predictive method (such as 'pooled') how far to trust each "
+            f"source; method {method!r} does not use it"
+        )
+    if isinstance(resolved, pd.Series | Mapping):
+        items = list(resolved.items())
+    else:
+        raise ReconcileError(
+            f"resolved must map quantities to their true values (a dict or a Series), "
+            f"got {type(resolved).__name__}"
+        )
+    names = present if present is not None else _quantity_names(frame)
+    out: dict[str, float] = {}
+    problems: list[str] = []
+    for key, raw in items:
+        q = str(key)
+        if q not in names:
+            close = difflib.get_close_matches(q, sorted(names), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(f"{q!r} is not a quantity of the ledger{hint}")
+            continue
+        value, unit = _true_value(raw)
+        if value is None:
+            problems.append(
+                f"the true value of {q!r} must be a number (or a Range with a single value), "
+                f"got {raw!r}"
+            )
+            continue
+        if unit is not None:
+            target = _unit_of(frame, q)
+            if target is None:
+                problems.append(
+                    f"the true value of {q!r} is in {unit!r}, but its claims state no unit"
+                )
+                continue
+            if target != unit:
+                from estimates.values import units as _units
+
+                try:
+                    value *= _units.factor(unit, target)
+                except DimensionError:
+                    problems.append(
+                        f"the true value of {q!r} is in {unit!r}, which does not measure what "
+                        f"its claims do ({target!r})"
+                    )
+                    continue
+        out[q] = value
+    if problems:
+        raise ReconcileError("resolved: " + "; ".join(problems))
+    return out
+
+
+def _true_value(raw: object) -> tuple[float | None, str | None]:
+    """A true value given as a number or a single-valued Range, and its unit (or None)."""
+    if isinstance(raw, Range):
+        single = raw.best if raw.best is not None else (raw.low if raw.low == raw.high else None)
+        return (None if single is None else float(single)), raw.unit
+    if isinstance(raw, bool) or not isinstance(raw, int | float | np.integer | np.floating):
+        return None, None
+    value = float(raw)
+    return (value if math.isfinite(value) else None), None
+
+
+def _unit_of(frame: pd.DataFrame, quantity: str) -> str | None:
+    """The unit a quantity is reconciled in: its most common unit (ties: alphabetical), as the
+    pipeline chooses it."""
+    if "unit" not in frame.columns:
+        return None
+    names = frame["quantity"].astype(object).to_numpy()
+    units = frame["unit"].astype(object).to_numpy()[names == quantity]
+    counts: dict[str, int] = {}
+    for u in units.tolist():
+        if isinstance(u, str) and u:
+            counts[u] = counts.get(u, 0) + 1
+    if not counts:
+        return None
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
 
 
 def _relation_quantities(rel: Any) -> list[str]:
@@ -584,8 +707,20 @@ def _build(
         ("since_days", settings.since_days),
     ]
     for k, v in sorted(settings.options.items()):
+        if k == "resolved" and isinstance(v, Mapping):
+            opts.append((k, f"{len(v)} quantities"))
+            continue
         opts.append((k, v if isinstance(v, float | int | str | bool) or v is None else repr(v)))
     del options
+    level = None
+    if res.level is not None and value is not None and not narrowed:
+        lv = float(res.level[i])
+        level = lv if math.isfinite(lv) else None
+    meaning = range_meaning(settings.method)
+    if level is None and is_predictive(settings.method):
+        meaning = "no probability statement here (see the note)"
+        if narrowed:
+            meaning = "the predictive range narrowed by relations between quantities, no longer at its level"
     out = Reconciliation(
         quantity=str(res.quantities[i]),
         at=_day_date(int(res.at[i])),
@@ -597,6 +732,8 @@ def _build(
         yardstick=settings.yardstick,
         unit=res.unit[i],
         value=value,
+        level=level,
+        range_meaning=meaning,
         note=None if note is None else str(note),
         n_claims=int(res.n_claims[i]),
         n_sources=int(res.n_sources[i]),
@@ -786,12 +923,15 @@ def reconcile_all(
     sources: Sources | None = None,
     half_life: float | None = None,
     yardstick: str = "icd203",
+    resolved: Mapping[str, object] | pd.Series | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """Reconcile every quantity at once: one row per quantity, on the columnar core.
 
     Columns (DESIGN §4): ``quantity, at, known_on, method, low, best, high, closed, unit,
-    n_claims, n_sources, conflict, note``. Dates are ISO text; ``low``/``high`` are NaN where
+    level, n_claims, n_sources, conflict, note``; ``level`` is the probability that the true
+    value lies in the range (a predictive method such as ``pooled``), NaN where the range is
+    no probability statement. ``resolved`` is as in :func:`reconcile`. Dates are ISO text; ``low``/``high`` are NaN where
     unbounded, as in a claim table; an unknown answer has NaN ``low``, ``best`` and ``high``
     and a ``note`` starting with "unknown" that says why. The numbers are those of
     :func:`reconcile` for each quantity, with the same arguments.
@@ -803,10 +943,13 @@ def reconcile_all(
     >>> reconcile_all(led)[["quantity", "known_on", "low", "high", "closed"]].values.tolist()
     [['a', '2024-01-01', 5.0, nan, 'left'], ['b', '2024-02-01', 2.0, 2.0, 'both']]
     """
-    settings = _settings(method, at, known_on, sources, half_life, yardstick, options)
     frame = _frame_of(ledger)
+    if resolved is not None:
+        options = {**options, "resolved": _resolved(resolved, frame, None, method)}
+    settings = _settings(method, at, known_on, sources, half_life, yardstick, options)
     rels = list(relations or ())
     res = _core.run(frame, settings)
+    level = res.level.copy() if res.level is not None else np.full(len(res.quantities), np.nan)
     note = res.note.copy()
     low, best, high = res.low.copy(), res.best.copy(), res.high.copy()
     cl, cr = res.closed_left.copy(), res.closed_right.copy()
@@ -822,6 +965,7 @@ def reconcile_all(
                 high[i] = np.inf if r.high is None else r.high
                 best[i] = np.nan if r.best is None else r.best
                 cl[i], cr[i] = r.closed_left, r.closed_right
+            level[i] = np.nan  # narrowed by a relation: no longer a range at its level
             note[i] = "; ".join([*([note[i]] if note[i] else []), *moved])
     closed = np.where(cl & cr, "both", np.where(cl, "left", np.where(cr, "right", "neither")))
     unknown = np.isnan(low) | np.isnan(high)
@@ -837,6 +981,7 @@ def reconcile_all(
             "high": np.where(np.isinf(high), np.nan, high),
             "closed": closed.astype(object),
             "unit": res.unit.astype(object),
+            "level": np.where(np.isnan(low) | np.isnan(high), np.nan, level),
             "n_claims": res.n_claims.astype(np.int64),
             "n_sources": res.n_sources.astype(np.int64),
             "conflict": res.conflict.astype(bool),
