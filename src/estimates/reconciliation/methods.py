@@ -840,6 +840,9 @@ _registry: dict[str, _Entry] = {
         "truth discovery for many sources of mixed quality: the figure trusted, independent "
         "sources agree on (copies count once)",
         True,
+        "the span of the figures that agree with the answer (else the weighted quartiles of "
+        "the figures): " + _SPREAD,
+        False,
     ),
 }
 
