@@ -29,7 +29,7 @@ naming the file, the line and the field.
 ... )
 >>> rls = io.StringIO("    1          CQ1  4.5E+0000 UNI  A question\\n")
 >>> panel = read_excalibur(dtt, rls)
->>> [(c.source, c.value.low, c.value.best, c.value.high, c.level) for c in panel.ledger]
+>>> sorted((c.source, c.value.low, c.value.best, c.value.high, c.level) for c in panel.ledger)
 [('A', 1.0, 5.0, 9.0, 0.9), ('B', 2.0, 3.0, 4.0, 0.9)]
 >>> panel.realizations.to_dict()
 {'CQ1': 4.5}
