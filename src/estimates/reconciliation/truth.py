@@ -50,6 +50,12 @@ How claims enter:
   that a grade acts only as a prior that evidence overrides, never as a fixed multiplier.
   Evidence built by hand with grades should carry the same factor in its weights.
 
+Quantities are coupled only through shared sources: the sources and quantities linked by claims
+form connected groups, and every sum or median over sources (CRH's share of the total loss, the
+typical loss of the prior pseudo-claims, the largest weight) is taken within a group; a group
+stops changing once its own truths stop moving. Adding quantities whose sources share nothing
+with a study's sources leaves the study's answers as they were.
+
 Options (all optional): ``loss`` (``"absolute"`` or ``"squared"``), ``tol`` (stop when no truth
 moves by more than ``tol`` times its quantity's scale; default ``1e-6``), ``max_iter`` (default
 100), ``coverage`` (share of the learned weight inside ``[low, high]``: the combined range runs
@@ -379,21 +385,31 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
     grade_error = np.array([_GRADE_ERROR[g] for g in _GRADES] + [1.0])[src_grade]
     letters = np.array([*_GRADES, None], dtype=object)[src_grade]
 
+    # quantities are coupled only through shared sources: every sum and median over sources is
+    # taken within a connected group of sources and quantities, and a group stops changing
+    # once its own truths stop moving, so one group's answers never depend on another's
+    comp_seg, comp_src, n_comp = _components(seg, src, n_seg, n_src)
     # first truths: the weighted median (or mean) under the prior weights alone
     row_w = prior_w.copy()
     truth = _update(ends_, row_w, lo, hi, seg, starts, med, cfg.loss)
     src_w = np.ones(n_src)
+    frozen = np.zeros(n_comp, dtype=bool)
     iterations = 0
     converged = False
     for iterations in range(1, cfg.max_iter + 1):  # noqa: B007 - the count is reported
         t = truth[seg]
         err = np.where(valid_row, np.abs(t - np.clip(t, lo, hi)) / scale[seg], 0.0)
-        src_w = _source_weights(err, src, n_src, claims, active, grade_error, cfg, method)
+        new_w = _source_weights(
+            err, src, n_src, claims, active, grade_error, cfg, method, comp_src, n_comp
+        )
+        src_w = np.where(frozen[comp_src], src_w, new_w)
         row_w = prior_w * src_w[src]
         new = _update(ends_, row_w, lo, hi, seg, starts, truth, cfg.loss)
-        moved = np.abs(new - truth) / scale
+        new = np.where(frozen[comp_seg], truth, new)
+        moved = np.where(known, np.abs(new - truth) / scale, 0.0)
         truth = new
-        if not np.any(moved[known] > cfg.tol):
+        frozen |= np.bincount(comp_seg, weights=(moved > cfg.tol), minlength=n_comp) == 0
+        if frozen.all():
             converged = True
             break
 
@@ -417,6 +433,7 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
 
     error_mean = np.bincount(src, weights=err, minlength=n_src) / np.maximum(claims, 1)
     top = src_w[active].max() if active.any() else 1.0
+    # (the table's weights are shown relative to the largest; the answers used them per group)
     table = pd.DataFrame(
         {
             "source": pd.Series(np.array(ev.source_names, dtype=object)[active], dtype=object),
@@ -488,6 +505,22 @@ def _update(
     return np.clip(mean, np.nan_to_num(ends_.lowest), np.nan_to_num(ends_.highest))
 
 
+def _components(
+    seg: IntArray, src: IntArray, n_seg: int, n_src: int
+) -> tuple[IntArray, IntArray, int]:
+    """The connected groups of quantities and sources (linked by claims): labels per quantity
+    and per source, and their number. A source without claims is a group of its own."""
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    graph = sparse.coo_matrix(
+        (np.ones(seg.size), (seg, n_seg + src)), shape=(n_seg + n_src, n_seg + n_src)
+    )
+    n_comp, labels = connected_components(graph, directed=False)
+    labels = labels.astype(np.intp)
+    return labels[:n_seg], labels[n_seg:], int(n_comp)
+
+
 def _source_weights(
     err: FloatArray,
     src: IntArray,
@@ -497,49 +530,66 @@ def _source_weights(
     grade_error: FloatArray,
     cfg: _Settings,
     method: str,
+    comp: IntArray | None = None,
+    n_comp: int = 1,
 ) -> FloatArray:
     m0 = cfg.prior_strength
+    comp = np.zeros(n_src, dtype=np.intp) if comp is None else comp
     if method == "crh":
         per_claim = err if cfg.loss == "absolute" else err**2
         factor = grade_error if cfg.loss == "absolute" else grade_error**2
-        mean = _typical(per_claim, src, n_src, claims, active)
-        if mean <= 0.0:
-            # no claim differs from its truth: the weights are the priors' alone
-            mean = 1.0
-        loss = np.bincount(src, weights=per_claim, minlength=n_src) + m0 * factor * mean
-        loss = np.maximum(loss, 1e-12 * mean)
-        share = loss / loss[active].sum()
-        weights = np.where(active, -np.log(np.where(active, share, 1.0)), 0.0)
+        mean = _typical(per_claim, src, n_src, claims, active, comp, n_comp)
+        loss = np.bincount(src, weights=per_claim, minlength=n_src) + m0 * factor * mean[comp]
+        loss = np.maximum(loss, 1e-12 * mean[comp])
+        total = np.bincount(comp, weights=np.where(active, loss, 0.0), minlength=n_comp)
+        share = np.where(active, loss / np.where(total[comp] > 0, total[comp], 1.0), 1.0)
+        weights = np.where(active, -np.log(share), 0.0)
     else:
         from scipy.stats import chi2
 
         sq = err**2
-        mean = _typical(sq, src, n_src, claims, active)
-        if mean <= 0.0:
-            # no claim differs from its truth: the weights are the priors' alone
-            mean = 1.0
-        loss = np.bincount(src, weights=sq, minlength=n_src) + m0 * grade_error**2 * mean
-        loss = np.maximum(loss, 1e-12 * mean)
+        mean = _typical(sq, src, n_src, claims, active, comp, n_comp)
+        loss = np.bincount(src, weights=sq, minlength=n_src) + m0 * grade_error**2 * mean[comp]
+        loss = np.maximum(loss, 1e-12 * mean[comp])
         dof = np.maximum(claims + m0, 1e-9)
         weights = np.where(active, chi2.ppf(cfg.alpha / 2, dof) / loss, 0.0)
-    top = weights[active].max() if active.any() else 0.0
-    if not np.isfinite(top) or top <= 0.0:
-        # one source only, or no information: every source counts alike
-        return np.ones(n_src)
-    return np.maximum(weights / top, _WEIGHT_FLOOR)
+    top = np.zeros(n_comp)
+    np.maximum.at(top, comp, np.where(active & np.isfinite(weights), weights, 0.0))
+    top_s = top[comp]
+    # one source only in its group, or no information: every source there counts alike
+    ok = np.isfinite(top_s) & (top_s > 0.0)
+    scaled = np.where(ok, weights / np.where(ok, top_s, 1.0), 1.0)
+    return np.where(ok, np.maximum(scaled, _WEIGHT_FLOOR), 1.0)
 
 
 def _typical(
-    per_claim: FloatArray, src: IntArray, n_src: int, claims: IntArray, active: BoolArray
-) -> float:
-    """The typical loss of a claim, for the prior pseudo-claims: the median over sources of each
-    source's mean loss, so that one vandal source cannot inflate it (their mean where that median
-    is 0, as when most sources are exact)."""
-    per_source = np.bincount(src, weights=per_claim, minlength=n_src)[active] / claims[active]
-    if per_source.size == 0:
-        return 0.0
-    typical = float(np.median(per_source))
-    return typical if typical > 0.0 else float(per_source.mean())
+    per_claim: FloatArray,
+    src: IntArray,
+    n_src: int,
+    claims: IntArray,
+    active: BoolArray,
+    comp: IntArray,
+    n_comp: int,
+) -> FloatArray:
+    """The typical loss of a claim per group, for the prior pseudo-claims: the median over the
+    group's sources of each source's mean loss, so that one vandal source cannot inflate it
+    (their mean where that median is 0, as when most sources are exact; 1 where that is 0 too:
+    no claim differs from its truth, and the weights are the priors' alone)."""
+    per_source = np.bincount(src, weights=per_claim, minlength=n_src) / np.maximum(claims, 1)
+    idx = np.flatnonzero(active)
+    order = idx[np.lexsort((per_source[idx], comp[idx]))]
+    g = comp[order]
+    counts = np.bincount(g, minlength=n_comp)
+    first = np.cumsum(counts) - counts
+    has = counts > 0
+    lo_i = first + (counts - 1) // 2
+    hi_i = first + counts // 2
+    vals = per_source[order]
+    median = np.zeros(n_comp)
+    median[has] = (vals[lo_i[has]] + vals[hi_i[has]]) / 2
+    mean = np.bincount(g, weights=vals, minlength=n_comp) / np.maximum(counts, 1)
+    typical = np.where(median > 0.0, median, mean)
+    return np.where(typical > 0.0, typical, 1.0)
 
 
 def _empty(combined: type[Combined], n_seg: int, ev: Evidence) -> Combined:
