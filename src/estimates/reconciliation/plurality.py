@@ -79,6 +79,7 @@ from estimates.errors import ReconcileError
 from estimates.reconciliation._segments import segment_ids, segment_max, segment_sum
 from estimates.reconciliation.truth import (
     _GRADES,
+    _components,
     _grade_codes,
     _number,
     _sorted_quantile,
@@ -489,7 +490,8 @@ def plurality(ev: Evidence, options: Mapping[str, object]) -> Combined:
         ev: the evidence, one segment per quantity.
         options: ``tolerance`` (in the claims' unit; default: half each figure's rounding unit),
             ``prior_accuracy`` (default 0.8), ``prior_strength`` (claims' worth, default 2),
-            ``iterations`` (default 10; fewer when nothing changes any more).
+            ``iterations`` (default 10; a connected group of sources and quantities stops
+            earlier once its answers stop moving).
 
     Returns:
         One combined range per quantity with a note on how sure it is, and the ``sources`` table.
@@ -524,20 +526,26 @@ def plurality(ev: Evidence, options: Mapping[str, object]) -> Combined:
     by_grade = np.array([_GRADE_ACCURACY.get(g, cfg.prior_accuracy) for g in _GRADES])
     prior_acc = np.r_[by_grade, cfg.prior_accuracy][grade]
     keep, copying = independence(copy_statistics(lay))
-    vote = np.ones(n_src)
+    # a connected group of sources and quantities stops changing once its answers stop moving,
+    # so that no group's answers depend on how long another group takes
+    comp_seg, comp_src, n_comp = _components(lay.seg, lay.src, lay.starts.size, n_src)
+    frozen = np.zeros(n_comp, dtype=bool)
+    acc, vote = np.array(prior_acc, dtype=np.float64), np.ones(n_src)
     t = truths(lay, vote, keep)
     iterations = 0
     for iterations in range(1, cfg.iterations + 1):  # noqa: B007 - the count is reported
-        acc, vote = source_weights(source_statistics(lay, t, keep), prior_acc, cfg.prior_strength)
+        acc_new, vote_new = source_weights(
+            source_statistics(lay, t, keep), prior_acc, cfg.prior_strength
+        )
+        hold = frozen[comp_src]
+        acc, vote = np.where(hold, acc, acc_new), np.where(hold, vote, vote_new)
         t_new = truths(lay, vote, keep)
-        # a fixed point everywhere stays one: stopping there changes no quantity's answer
-        done = np.array_equal(t_new.truth, t.truth, equal_nan=True)
+        moved = t_new.truth != t.truth
+        frozen |= np.bincount(comp_seg, weights=moved, minlength=n_comp) == 0
         t = t_new
-        if done:
+        if frozen.all():
             break
     stats = source_statistics(lay, t, keep)
-    acc, vote = source_weights(stats, prior_acc, cfg.prior_strength)
-    t = truths(lay, vote, keep)
     w = _Weights(acc, vote, keep, copying)
     return _result(ev, lay, t, stats, w, grade, iterations)
 
