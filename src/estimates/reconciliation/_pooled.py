@@ -16,8 +16,9 @@ figures, where errors are multiplicative; the figures themselves otherwise):
   quantiles and ``best`` (else the midpoint) the median, with ``L`` the claim's ``level``,
   else its convention's, else the option ``claim_level`` (0.9). The distribution is a split
   normal through those three points (a normal on each side of the median with its own spread),
-  each spread multiplied by ``widen`` (default 1.15): stated ranges are on average too narrow,
-  so a stated 90 % range is read as holding the truth about 85 % of the time.
+  each spread multiplied by ``widen`` (default 1.15; 1 with resolved questions): stated ranges
+  are on average too narrow, so a stated 90 % range is read as holding the truth about 85 % of
+  the time, unless the sources' own record says how far to trust each.
 - **An exact figure** ("1,500", ``Range.exactly``) is a point with the spread its rounding
   implies: the unit of its last significant digit ``u`` (1,500 -> 100; 12,000 -> 1,000; 7 -> 1;
   a zero takes the finest unit of the figures beside it, else 1) makes it ``best ± u/2``, read
@@ -38,26 +39,30 @@ is also multiplied by its global weight in Cooke's Classical Model
 scored on the claims' stated quantiles and the working scale, with information relative to a
 uniform (log-uniform) background over each question's intrinsic range. A resolved quantity is
 answered with weights learned from the *other* resolved quantities only (leave-one-out), so
-its answer can be checked against its truth honestly. A share ``prior_share`` (default 0.3) of
+its answer can be checked against its truth honestly. A share ``prior_share`` (default 0.1) of
 each quantity's weight stays with the pipeline's weights: a dozen questions is little evidence,
 and a source that answered none of them keeps a voice.
 
 **How the defaults were set.** ``widen`` and ``prior_share`` were chosen on seven of the
 fourteen studies of the TU Delft expert-judgement database (the studies at even positions in
-alphabetical order; the other seven were held out and never used to choose): ``widen`` as the
-smallest of 1, 1.15 and 1.3 whose equal-weight pool covered at least 0.9 + one standard error
-of the development questions, ``prior_share`` as the one of 0 and 0.3 whose leave-one-out
-pool met the issue's target (coverage >= 0.85 at <= 0.85 times the equal-weight mixture's
-width). ``benchmarks/bench_panels.py`` prints both sets of figures.
+alphabetical order; the other seven were held out and never used to choose). Without resolved
+questions, ``widen`` is the smallest of 1, 1.15 and 1.3 whose equal-weight pool covered at
+least 0.9 + one standard error of the development questions: 1.15. With resolved questions the
+performance weights already discount the sources whose ranges were too narrow, and the claims
+are read as stated (``widen`` 1); ``prior_share`` 0.1 is the one of 0, 0.1 and 0.3 that met the
+issue's target on the development studies (coverage >= 0.85 at <= 0.85 times the equal-weight
+mixture's width) with the higher coverage. ``benchmarks/bench_panels.py`` prints both sets of
+figures.
 
 Small cases: figures all exactly zero give exactly zero; a positive quantity on the linear
 scale (one figure at zero) never gets a range below zero; no usable figure gives an explicit
 unknown with a note.
 
-Options: ``level`` (0.9), ``claim_level`` (0.9), ``widen`` (1.15), ``scale`` (``"auto"``,
+Options: ``level`` (0.9), ``claim_level`` (0.9), ``widen`` (1.15, or 1 with ``resolved``),
+``scale`` (``"auto"``,
 ``"log"``, ``"linear"``), ``resolved`` (a mapping of quantity to true value, already in the
 quantity's unit: :func:`estimates.reconcile_all` checks and converts it), ``prior_share``
-(0.3), ``cutoff`` (0: Cooke's calibration cut-off; a source below it gets no performance
+(0.1), ``cutoff`` (0: Cooke's calibration cut-off; a source below it gets no performance
 weight).
 
 Reference: Cooke RM (1991) Experts in Uncertainty. Oxford University Press. Stone M (1961) The
@@ -125,7 +130,7 @@ class PoolOptions:
     widen: float = 1.15
     scale: str = "auto"
     resolved: Mapping[str, float] | None = None
-    prior_share: float = 0.3
+    prior_share: float = 0.1
     cutoff: float = 0.0
 
 
@@ -163,10 +168,10 @@ def pool_options(options: Mapping[str, object]) -> PoolOptions:
     return PoolOptions(
         level=level,
         claim_level=claim_level,
-        widen=_number(options, "widen", 1.15, 1e-9, 1e9, "a number > 0"),
+        widen=_number(options, "widen", 1.15 if not resolved else 1.0, 1e-9, 1e9, "a number > 0"),
         scale=str(scale),
         resolved=None if resolved is None else {str(k): float(v) for k, v in resolved.items()},
-        prior_share=_number(options, "prior_share", 0.3, 0.0, 1.0, "a number in [0, 1]"),
+        prior_share=_number(options, "prior_share", 0.1, 0.0, 1.0, "a number in [0, 1]"),
         cutoff=_number(options, "cutoff", 0.0, 0.0, 1.0, "a number in [0, 1]"),
     )
 
