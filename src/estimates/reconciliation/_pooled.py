@@ -411,7 +411,8 @@ def _pool(
         for i in range(m):
             k = n_used - (1 if np.isfinite(truth[i]) else 0)
             own = " (this one left out)" if np.isfinite(truth[i]) else ""
-            notes[i] = f"weights from Cooke's Classical Model on {k} resolved questions{own}"
+            plural = "question" if k == 1 else "questions"
+            notes[i] = f"weights from Cooke's Classical Model on {k} resolved {plural}{own}"
     total = segment_sum(w, starts)
     w = w / np.where(total > 0, total, 1.0)[seg]
     parts = _Parts(np.where(full, g_mid, 0.0), left, right, np.where(full, w, 0.0))
