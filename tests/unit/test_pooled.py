@@ -200,3 +200,20 @@ def test_every_result_says_what_its_range_is() -> None:
     assert "hull" in est.reconcile(agree, "q", method="envelope").explain()
     r = est.reconcile(ledger, "q1", method="pooled", level=0.8)
     assert r.level == 0.8 and "probability 0.8" in r.explain()
+
+
+def test_a_range_read_from_words_takes_its_conventions_level() -> None:
+    def pooled_width(convention: str | None, level: float | None = None) -> float:
+        claims = [
+            est.Claim(quantity="q", source=s, level=level,
+                      value=est.Range(low=a, high=b, best=(a + b) / 2, convention=convention))
+            for s, a, b in (("x", 900.0, 1100.0), ("y", 1000.0, 1300.0))
+        ]  # fmt: skip
+        r = est.reconcile(est.Ledger(claims), "q", method="pooled")
+        assert r.value is not None and r.value.low is not None and r.value.high is not None
+        return r.value.high - r.value.low
+
+    # literal reads its stated bounds as a 95 % range, ferson as a 90 % one: literal's claims
+    # say more, so its pool is narrower; a claim's own level wins over its convention's
+    assert pooled_width("literal") < pooled_width("ferson") == pytest.approx(pooled_width(None))
+    assert pooled_width("literal", level=0.9) == pytest.approx(pooled_width("ferson"))

@@ -28,7 +28,7 @@ figures, where errors are multiplicative; the figures themselves otherwise):
 - **A one-sided figure** ("more than 13,000") is censored, not a point: it puts probability
   ``L`` above its bound and ``1 - L`` below, shaped inside each side like the mixture of the
   quantity's other claims there (plus a small share, 5 %, of a half-normal at the bound with the
-  typical spread of those claims, so that a bound beyond every other claim still has a shape).
+  mean spread of those claims, so that a bound beyond every other claim still has a shape).
   With only one-sided figures there is nothing to shape them by: the answer is the tightest
   bounds, with no best and no probability, and the note says so.
 
@@ -114,7 +114,7 @@ IntArray = npt.NDArray[np.intp]
 #: Share of a censored figure's mass shaped as a half-normal at its bound (see the module doc).
 _CENSORED_OWN = 0.05
 #: Steps of the bisection that inverts each mixture (each halves the bracket).
-_STEPS = 100
+_STEPS = 64
 
 
 @dataclass(frozen=True)
@@ -221,11 +221,6 @@ class _Parts:
         self, median: FloatArray, left: FloatArray, right: FloatArray, weight: FloatArray
     ) -> None:
         self.median, self.left, self.right, self.weight = median, left, right, weight
-
-    def cdf(self, x: FloatArray) -> FloatArray:
-        z = np.where(x < self.median, (x - self.median) / self.left, (x - self.median) / self.right)
-        out: FloatArray = special.ndtr(z)
-        return out
 
 
 def _cdf_at(
@@ -499,11 +494,13 @@ def _invert(
     hi_b = np.maximum.reduceat(
         np.where(full, parts.median + 40 * spread, np.where(censored, bound, -np.inf)), starts
     )
-    typical = np.ones(m)
-    if full_rows.size:
-        seg_f = seg[full_rows]
-        for i in np.unique(seg_f).tolist():
-            typical[i] = float(np.median(spread[full_rows[seg_f == i]]))
+    # the typical spread of a segment's whole distributions (their mean), for censored shapes
+    n_full_seg = segment_sum(full.astype(float), starts)
+    typical = np.where(
+        n_full_seg > 0,
+        segment_sum(np.where(full, spread, 0.0), starts) / np.maximum(n_full_seg, 1.0),
+        1.0,
+    )
     cens_rows = np.flatnonzero(censored & pool[seg])
     lo_b = np.minimum(
         lo_b, np.minimum.reduceat(np.where(censored, bound, np.inf), starts) - 40 * typical
@@ -519,30 +516,20 @@ def _invert(
     targets = np.array([(1 - level) / 2, 0.5, (1 + level) / 2])
     a = np.repeat(lo_b[:, None], 3, axis=1)
     b = np.repeat(hi_b[:, None], 3, axis=1)
-    segs = np.repeat(np.arange(m), 3)
-    act = np.repeat(pool, 3)
+    # each whole distribution paired once with the three queries of its segment
+    rep = np.repeat(full_rows, 3)
+    q_idx = seg[rep] * 3 + np.tile(np.arange(3), full_rows.size)
+    med, left, right, wt = parts.median[rep], parts.left[rep], parts.right[rep], parts.weight[rep]
+    norm = np.repeat(np.where(w_full > 0, w_full, 1.0), 3)
     for _ in range(_STEPS):
         mid = ((a + b) / 2).ravel()
-        f = _cdf_at(mid[act], segs[act], parts, full_rows, seg, m)
-        total = np.zeros(mid.size)
-        total[act] = f
+        xq = mid[q_idx]
+        dev = xq - med
+        vals = wt * special.ndtr(dev / np.where(dev < 0, left, right))
+        total = np.bincount(q_idx, weights=vals, minlength=mid.size).astype(float)
         if cens_rows.size:
             total += _censored_cdf(
-                mid,
-                segs,
-                act,
-                parts,
-                full_rows,
-                cens_rows,
-                lower_c,
-                bound,
-                lvl,
-                w,
-                g_at_c,
-                w_full,
-                typical,
-                seg,
-                m,
+                mid, total / norm, cens_rows, lower_c, bound, lvl, w, g_at_c, typical, seg
             )
         below = total.reshape(m, 3) < targets[None, :]
         a = np.where(below, (a + b) / 2, a)
@@ -553,26 +540,18 @@ def _invert(
 
 def _censored_cdf(
     x: FloatArray,
-    segs: IntArray,
-    act: BoolArray,
-    parts: _Parts,
-    full_rows: IntArray,
+    g_x: FloatArray,
     cens_rows: IntArray,
     lower_c: BoolArray,
     bound: FloatArray,
     lvl: FloatArray,
     w: FloatArray,
     g_at_c: FloatArray,
-    w_full: FloatArray,
     typical: FloatArray,
     seg: IntArray,
-    m: int,
 ) -> FloatArray:
-    """The weighted CDFs of the censored rows at each query ``x`` (one per segment and target)."""
-    # G(x) of each query's segment, normalised
-    g_x = np.zeros(x.size)
-    g_x[act] = _cdf_at(x[act], segs[act], parts, full_rows, seg, m)
-    g_x = g_x / np.where(w_full > 0, w_full, 1.0)[segs]
+    """The weighted CDFs of the censored rows at each query ``x`` (one per segment and target),
+    given ``g_x``, the other claims' normalised mixture at each query."""
     # pair each censored row with the three queries of its segment
     s = seg[cens_rows]
     q_idx = (s[:, None] * 3 + np.arange(3)[None, :]).ravel()
