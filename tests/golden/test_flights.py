@@ -99,3 +99,65 @@ def test_methods_table(flights) -> None:
     # CRH's -log weights stay close together over 38 sources: no better than the plain median
     assert share["crh"] == pytest.approx(0.805)
     assert max(share.values()) == share["catd"]
+
+
+def _days() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "_flight_days", ROOT / "benchmarks" / "_flight_days.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+days = _days()
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("12/02/2011 01:55 PM", 835),
+        ("12/2/2011 2:13PM EST", 853),
+        ("12/2/11 2:13 PM (-05:00)", 853),
+        ("2011-12-02 02:13 PM", 853),
+        ("2011-12-02 13:52", 832),
+        ("2011-12-02  3:05P", 905),
+        ("2:13 PMDec 02", 853),
+        ("1:55pDec 2", 835),
+        ("9:05 PM, Dec 02", 1265),
+        ("11:50 PM  Thu 01-Dec-2011", -10),
+        ("Dec 02 - 3:05pm", 905),
+        ("Fri, Dec 2 5:11 AM", 311),
+        ("Fri., Dec.02, 2011 9:05 p.m.", 1265),
+        ("3:00P 12-02-11", 900),
+        ("12:02AM Dec 03", 1442),
+        ("12/3/2011 12:23AM PST", 1463),
+    ],
+)
+def test_flight_day_times(text: str, minutes: int) -> None:
+    import datetime as dt
+
+    assert days.minutes(text, dt.date(2011, 12, 2)) == minutes
+
+
+@pytest.mark.parametrize(
+    "text", ["Dec 02 - Contact Airline", "Dec 02 - Not Available", "2011-12-02 Cancelled", ""]
+)
+def test_flight_day_no_time(text: str) -> None:
+    import datetime as dt
+
+    assert math.isnan(days.minutes(text, dt.date(2011, 12, 2)))
+
+
+def test_flight_days_read_whole() -> None:
+    if not (days.DATA / "claims").is_dir():
+        pytest.skip("flight days not found at ../shared/data/truth/flight_days")
+    for day in days.DAYS:
+        claims, gold = days.load_day(day)
+        # only "no time" phrases stay without minutes: nothing else is dropped
+        unparsed = claims.loc[claims["minutes"].isna(), "text"]
+        assert unparsed.str.contains("Not Available|Contact Airline|Cancel", case=False).all()
+        assert 300 < len(gold) < 420
+        assert claims["item"].nunique() > 3_000
