@@ -30,6 +30,7 @@ from estimates.ledger.table import Ledger
 from estimates.values import units as _units
 from estimates.values.dates import Period
 from estimates.values.ranges import Range
+from estimates.values.vocabulary import CLOSED
 
 __all__ = ["claims", "ledgers", "periods", "ranges"]
 
@@ -103,7 +104,7 @@ def ranges(
     if low is not None and high is not None and low == high:
         closed = "both"
     else:
-        closed = draw(st.sampled_from(["both", "left", "right", "neither"]))
+        closed = draw(st.sampled_from(CLOSED))
     r = Range(low=low, high=high, closed=closed, unit=u, convention=convention)
     want_best = draw(st.booleans()) if with_best is None else with_best
     if low is None and high is None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -34,12 +34,9 @@ from estimates.errors import DateError
 from estimates.ledger._ids import claim_ids
 from estimates.values.dates import Period, to_period
 from estimates.values.ranges import Range
-from estimates.values.sources import Reliability
+from estimates.values.vocabulary import KINDS, Kind, Reliability
 
 __all__ = ["KINDS", "Claim", "Kind", "claim_key"]
-
-Kind = Literal["stock", "cumulative", "flow", "projection"]
-KINDS: tuple[Kind, ...] = ("stock", "cumulative", "flow", "projection")
 
 
 def claim_key(values: Sequence[str | float | None], level: float | None = None) -> str:

@@ -36,12 +36,11 @@ from estimates.ledger.schema import (
 )
 from estimates.values import units as _units
 from estimates.values.dates import Period, to_period
+from estimates.values.vocabulary import CLOSED, GRADES
 
 FloatArray = npt.NDArray[np.float64]
 Errors = Literal["raise", "collect"]
 
-_CLOSED = ("both", "left", "right", "neither")
-_RELIABILITY = ("A", "B", "C", "D", "E", "F")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
@@ -342,11 +341,11 @@ def validate_claims(
     keep("via", _per_value(col("via"), n, via_check, "via", rows, errors, values=False))
     for name in NUMBER_COLUMNS:
         out[name] = _fast_numbers(col(name), n, name, rows, errors)
-    out["closed"] = _choice_column(col("closed"), n, "closed", _CLOSED, "both", rows, errors)[0]
+    out["closed"] = _choice_column(col("closed"), n, "closed", CLOSED, "both", rows, errors)[0]
     keep("kind", _choice_column(col("kind"), n, "kind", KINDS, "stock", rows, errors))
     keep(
         "reliability",
-        _choice_column(col("reliability"), n, "reliability", _RELIABILITY, None, rows, errors),
+        _choice_column(col("reliability"), n, "reliability", GRADES, None, rows, errors),
     )
     check = _text_check(True)
     keep("convention", _per_value(col("convention"), n, check, "convention", rows, errors))
@@ -417,7 +416,7 @@ def validate_claims(
     closed = out["closed"]
     left = np.isin(closed, ("both", "left")) & ~np.isnan(low)
     right = np.isin(closed, ("both", "right")) & ~np.isnan(high)
-    closed_names = np.array(["both", "left", "neither", "right"], dtype=object)
+    closed_names = np.array(sorted(CLOSED), dtype=object)  # both, left, neither, right
     closed_codes = np.where(left & right, 0, np.where(left, 1, np.where(right, 3, 2)))
     coded["closed"] = (closed_codes.astype(np.intp), closed_names)
     closed = closed_names[closed_codes]

@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from pydantic_core import PydanticCustomError
 
 from estimates.errors import EstimatesError, UnknownMethodError
+from estimates.values.vocabulary import Closed
 
 __all__ = [
     "OPERATORS",
@@ -85,8 +86,6 @@ VAGUE_WORDS: tuple[str, ...] = (
     "millions",
     "billions",
 )
-
-Closed = Literal["both", "left", "right", "neither"]
 
 
 class ConventionError(EstimatesError, ValueError):

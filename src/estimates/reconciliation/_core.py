@@ -68,6 +68,7 @@ from estimates.errors import DimensionError, ReconcileError, UnknownMethodError
 from estimates.reconciliation.methods import Combined, Evidence, get_method, readings
 from estimates.reconciliation.stages.running import CEILING, FLOOR, RunningResult, running_totals
 from estimates.values import units as _units
+from estimates.values.vocabulary import KINDS, NO_GRADE_WEIGHT, RELIABILITY_WEIGHT, KindCode
 from estimates.values.words import number
 
 if TYPE_CHECKING:
@@ -122,19 +123,8 @@ ROLES: tuple[str, ...] = (
 #: Role codes of claims that carry weight in the answer.
 USED_ROLES: frozenset[int] = frozenset({USED, STALE, OUTLIER, BOUND, FUTURE})
 
-#: Prior weight of an Admiralty reliability grade (A completely reliable ... E unreliable).
-#: The Admiralty code itself gives words, not numbers (NATO AJP-2.1; US Army FM 2-22.3, 2006,
-#: Appendix B); these are this library's evenly spaced reading of them. F ("reliability cannot
-#: be judged") and a missing grade mean "no prior", not "low": they get the middle weight, C's.
-RELIABILITY_WEIGHT: Mapping[str, float] = {
-    "A": 1.0,
-    "B": 0.8,
-    "C": 0.6,
-    "D": 0.4,
-    "E": 0.2,
-    "F": 0.6,
-}
-_NO_GRADE_WEIGHT = 0.6
+#: Prior weight of an Admiralty reliability grade: :data:`estimates.values.vocabulary.RELIABILITY_WEIGHT`.
+_NO_GRADE_WEIGHT = NO_GRADE_WEIGHT
 #: A claim's confidence below this still counts this much: weights must stay > 0.
 MIN_CONFIDENCE = 0.05
 #: A used figure whose recency factor is below this is marked ``stale`` (two half-lives).
@@ -143,8 +133,8 @@ STALE_BELOW = 0.25
 NO_DAY = int(np.iinfo(np.int64).min)
 _FAR = int(np.iinfo(np.int64).max) // 4
 
-_KINDS = {"stock": 0, "cumulative": 1, "flow": 2, "projection": 3}
-STOCK, CUMULATIVE, FLOW, PROJECTION_KIND = 0, 1, 2, 3
+_KINDS: dict[str, int] = {name: int(KindCode[name.upper()]) for name in KINDS}
+STOCK, CUMULATIVE, FLOW, PROJECTION_KIND = (int(k) for k in KindCode)
 
 
 def to_day(value: object) -> int | None:

@@ -61,6 +61,7 @@ from estimates.reconciliation.methods import (
     range_meaning,
 )
 from estimates.values.ranges import Range, closed_from_flags
+from estimates.values.vocabulary import KINDS, KindCode
 from estimates.values.words import claims_step, number, range_words
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ _OUTPUT_COLUMNS: tuple[str, ...] = (
     "quantity", "at", "known_on", "method", "low", "best", "high", "closed", "unit",
     "level", "n_claims", "n_sources", "conflict", "note",
 )  # fmt: skip
-_KIND_NAMES = ("stock", "cumulative", "flow", "projection")
+_KIND_NAMES = KINDS
 OptionValue = float | int | str | bool | None
 
 
@@ -872,7 +873,7 @@ def _conflicts(
     return tuple(out), spread
 
 
-_CUMULATIVE = 1
+_CUMULATIVE = KindCode.CUMULATIVE
 
 
 def _running_conflicts(res: CoreResult, i: int, frame: pd.DataFrame) -> tuple[Conflict, ...]:

@@ -38,6 +38,7 @@ from estimates.ledger.schema import OUTPUT_COLUMNS
 from estimates.reconciliation._segments import segment_sum
 from estimates.values.dates import to_period
 from estimates.values.ranges import closed_from_flags, side_flags
+from estimates.values.vocabulary import CLOSED
 from estimates.values.words import number
 
 if TYPE_CHECKING:
@@ -286,7 +287,7 @@ def _make_monotone(out: pd.DataFrame, mode: str) -> pd.DataFrame:
     n = len(out)
     closed = out["closed"].astype(object).to_numpy(copy=True)
     # an unknown row has no closed side at all; a NaN bound of a known row is unbounded
-    known = np.array([c in ("both", "left", "right", "neither") for c in closed], dtype=bool)
+    known = np.array([c in CLOSED for c in closed], dtype=bool)
     low = np.where(known & out["low"].isna().to_numpy(), -np.inf, out["low"].to_numpy(dtype=float))
     high = np.where(
         known & out["high"].isna().to_numpy(), np.inf, out["high"].to_numpy(dtype=float)

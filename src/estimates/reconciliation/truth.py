@@ -46,7 +46,7 @@ How claims enter:
   differs from its truth at all, the weights are the priors' alone.
 - The row weights of the evidence multiply the learned source weight, without their grade
   factor: the pipeline sets ``weight = confidence × reliability × recency`` with the factors of
-  :data:`estimates.reconciliation._core.RELIABILITY_WEIGHT`, and these methods divide that factor out again, so
+  :data:`estimates.values.vocabulary.RELIABILITY_WEIGHT`, and these methods divide that factor out again, so
   that a grade acts only as a prior that evidence overrides, never as a fixed multiplier.
   Evidence built by hand with grades should carry the same factor in its weights.
 
@@ -91,6 +91,7 @@ import pandas as pd
 
 from estimates.errors import ReconcileError
 from estimates.reconciliation._segments import segment_ids, segment_sum
+from estimates.values.vocabulary import GRADES, NO_GRADE_WEIGHT, RELIABILITY_WEIGHT
 
 if TYPE_CHECKING:
     from estimates.reconciliation.methods import Combined, Evidence
@@ -105,7 +106,7 @@ BoolArray = npt.NDArray[np.bool_]
 # the Admiralty (NATO STANAG 2511) reliability letters; F ("cannot be judged") and no grade are
 # "no prior", so they expect the mean.
 _GRADE_ERROR: Final = {"A": 0.5, "B": 0.7, "C": 1.0, "D": 1.4, "E": 2.0, "F": 1.0}
-_GRADES: Final = "ABCDEF"
+_GRADES: Final = GRADES
 
 _DEFAULTS: Final[dict[str, object]] = {
     "loss": "absolute",
@@ -337,11 +338,7 @@ def _source_grades(grade: IntArray, src: IntArray, n_src: int) -> IntArray:
 
 def _without_grade(weight: FloatArray, grade: IntArray) -> FloatArray:
     """The row weights with the pipeline's grade factor divided out (see the module docstring)."""
-    from estimates.reconciliation._core import RELIABILITY_WEIGHT
-
-    factor = np.array(
-        [RELIABILITY_WEIGHT.get(g, 1.0) for g in _GRADES] + [RELIABILITY_WEIGHT.get("F", 1.0)]
-    )
+    factor = np.array([RELIABILITY_WEIGHT[g] for g in _GRADES] + [NO_GRADE_WEIGHT])
     out: FloatArray = np.asarray(weight, dtype=np.float64) / factor[grade]
     return out
 

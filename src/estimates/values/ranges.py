@@ -24,11 +24,9 @@ from pydantic_core import PydanticCustomError
 from estimates.errors import UnitError
 from estimates.values import units as _units
 from estimates.values import words as _words
+from estimates.values.vocabulary import CLOSED, Closed
 
 __all__ = ["Closed", "Range", "total"]
-
-Closed = Literal["both", "left", "right", "neither"]
-_CLOSED_VALUES = ("both", "left", "right", "neither")
 
 
 def side_flags(closed: object) -> tuple[bool, bool]:
@@ -88,7 +86,7 @@ class Range(BaseModel):
     def _open_unbounded_sides(cls, data: Any) -> Any:
         if isinstance(data, dict):
             closed = data.get("closed", "both")
-            if closed in _CLOSED_VALUES:
+            if closed in CLOSED:
                 left, right = side_flags(closed)
                 left = left and data.get("low") is not None
                 right = right and data.get("high") is not None

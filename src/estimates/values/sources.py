@@ -24,12 +24,13 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from estimates.values.vocabulary import Reliability
+
 __all__ = ["Reliability", "Source", "SourceKind", "Sources", "normalize_source_name"]
 
 SourceKind = Literal[
     "government", "military", "intelligence", "media", "ngo", "individual", "other"
 ]
-Reliability = Literal["A", "B", "C", "D", "E", "F"]
 
 # A trailing parenthetical qualifier says how the figure reached print, not who said it:
 # "NIS (via lawmaker Lee)", "NIS (per Yonhap)", "NIS (parliamentary briefing)".
