@@ -51,6 +51,7 @@ from estimates.errors import BadRow, ClaimFileError
 from estimates.ledger.claims import Claim
 from estimates.ledger.table import Ledger
 from estimates.values.ranges import Range
+from estimates.values.words import number as _number
 
 __all__ = ["ExcaliburError", "ExcaliburPanel", "read_excalibur"]
 
@@ -233,7 +234,10 @@ def _answers(
             )
             continue
         seen[key] = number
-        shown = ", ".join(f"{lv:g} %: {v:.6g}" for lv, v in zip(levels, values, strict=True))
+        shown = ", ".join(
+            f"{_number(lv, exact=True)} %: {_number(v, exact=True)}"
+            for lv, v in zip(levels, values, strict=True)
+        )
         text = " ".join(m.group("text").split())
         note = f"quantiles {shown}; background {m.group('scale').upper()}" + (
             f"; question: {text}" if text else ""

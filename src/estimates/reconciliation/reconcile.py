@@ -303,7 +303,7 @@ def _meaning_sentence(r: Reconciliation) -> str:
     if r.level is not None:
         return (
             f"The range is a predictive range: the true value lies in it with probability "
-            f"{r.level:g}."
+            f"{number(r.level, exact=True)}."
         )
     return f"The range is {r.range_meaning}."
 
