@@ -85,6 +85,20 @@ def test_a_range_supports_every_figure_it_contains() -> None:
     assert t.supports.tolist() == [False, True, True, True]
 
 
+def test_one_sided_claims_support_what_they_allow() -> None:
+    # "more than 13,000" (and "at most 20,000" stored as [0, 20,000]) back 14,000, not 12,000
+    ev = Evidence.from_rows(
+        quantity=["q"] * 5,
+        source=list("abcde"),
+        best=[12_000.0, 14_000.0, 14_000.0, np.nan, np.nan],
+        low=[np.nan, np.nan, np.nan, 13_000.0, 0.0],
+        high=[np.nan, np.nan, np.nan, np.nan, 20_000.0],
+    )
+    out = plurality(ev, {"tolerance": 0})
+    assert out.best.tolist() == [14_000.0]
+    assert out.note[0] is not None and out.note[0].startswith("plurality: 4 of 5")
+
+
 def test_no_two_independent_sources_agree_gives_the_weighted_median() -> None:
     ev = Evidence.from_rows(quantity=["q"] * 3, source=list("abc"), best=[1.0, 2.0, 9.0])
     t = truths(layout(ev, 0.0), np.array([1.0, 1.0, 5.0]), np.ones(3))

@@ -127,7 +127,7 @@ _DIFFER_LOG_LR: Final = float(np.log((1 - _COPY_AGREE) / (1 - _INDEPENDENT_AGREE
 # a pair shares mistakes at least this often (c) before the table names it
 _COPY_SHOWN: Final = 0.5
 _TIE: Final = 1e-9
-# a note names the supporters of an answer that keep less than this share of their vote
+# a note names the sources of a quantity that keep less than this share of their vote
 _INDEPENDENCE_SHOWN: Final = 0.75
 
 
@@ -200,7 +200,9 @@ def layout(ev: Evidence, tolerance: float | None) -> Layout:
     lo = np.where(stated, best, np.where(zero_floor, -np.inf, low_in))
     hi = np.where(stated, best, np.asarray(ev.high, dtype=np.float64))
     both = np.isfinite(lo) & np.isfinite(hi)
-    point = np.where(stated, best, np.where(both, (lo + hi) / 2, np.where(np.isfinite(lo), lo, hi)))
+    with np.errstate(invalid="ignore"):  # the middle of an unbounded claim is not used
+        middle = (lo + hi) / 2
+    point = np.where(stated, best, np.where(both, middle, np.where(np.isfinite(lo), lo, hi)))
     if tolerance is None:
         tol_lo, tol_hi = rounding_tolerance(lo), rounding_tolerance(hi)
     else:
@@ -336,6 +338,17 @@ class Copying(NamedTuple):
     same: object
 
 
+def _figure_ids(lay: Layout) -> IntArray:
+    """A number per claim for its (quantity, exact figure), from the sort the layout holds."""
+    order = lay.point_order
+    p, q = lay.point[order], lay.seg[order]
+    same = (p[1:] == p[:-1]) | (np.isnan(p[1:]) & np.isnan(p[:-1]))
+    new = np.r_[True, ~same | (q[1:] != q[:-1])] if order.size else np.zeros(0, bool)
+    ids = np.empty(order.size, dtype=np.intp)
+    ids[order] = np.cumsum(new) - 1
+    return ids
+
+
 def copy_statistics(lay: Layout) -> Copying:
     """Count, per pair of sources, the contested quantities they share and agree on exactly.
 
@@ -346,9 +359,10 @@ def copy_statistics(lay: Layout) -> Copying:
 
     n_src, n_seg = lay.n_sources, lay.starts.size
     seg = lay.seg
-    _, fig = np.unique(np.c_[seg, lay.point], axis=0, return_inverse=True)
-    fig = np.asarray(fig).ravel()
-    figures = np.bincount(np.unique(np.c_[seg, fig], axis=0)[:, 0], minlength=n_seg)
+    fig = _figure_ids(lay)
+    order = lay.point_order
+    new_fig = np.r_[True, fig[order][1:] != fig[order][:-1]] if order.size else np.zeros(0, bool)
+    figures = np.bincount(seg[order][new_fig], minlength=n_seg)
     rows = np.flatnonzero(figures[seg] > 1)
 
     def incidence(col: IntArray, n_col: int) -> sparse.csr_matrix:
@@ -608,7 +622,7 @@ def _notes(ev: Evidence, lay: Layout, t: Truths, w: _Weights) -> tuple[str | Non
     share = np.where(t.total > 0, t.support / np.where(t.total > 0, t.total, 1.0), 0.0)
     n_sources = segment_sum(lay.share, starts)
     agreeing = segment_sum(np.where(t.supports, lay.share, 0.0), starts)
-    discounted = (w.independence[lay.src] < _INDEPENDENCE_SHOWN) & t.supports
+    discounted = w.independence[lay.src] < _INDEPENDENCE_SHOWN
     has_copies = segment_sum(discounted.astype(float), starts) > 0
     names = np.asarray(ev.source_names, dtype=object)
     notes: list[str | None] = []
@@ -623,14 +637,17 @@ def _notes(ev: Evidence, lay: Layout, t: Truths, w: _Weights) -> tuple[str | Non
         elif total == 1:
             text = "one source: its figure, with nothing to weigh it against"
         else:
-            text = f"no two independent sources agree: the trusted weighted median; {pct}"
+            text = f"no two independent sources agree: the median of the figures; {pct}"
         if has_copies[i]:
             rows = np.flatnonzero(
                 discounted[starts[i] : (starts[i + 1] if i + 1 < starts.size else seg.size)]
             )
             who = sorted({str(names[lay.src[starts[i] + r]]) for r in rows})
             shown = ", ".join(who[:4]) + (f" and {len(who) - 4} more" if len(who) > 4 else "")
-            text += f"; {shown} share mistakes with other sources and count as fewer votes"
+            text += (
+                f"; {shown} repeat other sources' figures (mistakes included) and count as "
+                "fewer votes"
+            )
         notes.append(text)
     return tuple(notes)
 
