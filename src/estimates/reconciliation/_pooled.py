@@ -316,6 +316,13 @@ def _pool(
         e = np.zeros(0)
         return Pooled(e, e, e, np.zeros(0, bool), np.zeros(0, bool), (), e, np.zeros(0, bool))
     seg = segment_ids(starts, n)
+    # one row order inside each segment whatever order the rows came in: every sum below then
+    # runs in the same order, and the answer does not depend on the input's order at all
+    src_key = np.zeros(n, np.intp) if source is None else np.asarray(source, np.intp)
+    canon = np.lexsort((src_key, lvl, weight, best, high, low, seg))
+    low, high, best, weight, lvl = (x[canon] for x in (low, high, best, weight, lvl))
+    if source is not None:
+        source = src_key[canon]
     pos_row = positive[seg]
 
     # -- how each row reads -------------------------------------------------------------------

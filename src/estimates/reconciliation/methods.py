@@ -368,6 +368,8 @@ def _median_points(ev: Evidence, r: Readings, low: FloatArray, high: FloatArray)
 def consensus(ev: Evidence, options: Mapping[str, object]) -> Combined:
     """The intersection of every row's range; an empty intersection is a conflict (NaN + note).
 
+    The range is the values every claim allows, not a probability about the true value.
+
     The best value is the weighted median of the rows' points, moved into the intersection.
 
     >>> ev = Evidence.from_rows(quantity=["q", "q"], low=[7000.0, 0.0], high=[np.nan, 8000.0],
@@ -405,6 +407,8 @@ def consensus(ev: Evidence, options: Mapping[str, object]) -> Combined:
 
 def envelope(ev: Evidence, options: Mapping[str, object]) -> Combined:
     """The hull: from the lowest low to the highest high; best is the weighted median point.
+
+    The range is the values at least one claim allows, not a probability about the true value.
 
     >>> ev = Evidence.from_rows(quantity=["q", "q"], low=[2000.0, 11000.0], high=[12000.0, 12000.0])
     >>> c = envelope(ev, {})
@@ -540,6 +544,9 @@ def _float_option(options: Mapping[str, object], name: str, default: float) -> f
 
 def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
     """Weighted median and weighted quantiles: one wild figure cannot drag the answer.
+
+    The range is a spread of the sources' figures, not a probability about the true value: on
+    real expert panels its quartile range held 0.72 of the true values (``bench_panels``).
 
     - best: the weighted median of the rows' points;
     - range: from the ``q``-quantile (default 0.25) to the ``1 - q``-quantile of the points,
@@ -711,6 +718,8 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
 
 def latest(ev: Evidence, options: Mapping[str, object]) -> Combined:
     """The newest figure wins (by the day it describes, then the day it was stated).
+
+    The range is the newest figure's own range, not a probability about the true value.
 
     Rows describing the same newest day are combined by their hull. Needs ``ev.as_of_day``.
     This is what a bot that keeps only the last reported figure does; it is here for comparison.

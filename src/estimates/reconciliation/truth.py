@@ -127,6 +127,9 @@ _WEIGHT_FLOOR: Final = 1e-9
 def crh(ev: Evidence, options: Mapping[str, object]) -> Combined:
     """CRH truth discovery (Li et al., SIGMOD 2014) over all quantities of ``ev`` at once.
 
+    The range is the middle ``coverage`` share of the learned weight over the claims' ends: a
+    spread of the sources, not a probability about the true value.
+
     Source weights are ``w_s = -log(L_s / Σ L)`` (Li et al., SIGMOD 2014) where ``L_s`` sums the
     source's normalised losses plus its prior pseudo-losses (see the module docstring).
 
@@ -157,6 +160,9 @@ def crh(ev: Evidence, options: Mapping[str, object]) -> Combined:
 
 def catd(ev: Evidence, options: Mapping[str, object]) -> Combined:
     """CATD truth discovery (Li et al., PVLDB 2015) over all quantities of ``ev`` at once.
+
+    The range is the middle ``coverage`` share of the learned weight over the claims' ends: a
+    spread of the sources, not a probability about the true value.
 
     Source weights are ``w_s = chi2.ppf(alpha / 2, n_s) / Σ e²`` (Li et al., PVLDB 2015): the
     lower end of a ``1 - alpha`` confidence interval on the source's precision, where ``n_s``
