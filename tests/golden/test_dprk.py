@@ -70,36 +70,39 @@ def test_russia_as_known_on_1_nov_2024(ledger: Ledger) -> None:
     # The figures left: 3,000 (NIS), 10,000 (DoD, State), 11,000 (Seoul and allies), 12,000
     # (HUR, Zelensky), a vague "2,000-12,000" and two "at least" (1,500, 3,000). The bounds and
     # the bare range allow the 10,000-12,000 figures, so their weight goes there; NIS's 3,000
-    # of 23 Oct was overtaken by every later figure. A person: about 11,000 (10,000-12,000),
-    # exactly the reading in shared/data/README.md.
+    # of 23 Oct was overtaken by every later figure: the two of 31 Oct (State's 10,000, Seoul's
+    # 11,000-12,000), a week and more later, both contradict it, so the level changed and it is
+    # no conflict. A person: about 11,000 (10,000-12,000), exactly the reading in
+    # shared/data/README.md. The conflict left is between figures of the same days: DoD's
+    # 10,000 (28 Oct) against HUR's 12,000 (24 Oct).
     r = answer(ledger, RUSSIA, "2024-11-01")
     assert figures(r) == (10_000.0, 11_000.0, 12_000.0)
-    assert (r.n_sources, r.n_claims) == (9, 9)
+    assert (r.n_sources, r.n_claims) == (8, 8)
     assert role_of(r, "South Korea NIS", "2024-10-18") == "superseded"
     assert role_of(r, "Ukraine HUR", "2024-10-18") == "superseded"
-    assert role_of(r, "South Korea NIS", "2024-10-23") == "outlier"
+    assert role_of(r, "South Korea NIS", "2024-10-23") == "overtaken"
     # the vague official's "probably towards the top" is hedged: ICD 203 "probably" 55-80 %
     western = r.claims.loc[r.claims["resolved_source"] == "unnamed Western official", "weight"]
     assert western.iloc[0] == pytest.approx(0.6 * 0.675)
-    assert r.conflict and r.conflicts[0].gap == 9000.0
+    assert r.conflict and r.conflicts[0].gap == 2000.0
     text = r.explain()
     assert text.startswith(
         "As known on 1 Nov 2024, dprk_troops_in_russia: 11,000 (10,000–12,000) people, "
-        "from 9 sources (robust)."
+        "from 8 sources (robust)."
     )
-    assert (
-        "South Korea NIS's 3,000 or fewer of 23 Oct 2024 lies outside the answer (an outlier)."
-        in text
-    )
+    assert "South Korea NIS's 3,000 or fewer of 23 Oct 2024 was overtaken" in text
 
 
 def test_russia_as_known_on_15_jan_2025(ledger: Ledger) -> None:
     # Since November: DoD "11-12,000" (4 Nov) then "upwards of 12,000" (26 Nov), State "over
     # 10,000" (12 Nov), the joint US/Ukraine/Korea estimate 11,000-12,000 (23 Dec), Shea "over
-    # 12,000" (8 Jan). A person: 11,000-12,000, the latest figures at 12,000 or more.
+    # 12,000" (8 Jan). A person: 11,000-12,000, the latest figures at 12,000 or more. NIS's
+    # 3,000 of 23 Oct is overtaken (the deployment grew): no conflict with 12,000 is named.
     r = answer(ledger, RUSSIA, "2025-01-15")
     assert figures(r) == (11_000.0, 12_000.0, 12_000.0)
-    assert r.n_sources == 11
+    assert r.n_sources == 10
+    assert not r.conflict and r.conflicts == ()
+    assert role_of(r, "South Korea NIS", "2024-10-23") == "overtaken"
     assert role_of(r, "US DoD", "2024-11-04") == "superseded"
     assert role_of(r, "US DoD", "2024-11-26") == "used"
 
@@ -134,20 +137,27 @@ def test_kursk_as_known_on_1_nov_2024(ledger: Ledger) -> None:
 def test_kursk_as_known_on_15_jan_2025(ledger: Ledger) -> None:
     # By 20 Nov: Zelensky 11,000 (4 Nov), State "as many as 10,000" (5 Nov), DoD "about 11,000"
     # (18 Nov, "likely"), NIS "nearly 11,000" (20 Nov); Wood's 8,000 and HUR's ">7,000" of 31
-    # Oct still stand as their sources' latest; the Finnish-press "around 3,000" is an outlier.
-    # Equal weight for old and new gives about 10,000 (8,000-11,000). A person weighs the late
-    # November figures more: with a 30-day half-life the answer is about 11,000.
+    # Oct are their sources' latest, but every figure a week and more later (DoD, NIS: two
+    # sources) contradicts them: the deployment grew, so they are overtaken, as is the
+    # Finnish-press "around 3,000"; HUR's ">7,000" agrees with the later figures and stays. A
+    # person: about 11,000. (Read as one situation, change_days=None, the old and new figures
+    # mix: about 10,000, 8,000-11,000.)
     r = answer(ledger, KURSK, "2025-01-15")
-    assert figures(r) == (8000.0, 10_000.0, 11_000.0)
-    assert role_of(r, "Ukrainian intelligence", "2024-10-28/2024-11-04") == "outlier"
+    assert figures(r) == (11_000.0, 11_000.0, 11_000.0)
+    assert role_of(r, "Ukrainian intelligence", "2024-10-28/2024-11-04") == "overtaken"
+    assert role_of(r, "Robert Wood", "2024-10-31") == "overtaken"
+    assert role_of(r, "Ukraine HUR", "2024-10-25/2024-10-31") == "used"
     assert role_of(r, "US DoD", "2024-10-29") == "superseded"
+    assert not r.conflict
+    mixed = answer(ledger, KURSK, "2025-01-15", change_days=None)
+    assert figures(mixed) == (8000.0, 10_000.0, 11_000.0)
     recent = answer(ledger, KURSK, "2025-01-15", half_life=30)
-    assert figures(recent) == (8000.0, 11_000.0, 11_000.0)
+    assert figures(recent) == (11_000.0, 11_000.0, 11_000.0)
     assert recent.half_life == 30.0
 
 
 def test_kursk_as_known_on_1_jun_2025_is_unchanged(ledger: Ledger) -> None:
-    assert figures(answer(ledger, KURSK, "2025-06-01")) == (8000.0, 10_000.0, 11_000.0)
+    assert figures(answer(ledger, KURSK, "2025-06-01")) == (11_000.0, 11_000.0, 11_000.0)
 
 
 # -- planned totals (projections only) -----------------------------------------------------------

@@ -87,7 +87,7 @@ def test_reconciliation_html_has_range_explanation_and_roles() -> None:
                   sources=datasets.dprk_sources())  # fmt: skip
     html = reconciliation_html(r)
     assert "12,000 (at least 11,000) people" in html
-    assert "superseded" in html and "used" in html and "outlier" in html
+    assert "superseded" in html and "used" in html and "overtaken" in html
     assert "As known on 15 Jan 2025" in html
     assert f"{len(r.claims)} claims and their roles" in html
     assert _balanced(html)

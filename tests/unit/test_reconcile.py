@@ -93,7 +93,7 @@ def test_explain_reads_like_sentences(ledger: Ledger) -> None:
     assert first == (
         "As known on 1 Nov 2024, troops: 11,000 (10,000–12,000) people, from 6 sources (robust)."
     )
-    assert "NIS's 1,500 of 18 Oct 2024 is superseded by its later figure." in text
+    assert "NIS's 1,500 of 18 Oct 2024 is superseded by a later figure." in text
     assert "NIS's 3,000 (up to 3,000)" not in text  # a figure is said once, plainly
     assert "lies outside the answer" in text
     assert "Conflicts: NIS's 3,000 and " in text

@@ -66,6 +66,7 @@ import pandas as pd
 
 from estimates.errors import DimensionError, ReconcileError, UnknownMethodError
 from estimates.reconciliation.methods import Combined, Evidence, get_method, readings
+from estimates.reconciliation.stages.change import in_conflict, overtaken
 from estimates.reconciliation.stages.running import CEILING, FLOOR, RunningResult, running_totals
 from estimates.values import units as _units
 from estimates.values.vocabulary import KINDS, NO_GRADE_WEIGHT, RELIABILITY_WEIGHT, KindCode
@@ -106,6 +107,7 @@ ROLES: tuple[str, ...] = (
     "out of window",
     "future",
     "revised",
+    "overtaken",
 )
 (
     USED,
@@ -119,7 +121,8 @@ ROLES: tuple[str, ...] = (
     OUT_OF_WINDOW,
     FUTURE,
     REVISED,
-) = range(11)
+    OVERTAKEN,
+) = range(12)
 #: Role codes of claims that carry weight in the answer.
 USED_ROLES: frozenset[int] = frozenset({USED, STALE, OUTLIER, BOUND, FUTURE})
 
@@ -187,6 +190,9 @@ class Settings:
     half_life: float | None = None
     yardstick: str = "icd203"
     relay_days: int = 7
+    #: A stock figure contradicted by every figure about a moment this many days or more later
+    #: was overtaken (the level changed), not disputed; None turns the rule off.
+    change_days: int | None = 7
     since_days: int = 45
 
 
@@ -1008,6 +1014,27 @@ def run(
     )
     e_role[future_rows] = FUTURE
     e_role[e_used & is_cum & (e_side != 0)] = BOUND
+    # a stock's figure that every later figure contradicts was overtaken (stages.change)
+    stock_now = stock_rep[(e_kind[stock_rep] == STOCK) & (e_ts[stock_rep] <= at_e[stock_rep])]
+    if stock_now.size > 1 and settings.change_days is not None:
+        r_lo = np.where(
+            np.isfinite(e_lo[stock_now]), e_lo[stock_now],
+            np.where(np.isnan(e_best[stock_now]), -np.inf, e_best[stock_now]),
+        )  # fmt: skip
+        r_hi = np.where(
+            np.isfinite(e_hi[stock_now]), e_hi[stock_now],
+            np.where(np.isnan(e_best[stock_now]), np.inf, e_best[stock_now]),
+        )  # fmt: skip
+        gone = stock_now[
+            overtaken(
+                q=e_q[stock_now], moment=e_te[stock_now], source=e_src[stock_now], low=r_lo,
+                high=r_hi, change_days=settings.change_days,
+            )
+        ]  # fmt: skip
+        e_role[gone] = OVERTAKEN
+        e_used[gone] = False
+        g_rep[np.isin(g_rep, gone)] = -1
+        g_has = g_rep >= 0
 
     # -- "at" before every figure: an explicit unknown ------------------------------------------
     obs = (e_role != PROJECTION) & (e_role != RELAY) & (e_role != DUPLICATE)
@@ -1185,9 +1212,11 @@ def run(
             out_rows = np.r_[out_rows, gu[has_u & misses]].astype(np.intp)
         e_role[out_rows] = OUTLIER
         # conflict: the used figures cannot all hold
-        top_low = np.maximum.reduceat(r_low, ev_starts_q)
-        bottom_high = np.minimum.reduceat(r_high, ev_starts_q)
-        conflict_seg = top_low > bottom_high
+        # figures about moments change_days or more apart are change, not conflict (a stock)
+        conflict_seg = in_conflict(
+            starts=ev_starts_q, moment=evidence.as_of_day, low=r_low, high=r_high,
+            change_days=settings.change_days,
+        )  # fmt: skip
     conflict = np.zeros(nq, dtype=bool)
     if k:
         conflict[seg_q] = conflict_seg

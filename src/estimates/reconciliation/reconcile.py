@@ -241,7 +241,7 @@ class Reconciliation(BaseModel):
         ... ])
         >>> print(reconcile(led, "troops").explain())
         As known on 31 Oct 2024 (everything known), troops: 11,000 people, from 1 source (robust).
-        NIS's 3,000 of 23 Oct 2024 is superseded by its later figure.
+        NIS's 3,000 of 23 Oct 2024 is superseded by a later figure.
         The range is the middle of the sources' figures (weighted quartiles, widened to the stated ranges): a spread of the sources' figures, not a probability about the true value.
         """
         return _explain(self)
@@ -335,8 +335,16 @@ def _role_sentences(claims: pd.DataFrame, r: Reconciliation) -> list[str]:
         by_role.setdefault(row["role"], []).append(row)
     phrases = {
         "superseded": (
-            "is superseded by its later figure",
-            "are superseded by their sources' later figures",
+            "is superseded by a later figure",
+            "are superseded by later figures",
+        ),
+        "overtaken": (
+            "was overtaken: every figure about a later moment contradicts it (the level changed)",
+            "were overtaken: every figure about a later moment contradicts them (the level changed)",
+        ),
+        "revised": (
+            "was revised down by its source (a revision, not a conflict)",
+            "were revised down by their sources (revisions, not conflicts)",
         ),
         "outlier": ("lies outside the answer (an outlier)", "lie outside the answer (outliers)"),
         "relay": (
@@ -354,7 +362,10 @@ def _role_sentences(claims: pd.DataFrame, r: Reconciliation) -> list[str]:
             "describe later moments and are used with hindsight",
         ),
     }
-    for role in ("superseded", "outlier", "stale", "future", "relay", "duplicate", "projection"):
+    for role in (
+        "superseded", "overtaken", "revised", "outlier", "stale", "future", "relay", "duplicate",
+        "projection",
+    ):  # fmt: skip
         items = by_role.get(role, [])
         if not items:
             continue
@@ -440,7 +451,12 @@ def _settings(
     opts = dict(options)
     relay_days = opts.pop("relay_days", 7)
     since_days = opts.pop("since_days", 45)
-    for name, value in (("relay_days", relay_days), ("since_days", since_days)):
+    change_days = opts.pop("change_days", 7)
+    for name, value in (
+        ("relay_days", relay_days),
+        ("since_days", since_days),
+        ("change_days", 0 if change_days is None else change_days),
+    ):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ReconcileError(f"{name} must be a whole number of days >= 0, got {value!r}")
     return Settings(
@@ -453,6 +469,7 @@ def _settings(
         yardstick=yardstick,
         relay_days=int(relay_days),
         since_days=int(since_days),
+        change_days=None if change_days is None else int(change_days),
     )
 
 
@@ -532,7 +549,9 @@ def reconcile(
             (``pooled``) learns each source's calibration and information from them (Cooke's
             Classical Model), leave-one-out for the resolved quantities themselves.
         **options: method options (``q`` for robust, ``level`` for pooled ...) and
-            ``relay_days`` (7), ``since_days`` (45).
+            ``relay_days`` (7), ``since_days`` (45), ``change_days`` (7: a stock figure that
+            every figure about a moment this many days later contradicts was overtaken, not
+            disputed; ``None`` turns that off).
 
     Raises:
         ReconcileError: the quantity has no claims at all, or an option is invalid.
@@ -697,7 +716,7 @@ def _build(
 ) -> Reconciliation:
     mask = res.claim_q == i
     claims = _claims_table(res, mask, frame, i, settings)
-    conflicts, spread = _conflicts(res, i, frame)
+    conflicts, spread = _conflicts(res, i, frame, settings)
     note = res.note[i]
     if value is None and note is None:
         note = "unknown"
@@ -706,6 +725,7 @@ def _build(
         ("yardstick", settings.yardstick),
         ("relay_days", settings.relay_days),
         ("since_days", settings.since_days),
+        ("change_days", settings.change_days),
     ]
     for k, v in sorted(settings.options.items()):
         if k == "resolved" and isinstance(v, Mapping):
@@ -827,7 +847,7 @@ def _claims_table(
 
 
 def _conflicts(
-    res: CoreResult, i: int, frame: pd.DataFrame
+    res: CoreResult, i: int, frame: pd.DataFrame, settings: Settings
 ) -> tuple[tuple[Conflict, ...], Range | None]:
     """Disjoint pairs among the evidence the method used (as read at ``at``), and the spread.
 
@@ -852,6 +872,12 @@ def _conflicts(
         for a, p, b in zip(lo.tolist(), point.tolist(), hi.tolist(), strict=True)
     ]
     below, above = np.nonzero(hi[:, None] < lo[None, :])
+    if settings.change_days is not None:
+        # figures about moments change_days or more apart are change, not conflict
+        when = res.as_of[claim]
+        dated = (when[below] != NO_DAY) & (when[above] != NO_DAY)
+        near = ~dated | (np.abs(when[below] - when[above]) < settings.change_days)
+        below, above = below[near], above[near]
     out = [
         Conflict(
             low_claim=str(ids[a]),

@@ -1,0 +1,80 @@
+"""Stocks change: a figure every later figure contradicts was overtaken, not disputed (DESIGN §3)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import estimates as est
+from estimates.reconciliation.stages.change import in_conflict, overtaken
+
+C = est.Claim
+
+
+def troops(*rows: tuple[float, str, str]) -> est.Ledger:
+    return est.Ledger(
+        [
+            C(quantity="troops", value=est.Range.exactly(v, unit="person"), source=s, stated_on=d)
+            for v, s, d in rows
+        ]
+    )
+
+
+def test_a_deployment_that_grows_is_not_a_disagreement() -> None:
+    # 3,000 in October; by December two other sources say 11,000 and 12,000: the level changed
+    led = troops((3000, "NIS", "2024-10-23"), (11_000, "DoD", "2024-12-01"),
+                 (12_000, "HUR", "2024-12-10"))  # fmt: skip
+    r = est.reconcile(led, "troops", known_on="2025-01-15")
+    assert not r.conflict and r.conflicts == ()
+    roles = dict(zip(r.claims["source"], r.claims["role"], strict=True))
+    assert roles == {"NIS": "overtaken", "DoD": "used", "HUR": "used"}
+    assert r.value is not None and r.value.low == 11_000.0
+    assert "was overtaken" in r.explain()
+
+
+def test_one_later_source_cannot_overtake_the_rest() -> None:
+    led = troops((10_000, "NIS", "2024-10-23"), (11_000, "DoD", "2024-10-24"),
+                 (3_000, "Blog", "2024-12-10"))  # fmt: skip
+    r = est.reconcile(led, "troops", known_on="2025-01-15")
+    roles = dict(zip(r.claims["source"], r.claims["role"], strict=True))
+    assert "overtaken" not in roles.values()
+
+
+def test_figures_about_the_same_days_that_cannot_both_hold_still_conflict() -> None:
+    led = troops((10_000, "NIS", "2024-10-23"), (12_000, "HUR", "2024-10-25"))
+    r = est.reconcile(led, "troops")
+    assert r.conflict and r.conflicts[0].gap == 2000.0
+    # the same two figures two months apart are change, not conflict
+    apart = troops((10_000, "NIS", "2024-10-23"), (12_000, "HUR", "2024-12-25"))
+    assert not est.reconcile(apart, "troops").conflict
+
+
+def test_the_rule_can_be_turned_off() -> None:
+    led = troops((3000, "NIS", "2024-10-23"), (11_000, "DoD", "2024-12-01"),
+                 (12_000, "HUR", "2024-12-10"))  # fmt: skip
+    r = est.reconcile(led, "troops", change_days=None)
+    assert "overtaken" not in set(r.claims["role"]) and r.conflict
+
+
+def test_overtaken_is_independent_of_row_order() -> None:
+    rng = np.random.default_rng(7)
+    n = 60
+    kw = {
+        "q": rng.integers(0, 4, n), "moment": rng.integers(0, 60, n).astype(np.int64),
+        "source": rng.integers(0, 6, n), "low": rng.uniform(0, 100, n),
+    }  # fmt: skip
+    kw["high"] = kw["low"] + rng.uniform(0, 10, n)
+    a = overtaken(**kw, change_days=7)  # type: ignore[arg-type]
+    perm = rng.permutation(n)
+    b = overtaken(**{k: v[perm] for k, v in kw.items()}, change_days=7)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(a[perm], b)
+
+
+def test_in_conflict_needs_two_figures_about_nearby_moments() -> None:
+    starts = np.array([0, 3])
+    moment = np.array([0, 20, 40, 0, 1, 2], dtype=np.int64)
+    low = np.array([1.0, 5.0, 9.0, 1.0, 5.0, 1.5])
+    high = np.array([2.0, 6.0, 10.0, 2.0, 6.0, 1.8])
+    got = in_conflict(starts=starts, moment=moment, low=low, high=high, change_days=7)
+    assert got.tolist() == [False, True]
+    every = in_conflict(starts=starts, moment=moment, low=low, high=high, change_days=None)
+    assert every.tolist() == [True, True]
