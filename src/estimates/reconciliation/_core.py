@@ -1214,8 +1214,8 @@ def run(
         # conflict: the used figures cannot all hold
         # figures about moments change_days or more apart are change, not conflict (a stock)
         conflict_seg = in_conflict(
-            starts=ev_starts_q, moment=evidence.as_of_day, low=r_low, high=r_high,
-            change_days=settings.change_days,
+            starts=ev_starts_q, moment=np.asarray(e_te[one], dtype=np.int64), low=r_low,
+            high=r_high, change_days=settings.change_days,
         )  # fmt: skip
     conflict = np.zeros(nq, dtype=bool)
     if k:
