@@ -346,8 +346,9 @@ def test_a_running_total_that_falls_keeps_the_later_statement_as_a_bound() -> No
     ledger = Ledger(claims)
     res = run(ledger.frame, Settings(at=to_day("2024-09-01"), known_on=to_day("2025-01-01")))
     assert (res.low[0], res.high[0]) == (-np.inf, 50.0)
+    # A lowering its own running total is a revision: the earlier figure is set apart
     assert roles(res, ledger.frame) == [
-        ("A", "2024-06-01", "superseded"),
+        ("A", "2024-06-01", "revised"),
         ("A", "2024-12-01", "bound"),
     ]
 

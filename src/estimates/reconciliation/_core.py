@@ -845,11 +845,31 @@ def run(
         all_same[multi] = same_m
         e_lo[multi] = np.where(same_m, e_lo[multi], g_lo_eff)
         e_hi[multi] = np.where(same_m, e_hi[multi], g_hi_eff)
-        e_best[multi] = np.where(same_m, e_best[multi], np.nan)
+        # the figures' own best, when they all state the same one (each lies within the hull)
+        same_best = (red_min(best_key) == red_max(best_key)) & np.isfinite(red_min(best_key))
+        e_best[multi] = np.where(same_m | same_best, e_best[multi], np.nan)
         e_cl[multi] = np.where(same_m, e_cl[multi], g_cl & np.isfinite(g_lo_eff))
         e_cr[multi] = np.where(same_m, e_cr[multi], g_cr & np.isfinite(g_hi_eff))
         # the interval weighs as its most confident figure: repeating a figure adds nothing
         e_factor[multi] = np.maximum.reduceat(claim_factor[rows_m], starts_m)
+        # a running total's figures of one day that all hold together state their overlap
+        # ("at least 400" and "499": 499); figures that cannot all hold stay one hull
+        cum_m = kind[rows_m][starts_m] == CUMULATIVE
+        if cum_m.any():
+            i_lo = np.maximum.reduceat(eff_lo, starts_m)
+            i_hi = np.minimum.reduceat(eff_hi, starts_m)
+            inter = cum_m & ~same_m & (i_lo <= i_hi)
+            if inter.any():
+                inside = (be_m >= i_lo[local]) & (be_m <= i_hi[local])
+                b_in = np.maximum.reduceat(np.where(inside, be_m, -np.inf), starts_m)
+                i_cl = np.maximum.reduceat((eff_lo == i_lo[local]) & cl_eff, starts_m)
+                i_cr = np.maximum.reduceat((eff_hi == i_hi[local]) & cr_eff, starts_m)
+                tgt = multi[inter]
+                e_lo[tgt] = i_lo[inter]
+                e_hi[tgt] = i_hi[inter]
+                e_best[tgt] = np.where(np.isfinite(b_in[inter]), b_in[inter], np.nan)
+                e_cl[tgt] = i_cl[inter] & np.isfinite(i_lo[inter])
+                e_cr[tgt] = i_cr[inter] & np.isfinite(i_hi[inter])
     e_q = qc[first_row]
     e_kind = kind[first_row]
     e_src = src[first_row]
@@ -1229,6 +1249,11 @@ def run(
         answered = np.zeros(nq, dtype=bool)
         e_q_running = running_qs
         answered[e_q_running] = True
+        # a running total the stage cannot answer is unknown, never the method's other reading
+        silent = answered & np.isnan(running.low)
+        res_low[silent] = res_best[silent] = res_high[silent] = np.nan
+        note[silent] = None
+        seg_has[silent] = False  # explained with the other unknowns below
         answered &= ~np.isnan(running.low)
         rq = np.flatnonzero(answered)
         res_low[rq], res_best[rq], res_high[rq] = (
@@ -1441,6 +1466,11 @@ def _running_note(
         best = float(running.best[i])
         if running.best_is_row[i]:
             parts.append(f"running total: best {number(best)} from {who(b)}{carried}")
+        elif running.best_from_floor[i]:
+            parts.append(
+                f"running total: best {number(best)}, the nearest value to the last best that "
+                f"{who(b)} allows (a floor)"
+            )
         else:
             parts.append(
                 f"running total: best {number(best)}, the weighted median of the figures as of "

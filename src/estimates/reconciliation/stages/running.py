@@ -93,6 +93,8 @@ class RunningResult:
     falls: list[Fall] = field(default_factory=list)
     #: Per quantity: the best is the figure of ``best_row`` itself (not a median of several).
     best_is_row: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: Per quantity: the best was raised to the floor that ``best_row`` sets.
+    best_from_floor: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 def rounding_unit(values: FloatArray) -> FloatArray:
@@ -183,6 +185,7 @@ def running_totals(
     out_cr = np.zeros(nq, dtype=bool)
     conflict = np.zeros(nq, dtype=bool)
     best_row = np.full(nq, -1, dtype=np.intp)
+    from_floor = np.zeros(nq, dtype=bool)
     outcome = np.full(n, LATER, dtype=np.int8)
     falls: list[Fall] = []
     if n == 0:
@@ -200,12 +203,13 @@ def running_totals(
         rows = order[s:e]
         qi = int(q[rows[0]])
         res = _one_quantity(
-            rows, moment, source, t_lo, t_hi, cand, closed_left, closed_right, low_stated,
+            rows, moment, source, t_lo, t_hi, best, cand, closed_left, closed_right, low_stated,
             high_stated, weight, int(at[qi]), bool(hindsight[qi]), qi,
         )  # fmt: skip
         (out_low[qi], out_best[qi], out_high[qi], out_cl[qi], out_cr[qi]) = res.range_
         conflict[qi] = res.conflict
         best_row[qi] = res.best_row
+        from_floor[qi] = res.from_floor
         outcome[rows] = res.outcome
         falls.extend(res.falls)
     has = best_row >= 0
@@ -213,7 +217,7 @@ def running_totals(
     is_row[has] = out_best[has] == cand[best_row[has]]
     return RunningResult(
         out_low, out_best, out_high, out_cl, out_cr, conflict, best_row, outcome, falls,
-        best_is_row=is_row,
+        best_is_row=is_row, best_from_floor=from_floor,
     )  # fmt: skip
 
 
@@ -224,6 +228,7 @@ class _One:
     best_row: int
     outcome: npt.NDArray[np.int8]
     falls: list[Fall]
+    from_floor: bool = False
 
 
 def _one_quantity(
@@ -232,6 +237,7 @@ def _one_quantity(
     source: IntArray,
     t_lo: FloatArray,
     t_hi: FloatArray,
+    best: FloatArray,
     cand: FloatArray,
     closed_left: BoolArray,
     closed_right: BoolArray,
@@ -256,16 +262,28 @@ def _one_quantity(
             continue
         earlier = np.flatnonzero(alive[:j] & (src[:j] == src[j]) & (mom[:j] < mom[j]))
         for i in earlier.tolist():
-            # below the earlier figure's floor, or below its own best: the source lowered it
-            said = lo[i] if np.isnan(cand[rows[i]]) else max(lo[i], float(cand[rows[i]]))
+            # below the earlier figure's floor, or below the best it stated: the source lowered it
+            said = lo[i] if np.isnan(best[rows[i]]) else max(lo[i], float(best[rows[i]]))
             if hi[j] < said:
                 alive[i] = False
                 outcome[i] = REVISED
                 falls.append(Fall(qi, int(rows[i]), int(rows[j]), "revision", said - hi[j]))
     # -- moments: the figures about each moment, reconciled across sources
     live = np.flatnonzero(alive)
-    if live.size == 0 or not bool((mom[live] <= at).any()):
+    if live.size == 0:
         return _One((np.nan, np.nan, np.nan, False, False), False, -1, outcome, falls)
+    if not bool((mom[live] <= at).any()):
+        # every figure at or before ``at`` was revised away: in hindsight the later figures
+        # still bound it from above; otherwise nothing is known
+        later = live[mom[live] > at]
+        if not (hindsight and later.size and considered[later].all()):
+            return _One((np.nan, np.nan, np.nan, False, False), False, -1, outcome, falls)
+        top = later[np.argmin(hi[later])]
+        outcome[later] = CEILING
+        cr = bool(np.isfinite(hi[top])) and (
+            bool(closed_right[rows[top]]) or not bool(high_stated[rows[top]])
+        )
+        return _One((-np.inf, np.nan, float(hi[top]), False, cr), False, -1, outcome, falls)
     moments = np.unique(mom[live])
     m_lo = np.empty(moments.size)
     m_hi = np.empty(moments.size)
@@ -274,6 +292,7 @@ def _one_quantity(
     m_best = np.full(moments.size, np.nan)
     m_best_row = np.full(moments.size, -1, dtype=np.intp)
     m_conflict = np.zeros(moments.size, dtype=bool)
+    m_stated = np.zeros(moments.size, dtype=bool)
     for t, when in enumerate(moments.tolist()):
         here = live[mom[live] == when]
         top, bottom = here[np.argmax(lo[here])], here[np.argmin(hi[here])]
@@ -289,7 +308,10 @@ def _one_quantity(
             low_i, high_i = here[np.argmin(lo[here])], here[np.argmax(hi[here])]
             m_lo[t], m_hi[t] = lo[low_i], hi[high_i]
             m_lo_row[t], m_hi_row[t] = low_i, high_i
-        with_best = here[~np.isnan(cand[rows[here]])]
+        # a best the sources stated comes first; the middle of a range only when none did
+        stated_here = here[~np.isnan(best[rows[here]])]
+        m_stated[t] = stated_here.size > 0
+        with_best = stated_here if stated_here.size else here[~np.isnan(cand[rows[here]])]
         if with_best.size:
             c = cand[rows[with_best]]
             w = np.maximum(weight[rows[with_best]], 1e-12)
@@ -348,20 +370,26 @@ def _one_quantity(
         high_v = max(high_v, float(np.max(m_lo[cons])))
         cl, cr = bool(np.isfinite(low_v)), bool(np.isfinite(high_v))
     # -- the best: carried forward from the latest moment at or before ``at`` with one
-    tbb = np.flatnonzero(before & ~np.isnan(m_best))
+    # the latest stated best at or before ``at``; failing that, the latest middle of a range
+    tbb = np.flatnonzero(before & ~np.isnan(m_best) & m_stated)
+    if not tbb.size:
+        tbb = np.flatnonzero(before & ~np.isnan(m_best))
     best_v, b_row = np.nan, -1
+    raised = False
     if tbb.size:
         b_t = int(tbb[-1])
         best_v, b_row = float(m_best[b_t]), int(m_best_row[b_t])
         if not span:
             if best_v < low_v or (best_v == low_v and not cl):
-                # never below a floor: the floor's own best, else the floor itself
+                # never below a floor: the floor figure's own best; else the floor itself when
+                # it is closed ("at least 457": 457, the nearest value to the older best that
+                # still holds); else, above an open floor, half its last digit above it
+                # ("more than 14,000": 14,500)
                 fb = float(cand[rows[floor_row]])
-                if fb > low_v or (fb == low_v and cl):
-                    best_v, b_row = fb, floor_row
-                else:
-                    # an open floor with nothing above it: no figure to call the best
-                    best_v, b_row = np.nan, -1
+                if not (fb > low_v or (fb == low_v and cl)):
+                    fb = low_v if cl else low_v + float(rounding_unit(np.array([low_v]))[0]) / 2
+                    raised = True
+                best_v, b_row = fb, floor_row
             if best_v > high_v or (best_v == high_v and not cr):
                 best_v = high_v if cr else np.nan
     # -- outcomes per row
@@ -390,4 +418,5 @@ def _one_quantity(
         int(rows[b_row]) if b_row >= 0 else -1,
         outcome,
         falls,
+        raised,
     )
