@@ -15,6 +15,7 @@ from estimates.errors import MissingExtraError, ReconcileError
 from estimates.faces.plotting import plot_sources, plot_timeline
 from estimates.ledger.claims import Claim
 from estimates.ledger.table import Ledger
+from estimates.reconciliation.timeline import timeline
 from estimates.values.ranges import Range
 
 
@@ -151,3 +152,19 @@ def test_plot_sources_of_a_truth_discovery_result() -> None:
                   sources=datasets.dprk_sources())  # fmt: skip
     ax = plot_sources(r)
     assert len(ax.get_yticklabels()) == min(len(r.sources), 30)
+
+
+def test_the_band_can_be_exactly_a_timeline_table() -> None:
+    # the command line draws the table it prints: the best line is that table's best column
+    ledger = datasets.dprk()
+    table = timeline(ledger, "containers_shipped", freq="QS", known_on="2025-12-31")
+    ax = plot_timeline(ledger, "containers_shipped", known_on="2025-12-31", band=table)
+    steps = [line for line in ax.get_lines() if line.get_drawstyle().startswith("steps")]
+    assert len(steps) == 1
+    np.testing.assert_array_equal(
+        np.asarray(steps[0].get_ydata(), dtype=float), table["best"].to_numpy(dtype=float)
+    )
+    plt.close(ax.figure)
+    with pytest.raises(ReconcileError, match="missing best"):
+        plot_timeline(ledger, "containers_shipped", band=table.drop(columns="best"))
+    plt.close("all")

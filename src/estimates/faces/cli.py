@@ -843,7 +843,9 @@ def _cmd_timeline(args: argparse.Namespace) -> int:
         )
         if args.plot:
             progress(f"drawing {args.plot} ...")
-            _save_plot(ledger, args.quantity, args.plot, known_on, args.method, sources)
+            _save_plot(
+                ledger, args.quantity, args.plot, known_on, args.method, sources, table=frame
+            )
     finally:
         progress.done()
     _emit(
@@ -879,12 +881,18 @@ def _save_plot(
     known_on: str | None,
     method: str,
     sources: Sources | None,
+    table: pd.DataFrame | None = None,
 ) -> None:
     from estimates.faces.plotting import plot_timeline
     from estimates.ledger._io import atomic_write
 
     suffix = _check_plot_path(out)
-    ax = plot_timeline(ledger, quantity, known_on=known_on, method=method, sources=sources)
+    # the band is the table the command prints, when there is one: the picture and the numbers
+    # never disagree
+    band: bool | pd.DataFrame = True if table is None else table
+    ax = plot_timeline(
+        ledger, quantity, known_on=known_on, method=method, sources=sources, band=band
+    )
     fig: Any = ax.figure
     try:
         atomic_write(out, lambda tmp: fig.savefig(tmp, format=suffix, dpi=150))

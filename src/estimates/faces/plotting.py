@@ -178,7 +178,7 @@ def plot_timeline(
     known_on: object = None,
     method: str = "robust",
     sources: Sources | None = None,
-    band: bool = True,
+    band: bool | pd.DataFrame = True,
     ax: Axes | None = None,
 ) -> Axes:
     """Every claim about ``quantity`` over time, with the reconciled band on top.
@@ -192,7 +192,10 @@ def plot_timeline(
 
     The band is the reconciled range (shaded) and best (line) under ``method`` as it could be
     stated on each day, from what was known on that day (:func:`estimates.reconciliation.timeline.timeline`,
-    no hindsight), up to ``known_on``; ``band=False`` leaves it out.
+    no hindsight), up to ``known_on``; ``band=False`` leaves it out. ``band`` may also be a table
+    that :func:`~estimates.reconciliation.timeline.timeline` returned (columns ``at``, ``low``,
+    ``best``, ``high``): the band then draws exactly that table, as the command line does for the
+    table it prints.
 
     Returns the matplotlib ``Axes`` (a new figure when ``ax`` is None). Raises
     :class:`~estimates.errors.ReconcileError` when the ledger has no claims about ``quantity``.
@@ -227,7 +230,15 @@ def plot_timeline(
     arrow = 0.09 * ((top - bottom) or 1.0)
 
     band_frame = None
-    if band:
+    if isinstance(band, pd.DataFrame):
+        missing = {"at", "low", "best", "high"} - set(band.columns)
+        if missing:
+            raise ReconcileError(
+                f"band must be a timeline table with columns at, low, best, high; missing "
+                f"{', '.join(sorted(missing))}"
+            )
+        band_frame = band
+    elif band:
         band_frame = _band(ledger, quantity, table, cut=cut, method=method, sources=sources)
 
     for rec in dated.to_dict("records"):
