@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +86,23 @@ def test_isotonic_matches_the_textbook_algorithm(y: list[float], data: st.DataOb
     assert np.all(np.diff(got) >= -1e-6 * (1 + np.abs(got[:-1])))
     # the weighted total is kept
     assert float(np.dot(got, w)) == pytest.approx(float(np.dot(y, w)), rel=1e-9, abs=1e-3)
+
+
+@given(values, st.data())
+def test_isotonic_is_scipys_and_never_falls(y: list[float], data: st.DataObject) -> None:
+    # one isotonic regression in the package: SciPy's (scipy.optimize, since SciPy 1.12)
+    from scipy.optimize import isotonic_regression
+
+    w = data.draw(st.lists(st.floats(0.1, 10.0), min_size=len(y), max_size=len(y)))
+    got = isotonic(y, w)
+    assert got.tolist() == isotonic_regression(y, weights=w).x.tolist()
+    assert np.all(np.diff(got) >= 0)
+
+
+def test_the_scipy_floor_has_isotonic_regression() -> None:
+    text = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8")
+    floor = re.search(r'"scipy>=(\d+)\.(\d+)', text)
+    assert floor is not None and (int(floor[1]), int(floor[2])) >= (1, 12)
 
 
 # -- timeline ---------------------------------------------------------------------------------

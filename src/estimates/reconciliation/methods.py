@@ -39,10 +39,11 @@ import importlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from estimates.errors import ReconcileError, UnknownMethodError
 from estimates.reconciliation._segments import (
@@ -52,9 +53,6 @@ from estimates.reconciliation._segments import (
     segment_sum,
 )
 from estimates.values.words import number
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = [
     "DEFAULT_LEVEL",
@@ -201,7 +199,7 @@ class Evidence:
         be = np.full(n, np.nan) if best is None else np.asarray(best, dtype=float)
         w = np.ones(n) if weight is None else np.asarray(weight, dtype=float)
         src_names = [f"source {i + 1}" for i in range(n)] if source is None else list(source)
-        names, src = np.unique(np.asarray(src_names, dtype=str), return_inverse=True)
+        src, names = pd.factorize(np.asarray(src_names, dtype=str), sort=True)
         cl = (
             np.isfinite(lo)
             if closed_left is None
@@ -217,7 +215,7 @@ class Evidence:
             if reliability is None
             else np.asarray(reliability, dtype=object)
         )
-        keys, codes = np.unique(q.astype(str), return_inverse=True)
+        codes, keys = pd.factorize(q.astype(str), sort=True)
         order = np.argsort(codes, kind="stable")
         sorted_codes = codes[order]
         starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]).astype(np.intp)

@@ -35,7 +35,6 @@ import pandas as pd
 
 from estimates.errors import DateError, ReconcileError
 from estimates.ledger.schema import OUTPUT_COLUMNS
-from estimates.reconciliation._segments import segment_sum
 from estimates.values.dates import to_period
 from estimates.values.ranges import closed_from_flags, side_flags
 from estimates.values.vocabulary import CLOSED
@@ -53,11 +52,9 @@ def isotonic(values: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> Flo
     """The non-decreasing sequence closest to ``values`` in weighted least squares.
 
     The pool-adjacent-violators algorithm (Ayer et al. 1955; Barlow, Bartholomew, Bremner &
-    Brunk 1972, ch. 1): neighbouring values that fall are pooled into their weighted mean
-    until nothing falls. Adjacent violators always end in the same level set of the solution,
-    and pooling them in any order gives the same unique answer (Best & Chakravarti 1990), so
-    each pass here pools *every* falling boundary at once, on whole arrays. NaN values are
-    skipped and stay NaN.
+    Brunk 1972, ch. 1), as SciPy implements it (:func:`scipy.optimize.isotonic_regression`):
+    neighbouring values that fall are pooled into their weighted mean until nothing falls. NaN
+    values are skipped and stay NaN.
 
     >>> isotonic([1.0, 3.0, 2.0, 4.0]).tolist()
     [1.0, 2.5, 2.5, 4.0]
@@ -79,18 +76,9 @@ def isotonic(values: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> Flo
     yk, wk = y[keep], w[keep]
     if np.any(np.isinf(yk)):
         raise ValueError("isotonic() needs finite values (or NaN to skip)")
-    starts = np.arange(yk.size, dtype=np.intp)
-    while True:
-        sw = segment_sum(wk, starts)
-        means = segment_sum(wk * yk, starts) / sw
-        # a boundary between two blocks falls when the left block's mean exceeds the right's;
-        # compared exactly, so the result never falls by even one rounding step
-        falls = means[:-1] > means[1:]
-        if not falls.any():
-            break
-        starts = np.r_[starts[:1], starts[1:][~falls]]
-    lengths = np.diff(np.r_[starts, yk.size])
-    out[keep] = np.repeat(means, lengths)
+    from scipy.optimize import isotonic_regression  # scipy loads on first use, not on import
+
+    out[keep] = isotonic_regression(yk, weights=wk, increasing=True).x
     return out
 
 

@@ -1,0 +1,46 @@
+"""The Makefile: the demo installs only what it needs; the tests install the development tools.
+
+``make -n`` prints what a target would run on a clean clone (no virtual environment yet),
+without running it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+
+
+def planned(target: str, tmp_path: Path) -> str:
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    done = subprocess.run(
+        ["make", "-n", target], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def test_demo_installs_the_package_with_its_plot_extra_only(tmp_path: Path) -> None:
+    steps = planned("demo", tmp_path)
+    assert "-m venv .venv" in steps
+    assert 'pip install --quiet -e ".[plot]"' in steps
+    assert "[dev]" not in steps and "pytest" not in steps
+    assert steps.strip().endswith(".venv/bin/estimates demo")
+
+
+@pytest.mark.parametrize("target", ["test", "bench"])
+def test_tests_and_benchmarks_install_the_development_tools(target: str, tmp_path: Path) -> None:
+    steps = planned(target, tmp_path)
+    assert "-m venv .venv" in steps
+    assert 'pip install --quiet -e ".[dev]"' in steps
+
+
+def test_ci_runs_make_test_on_a_clean_clone() -> None:
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test" in script and 'cd "$(dirname "$0")/.."' in script
