@@ -16,6 +16,7 @@ from estimates import datasets
 from estimates._version import __version__ as __version__
 from estimates.errors import (
     ClaimFileError,
+    ClaimTableTypeError,
     DateError,
     DimensionError,
     EstimatesError,
@@ -62,6 +63,7 @@ from estimates.values.sources import Source, Sources
 __all__ = [
     "Claim",
     "ClaimFileError",
+    "ClaimTableTypeError",
     "Collected",
     "Combined",
     "Conflict",

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 __all__ = [
     "BadRow",
     "ClaimFileError",
+    "ClaimTableTypeError",
     "DateError",
     "DimensionError",
     "EstimatesError",
     "MissingExtraError",
     "ParseError",
+    "PartitionBadRow",
     "ReconcileError",
     "RelationError",
     "UnitError",
@@ -133,6 +135,23 @@ class BadRow:
         return f"{where}: {self.reason}{given}"
 
 
+@dataclass(frozen=True)
+class PartitionBadRow(BadRow):
+    """A :class:`BadRow` of one partition of a partitioned claim table (a Dask DataFrame).
+
+    ``partition`` counts partitions from 0, as Dask does; ``row`` counts the partition's data
+    rows from 1.
+
+    >>> str(PartitionBadRow(row=3, column="low", value="x", reason="not a number", partition=2))
+    "partition 2, row 3, column 'low': not a number (given 'x')"
+    """
+
+    partition: int = 0
+
+    def __str__(self) -> str:
+        return f"partition {self.partition}, {BadRow.__str__(self)}"
+
+
 class ClaimFileError(EstimatesError, ValueError):
     """A claim table with bad rows; ``errors`` lists every one of them.
 
@@ -151,6 +170,15 @@ class ClaimFileError(EstimatesError, ValueError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (_rebuild_file_error, (self.errors, self.where))
+
+
+class ClaimTableTypeError(EstimatesError, TypeError):
+    """Something given as a claim table that is none: claims come as a :class:`Ledger`, a pandas
+    DataFrame or a Dask DataFrame (the ``dask`` extra).
+
+    >>> issubclass(ClaimTableTypeError, TypeError)
+    True
+    """
 
 
 class ReconcileError(EstimatesError, ValueError):

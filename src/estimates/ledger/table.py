@@ -29,15 +29,17 @@ estimates.errors.ClaimFileError: 2 bad row(s):
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Literal, NamedTuple, overload
 
 import numpy as np
 import pandas as pd
 
-from estimates.errors import BadRow, ClaimFileError, DateError
+from estimates.errors import BadRow, ClaimFileError, DateError, MissingExtraError
 from estimates.ledger import formats
 from estimates.ledger._frame import (
     CATEGORY_COLUMNS,
@@ -278,26 +280,54 @@ class Ledger:
     @overload
     @classmethod
     def read_parquet(
-        cls, path: str | os.PathLike[str], *, errors: Literal["raise"] = ...
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        errors: Literal["raise"] = ...,
+        lazy: Literal[False] = ...,
     ) -> Ledger: ...
     @overload
     @classmethod
     def read_parquet(
-        cls, path: str | os.PathLike[str], *, errors: Literal["collect"]
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        errors: Literal["collect"],
+        lazy: Literal[False] = ...,
     ) -> Collected: ...
+    @overload
+    @classmethod
+    def read_parquet(
+        cls, path: str | os.PathLike[str], *, errors: Literal["raise"] = ..., lazy: Literal[True]
+    ) -> Any: ...
 
     @classmethod
     def read_parquet(
-        cls, path: str | os.PathLike[str], *, errors: Errors = "raise"
-    ) -> Ledger | Collected:
+        cls, path: str | os.PathLike[str], *, errors: Errors = "raise", lazy: bool = False
+    ) -> Ledger | Collected | Any:
         """Read a Parquet claim table (needs the ``parquet`` extra).
+
+        With ``lazy=True`` (the ``dask`` extra) ``path`` may be a directory of Parquet files (a
+        partitioned dataset) and nothing is read but the schema: the result is a
+        ``dask.dataframe.DataFrame`` of the claim table, one partition per file or row group,
+        for :func:`estimates.reconcile_all`, which checks every partition's rows. A missing
+        required column or an unknown one is refused here, from the schema alone.
 
         >>> import tempfile, pathlib
         >>> p = pathlib.Path(tempfile.mkdtemp()) / "claims.parquet"
         >>> Ledger().to_parquet(p); len(Ledger.read_parquet(p))
         0
+        >>> list(Ledger.read_parquet(p, lazy=True).columns)[:3]
+        ['quantity', 'text', 'low']
         """
         check_errors(errors)
+        if lazy:
+            if errors != "raise":
+                raise ValueError(
+                    "with lazy=True rows are checked when the frame is reconciled: pass "
+                    "errors='collect' to reconcile_all instead"
+                )
+            return _lazy_parquet(path)
         return cls._finish(formats.read_parquet_table(path), errors=errors)
 
     def to_parquet(self, path: str | os.PathLike[str]) -> None:
@@ -471,6 +501,26 @@ def _names(series: pd.Series[Any]) -> tuple[str, ...]:
 
 def _join_names(values: pd.Series[Any]) -> str | None:
     return ", ".join(sorted({str(u) for u in values if u is not None})) or None
+
+
+def _lazy_parquet(path: str | os.PathLike[str]) -> Any:
+    """A Dask frame of the Parquet claim table at ``path`` (a file or a directory of files)."""
+    formats._pyarrow_parquet()
+    try:
+        dd = importlib.import_module("dask.dataframe")
+    except ImportError as exc:
+        raise MissingExtraError("dask", "dask") from exc
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no Parquet file or directory at {os.fspath(path)!r}")
+    with warnings.catch_warnings():
+        # Dask's reader calls pandas' set_index/reset_index with inplace=True, which pandas 3.1
+        # deprecates: a warning about Dask's code that a caller can do nothing about
+        warnings.filterwarnings("ignore", message="The inplace keyword in DataFrame")
+        frame = dd.read_parquet(os.fspath(path))
+    # the columns are checked from the schema, before any row is read
+    header = pd.DataFrame({str(c): pd.Series([], dtype=object) for c in frame.columns})
+    validate_claims(header, where=os.fspath(path))
+    return frame
 
 
 def _row_claim(cells: Mapping[Any, Any]) -> Claim:

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
-from estimates.errors import DimensionError, ReconcileError
+from estimates.errors import ClaimTableTypeError, DimensionError, ReconcileError
 from estimates.reconciliation import _core
 from estimates.reconciliation._core import (
     NO_DAY,
@@ -416,8 +416,15 @@ def _join(items: list[str]) -> str:
 
 
 def _frame_of(ledger: Ledger | pd.DataFrame) -> pd.DataFrame:
+    from estimates.ledger.table import Ledger
+
     if isinstance(ledger, pd.DataFrame):
         return ledger
+    if not isinstance(ledger, Ledger):
+        raise ClaimTableTypeError(
+            f"claims must be a Ledger, a pandas DataFrame or a Dask DataFrame (the 'dask' "
+            f"extra), got {type(ledger).__module__}.{type(ledger).__qualname__}"
+        )
     # the ledger's own frame, without a copy (its text columns are categoricals, read by their
     # codes); the pipeline never writes to it
     return ledger._view()
@@ -941,7 +948,7 @@ def _source_of(res: CoreResult, c: int, frame: pd.DataFrame) -> str:
 
 
 def reconcile_all(
-    ledger: Ledger | pd.DataFrame,
+    ledger: Ledger | pd.DataFrame | Any,
     *,
     at: object = None,
     known_on: object = None,
@@ -963,6 +970,11 @@ def reconcile_all(
     and a ``note`` starting with "unknown" that says why. The numbers are those of
     :func:`reconcile` for each quantity, with the same arguments.
 
+    ``ledger`` may also be a ``dask.dataframe.DataFrame`` holding a claim table larger than
+    memory (the ``dask`` extra): it is checked per partition and reconciled on the cluster with
+    the same answers, see :func:`estimates.reconciliation.distributed.reconcile_all` for its
+    extra keywords (``compute=False`` keeps the result lazy; ``errors="collect"``).
+
     >>> from estimates.ledger.claims import Claim
     >>> from estimates.ledger.table import Ledger
     >>> led = Ledger([Claim(quantity="a", value=Range.at_least(5), source="S", stated_on="2024-01-01"),
@@ -970,12 +982,25 @@ def reconcile_all(
     >>> reconcile_all(led)[["quantity", "known_on", "low", "high", "closed"]].values.tolist()
     [['a', '2024-01-01', 5.0, nan, 'left'], ['b', '2024-02-01', 2.0, 2.0, 'both']]
     """
+    from estimates.reconciliation import distributed
+
+    if distributed.is_dask_frame(ledger):
+        lazy: pd.DataFrame = distributed.reconcile_all(
+            ledger, at=at, known_on=known_on, method=method, relations=relations,
+            sources=sources, half_life=half_life, yardstick=yardstick, resolved=resolved,
+            **options,
+        )  # fmt: skip
+        return lazy
     frame = _frame_of(ledger)
     if resolved is not None:
         options = {**options, "resolved": _resolved(resolved, frame, None, method)}
     settings = _settings(method, at, known_on, sources, half_life, yardstick, options)
+    return _table(_core.run(frame, settings), method, relations)
+
+
+def _table(res: CoreResult, method: str, relations: Iterable[Any] | None) -> pd.DataFrame:
+    """The table of :func:`reconcile_all` from the core's result (narrowed by ``relations``)."""
     rels = list(relations or ())
-    res = _core.run(frame, settings)
     level = res.level.copy() if res.level is not None else np.full(len(res.quantities), np.nan)
     note = res.note.copy()
     low, best, high = res.low.copy(), res.best.copy(), res.high.copy()

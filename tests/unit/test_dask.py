@@ -1,0 +1,252 @@
+"""Reconciling a Dask claim table: the same answers as in memory, bad input refused as in memory.
+
+Skipped when the ``dask`` extra is absent. The equality law runs on a ``distributed.LocalCluster``
+of two worker processes (one per module); the other tests use Dask's synchronous scheduler.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+pytest.importorskip("pyarrow")
+
+import estimates as est  # noqa: E402
+from estimates.errors import ClaimFileError, MissingExtraError, PartitionBadRow  # noqa: E402
+from estimates.ledger.table import Ledger  # noqa: E402
+from estimates.reconciliation import distributed as dist  # noqa: E402
+from estimates.reconciliation import methods  # noqa: E402
+from estimates.reconciliation.methods import Combined, register_method  # noqa: E402
+from estimates.strategies import ledgers  # noqa: E402
+
+START, END = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
+METHODS = ["robust", "consensus", "envelope", "latest", "pooled", "pooled_mean"]
+
+
+def same(mem: pd.DataFrame, got: pd.DataFrame) -> None:
+    """The same table: same rows and columns, text equal, numbers to 1e-9 relative."""
+    pd.testing.assert_frame_equal(got, mem, check_exact=False, rtol=1e-9, atol=0.0)
+
+
+@pytest.fixture(autouse=True)
+def _own_methods() -> Iterator[None]:
+    """Methods a test registers are gone after it: other tests list every registered method."""
+    before = dict(methods._registry)
+    yield
+    methods._registry.clear()
+    methods._registry.update(before)
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Any]:
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+        memory_limit="2GiB",
+    )  # fmt: skip
+    # not the default client: the other tests run on Dask's local schedulers
+    with distributed.Client(cluster, set_as_default=False) as c:
+        yield c
+    cluster.close()
+
+
+# -- the law: the same answers, whatever the partitions and workers ------------------------------
+
+
+@settings(
+    max_examples=4,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    ledger=ledgers(max_size=24, quantities=("q1", "q2", "q3", "q4", "q5"), dates=(START, END)),
+    parts=st.integers(1, 3),
+    shuffled=st.integers(1, 3),
+    method=st.sampled_from(METHODS),
+    known_on=st.one_of(st.none(), st.dates(START, END)),
+)
+def test_same_as_in_memory_on_a_cluster(
+    client: Any, ledger: Ledger, parts: int, shuffled: int, method: str, known_on: Any
+) -> None:
+    mem = est.reconcile_all(ledger, method=method, known_on=known_on)
+    frame = ledger.to_frame().sample(frac=1.0, random_state=parts)  # rows in another order
+    got = est.reconcile_all(
+        dd.from_pandas(frame, npartitions=parts), method=method, known_on=known_on,
+        npartitions=shuffled, scheduler=client,
+    )  # fmt: skip
+    same(mem, got)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_bundled_example_every_method(method: str) -> None:
+    ledger, sources = est.datasets.dprk(), est.datasets.dprk_sources()
+    mem = est.reconcile_all(ledger, method=method, known_on="2025-01-15", sources=sources)
+    for parts in (3,):
+        claims = dd.from_pandas(ledger.to_frame(), npartitions=parts)
+        got = est.reconcile_all(
+            claims, method=method, known_on="2025-01-15", sources=sources, scheduler="sync"
+        )
+        same(mem, got)
+
+
+@pytest.mark.parametrize("method", ["crh", "catd", "plurality"])
+def test_methods_learning_across_quantities_refused_with_the_reason(method: str) -> None:
+    import dask
+
+    meta = pd.DataFrame({c: pd.Series([], dtype=object) for c in ("quantity", "source")})
+    meta["best"] = pd.Series([], dtype=float)
+    claims = dd.from_delayed([dask.delayed(_never)()], meta=meta)
+    with pytest.raises(est.ReconcileError, match="not distributed yet"):
+        est.reconcile_all(claims, method=method, scheduler="sync")
+
+
+def test_lazy_result_and_duplicates_across_partitions() -> None:
+    ledger = est.datasets.dprk()
+    frame = ledger.to_frame()
+    doubled = pd.concat([frame, frame.iloc[:20]], ignore_index=True)  # 20 claims twice
+    claims = dd.from_pandas(doubled, npartitions=3)
+    lazy = est.reconcile_all(claims, compute=False, scheduler="sync")
+    assert isinstance(lazy, dd.DataFrame)
+    got = lazy.compute(scheduler="sync").sort_values("quantity").reset_index(drop=True)
+    same(est.reconcile_all(ledger), dist._finish_table(got, got.iloc[:0], ()))
+
+
+# -- bad input -------------------------------------------------------------------------------------
+
+
+def _spy_method(calls: list[int]) -> str:
+    def spy(ev: Any, options: Any) -> Combined:
+        calls.append(len(ev.starts))
+        return est.get_method("robust")(ev, options)
+
+    register_method("_test_dask_spy", spy, description="counts its calls", replace=True)
+    return "_test_dask_spy"
+
+
+def test_bad_rows_of_every_partition_reported_together_and_nothing_reconciled() -> None:
+    good = pd.DataFrame({"quantity": ["q"] * 4, "low": [1.0, 2.0, 3.0, 4.0],
+                         "high": [2.0, 3.0, 4.0, 5.0], "source": list("ABCD")})  # fmt: skip
+    bad_a = good.copy()
+    bad_a.loc[1, "low"] = 9.0  # above its high
+    bad_b = good.copy()
+    bad_b.loc[2, "source"] = None  # a claim needs a source
+    frame = pd.concat([good, bad_a, bad_b], ignore_index=True)
+    calls: list[int] = []
+    claims = dd.from_pandas(frame, npartitions=3, sort=False)
+    with pytest.raises(ClaimFileError) as info:
+        est.reconcile_all(claims, method=_spy_method(calls), scheduler="sync")
+    errors = info.value.errors
+    assert [(e.partition, e.row, e.column) for e in errors] == [  # type: ignore[attr-defined]
+        (1, 2, "low"),
+        (2, 3, "source"),
+    ]
+    assert "partition 1, row 2, column 'low'" in str(info.value)
+    assert calls == []  # nothing was reconciled on the good rows alone
+
+    got = est.reconcile_all(claims, errors="collect", scheduler="sync")
+    assert isinstance(got, dist.CollectedTable)
+    assert [e.partition for e in got.errors] == [1, 2]
+    keep = np.ones(len(frame), bool)
+    keep[[4 + 1, 8 + 2]] = False
+    same(est.reconcile_all(Ledger.from_frame(frame[keep])), got.table)
+
+
+def _never(*_: Any) -> pd.DataFrame:
+    raise AssertionError("a partition was read")
+
+
+def test_wrong_columns_refused_before_any_work() -> None:
+    import dask
+
+    meta = pd.DataFrame(
+        {"quantity": pd.Series([], dtype=object), "low": pd.Series([], dtype=float)}
+    )
+    claims = dd.from_delayed([dask.delayed(_never)()], meta=meta)
+    with pytest.raises(ClaimFileError, match="'source': required column is missing"):
+        est.reconcile_all(claims, scheduler="sync")
+    meta["sorce"] = pd.Series([], dtype=object)
+    meta["source"] = pd.Series([], dtype=object)
+    claims = dd.from_delayed([dask.delayed(_never)()], meta=meta)
+    with pytest.raises(ClaimFileError, match="'sorce': unknown column"):
+        est.reconcile_all(claims, scheduler="sync")
+
+
+def test_bad_options_and_methods_refused_before_any_work() -> None:
+    import dask
+
+    meta = pd.DataFrame({c: pd.Series([], dtype=object) for c in ("quantity", "source")})
+    meta["best"] = pd.Series([], dtype=float)
+    claims = dd.from_delayed([dask.delayed(_never)()], meta=meta)
+    with pytest.raises(est.UnknownMethodError):
+        est.reconcile_all(claims, method="median", scheduler="sync")
+    with pytest.raises(est.ReconcileError, match="resolved= teaches pooled"):
+        est.reconcile_all(claims, method="pooled", resolved={"q": 1.0}, scheduler="sync")
+    with pytest.raises(est.ReconcileError, match="errors must be"):
+        est.reconcile_all(claims, errors="ignore", scheduler="sync")
+
+
+@pytest.mark.parametrize("claims", [[{"quantity": "q"}], {"quantity": ["q"]}, "claims.csv", 3])
+def test_not_a_claim_table_is_a_type_error_of_the_library(claims: object) -> None:
+    with pytest.raises(est.ClaimTableTypeError, match="Ledger, a pandas DataFrame or a Dask"):
+        est.reconcile_all(claims)  # type: ignore[arg-type]
+    assert issubclass(est.ClaimTableTypeError, TypeError)
+
+
+def test_missing_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "dask.dataframe", None)
+    with pytest.raises(MissingExtraError, match=r'pip install "estimates\[dask\]"'):
+        dist._dask()
+    assert not dist.is_dask_frame(pd.DataFrame())  # a pandas frame never asks for dask
+
+
+def test_partition_bad_row_pickles() -> None:
+    import pickle
+
+    err = ClaimFileError([PartitionBadRow(2, "low", "x", "not a number", partition=4)])
+    back = pickle.loads(pickle.dumps(err))
+    assert back.errors == err.errors and "partition 4, row 2" in str(back)
+
+
+# -- from partitioned Parquet ------------------------------------------------------------------
+
+
+# Dask's Parquet reader calls reset_index(inplace=True), which pandas 3.1 deprecates
+READER_WARNING = "ignore:The inplace keyword in DataFrame.reset_index"
+
+
+@pytest.mark.filterwarnings(READER_WARNING)
+def test_read_parquet_lazy_of_a_directory(tmp_path: Path) -> None:
+    ledger = est.datasets.dprk()
+    frame = ledger.to_frame()
+    folder = tmp_path / "claims"
+    dd.from_pandas(frame, npartitions=3).to_parquet(folder, write_index=False)
+    claims = Ledger.read_parquet(folder, lazy=True)
+    assert isinstance(claims, dd.DataFrame) and claims.npartitions == 3
+    for method in ("robust", "pooled"):
+        same(
+            est.reconcile_all(ledger, method=method),
+            est.reconcile_all(claims, method=method, scheduler="sync"),
+        )
+    with pytest.raises(ValueError, match="errors='collect' to reconcile_all"):
+        Ledger.read_parquet(folder, lazy=True, errors="collect")  # type: ignore[call-overload]
+
+
+@pytest.mark.filterwarnings(READER_WARNING)
+def test_read_parquet_lazy_refuses_wrong_columns_from_the_schema(tmp_path: Path) -> None:
+    folder = tmp_path / "claims"
+    frame = pd.DataFrame({"quantity": ["q"], "figure": [1.0], "source": ["s"]})
+    dd.from_pandas(frame, npartitions=1).to_parquet(folder, write_index=False)
+    with pytest.raises(ClaimFileError, match="'figure': unknown column"):
+        Ledger.read_parquet(folder, lazy=True)
+    with pytest.raises(FileNotFoundError):
+        Ledger.read_parquet(tmp_path / "nowhere", lazy=True)
