@@ -28,7 +28,8 @@ shuffle they share a partition and the repeats (same claim id) are dropped.
 >>> frame = pd.DataFrame({"quantity": ["a", "a", "b"], "best": [10, 12, 5],
 ...                       "source": ["X", "Y", "X"]})
 >>> claims = dd.from_pandas(frame, npartitions=2)
->>> table = reconcile_all(claims, method="robust", scheduler="sync")
+>>> from estimates import reconcile_all as reconcile_any
+>>> table = reconcile_any(claims, method="robust", scheduler="sync")
 >>> table[["quantity", "best", "n_sources"]].values.tolist()
 [['a', 11.0, 2], ['b', 5.0, 1]]
 """
@@ -37,7 +38,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import numpy as np
@@ -55,7 +56,6 @@ from estimates.errors import (
 
 if TYPE_CHECKING:
     from estimates.reconciliation._core import Settings
-    from estimates.values.sources import Sources
 
 __all__ = [
     "CollectedTable",
@@ -174,26 +174,29 @@ def _gate(*found: tuple[PartitionBadRow, ...], errors: Errors) -> tuple[Partitio
 # -- the calls -----------------------------------------------------------------------------------
 
 
+#: Keywords of :func:`estimates.reconcile_all` that only a Dask frame takes.
+KEYWORDS: tuple[str, ...] = ("compute", "errors", "npartitions", "scheduler")
+#: How the in-memory table is built from the core's result: ``table(result, method, relations)``
+#: (:func:`estimates.reconciliation.reconcile._table`, handed in by the caller).
+TableFn = Callable[[Any, str, Any], pd.DataFrame]
+
+
 def reconcile_all(
     claims: Any,
+    settings: Settings,
     *,
-    at: object = None,
-    known_on: object = None,
-    method: str = "robust",
+    table: TableFn,
     relations: Iterable[Any] | None = None,
-    sources: Sources | None = None,
-    half_life: float | None = None,
-    yardstick: str = "icd203",
     resolved: Mapping[str, object] | pd.Series[Any] | None = None,
     compute: bool = True,
     errors: Errors = "raise",
     npartitions: int | None = None,
     scheduler: Any = None,
-    **options: Any,
 ) -> Any:
     """Reconcile every quantity of a Dask claim table: the table of the in-memory run.
 
-    The arguments are those of :func:`estimates.reconcile_all`, plus:
+    :func:`estimates.reconcile_all` calls this with its arguments checked (``settings``) and
+    its table builder (``table``); these keywords of it apply to a Dask frame only:
 
     Args:
         claims: a ``dask.dataframe.DataFrame`` with the columns of a claim table.
@@ -217,7 +220,8 @@ def reconcile_all(
     >>> import pandas as pd, dask.dataframe as dd
     >>> frame = pd.DataFrame({"quantity": ["q", "q"], "low": [1, 5], "high": [2, 4],
     ...                       "source": ["a", "b"]})
-    >>> got = reconcile_all(dd.from_pandas(frame, npartitions=1), errors="collect",
+    >>> from estimates import reconcile_all as reconcile_any
+    >>> got = reconcile_any(dd.from_pandas(frame, npartitions=1), errors="collect",
     ...                     scheduler="sync")
     >>> got.table["best"].tolist(), [str(e) for e in got.errors]
     ([1.5], ["partition 0, row 2, column 'low': low must not exceed high (4.0) (given 5.0)"])
@@ -235,9 +239,8 @@ def reconcile_all(
     ):
         raise ReconcileError(f"npartitions must be a whole number >= 1, got {npartitions!r}")
     from estimates.reconciliation.methods import is_joint
-    from estimates.reconciliation.reconcile import _settings
 
-    settings = _settings(method, at, known_on, sources, half_life, yardstick, options)
+    method = settings.method
     if resolved is not None:
         raise ReconcileError(
             "resolved= teaches pooled each source's weight from every resolved quantity at "
@@ -259,7 +262,7 @@ def reconcile_all(
             "pooled), or reconcile a Ledger in memory"
         )
     # an unknown or bad option fails here, on the empty table, not on the workers
-    _partition_table(empty, (), settings=settings)
+    _partition_table(empty, (), settings=settings, table=table)
 
     dask = dask_core()
 
@@ -271,31 +274,35 @@ def reconcile_all(
     # a named local scheduler cannot run the cluster's peer-to-peer shuffle: shuffle by tasks
     how = None if scheduler is None else "tasks"
     shuffled = frames.shuffle(on="quantity", npartitions=n_out, shuffle_method=how)
-    out_meta = _partition_table(empty, (), settings=settings)
-    table = shuffled.map_partitions(
-        _partition_table, gate, settings=settings, meta=out_meta, align_dataframes=False
+    out_meta = _partition_table(empty, (), settings=settings, table=table)
+    lazy = shuffled.map_partitions(
+        _partition_table,
+        gate,
+        settings=settings,
+        table=table,
+        meta=out_meta,
+        align_dataframes=False,
     )
     if not compute:
-        return CollectedTable(table, gate) if errors == "collect" else table
+        return CollectedTable(lazy, gate) if errors == "collect" else lazy
     if errors == "collect":
         # one computation for both (the frame as delayed parts: one kind of graph)
-        *pieces, bad = dask.compute(*table.to_delayed(), gate, scheduler=scheduler)
+        *pieces, bad = dask.compute(*lazy.to_delayed(), gate, scheduler=scheduler)
         result = pd.concat(pieces, ignore_index=True) if pieces else out_meta
     else:
-        result, bad = dask.compute(table, scheduler=scheduler)[0], ()
+        result, bad = dask.compute(lazy, scheduler=scheduler)[0], ()
     result = _finish_table(result, out_meta, rels)
     return CollectedTable(result, tuple(bad)) if errors == "collect" else result
 
 
 def _partition_table(
-    frame: pd.DataFrame, gate: Sequence[BadRow], *, settings: Settings
+    frame: pd.DataFrame, gate: Sequence[BadRow], *, settings: Settings, table: TableFn
 ) -> pd.DataFrame:
     """The in-memory pipeline on one partition's claims (all claims of its quantities)."""
     from estimates.reconciliation import _core
-    from estimates.reconciliation.reconcile import _table
 
     del gate  # a dependency only: nothing runs before every partition was checked
-    return _table(_core.run(_distinct(frame), settings), settings.method, None)
+    return table(_core.run(_distinct(frame), settings), settings.method, None)
 
 
 def _distinct(frame: pd.DataFrame) -> pd.DataFrame:

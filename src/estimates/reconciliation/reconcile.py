@@ -985,11 +985,11 @@ def reconcile_all(
     from estimates.reconciliation import distributed
 
     if distributed.is_dask_frame(ledger):
+        extra = {k: options.pop(k) for k in distributed.KEYWORDS if k in options}
+        settings = _settings(method, at, known_on, sources, half_life, yardstick, options)
         lazy: pd.DataFrame = distributed.reconcile_all(
-            ledger, at=at, known_on=known_on, method=method, relations=relations,
-            sources=sources, half_life=half_life, yardstick=yardstick, resolved=resolved,
-            **options,
-        )  # fmt: skip
+            ledger, settings, table=_table, relations=relations, resolved=resolved, **extra
+        )
         return lazy
     frame = _frame_of(ledger)
     if resolved is not None:
