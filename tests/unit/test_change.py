@@ -78,3 +78,16 @@ def test_in_conflict_needs_two_figures_about_nearby_moments() -> None:
     assert got.tolist() == [False, True]
     every = in_conflict(starts=starts, moment=moment, low=low, high=high, change_days=None)
     assert every.tolist() == [True, True]
+
+
+def test_noise_is_not_change() -> None:
+    # an older 10,400 against later 9,800 and 10,100: further from neither than they are from
+    # each other by much more than their own spread, so it is kept (a noisy source, not a change)
+    led = troops((10_400, "NIS", "2024-10-01"), (9_800, "DoD", "2024-12-01"),
+                 (10_100, "HUR", "2024-12-10"))  # fmt: skip
+    r = est.reconcile(led, "troops", known_on="2025-01-15")
+    assert "overtaken" not in set(r.claims["role"])
+    # 3,000 against the same later figures is a change
+    grown = troops((3_000, "NIS", "2024-10-01"), (9_800, "DoD", "2024-12-01"),
+                   (10_100, "HUR", "2024-12-10"))  # fmt: skip
+    assert "overtaken" in set(est.reconcile(grown, "troops", known_on="2025-01-15").claims["role"])

@@ -6,8 +6,9 @@ source's "nearly 3,000" of 23 October is contradicted by every figure about a mo
 old figure is **overtaken** (the core marks it ``superseded``), and it is not a conflict. Figures
 about moments closer together than ``change_days`` are about the same situation: if they cannot
 all hold, that is a conflict (:func:`in_conflict`); figures further apart are never a conflict.
-One source cannot overtake the rest: an older figure is overtaken only when *no* later figure
-agrees with it and the later figures come from at least two sources.
+Noise is not change: an older figure is overtaken only when it lies outside the later figures'
+hull by more than that hull's own width (further from all of them than they are from each
+other), and the later figures come from at least two sources.
 
 A pure function of arrays; it imports nothing from the rest of the package.
 
@@ -43,8 +44,8 @@ def overtaken(
     high: FloatArray,
     change_days: int,
 ) -> BoolArray:
-    """Rows whose figure every figure about a moment ``change_days`` or more later contradicts,
-    those later figures coming from two sources or more.
+    """Rows whose figure lies outside the figures about moments ``change_days`` or more later by
+    more than those figures' own spread, those later figures coming from two sources or more.
 
     ``low``/``high`` are each figure as read (a best standing for an unstated end; ``±inf``
     unbounded); rows are one per source (its latest figure), any order. Rows with no moment
@@ -67,14 +68,26 @@ def overtaken(
             continue
         lo, hi = low[rows], high[rows]
         # pairwise within one quantity (a quantity's sources are few): later[i, j] when row j
-        # describes a moment change_days or more after row i; agree[i, j] when both can hold
+        # describes a moment change_days or more after row i
         later = t[None, :] - t[:, None] >= change_days
-        agree = (lo[None, :] <= hi[:, None]) & (hi[None, :] >= lo[:, None])
         src = source[rows]
         # at least two distinct sources among the later figures
         first_src = np.where(later, src[None, :], -1).max(axis=1)
         other_src = (later & (src[None, :] != first_src[:, None])).any(axis=1)
-        out[rows] = other_src & ~(later & agree).any(axis=1)
+        # the later figures' hull, widened on each side by its own width: a figure outside it
+        # is further from all of them than they are from each other (a change, not noise)
+        # each later figure as a point (the middle of its ends, or its one finite end), so that
+        # a one-sided "more than 10,000" places the later figures without making them endless
+        point = np.where(
+            np.isfinite(lo) & np.isfinite(hi), (lo + hi) / 2, np.where(np.isfinite(lo), lo, hi)
+        )
+        usable = later & np.isfinite(point)[None, :]
+        with np.errstate(invalid="ignore"):
+            h_lo = np.where(usable, point[None, :], np.inf).min(axis=1)
+            h_hi = np.where(usable, point[None, :], -np.inf).max(axis=1)
+            width = h_hi - h_lo
+            outside = usable.any(axis=1) & ((hi < h_lo - width) | (lo > h_hi + width))
+        out[rows] = other_src & outside
     return out
 
 
