@@ -20,7 +20,9 @@ __all__ = [
     "DateError",
     "DimensionError",
     "EstimatesError",
+    "InvalidValueError",
     "MissingExtraError",
+    "OptionError",
     "ParseError",
     "PartitionBadRow",
     "ReconcileError",
@@ -104,6 +106,107 @@ class ParseError(EstimatesError, ValueError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (_rebuild, (type(self), str(self), {"text": self.text, "span": self.span}))
+
+
+class InvalidValueError(EstimatesError, ValueError):
+    """A value (a ``Range``, a ``Claim``, a ``Period``, ...) that breaks one of its rules.
+
+    ``problems`` lists each broken rule as a mapping with ``loc`` (the field path), ``type``
+    (a stable snake_case code such as ``low_above_high``), ``msg`` and ``input``;
+    :meth:`errors` returns them as a list, and ``code`` and ``field`` name the first.
+
+    >>> err = InvalidValueError("Range", ({"loc": ("low",), "type": "negative_count",
+    ...                                    "msg": "a count cannot be negative", "input": -1},))
+    >>> err.code, err.field, str(err)
+    ('negative_count', 'low', 'invalid Range: low: a count cannot be negative')
+    """
+
+    def __init__(
+        self,
+        model: str,
+        problems: tuple[dict[str, object], ...] = (),
+        *,
+        message: str | None = None,
+    ) -> None:
+        self.model = model
+        self.problems = tuple(problems)
+        shown = "; ".join(_problem_text(p) for p in self.problems) or "invalid value"
+        self.message = f"invalid {model}: {shown}" if message is None else message
+        super().__init__(self.message)
+
+    @property
+    def code(self) -> str | None:
+        """The code of the first broken rule."""
+        return str(self.problems[0]["type"]) if self.problems else None
+
+    @property
+    def field(self) -> str | None:
+        """The field (dotted path) of the first broken rule; None for a rule of the whole value."""
+        if not self.problems:
+            return None
+        loc = self.problems[0].get("loc") or ()
+        return ".".join(str(x) for x in loc) or None  # type: ignore[attr-defined]
+
+    def errors(self) -> list[dict[str, object]]:
+        """Every broken rule, as ``{"loc", "type", "msg", "input"}`` mappings."""
+        return [dict(p) for p in self.problems]
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_invalid, (self.model, self.problems, self.message))
+
+
+def _problem_text(problem: dict[str, object]) -> str:
+    loc = ".".join(str(x) for x in problem.get("loc") or ())  # type: ignore[attr-defined]
+    msg = str(problem.get("msg", "invalid"))
+    return f"{loc}: {msg}" if loc else msg
+
+
+class OptionError(EstimatesError, ValueError, TypeError):
+    """An option (keyword argument) that the function or method does not declare, or a value it
+    does not allow; says which are allowed and, for a near miss, which was meant.
+
+    It is a ``TypeError`` too, as an unexpected keyword argument is in Python.
+
+    >>> str(OptionError("levle", allowed=("level", "hk"), where="method 'pooled'"))
+    "unknown option 'levle' for method 'pooled'; did you mean 'level'? allowed: hk, level"
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        allowed: tuple[str, ...] = (),
+        where: str = "",
+        message: str | None = None,
+    ) -> None:
+        self.name = name
+        self.allowed = tuple(sorted(allowed))
+        self.where = where
+        if message is None:
+            message = f"unknown option {name!r}" + (f" for {where}" if where else "")
+            near = did_you_mean(name, self.allowed)
+            message += f"; did you mean {near!r}?" if near else ";"
+            message += f" allowed: {', '.join(self.allowed) or 'none'}"
+        self.message = message
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_option, (self.name, self.allowed, self.where, self.message))
+
+
+def did_you_mean(name: str, choices: tuple[str, ...] | list[str]) -> str | None:
+    """The choice closest to ``name`` (ignoring case), when one is close enough; else None.
+
+    >>> did_you_mean("sorce", ["source", "quantity"]), did_you_mean("zzz", ["source"])
+    ('source', None)
+    """
+    import difflib
+
+    lowered = {c.lower(): c for c in choices}
+    if name.lower() in lowered:
+        return lowered[name.lower()]
+    near = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[near[0]] if near else None
 
 
 @dataclass(frozen=True)
@@ -250,6 +353,16 @@ class MissingExtraError(EstimatesError, ImportError):
 
 def _rebuild(cls: type[EstimatesError], message: str, fields: dict[str, object]) -> EstimatesError:
     return cls(message, **fields)
+
+
+def _rebuild_invalid(
+    model: str, problems: tuple[dict[str, object], ...], message: str
+) -> InvalidValueError:
+    return InvalidValueError(model, problems, message=message)
+
+
+def _rebuild_option(name: str, allowed: tuple[str, ...], where: str, message: str) -> OptionError:
+    return OptionError(name, allowed=allowed, where=where, message=message)
 
 
 def _rebuild_file_error(errors: tuple[BadRow, ...], where: str) -> ClaimFileError:

@@ -7,7 +7,7 @@ import pytest
 
 import estimates.faces.accessor  # noqa: F401  (registers df.estimates)
 from estimates import datasets
-from estimates.errors import ClaimFileError, ReconcileError
+from estimates.errors import ClaimFileError, OptionError, ReconcileError
 from estimates.reconciliation.reconcile import reconcile_all
 from estimates.reconciliation.relations import at_most
 
@@ -79,7 +79,7 @@ def test_reconcile_by_two_columns_and_one_quantity() -> None:
 
 def test_group_errors() -> None:
     df = _regions()
-    with pytest.raises(KeyError, match="'province'"):
+    with pytest.raises(OptionError, match="'province'"):
         df.estimates.reconcile(by="province")
     with pytest.raises(ValueError, match="cannot group by claim column"):
         df.estimates.reconcile(by="source", extra="ignore")

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
 
 from estimates import Claim, Period, Range
+from estimates.errors import InvalidValueError
 
 
 def _claim(**kw: object) -> Claim:
@@ -44,12 +44,12 @@ def test_dates_keep_precision_and_as_of_defaults_to_stated_on() -> None:
     ],
 )
 def test_bad_claims_are_refused(kw: dict[str, object]) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidValueError):
         _claim(**kw)
 
 
 def test_missing_quantity_or_source() -> None:
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(InvalidValueError) as info:
         Claim(value=Range.exactly(1))  # type: ignore[call-arg]
     fields = {e["loc"][0] for e in info.value.errors()}
     assert {"quantity", "source"} <= fields
@@ -61,5 +61,5 @@ def test_numbers_win_over_text_and_text_is_kept() -> None:
 
 
 def test_replace_revalidates() -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidValueError):
         _claim().replace(kind="rumour")

@@ -8,10 +8,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pydantic
 import pytest
 
-from estimates.errors import DimensionError, ReconcileError, UnknownMethodError
+from estimates.errors import (
+    DimensionError,
+    InvalidValueError,
+    ReconcileError,
+    UnknownMethodError,
+)
 from estimates.ledger.claims import Claim
 from estimates.ledger.schema import OUTPUT_COLUMNS
 from estimates.ledger.table import Ledger
@@ -197,7 +201,7 @@ def test_bad_relay_days(ledger: Ledger) -> None:
 
 def test_the_result_is_frozen(ledger: Ledger) -> None:
     r = reconcile(ledger, "troops")
-    with pytest.raises(pydantic.ValidationError):
+    with pytest.raises(InvalidValueError):
         r.method = "envelope"  # type: ignore[misc]
     assert r == reconcile(ledger, "troops")
     assert r != reconcile(ledger, "troops", method="envelope")

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
 
 from estimates import Source, Sources
+from estimates.errors import InvalidValueError
 from estimates.values.sources import normalize_source_name
 
 
@@ -47,9 +47,9 @@ def test_declared_sources_carry_their_grade() -> None:
 
 
 def test_bad_source_values_are_refused() -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidValueError):
         Source(name="  ")
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidValueError):
         Source(name="NIS", reliability="G")  # type: ignore[arg-type]
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidValueError):
         Source(name="NIS", kind="rumour mill")  # type: ignore[arg-type]

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from estimates.errors import BadRow, ClaimFileError
+from estimates.errors import BadRow, ClaimFileError, OptionError
 from estimates.ledger.schema import CLAIM_COLUMNS, REQUIRED_COLUMNS
 
 if TYPE_CHECKING:
@@ -68,15 +68,17 @@ class EstimatesAccessor:
         columns = [str(c) for c in df.columns]
         missing_by = [b for b in by if b not in columns]
         if missing_by:
-            raise KeyError(
-                f"group column(s) {', '.join(map(repr, missing_by))} not in the table; "
-                f"its columns: {', '.join(columns)}"
+            raise OptionError(
+                missing_by[0],
+                message=f"group column(s) {', '.join(map(repr, missing_by))} not in the table; "
+                f"its columns: {', '.join(columns)}",
             )
         clash = [b for b in by if b in CLAIM_COLUMNS and b != "quantity"]
         if clash:
-            raise ValueError(
-                f"cannot group by claim column(s) {', '.join(clash)}: reconciliation already "
-                "uses them; group by columns of your own (region, dataset, ...)"
+            raise OptionError(
+                clash[0],
+                message=f"cannot group by claim column(s) {', '.join(clash)}: reconciliation "
+                "already uses them; group by columns of your own (region, dataset, ...)",
             )
         missing = [c for c in REQUIRED_COLUMNS if c not in columns]
         figures = [c for c in ("text", "low", "best", "high") if c in columns]
@@ -108,7 +110,7 @@ class EstimatesAccessor:
                 for c in other
             ]
         elif extra not in ("raise", "ignore"):
-            raise ValueError(f"extra must be 'raise' or 'ignore', got {extra!r}")
+            raise OptionError("extra", message=f"extra must be 'raise' or 'ignore', got {extra!r}")
         if problems:
             raise ClaimFileError(problems, where="DataFrame")
         keep = [c for c in columns if c in CLAIM_COLUMNS]
@@ -199,9 +201,10 @@ class EstimatesAccessor:
                 ledger = ledger.select(quantity)
             return reconcile_all(ledger, at=at, known_on=known_on, method=method, **options)
         if options.get("relations"):
-            raise ValueError(
-                "relations name quantities, not groups: reconcile each group with relations "
-                "apart (df[df.region == r].estimates.reconcile(relations=...))"
+            raise OptionError(
+                "relations",
+                message="relations name quantities, not groups: reconcile each group with "
+                "relations apart (df[df.region == r].estimates.reconcile(relations=...))",
             )
         ledger, keys = self._keyed(groups, extra)
         if quantity is not None:

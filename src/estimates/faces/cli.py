@@ -903,15 +903,21 @@ def _save_plot(
 
 
 def _cmd_methods(args: argparse.Namespace) -> int:
-    from estimates.reconciliation.methods import describe_method, methods
+    from estimates.reconciliation.methods import describe_method, method_options, methods
 
     fmt = _output_format(args)
+    names = list(methods())
+    declared = [method_options(m) for m in names]
     frame = pd.DataFrame(
-        {"method": list(methods()), "description": [describe_method(m) for m in methods()]}
+        {
+            "method": names,
+            "description": [describe_method(m) for m in names],
+            "options": ["(any)" if o is None else ", ".join(o) for o in declared],
+        }
     )
 
     def table() -> str:
-        return render_table(frame.values.tolist(), ["method", "description"], wrap=1)
+        return render_table(frame.values.tolist(), ["method", "description", "options"], wrap=1)
 
     _emit(_frame_text(frame, fmt, table), args)
     return 0

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from estimates.errors import MissingExtraError, ReconcileError
+from estimates.errors import DateError, MissingExtraError, OptionError, ReconcileError
 from estimates.values import units as _units
 from estimates.values.words import number
 
@@ -407,7 +407,7 @@ def _cutoff(date: object) -> np.datetime64:
 
     period = to_period(date)
     if period is None:
-        raise ValueError("known_on must be a date")
+        raise DateError("known_on must be a date", text=repr(date))
     return np.datetime64(period.end, "ns")
 
 
@@ -432,14 +432,16 @@ def plot_sources(result: Any, *, ax: Axes | None = None, limit: int = 30) -> Axe
 
     table = result if isinstance(result, pd.DataFrame) else getattr(result, "sources", None)
     if table is None or not isinstance(table, pd.DataFrame):
-        raise ValueError(
-            "plot_sources needs a table of learned source weights: a result from a "
-            "truth-discovery method (method='crh' or 'catd') or its .sources DataFrame"
+        raise OptionError(
+            "result",
+            message="plot_sources needs a table of learned source weights: a result from a "
+            "truth-discovery method (method='crh' or 'catd') or its .sources DataFrame",
         )
     missing = [c for c in ("source", "weight") if c not in table.columns]
     if missing:
-        raise ValueError(
-            f"the source table lacks column(s) {', '.join(missing)}; it has: {', '.join(map(str, table.columns))}"
+        raise OptionError(
+            "result",
+            message=f"the source table lacks column(s) {', '.join(missing)}; it has: {', '.join(map(str, table.columns))}",
         )
     order = ["weight", "claims", "source"] if "claims" in table else ["weight", "source"]
     ascending = [False, False, True] if "claims" in table else [False, True]

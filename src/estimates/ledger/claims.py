@@ -27,11 +27,12 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import ConfigDict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from estimates.errors import DateError
 from estimates.ledger._ids import claim_ids
+from estimates.values._model import Model
 from estimates.values.dates import Period, to_period
 from estimates.values.ranges import Range
 from estimates.values.vocabulary import KINDS, Kind, Reliability
@@ -61,7 +62,7 @@ def claim_key(values: Sequence[str | float | None], level: float | None = None) 
     return claim_ids(columns, [extra])[0]
 
 
-class Claim(BaseModel):
+class Claim(Model):
     """One sourced figure about one quantity.
 
     Give ``value`` as a :class:`Range`; or give only ``text`` and it is read with
@@ -73,8 +74,7 @@ class Claim(BaseModel):
     >>> Claim(quantity="q", value=Range.exactly(3), source="s", since="2024-05", as_of="2024-04")
     Traceback (most recent call last):
     ...
-    pydantic_core._pydantic_core.ValidationError: 1 validation error for Claim
-    ...
+    estimates.errors.InvalidValueError: invalid Claim: since (2024-05) is after the moment the figure describes (2024-04)
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")

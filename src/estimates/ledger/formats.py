@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from estimates.errors import BadRow, ClaimFileError, MissingExtraError
+from estimates.errors import BadRow, ClaimFileError, InvalidValueError, MissingExtraError
 from estimates.ledger._io import atomic_write
 from estimates.ledger.schema import CLAIM_COLUMNS, NUMBER_COLUMNS
 
@@ -308,7 +308,9 @@ def _arrow_numbers(cells: Any) -> FloatArray | None:
 
 
 def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a figure; use null for an unbounded side")
+    raise InvalidValueError(
+        "JSON", message=f"{name} is not a figure; use null for an unbounded side"
+    )
 
 
 def _read_text(path: PathOrBuffer) -> tuple[str, str]:

@@ -39,7 +39,7 @@ from typing import Any, Literal, NamedTuple, overload
 import numpy as np
 import pandas as pd
 
-from estimates.errors import BadRow, ClaimFileError, DateError, MissingExtraError
+from estimates.errors import BadRow, ClaimFileError, DateError, MissingExtraError, OptionError
 from estimates.ledger import formats
 from estimates.ledger._frame import (
     CATEGORY_COLUMNS,
@@ -433,7 +433,9 @@ class Ledger:
             if column == "kind":
                 unknown = [k for k in names if k not in KINDS]
                 if unknown:
-                    raise ValueError(f"unknown kind(s) {unknown}; allowed: {', '.join(KINDS)}")
+                    raise OptionError(
+                        "kind", message=f"unknown kind(s) {unknown}; allowed: {', '.join(KINDS)}"
+                    )
             keep &= self._frame[column].isin(names).to_numpy()
         return Ledger._wrap(tidy(self._frame.loc[keep].reset_index(drop=True)))
 

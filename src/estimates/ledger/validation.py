@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from estimates.errors import BadRow, ClaimFileError, DateError, ParseError, UnitError
+from estimates.errors import BadRow, ClaimFileError, DateError, OptionError, ParseError, UnitError
 from estimates.ledger._frame import (
     FRAME_COLUMNS,
     ObjArray,
@@ -545,4 +545,4 @@ def check_errors(errors: object) -> None:
     >>> check_errors("collect")
     """
     if errors not in ("raise", "collect"):
-        raise ValueError(f"errors must be 'raise' or 'collect', got {errors!r}")
+        raise OptionError("errors", message=f"errors must be 'raise' or 'collect', got {errors!r}")

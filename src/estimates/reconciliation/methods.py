@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -45,7 +45,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from estimates.errors import ReconcileError, UnknownMethodError
+from estimates.errors import OptionError, ReconcileError, UnknownMethodError
 from estimates.reconciliation._segments import (
     segment_ids,
     segment_max,
@@ -55,11 +55,13 @@ from estimates.reconciliation._segments import (
 from estimates.values.words import number
 
 __all__ = [
+    "COMMON_OPTIONS",
     "DEFAULT_LEVEL",
     "Combined",
     "Evidence",
     "Method",
     "Readings",
+    "check_options",
     "consensus",
     "describe_method",
     "envelope",
@@ -68,6 +70,7 @@ __all__ = [
     "is_predictive",
     "latest",
     "method_level",
+    "method_options",
     "methods",
     "range_meaning",
     "readings",
@@ -780,6 +783,23 @@ class _Entry:
     predictive: bool
 
 
+#: Options every method takes: the reconciliation's own steps read them.
+COMMON_OPTIONS: tuple[str, ...] = ("relay_days", "since_days")
+_TRUTH_OPTIONS = ("coverage", "loss", "max_iter", "prior_strength", "tol")
+#: The options each method reads; a method left out declares none, and any option is passed
+#: to it unchecked.
+_options: dict[str, tuple[str, ...]] = {
+    "consensus": (),
+    "envelope": (),
+    "robust": ("q",),
+    "latest": (),
+    "pooled": ("claim_level", "cutoff", "level", "prior_share", "resolved", "scale", "widen"),
+    "pooled_mean": ("default_error", "hk", "interval_level", "level", "min_error", "scale"),
+    "crh": _TRUTH_OPTIONS,
+    "catd": ("alpha", *_TRUTH_OPTIONS),
+    "plurality": ("iterations", "prior_accuracy", "prior_strength", "tolerance"),
+}
+
 _SPREAD = "a spread of the sources' figures, not a probability about the true value"
 _lock = threading.Lock()
 _registry: dict[str, _Entry] = {
@@ -863,6 +883,7 @@ def register_method(
     replace: bool = False,
     meaning: str | None = None,
     predictive: bool = False,
+    options: Iterable[str] | None = None,
 ) -> None:
     """Register a method under ``name``.
 
@@ -872,7 +893,9 @@ def register_method(
     words what the method's range is (default: "the range the method returns, not a
     probability"); ``predictive=True`` declares that it is a probability statement about the
     true value at the option ``level`` (default :data:`DEFAULT_LEVEL`). Registering a name that
-    exists raises unless ``replace=True``.
+    exists raises unless ``replace=True``. ``options`` names the options the method reads: any
+    other is then refused with a "did you mean" (left out, options are passed through
+    unchecked).
 
     >>> def midpoint(ev, options):
     ...     r = readings(ev)
@@ -892,6 +915,10 @@ def register_method(
             raise ReconcileError(
                 f"method {name!r} is already registered; pass replace=True to replace it"
             )
+        if options is None:
+            _options.pop(name, None)
+        else:
+            _options[name] = tuple(sorted(str(o) for o in options))
         _registry[name] = _Entry(
             fn,
             description,
@@ -899,6 +926,39 @@ def register_method(
             meaning or "the range the method returns, not a probability",
             bool(predictive),
         )
+
+
+def method_options(name: str) -> tuple[str, ...] | None:
+    """The options a method declares (beyond :data:`COMMON_OPTIONS`); None if undeclared.
+
+    >>> method_options("robust"), method_options("consensus")
+    (('q',), ())
+    """
+    if not isinstance(name, str) or name not in _registry:
+        raise UnknownMethodError(str(name), known=methods())
+    return _options.get(name)
+
+
+def check_options(name: str, options: Iterable[str]) -> None:
+    """Refuse an option that method ``name`` does not declare, with a "did you mean".
+
+    >>> check_options("robust", ["q", "relay_days"])
+    >>> check_options("robust", ["levle"])
+    Traceback (most recent call last):
+    ...
+    estimates.errors.OptionError: unknown option 'levle' for method 'robust'; allowed: q, relay_days, since_days
+    >>> check_options("pooled", ["levle"])
+    Traceback (most recent call last):
+    ...
+    estimates.errors.OptionError: unknown option 'levle' for method 'pooled'; did you mean 'level'? ...
+    """
+    declared = method_options(name)
+    if declared is None:
+        return
+    allowed = (*declared, *COMMON_OPTIONS)
+    for option in options:
+        if option not in allowed:
+            raise OptionError(str(option), allowed=allowed, where=f"method {name!r}")
 
 
 def get_method(name: str) -> Method:

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic import ConfigDict, PrivateAttr
 
 from estimates.errors import ClaimTableTypeError, DimensionError, ReconcileError
 from estimates.reconciliation import _core
@@ -55,11 +55,13 @@ from estimates.reconciliation._core import (
     to_day,
 )
 from estimates.reconciliation.methods import (
+    check_options,
     describe_method,
     get_method,
     is_predictive,
     range_meaning,
 )
+from estimates.values._model import Model
 from estimates.values.ranges import Range, closed_from_flags
 from estimates.values.vocabulary import KINDS, KindCode
 from estimates.values.words import claims_step, number, range_words
@@ -83,7 +85,7 @@ _KIND_NAMES = KINDS
 OptionValue = float | int | str | bool | None
 
 
-class Conflict(BaseModel):
+class Conflict(Model):
     """Two used figures that cannot both hold: one lies wholly below the other.
 
     In one dimension a set of ranges has no common value exactly when two of them are disjoint
@@ -112,7 +114,7 @@ class Conflict(BaseModel):
         )
 
 
-class Reconciliation(BaseModel):
+class Reconciliation(Model):
     """The reconciled answer for one quantity, with everything that went into it.
 
     Attributes:
@@ -451,6 +453,7 @@ def _settings(
     options: Mapping[str, Any],
 ) -> Settings:
     get_method(method)  # an unknown name fails first, listing the known ones
+    check_options(method, options)
     if half_life is not None and (
         isinstance(half_life, bool) or not isinstance(half_life, int | float) or not half_life > 0
     ):

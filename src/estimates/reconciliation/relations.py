@@ -29,10 +29,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
-from estimates.errors import DateError, RelationError
+from estimates.errors import DateError, OptionError, RelationError
 from estimates.values import units as _units
+from estimates.values._model import Model
 from estimates.values.dates import to_period
 from estimates.values.ranges import Range, closed_from_flags
 from estimates.values.words import number as _number
@@ -64,11 +66,15 @@ _CONFIG = ConfigDict(frozen=True, extra="forbid")
 
 def _name(value: Any) -> Any:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"a quantity name must be a non-empty string, got {value!r}")
+        raise PydanticCustomError(
+            "blank_name",
+            "a quantity name must be a non-empty string, got {value!r}",
+            {"value": repr(value)},
+        )
     return value
 
 
-class AtMost(BaseModel):
+class AtMost(Model):
     """``part <= whole`` at any one moment (troops in Kursk are among the troops in Russia).
 
     >>> str(AtMost(part="in_kursk", whole="in_russia"))
@@ -96,7 +102,7 @@ class AtMost(BaseModel):
         return f"{self.part} ≤ {self.whole}"
 
 
-class SumOf(BaseModel):
+class SumOf(Model):
     """``total = Σ parts`` at any one moment (parts that do not overlap and leave nothing out).
 
     >>> str(SumOf(parts=("in_kursk", "elsewhere"), total="in_russia"))
@@ -115,8 +121,10 @@ class SumOf(BaseModel):
     @classmethod
     def _parts(cls, value: Any) -> Any:
         if isinstance(value, str):
-            raise ValueError(
-                f"parts must be a sequence of quantity names, got the string {value!r}"
+            raise PydanticCustomError(
+                "parts_string",
+                "parts must be a sequence of quantity names, got the string {value}",
+                {"value": repr(value)},
             )
         items = tuple(value)
         for item in items:
@@ -136,7 +144,7 @@ class SumOf(BaseModel):
         return f"{' + '.join(self.parts)} = {self.total}"
 
 
-class Monotone(BaseModel):
+class Monotone(Model):
     """A quantity that never falls over time (a running total; implied by ``kind="cumulative"``).
 
     >>> str(Monotone(quantity="containers_shipped"))
@@ -601,7 +609,7 @@ BoolArray = npt.NDArray[np.bool_]
 _DAY = np.timedelta64(1, "D")
 
 
-class Violation(BaseModel):
+class Violation(Model):
     """One way a relation fails: the smallest set of claims that cannot all be true.
 
     ``gap`` is how far apart the figures are (in ``unit``): how much one of them would have to
@@ -646,7 +654,7 @@ _REPORT_COLUMNS = (
 )
 
 
-class Report(BaseModel):
+class Report(Model):
     """The result of :func:`check`: every violation found, and what was checked.
 
     >>> r = Report(relations=("a ≤ b",), violations=(), at=None, known_on="2024-11-01",
@@ -997,7 +1005,7 @@ def _results_as_claims(results: pd.DataFrame, *, at: object, known_on: object) -
     needed = {"quantity", "at", "known_on", "method", "low", "best", "high", "closed", "unit"}
     missing = sorted(needed - set(results.columns))
     if missing:
-        raise ValueError(
+        raise RelationError(
             "check() takes a Ledger or a reconciliation table (reconcile_all, timeline); "
             f"the table lacks the columns {missing}"
         )
@@ -1092,7 +1100,10 @@ def check(
     - kursk ≤ russia fails: HUR said kursk was at least 7,000 people (2024-10-31); NIS said russia was up to 3,000 people (2024-10-31) — the part is larger than the whole (4,000 people apart)
     """
     if isinstance(within_days, bool) or not isinstance(within_days, int) or within_days < 0:
-        raise ValueError(f"within_days must be a whole number of days >= 0, got {within_days!r}")
+        raise OptionError(
+            "within_days",
+            message=f"within_days must be a whole number of days >= 0, got {within_days!r}",
+        )
     known_text = None if known_on is None else _date_text(known_on, "known_on")[0]
     at_text = None if at is None else _date_text(at, "at")[0]
     if isinstance(ledger, pd.DataFrame):

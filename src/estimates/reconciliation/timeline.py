@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from estimates.errors import DateError, ReconcileError
+from estimates.errors import DateError, OptionError, ReconcileError
 from estimates.ledger.schema import OUTPUT_COLUMNS
 from estimates.values.dates import to_period
 from estimates.values.ranges import closed_from_flags, side_flags
@@ -64,18 +64,19 @@ def isotonic(values: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> Flo
     y = np.asarray(values, dtype=float)
     w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
     if y.shape != w.shape or y.ndim != 1:
-        raise ValueError(
-            f"values and weights must be 1-d and equal in length, got {y.shape} and {w.shape}"
+        raise OptionError(
+            "weights",
+            message=f"values and weights must be 1-d and equal in length, got {y.shape} and {w.shape}",
         )
     if np.any(w[~np.isnan(y)] <= 0) or not np.all(np.isfinite(w)):
-        raise ValueError("weights must be finite and > 0")
+        raise OptionError("weights", message="weights must be finite and > 0")
     out = np.full(y.shape, np.nan)
     keep = np.flatnonzero(~np.isnan(y))
     if keep.size == 0:
         return out
     yk, wk = y[keep], w[keep]
     if np.any(np.isinf(yk)):
-        raise ValueError("isotonic() needs finite values (or NaN to skip)")
+        raise OptionError("values", message="isotonic() needs finite values (or NaN to skip)")
     from scipy.optimize import isotonic_regression  # scipy loads on first use, not on import
 
     out[keep] = isotonic_regression(yk, weights=wk, increasing=True).x
@@ -184,9 +185,12 @@ def timeline(
     from estimates.reconciliation.reconcile import reconcile_all
 
     if dates is not None and freq is not None:
-        raise ValueError("give dates or freq, not both")
+        raise OptionError("freq", message="give dates or freq, not both")
     if monotone not in (None, "isotonic", "running", "none"):
-        raise ValueError(f"monotone must be 'isotonic', 'running' or 'none', got {monotone!r}")
+        raise OptionError(
+            "monotone",
+            message=f"monotone must be 'isotonic', 'running' or 'none', got {monotone!r}",
+        )
     own = ledger.select(quantity)
     if len(own) == 0:
         names = ", ".join(ledger.quantities[:20]) or "none"
@@ -201,19 +205,22 @@ def timeline(
         if not claim_days:
             claim_days = _claim_days(own, None)
         if not claim_days:
-            raise ValueError(f"no claim about {quantity!r} has a date; give the dates to use")
+            raise ReconcileError(
+                f"no claim about {quantity!r} has a date; give the dates to use", quantity=quantity
+            )
         if freq is not None:
             stamps = pd.date_range(claim_days[0], claim_days[-1], freq=freq)
             days = sorted({ts.date() for ts in stamps})
             if not days:
-                raise ValueError(
-                    f"freq={freq!r} gives no date between {claim_days[0]} and {claim_days[-1]}, "
-                    "the first and last days the claims describe; give dates instead"
+                raise OptionError(
+                    "freq",
+                    message=f"freq={freq!r} gives no date between {claim_days[0]} and {claim_days[-1]}, "
+                    "the first and last days the claims describe; give dates instead",
                 )
         else:
             days = claim_days
     if not days:
-        raise ValueError("dates is empty: give at least one date")
+        raise OptionError("dates", message="dates is empty: give at least one date")
 
     rows: list[dict[str, Any]] = []
     for day in days:

@@ -18,10 +18,11 @@ import datetime as dt
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, model_serializer, model_validator
+from pydantic import ConfigDict, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
 from estimates.errors import DateError
+from estimates.values._model import Model
 
 __all__ = ["Period", "to_period"]
 
@@ -33,7 +34,7 @@ _ALLOWED = (
 )
 
 
-class Period(BaseModel):
+class Period(Model):
     """A closed span of days ``[start, end]``; a single day has ``start == end``.
 
     Build one with :meth:`parse`, :meth:`day` or the constructor; ``str`` gives the shortest

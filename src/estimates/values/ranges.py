@@ -18,12 +18,13 @@ import math
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import ConfigDict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from estimates.errors import UnitError
+from estimates.errors import InvalidValueError, OptionError, UnitError
 from estimates.values import units as _units
 from estimates.values import words as _words
+from estimates.values._model import Model
 from estimates.values.vocabulary import CLOSED, Closed
 
 __all__ = ["Closed", "Range", "total"]
@@ -53,7 +54,7 @@ def closed_from_flags(left: bool, right: bool) -> Closed:
     return "neither"
 
 
-class Range(BaseModel):
+class Range(Model):
     """An interval ``low .. high`` (``None`` = unbounded) with optional ``best``, unit, convention.
 
     Invariants, checked on every construction and on :meth:`replace`: numbers are finite;
@@ -66,8 +67,7 @@ class Range(BaseModel):
     >>> Range(low=12, high=10)
     Traceback (most recent call last):
     ...
-    pydantic_core._pydantic_core.ValidationError: 1 validation error for Range
-    ...
+    estimates.errors.InvalidValueError: invalid Range: low (12.0) must not exceed high (10.0)
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -266,7 +266,7 @@ class Range(BaseModel):
         Range(low=10800.0, best=12000.0, high=13200.0, closed='both', unit='person', convention=None)
         """
         if not (math.isfinite(rel) and rel >= 0):
-            raise ValueError(f"rel must be a finite number >= 0, got {rel}")
+            raise OptionError("rel", message=f"rel must be a finite number >= 0, got {rel}")
         half = abs(value) * rel
         return cls(
             low=value - half, best=value, high=value + half, unit=unit, convention=convention
@@ -429,8 +429,7 @@ class Range(BaseModel):
         >>> Range.exactly(5).replace(high=4)
         Traceback (most recent call last):
         ...
-        pydantic_core._pydantic_core.ValidationError: 1 validation error for Range
-        ...
+        estimates.errors.InvalidValueError: invalid Range: low (5.0) must not exceed high (4.0)
         """
         data = self.model_dump()
         data.update(changes)
@@ -443,7 +442,7 @@ class Range(BaseModel):
         3.0
         """
         if not (math.isfinite(factor) and factor > 0):
-            raise ValueError(f"factor must be a finite number > 0, got {factor}")
+            raise OptionError("factor", message=f"factor must be a finite number > 0, got {factor}")
         return self.replace(
             low=_times(self.low, factor),
             best=_times(self.best, factor),
@@ -554,9 +553,11 @@ def total(
     """
     items = list(ranges)
     if not items:
-        raise ValueError("total() needs at least one range")
+        raise InvalidValueError("Range", message="total() needs at least one range")
     if how not in ("bounds", "independent", "best"):
-        raise ValueError(f"how must be 'bounds', 'independent' or 'best', got {how!r}")
+        raise OptionError(
+            "how", message=f"how must be 'bounds', 'independent' or 'best', got {how!r}"
+        )
     unit = items[0].unit
     items = [r.to(unit) for r in items]
     centres = [r.center for r in items]
@@ -565,11 +566,14 @@ def total(
     )
     if how == "best":
         if best is None:
-            raise ValueError("how='best' needs a centre (best, midpoint or bound) for every range")
+            raise InvalidValueError(
+                "Range",
+                message="how='best' needs a centre (best, midpoint or bound) for every range",
+            )
         return Range.exactly(best, unit=unit)
     if how == "independent":
         if any(not r.bounded for r in items) or best is None:
-            raise ValueError("how='independent' needs bounded ranges")
+            raise InvalidValueError("Range", message="how='independent' needs bounded ranges")
         half = math.sqrt(math.fsum(((r.high - r.low) / 2) ** 2 for r in items))  # type: ignore[operator]
         mid = math.fsum(r.midpoint for r in items)  # type: ignore[misc]
         return Range(

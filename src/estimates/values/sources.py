@@ -17,14 +17,18 @@ per *resolved* source, so those must be one.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import ConfigDict, field_validator
+from pydantic_core import PydanticCustomError
 
+from estimates.errors import InvalidValueError
+from estimates.values._model import Model
 from estimates.values.vocabulary import Reliability
 
 __all__ = ["Reliability", "Source", "SourceKind", "Sources", "normalize_source_name"]
@@ -39,6 +43,12 @@ _TRAILING_PARENS = re.compile(r"\s*\([^()]*\)\s*$")
 # "Name (role) to Outlet", "Name (role) via Outlet", "Name (role), occasion": the name is the source.
 _QUALIFIED = re.compile(r"^(?P<name>[^()]+?)\s*\([^()]*\)\s*(?:(?:to|via)\s.*|,.*)$")
 _SPACES = re.compile(r"\s+")
+
+
+def _clean(name: str) -> str:
+    """``name`` in NFC (one spelling for letters that Unicode can compose two ways), with white
+    space folded: "Kyiv Independent" typed on two keyboards is one source."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip()
 
 
 def normalize_source_name(name: str) -> str:
@@ -56,7 +66,7 @@ def normalize_source_name(name: str) -> str:
     >>> normalize_source_name("  Ukraine   HUR ")
     'Ukraine HUR'
     """
-    text = _SPACES.sub(" ", name).strip()
+    text = _clean(name)
     if m := _QUALIFIED.match(text):
         text = m["name"]
     while True:
@@ -66,7 +76,7 @@ def normalize_source_name(name: str) -> str:
         text = stripped
 
 
-class Source(BaseModel):
+class Source(Model):
     """Who originates figures: a name, a kind, an affiliation and an optional Admiralty grade.
 
     ``reliability`` is the Admiralty source-reliability letter (A completely reliable ...
@@ -86,9 +96,9 @@ class Source(BaseModel):
     @field_validator("name")
     @classmethod
     def _non_blank(cls, value: str) -> str:
-        value = _SPACES.sub(" ", value).strip()
+        value = _clean(value)
         if not value:
-            raise ValueError("a source name cannot be blank")
+            raise PydanticCustomError("blank", "a source name cannot be blank", {})
         return value
 
 
@@ -128,14 +138,15 @@ class Sources:
         >>> Sources().alias("US DoD", "Pentagon").resolve("Pentagon")
         'US DoD'
         """
-        canonical = _SPACES.sub(" ", name).strip()
+        canonical = _clean(name)
         self._aliases.setdefault(canonical.casefold(), canonical)
         for alias in aliases:
-            key = _SPACES.sub(" ", alias).strip().casefold()
+            key = _clean(alias).casefold()
             known = self._aliases.get(key)
             if known is not None and known != canonical:
-                raise ValueError(
-                    f"alias {alias!r} already means {known!r}, cannot also mean {canonical!r}"
+                raise InvalidValueError(
+                    "Sources",
+                    message=f"alias {alias!r} already means {known!r}, cannot also mean {canonical!r}",
                 )
             self._aliases[key] = canonical
         return self
@@ -154,7 +165,7 @@ class Sources:
         >>> Sources().alias("South Korea NIS", "NIS").resolve("NIS (parliamentary briefing)")
         'South Korea NIS'
         """
-        folded = _SPACES.sub(" ", name).strip()
+        folded = _clean(name)
         hit = self._aliases.get(folded.casefold())
         if hit is not None:
             return hit
