@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from estimates.errors import ReconcileError
+from estimates.errors import OptionError, ReconcileError
 from estimates.reconciliation._core import RELIABILITY_WEIGHT
 from estimates.reconciliation.methods import Combined, Evidence, get_method
 from estimates.reconciliation.truth import catd, crh
@@ -469,7 +469,7 @@ def test_reconcile_returns_the_learned_source_table() -> None:
     # options reach the method; unknown ones are refused with the allowed list
     squared = reconcile_all(led, method="crh", loss="squared", max_iter=2)
     assert squared["method"].tolist() == ["crh", "crh"]
-    with pytest.raises(ReconcileError, match="allowed"):
+    with pytest.raises(OptionError, match="allowed"):
         reconcile_all(led, method="crh", bogus=1)
 
 
