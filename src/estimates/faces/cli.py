@@ -385,8 +385,15 @@ def read_ledger(path: str, input_format: str | None = None) -> Ledger:
                 file.write_bytes(data)
                 try:
                     return Ledger.read_parquet(file)
-                except ClaimFileError:
-                    raise
+                except ClaimFileError as exc:
+                    # the reader names the temporary copy; the user gave standard input
+                    if all(e.row is None for e in exc.errors):
+                        reason = "; ".join(e.reason for e in exc.errors)
+                        reason = reason.replace(str(file), "standard input")
+                        raise UsageError(
+                            f"cannot read standard input as Parquet: {reason}"
+                        ) from None
+                    raise ClaimFileError(exc.errors, where="standard input") from None
                 except (OSError, ValueError) as exc:
                     # the reader names the temporary copy; the user gave standard input
                     reason = str(exc).replace(str(file), "standard input")

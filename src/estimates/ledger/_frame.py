@@ -42,7 +42,7 @@ def as_column(values: Any, name: str) -> pd.Series[Any]:
     if name in NUMBER_COLUMNS:
         return pd.Series(np.asarray(values, dtype=float), dtype="float64")
     if name in INTERNAL_DATE_COLUMNS:
-        return pd.Series(np.asarray(values, dtype="datetime64[ns]"))
+        return pd.Series(np.asarray(values, dtype="datetime64[s]"))
     if name in CATEGORY_COLUMNS:
         codes, uniques = pd.factorize(np.asarray(values, dtype=object), sort=True)
         return pd.Series(categorical(codes, np.asarray(uniques, dtype=object)))

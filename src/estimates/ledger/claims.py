@@ -37,7 +37,48 @@ from estimates.values.dates import Period, to_period
 from estimates.values.ranges import Range
 from estimates.values.vocabulary import KINDS, Kind, Reliability
 
-__all__ = ["KINDS", "Claim", "Kind", "claim_key"]
+__all__ = ["KINDS", "Claim", "Kind", "claim_key", "join_via", "split_via"]
+
+
+def join_via(outlets: Sequence[str]) -> str | None:
+    """The relaying outlets as one ``;``-separated cell (None for none).
+
+    A ``;`` or ``\\`` inside an outlet's name is escaped with ``\\``, so that
+    :func:`split_via` gives back exactly the outlets given.
+
+    >>> join_via(("AFP;Reuters", "Yonhap"))
+    'AFP\\\\;Reuters;Yonhap'
+    >>> split_via(join_via(("AFP;Reuters", "Yonhap")))
+    ('AFP;Reuters', 'Yonhap')
+    """
+    return ";".join(o.replace("\\", "\\\\").replace(";", "\\;") for o in outlets) or None
+
+
+def split_via(text: str) -> tuple[str, ...]:
+    """The outlets of a ``;``-separated cell, each stripped, blank ones left out; ``\\;`` is a
+    ``;`` inside a name and ``\\\\`` a backslash (any other backslash is itself).
+
+    >>> split_via("The Moscow Times; AFP;;")
+    ('The Moscow Times', 'AFP')
+    """
+    if "\\" not in text:
+        return tuple(p.strip() for p in text.split(";") if p.strip())
+    out: list[str] = []
+    part: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and text[i + 1 : i + 2] in (";", "\\"):
+            part.append(text[i + 1])  # an escaped ';' or '\\'; any other '\\' is itself
+            i += 1
+        elif ch == ";":
+            out.append("".join(part))
+            part = []
+        else:
+            part.append(ch)
+        i += 1
+    out.append("".join(part))
+    return tuple(p.strip() for p in out if p.strip())
 
 
 def claim_key(values: Sequence[str | float | None], level: float | None = None) -> str:
@@ -127,7 +168,7 @@ class Claim(Model):
         if value is None:
             return ()
         if isinstance(value, str):
-            value = value.split(";")
+            return split_via(value)
         if isinstance(value, list | tuple):
             return tuple(v.strip() for v in value if isinstance(v, str) and v.strip()) + tuple(
                 v for v in value if not isinstance(v, str)
@@ -209,7 +250,7 @@ class Claim(Model):
 
         return (
             self.quantity, num(v.low), num(v.best), num(v.high), v.closed, opt(v.unit),
-            opt(v.convention), self.text, self.source, ";".join(self.via) or None,
+            opt(v.convention), self.text, self.source, join_via(self.via),
             opt(self.stated_on), opt(self.as_of), opt(self.since), self.kind, self.hedge,
             num(self.confidence), self.reliability, self.url, self.quote, self.note,
         )  # fmt: skip

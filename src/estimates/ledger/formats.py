@@ -12,6 +12,8 @@ import io
 import json
 import math
 import os
+import re
+import sys
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -72,10 +74,15 @@ def read_csv_table(path: PathOrBuffer) -> RawTable:
     table = _fast_csv(text, header)
     if table is not None:
         del text  # the whole file as text is not needed past this point
-        return RawTable(table, list(range(1, len(table) + 1)), bad, where)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    next(reader)
-    records = list(reader)
+        return RawTable(_unguarded(table), list(range(1, len(table) + 1)), bad, where)
+    # a cell may be as long as the file (a quote of 4 MB): whatever to_csv writes reads back
+    limit = csv.field_size_limit(sys.maxsize)
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        next(reader)
+        records = list(reader)
+    finally:
+        csv.field_size_limit(limit)
     numbers = [i for i, rec in enumerate(records, start=1) if len(rec) == width]
     if len(numbers) != len(records):
         for i, rec in enumerate(records, start=1):
@@ -86,24 +93,78 @@ def read_csv_table(path: PathOrBuffer) -> RawTable:
     columns = list(zip(*records, strict=True)) if records else [() for _ in header]
     if len(set(header)) == width:
         table = pd.DataFrame(
-            {name: np.array(col, dtype=object) for name, col in zip(header, columns, strict=True)}
+            {
+                name: pd.Series(np.array(col, dtype=object), dtype=object)
+                for name, col in zip(header, columns, strict=True)
+            }
         )
     else:
         table = pd.DataFrame(columns=header)  # refused by the header check
-    return RawTable(table, numbers, bad, where)
+    return RawTable(_unguarded(table), numbers, bad, where)
+
+
+# A cell a spreadsheet would run as a formula starts with one of these; written with a leading
+# "'" (which a spreadsheet shows as text), and a cell that itself starts with "'" gets one more,
+# so that reading drops exactly one "'" from every cell that starts with "'" and one of these.
+_FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "'")
+_GUARDED = re.compile("^'[=+\\-@\t\r']")
+
+
+def _guarded(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell that a spreadsheet would execute led by a ``'``."""
+    out = frame.copy()
+    for name in frame.columns:
+        if name in NUMBER_COLUMNS:
+            continue
+        values = frame[name].to_numpy(dtype=object)
+        lead = np.array(
+            [isinstance(v, str) and v.startswith(_FORMULA_LEADS) for v in values], dtype=bool
+        )
+        if lead.any():
+            values = values.copy()
+            values[lead] = ["'" + v for v in values[lead]]
+            out[name] = pd.Series(values, dtype=object, index=frame.index)
+    return out
+
+
+def _unguarded(table: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`_guarded`: drop the ``'`` before a spreadsheet's formula lead."""
+    for name in table.columns:
+        if name in NUMBER_COLUMNS:
+            continue
+        column = table[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            names = [str(x) for x in column.cat.categories]
+            if any(_GUARDED.match(x) for x in names):
+                fixed = [x[1:] if _GUARDED.match(x) else x for x in names]
+                table[name] = pd.Categorical.from_codes(
+                    column.cat.codes.to_numpy(),
+                    dtype=pd.CategoricalDtype(pd.Index(fixed, dtype=object)),
+                )
+            continue
+        values = column.to_numpy(dtype=object)
+        hit = [i for i, v in enumerate(values) if isinstance(v, str) and _GUARDED.match(v)]
+        if hit:
+            values = values.copy()
+            values[hit] = [values[i][1:] for i in hit]
+            table[name] = values
+    return table
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Write a claim table as CSV, atomically.
+    """Write a claim table as CSV, atomically; a text cell that a spreadsheet would run
+    (``=HYPERLINK(...)``, ``+cmd``, ``@SUM(...)``, a leading tab) is led by ``'``, which
+    :func:`read_csv_table` drops again.
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.csv"
     >>> write_csv(pd.DataFrame({"quantity": ["q"]}), p); p.read_text().split()
     ['quantity', 'q']
     """
+    guarded = _guarded(frame)
     atomic_write(
         path,
-        lambda tmp: frame.to_csv(
+        lambda tmp: guarded.to_csv(
             tmp, index=False, na_rep="", lineterminator="\r\n", encoding="utf-8"
         ),
     )
@@ -130,6 +191,9 @@ def read_jsonl_table(path: PathOrBuffer) -> RawTable:
             obj = json.loads(line, parse_constant=_reject_constant)
         except ValueError as exc:
             bad.append(BadRow(i, None, line[:80], f"not a JSON object: {exc}"))
+            continue
+        except RecursionError:
+            bad.append(BadRow(i, None, line[:80], "not a claim: JSON nested too deeply"))
             continue
         if not isinstance(obj, dict):
             bad.append(BadRow(i, None, line[:80], "each line must be one JSON object"))
@@ -182,7 +246,13 @@ def read_parquet_table(path: str | os.PathLike[str]) -> RawTable:
     [1.0]
     """
     pq = _pyarrow_parquet()
-    table = pq.read_table(path).to_pandas()
+    import pyarrow as pa
+
+    try:
+        table = pq.read_table(path).to_pandas()
+    except (pa.ArrowException, ValueError) as exc:  # truncated, not Parquet, unreadable types
+        reason = f"cannot read the file as Parquet: {exc}"
+        raise ClaimFileError([BadRow(None, None, None, reason)], where=str(path)) from exc
     table = table.astype({c: object for c in table.columns if c not in NUMBER_COLUMNS})
     return RawTable(table, list(range(1, len(table) + 1)), [], str(path))
 
@@ -249,7 +319,9 @@ def _fast_csv(text: str, header: list[str]) -> pd.DataFrame | None:
         from pyarrow import csv as pacsv
     except ImportError:  # pragma: no cover - pyarrow is an optional extra
         return None
-    data = text.encode("utf-8")
+    # a byte that is not UTF-8 is a surrogate in the text: given back as that byte, pyarrow
+    # refuses the file and the careful reader reports the rows
+    data = text.encode("utf-8", "surrogateescape")
     try:
         table = pacsv.read_csv(
             pa.BufferReader(data),
@@ -304,6 +376,11 @@ def _arrow_numbers(cells: Any) -> FloatArray | None:
     stated = ~np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
     if not np.isfinite(arr[stated]).all():
         return None
+    zero = stated & (arr == 0)
+    if zero.any():  # "1e-400" reads as 0: the careful reading refuses it
+        mantissa = pc.match_substring_regex(cells.filter(pa.array(zero)), "^[+-]?[0-9.]*[1-9]")
+        if pc.any(mantissa).as_py():
+            return None
     return arr
 
 
@@ -325,24 +402,12 @@ def _read_text(path: PathOrBuffer) -> tuple[str, str]:
 
 
 def _decode(data: bytes, where: str) -> str:
+    """The text of a file read as UTF-8; a byte that is not UTF-8 is kept as a surrogate, so
+    that the row holding it is reported (with the byte) and every other row is read."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        pass
-    bad: list[BadRow] = []
-    for i, line in enumerate(data.split(b"\n")):
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            bad.append(
-                BadRow(
-                    i if i else None,
-                    None,
-                    line[max(0, exc.start - 10) : exc.end + 10],
-                    f"not UTF-8 (byte {exc.start}); save the file as UTF-8",
-                )
-            )
-    raise ClaimFileError(bad, where=where)
+        return data.decode("utf-8-sig", "surrogateescape")
 
 
 def _pyarrow_parquet() -> Any:

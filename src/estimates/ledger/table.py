@@ -67,13 +67,25 @@ class Collected(NamedTuple):
     errors: tuple[BadRow, ...]
 
 
+def _frozen(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the arrays holding its columns marked read-only: the ledger hands them to
+    the reconciliation core (:meth:`Ledger._view`), and a write must never reach the ledger."""
+    for arr in frame._mgr.arrays:
+        # a numpy block, or the numpy array inside an extension array (a categorical's codes,
+        # a datetime array's values)
+        target = getattr(arr, "_ndarray", arr)
+        if isinstance(target, np.ndarray):
+            target.flags.writeable = False
+    return frame
+
+
 def _cutoff(date: object) -> np.datetime64:
     if isinstance(date, np.datetime64 | pd.Timestamp):
-        return np.datetime64(pd.Timestamp(date).date(), "ns")
+        return np.datetime64(pd.Timestamp(date).date(), "s")
     period = to_period(date)
     if period is None:
         raise DateError("a knowledge cut-off date is required", text=repr(date))
-    return np.datetime64(period.end, "ns")
+    return np.datetime64(period.end, "s")
 
 
 # -- the ledger --------------------------------------------------------------------------------
@@ -95,18 +107,27 @@ class Ledger:
     def __init__(self, claims: Iterable[Claim] = ()) -> None:
         rows = [claim_row(c) for c in claims]
         if rows:
-            frame, errors = validate_claims(
-                pd.DataFrame(rows, columns=list(CLAIM_COLUMNS)), where="claims"
+            # text as plain objects: pandas may not infer a string type that refuses some text
+            table = pd.DataFrame(
+                {
+                    name: pd.Series(
+                        [r[name] for r in rows],
+                        dtype=float if name in NUMBER_COLUMNS else object,
+                    )
+                    for name in CLAIM_COLUMNS
+                }
             )
-            assert not errors, errors  # Claim objects are already valid
-            self._frame = frame
+            frame, errors = validate_claims(table, where="claims")
+            if errors:  # a claim the table cannot hold (a lone surrogate in its text, ...)
+                raise ClaimFileError(errors, where="claims")
+            self._frame = _frozen(frame)
         else:
             self._frame = empty_frame()
 
     @classmethod
     def _wrap(cls, frame: pd.DataFrame) -> Ledger:
         ledger = cls.__new__(cls)
-        ledger._frame = frame
+        ledger._frame = _frozen(frame)
         return ledger
 
     @classmethod
@@ -124,22 +145,38 @@ class Ledger:
     @overload
     @classmethod
     def from_frame(
-        cls, frame: pd.DataFrame, *, errors: Literal["raise"] = ..., where: str = ...
+        cls,
+        frame: pd.DataFrame,
+        *,
+        errors: Literal["raise"] = ...,
+        where: str = ...,
+        convention: str | None = ...,
     ) -> Ledger: ...
     @overload
     @classmethod
     def from_frame(
-        cls, frame: pd.DataFrame, *, errors: Literal["collect"], where: str = ...
+        cls,
+        frame: pd.DataFrame,
+        *,
+        errors: Literal["collect"],
+        where: str = ...,
+        convention: str | None = ...,
     ) -> Collected: ...
 
     @classmethod
     def from_frame(
-        cls, frame: pd.DataFrame, *, errors: Errors = "raise", where: str = "DataFrame"
+        cls,
+        frame: pd.DataFrame,
+        *,
+        errors: Errors = "raise",
+        where: str = "DataFrame",
+        convention: str | None = None,
     ) -> Ledger | Collected:
         """A ledger from a DataFrame with the canonical columns (see :mod:`estimates.ledger.schema`).
 
         With ``errors="raise"`` (default) any bad row raises :class:`ClaimFileError` listing every
         bad row; with ``errors="collect"`` the good rows come back with the list of bad ones.
+        ``convention`` reads the rows given only in words whose own ``convention`` is blank.
 
         >>> import pandas as pd
         >>> df = pd.DataFrame({"quantity": ["q", "q"], "low": [1, 5], "high": [2, 4], "source": ["a", "b"]})
@@ -148,7 +185,7 @@ class Ledger:
         (1, ["row 2, column 'low': low must not exceed high (4.0) (given 5.0)"])
         """
         check_errors(errors)
-        good, bad = validate_claims(frame, where=where)
+        good, bad = validate_claims(frame, where=where, convention=convention)
         if errors == "raise":
             if bad:
                 raise ClaimFileError(bad, where=where)
@@ -181,8 +218,8 @@ class Ledger:
         Sanctioned private access (``estimates.reconciliation.reconcile`` and ``estimates.reconciliation._core`` use it): the
         columns of :attr:`frame`, sorted by claim id, with the :data:`CATEGORY_COLUMNS` held as
         pandas categoricals (sorted categories, each one used by some row; missing = code -1).
-        It shares the ledger's arrays (a shallow copy: pandas' copy-on-write copies a column
-        only if the caller writes to it, so the ledger never changes).
+        It shares the ledger's arrays, which are read-only: on any pandas a write into the view
+        copies the column (copy-on-write) or is refused, and the ledger never changes.
 
         >>> led = Ledger([Claim(quantity="q", value=Range.exactly(1), source="s")])
         >>> view = led._view()
@@ -198,27 +235,41 @@ class Ledger:
 
     @overload
     @classmethod
-    def read_csv(cls, path: PathOrBuffer, *, errors: Literal["raise"] = ...) -> Ledger: ...
+    def read_csv(
+        cls, path: PathOrBuffer, *, errors: Literal["raise"] = ..., convention: str | None = ...
+    ) -> Ledger: ...
     @overload
     @classmethod
-    def read_csv(cls, path: PathOrBuffer, *, errors: Literal["collect"]) -> Collected: ...
+    def read_csv(
+        cls, path: PathOrBuffer, *, errors: Literal["collect"], convention: str | None = ...
+    ) -> Collected: ...
 
     @classmethod
-    def read_csv(cls, path: PathOrBuffer, *, errors: Errors = "raise") -> Ledger | Collected:
+    def read_csv(
+        cls, path: PathOrBuffer, *, errors: Errors = "raise", convention: str | None = None
+    ) -> Ledger | Collected:
         """Read a UTF-8 claim CSV; rows are numbered from 1 after the header.
 
         Every cell is read as text first, so nothing is guessed or rounded by the CSV reader.
+        A row given only in words is read under its ``convention`` cell, else ``convention``.
+        A text cell that starts with ``'`` followed by ``=``, ``+``, ``-``, ``@``, a tab, a
+        carriage return or another ``'`` loses that first ``'``: :meth:`to_csv` adds it so
+        that a spreadsheet shows such a cell as text instead of running it as a formula.
 
         >>> import io
         >>> Ledger.read_csv(io.StringIO("quantity,text,low,source\\nq,about 5,5,s\\n")).quantities
         ('q',)
         """
         check_errors(errors)
-        return cls._finish(formats.read_csv_table(path), errors=errors)
+        return cls._finish(formats.read_csv_table(path), errors=errors, convention=convention)
 
     @classmethod
-    def _finish(cls, raw: formats.RawTable, *, errors: Errors) -> Ledger | Collected:
-        good, more = validate_claims(raw.table.reset_index(drop=True), where=raw.where)
+    def _finish(
+        cls, raw: formats.RawTable, *, errors: Errors, convention: str | None
+    ) -> Ledger | Collected:
+        good, more = validate_claims(
+            raw.table.reset_index(drop=True), where=raw.where, convention=convention
+        )
         # validate_claims numbers rows 1..n in table order; map them back to the file's row numbers
         mapping = dict(enumerate(raw.numbers, start=1))
         bad = list(raw.bad) + [
@@ -250,13 +301,19 @@ class Ledger:
 
     @overload
     @classmethod
-    def read_jsonl(cls, path: PathOrBuffer, *, errors: Literal["raise"] = ...) -> Ledger: ...
+    def read_jsonl(
+        cls, path: PathOrBuffer, *, errors: Literal["raise"] = ..., convention: str | None = ...
+    ) -> Ledger: ...
     @overload
     @classmethod
-    def read_jsonl(cls, path: PathOrBuffer, *, errors: Literal["collect"]) -> Collected: ...
+    def read_jsonl(
+        cls, path: PathOrBuffer, *, errors: Literal["collect"], convention: str | None = ...
+    ) -> Collected: ...
 
     @classmethod
-    def read_jsonl(cls, path: PathOrBuffer, *, errors: Errors = "raise") -> Ledger | Collected:
+    def read_jsonl(
+        cls, path: PathOrBuffer, *, errors: Errors = "raise", convention: str | None = None
+    ) -> Ledger | Collected:
         """Read JSON Lines, one claim object per line (``null`` = not stated).
 
         >>> import io
@@ -264,7 +321,7 @@ class Ledger:
         Range(low=1.0, best=None, high=None, closed='left', unit=None, convention=None)
         """
         check_errors(errors)
-        return cls._finish(formats.read_jsonl_table(path), errors=errors)
+        return cls._finish(formats.read_jsonl_table(path), errors=errors, convention=convention)
 
     def to_jsonl(self, path: str | os.PathLike[str]) -> None:
         """Write JSON Lines (atomically), ``null`` for what is not stated.
@@ -284,6 +341,7 @@ class Ledger:
         path: str | os.PathLike[str],
         *,
         errors: Literal["raise"] = ...,
+        convention: str | None = ...,
         lazy: Literal[False] = ...,
     ) -> Ledger: ...
     @overload
@@ -293,6 +351,7 @@ class Ledger:
         path: str | os.PathLike[str],
         *,
         errors: Literal["collect"],
+        convention: str | None = ...,
         lazy: Literal[False] = ...,
     ) -> Collected: ...
     @overload
@@ -303,7 +362,12 @@ class Ledger:
 
     @classmethod
     def read_parquet(
-        cls, path: str | os.PathLike[str], *, errors: Errors = "raise", lazy: bool = False
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        errors: Errors = "raise",
+        convention: str | None = None,
+        lazy: bool = False,
     ) -> Ledger | Collected | Any:
         """Read a Parquet claim table (needs the ``parquet`` extra).
 
@@ -323,12 +387,13 @@ class Ledger:
         check_errors(errors)
         if lazy:
             if errors != "raise":
-                raise ValueError(
-                    "with lazy=True rows are checked when the frame is reconciled: pass "
-                    "errors='collect' to reconcile_all instead"
+                raise OptionError(
+                    "errors",
+                    message="with lazy=True rows are checked when the frame is reconciled: pass "
+                    "errors='collect' to reconcile_all instead",
                 )
             return _lazy_parquet(path)
-        return cls._finish(formats.read_parquet_table(path), errors=errors)
+        return cls._finish(formats.read_parquet_table(path), errors=errors, convention=convention)
 
     def to_parquet(self, path: str | os.PathLike[str]) -> None:
         """Write a Parquet claim table (atomically; needs the ``parquet`` extra).

@@ -17,7 +17,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from estimates.errors import BadRow, ClaimFileError, DateError, OptionError, ParseError, UnitError
+from estimates.errors import (
+    BadRow,
+    ClaimFileError,
+    DateError,
+    EstimatesError,
+    OptionError,
+    ParseError,
+    UnitError,
+    did_you_mean,
+)
 from estimates.ledger._frame import (
     FRAME_COLUMNS,
     ObjArray,
@@ -26,7 +35,7 @@ from estimates.ledger._frame import (
     categorical,
     frame_claim_ids,
 )
-from estimates.ledger.claims import KINDS, Claim
+from estimates.ledger.claims import KINDS, Claim, join_via, split_via
 from estimates.ledger.schema import (
     CLAIM_COLUMNS,
     DATE_COLUMNS,
@@ -41,7 +50,14 @@ from estimates.values.vocabulary import CLOSED, GRADES
 FloatArray = npt.NDArray[np.float64]
 Errors = Literal["raise", "collect"]
 
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_THOUSANDS = re.compile(r"^[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
+# a plain decimal number in ASCII digits: no '_' separators, no other scripts' digits
+_NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$")
+# a mantissa with a digit other than 0 (so a value of 0 means the exponent underflowed)
+_NONZERO = re.compile(r"^[+-]?[0-9.]*[1-9]")
+_NOT_A_NUMBER = (
+    "not a number; write ASCII digits like 12000, 12,000 or 1.5e3, blank when not stated"
+)
 
 
 # -- cell normalisation ------------------------------------------------------------------------
@@ -56,6 +72,35 @@ class _Bad:
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
+
+
+class _Nested:
+    """A list or mapping found in a cell (JSON), made hashable so that it can be reported."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        text = repr(self.value)
+        return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _nested(x: object) -> bool:
+    return isinstance(x, list | dict | set | tuple)
+
+
+def _unicode_problem(text: str) -> str | None:
+    """Why ``text`` cannot be stored as UTF-8 (a lone surrogate), or None when it can."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        ch = ord(text[exc.start])
+        if 0xDC80 <= ch <= 0xDCFF:  # a byte of the file that is not UTF-8, kept as a surrogate
+            return f"not UTF-8 (byte 0x{ch - 0xDC00:02X}); save the file as UTF-8"
+        return f"not valid Unicode: a lone surrogate (U+{ch:04X}) at character {exc.start}"
+    return None
 
 
 def _is_missing(x: object) -> bool:
@@ -87,7 +132,13 @@ def _per_value(
     else:
         # the column itself, not its objects: a categorical gives its codes and an Arrow-backed
         # text column is dictionary-encoded, with no Python string per row
-        c, u = pd.factorize(column, use_na_sentinel=True)
+        try:
+            c, u = pd.factorize(column, use_na_sentinel=True)
+        except TypeError:  # a cell holding a list or a mapping (JSON): not a value of any column
+            c, u = pd.factorize(
+                pd.Series([_Nested(x) if _nested(x) else x for x in column], dtype=object),
+                use_na_sentinel=True,
+            )
         codes = c.astype(np.intp, copy=False)
         uniques = list(u)
     table = np.empty(len(uniques) + 1, dtype=object)
@@ -119,12 +170,19 @@ class _Columns(dict[str, Any]):
         return values
 
 
+def _stated(x: object) -> bool:
+    return not _is_missing(x)
+
+
 def _text_check(strip: bool) -> Callable[[object], object]:
     def check(x: object) -> object:
         if _is_missing(x):
             return None
         if not isinstance(x, str):
             return _Bad("must be text")
+        problem = _unicode_problem(x)
+        if problem is not None:
+            return _Bad(problem)
         s = " ".join(x.split()) if strip else x
         return s or None
 
@@ -149,17 +207,19 @@ def _number_cell(x: object) -> float | _Bad:
     if isinstance(x, bool):
         return _Bad("must be a number")
     if isinstance(x, int | float | np.integer | np.floating):
-        v = float(x)
+        try:
+            v = float(x)
+        except OverflowError:
+            return _Bad("too large for a figure (beyond 1.8e308)")
     elif isinstance(x, str):
         s = x.strip()
         if _THOUSANDS.match(s):
             s = s.replace(",", "")
-        try:
-            v = float(s)
-        except ValueError:
-            return _Bad(
-                "not a number; write digits like 12000, 12,000 or 1.5e3, blank when not stated"
-            )
+        if not _NUMBER.match(s):
+            return _Bad(_NOT_A_NUMBER)
+        v = float(s)
+        if v == 0 and _NONZERO.match(s):
+            return _Bad("too small for a figure: it would round to 0")
     else:
         return _Bad("must be a number")
     if not math.isfinite(v):
@@ -191,16 +251,33 @@ def _fast_numbers(
             )
         return np.where(bad, np.nan, arr)
     values = series.to_numpy(dtype=object)
-    blank = pd.isna(values) | (values == "")
-    try:  # the common case, plain decimal strings: numpy parses them exactly as float() does
-        arr = np.full(n, np.nan)
-        arr[~blank] = values[~blank].astype(str).astype(float)
-        if np.isfinite(arr[~blank]).all():
-            return arr
-    except (ValueError, TypeError):
+    try:
+        blank = np.asarray(pd.isna(values) | (values == ""), dtype=bool)
+        # the common case, plain decimal strings: numpy parses them exactly as float() does
+        text = values[~blank].astype(str)
+        if _plain_numbers(text):
+            arr = np.full(n, np.nan)
+            arr[~blank] = text.astype(float)
+            if np.isfinite(arr[~blank]).all() and not _underflow(arr[~blank], text):
+                return arr
+    except (ValueError, TypeError, OverflowError):
         pass
     out, _, _ = _per_value(series, n, _number_cell, name, rows, errors)
     return np.array([math.nan if x is None else x for x in out], dtype=float)
+
+
+def _plain_numbers(text: npt.NDArray[np.str_]) -> bool:
+    """Whether every cell is a plain ASCII decimal number (what numpy and float() agree on)."""
+    if text.size == 0:
+        return True
+    # one pass over the distinct cells: few in a real table
+    return all(_NUMBER.match(s.strip()) for s in np.unique(text).tolist())
+
+
+def _underflow(values: FloatArray, text: npt.NDArray[np.str_]) -> bool:
+    """Whether some cell reads as 0 though it states a figure other than 0 (1e-400)."""
+    zero = values == 0
+    return bool(zero.any()) and any(_NONZERO.match(s.strip()) for s in text[zero].tolist())
 
 
 def _choice_column(
@@ -253,13 +330,14 @@ def _date_column(
             return _Bad(str(exc))
 
     _, codes, table = _per_value(column, n, check, name, rows, errors, values=False)
-    nat = np.datetime64("NaT", "ns")
+    # seconds, not pandas' default nanoseconds: every day of the years 1 to 9999 fits
+    nat = np.datetime64("NaT", "s")
     text = np.array([None if p is None else str(p) for p in table], dtype=object)
     start = np.array(
-        [nat if p is None else np.datetime64(p.start, "ns") for p in table], dtype="datetime64[ns]"
+        [nat if p is None else np.datetime64(p.start, "s") for p in table], dtype="datetime64[s]"
     )
     end = np.array(
-        [nat if p is None else np.datetime64(p.end, "ns") for p in table], dtype="datetime64[ns]"
+        [nat if p is None else np.datetime64(p.end, "s") for p in table], dtype="datetime64[s]"
     )
     return start[codes], end[codes], codes, text
 
@@ -268,44 +346,26 @@ def _date_column(
 
 
 def validate_claims(
-    table: pd.DataFrame, *, where: str, first_row: int = 1
+    table: pd.DataFrame, *, where: str, first_row: int = 1, convention: str | None = None
 ) -> tuple[pd.DataFrame, list[BadRow]]:
-    """Check and normalise a raw claim table; return the good rows (canonical frame) and the bad."""
-    columns = [str(c) for c in table.columns]
-    header: list[BadRow] = []
-    for name in REQUIRED_COLUMNS:
-        if name not in columns:
-            header.append(
-                BadRow(
-                    None,
-                    name,
-                    None,
-                    f"required column is missing (columns found: {', '.join(columns) or 'none'})",
-                )
-            )
-    if not any(c in columns for c in ("text", "low", "best", "high")):
-        header.append(
-            BadRow(
-                None,
-                "text",
-                None,
-                "a claim table needs a text column or at least one of low, best, high",
-            )
-        )
-    unknown = [c for c in columns if c not in CLAIM_COLUMNS]
-    for name in unknown:
-        header.append(
-            BadRow(
-                None,
-                name,
-                None,
-                f"unknown column; allowed: {', '.join(CLAIM_COLUMNS)} (put other facts in 'note')",
-            )
-        )
-    if len(set(columns)) != len(columns):
-        header.append(BadRow(None, None, None, "a column name appears twice"))
-    if header:
-        raise ClaimFileError(header, where=where)
+    """Check and normalise a raw claim table; return the good rows (canonical frame) and the bad.
+
+    This is the one way claims enter a ledger: ``Ledger(claims)``, ``Ledger.from_frame``, the
+    file readers, the pandas accessor, the command line and a DataFrame given to ``reconcile``
+    all call it, and so should any other reader (a Dask partition: pass ``first_row`` so that
+    rows are numbered as in the whole table). Raises :class:`ClaimFileError` for a header that
+    cannot be read (missing, unknown or repeated columns); reports every bad row otherwise.
+
+    A row with ``text`` and no figure (no low, best or high, and no ``closed``) is read from its
+    words, under the row's ``convention`` or else ``convention`` (default: the parser's).
+
+    >>> import pandas as pd
+    >>> good, bad = validate_claims(pd.DataFrame({"quantity": ["q", "q"], "text": ["about 5", "x"],
+    ...                                           "source": ["s", "s"]}), where="demo")
+    >>> len(good), [str(e) for e in bad]
+    (1, ["row 2, column 'text': cannot read the figure: ..."])
+    """
+    _check_header([str(c) for c in table.columns], where)
 
     n = len(table)
     rows = np.arange(first_row, first_row + n, dtype=np.int64)
@@ -326,8 +386,10 @@ def validate_claims(
     for name in ("quantity", "source"):
         keep(name, _per_value(col(name), n, _text_check(True), name, rows, errors, values=False))
         codes, normalised = coded[name]
+        reported = {e.row for e in errors if e.column == name}
         for i in np.flatnonzero(np.asarray(pd.isna(normalised), dtype=bool)[codes]):
-            errors.append(BadRow(int(rows[i]), name, None, "required: must not be blank"))
+            if int(rows[i]) not in reported:
+                errors.append(BadRow(int(rows[i]), name, None, "required: must not be blank"))
     for name in TEXT_COLUMNS:
         check = _text_check(False)
         keep(name, _per_value(col(name), n, check, name, rows, errors, values=False))
@@ -336,7 +398,7 @@ def validate_claims(
         got = _text_check(False)(x)
         if not isinstance(got, str):
             return got
-        return ";".join(p.strip() for p in got.split(";") if p.strip()) or None
+        return join_via(split_via(got))
 
     keep("via", _per_value(col("via"), n, via_check, "via", rows, errors, values=False))
     for name in NUMBER_COLUMNS:
@@ -373,44 +435,14 @@ def validate_claims(
         )
 
     # Rows stated only in words: read them with the parser (numbers, when given, win).
-    no_numbers = np.isnan(low) & np.isnan(best) & np.isnan(high)
-    unreadable = {e.row for e in errors if e.column in ("low", "best", "high")}
-    for i in np.flatnonzero(no_numbers):
-        text = out["text"][i]
-        if text is None:
-            if int(rows[i]) in unreadable:
-                continue  # already reported: the figure given could not be read
-            errors.append(
-                BadRow(
-                    int(rows[i]),
-                    None,
-                    None,
-                    "a claim needs a figure: text, or at least one of low, best, high",
-                )
-            )
-            continue
-        try:
-            from estimates.reading.parsing import parse
-
-            r = parse(text, unit=out["unit"][i]) if out["unit"][i] else parse(text)
-        except ParseError as exc:
-            errors.append(BadRow(int(rows[i]), "text", text, f"cannot read the figure: {exc}"))
-            continue
-        except ImportError:  # pragma: no cover - the parser ships with the package
-            errors.append(
-                BadRow(int(rows[i]), "text", text, "reading text needs estimates.reading.parsing")
-            )
-            continue
+    closed_given = _per_value(col("closed"), n, _stated, "closed", rows, [])[0].astype(bool)
+    words = np.isnan(low) & np.isnan(best) & np.isnan(high) & ~closed_given
+    if words.any():
         for name in ("unit", "convention"):
-            # changed row by row below: spelled out, and stored from the values instead
+            # changed row by row: spelled out, and stored from the values instead
             out[name] = out[name]
             coded.pop(name, None)
-        low[i] = np.nan if r.low is None else r.low
-        best[i] = np.nan if r.best is None else r.best
-        high[i] = np.nan if r.high is None else r.high
-        out["closed"][i] = r.closed
-        out["unit"][i] = r.unit
-        out["convention"][i] = r.convention
+        _read_words(np.flatnonzero(words), out, rows, errors, convention)
 
     # An unbounded side is open: normalise ``closed`` as Range does.
     closed = out["closed"]
@@ -529,7 +561,7 @@ def claim_row(c: Claim) -> dict[str, Any]:
     return {
         "quantity": c.quantity, "text": c.text, "low": v.low, "best": v.best, "high": v.high,
         "closed": v.closed, "unit": v.unit, "convention": v.convention, "source": c.source,
-        "via": ";".join(c.via) or None, "stated_on": _s(c.stated_on), "as_of": _s(c.as_of),
+        "via": join_via(c.via), "stated_on": _s(c.stated_on), "as_of": _s(c.as_of),
         "since": _s(c.since), "kind": c.kind, "hedge": c.hedge, "confidence": c.confidence,
         "reliability": c.reliability, "level": c.level, "url": c.url, "quote": c.quote, "note": c.note, "claim_id": None,
     }  # fmt: skip
@@ -546,3 +578,77 @@ def check_errors(errors: object) -> None:
     """
     if errors not in ("raise", "collect"):
         raise OptionError("errors", message=f"errors must be 'raise' or 'collect', got {errors!r}")
+
+
+def _check_header(columns: list[str], where: str) -> None:
+    """Refuse a header without the required columns, with unknown or repeated ones; each
+    problem with a hint (a column in other case, a near miss, a file split by ``;``)."""
+    header: list[BadRow] = []
+    found = ", ".join(columns) or "none"
+    hint = ""
+    if len(columns) == 1 and ";" in columns[0]:
+        hint = "; the header is one column holding ';': separate the columns with ',' instead"
+    for name in REQUIRED_COLUMNS:
+        if name not in columns:
+            reason = f"required column is missing (columns found: {found}){hint}"
+            header.append(BadRow(None, name, None, reason))
+    if not any(c in columns for c in ("text", "low", "best", "high")):
+        reason = "a claim table needs a text column or at least one of low, best, high"
+        header.append(BadRow(None, "text", None, reason))
+    if not hint:
+        for name in (c for c in columns if c not in CLAIM_COLUMNS):
+            near = did_you_mean(name, CLAIM_COLUMNS)
+            if near is not None and near.lower() == name.lower():
+                advice = f"did you mean {near!r}? column names are lower case"
+            elif near is not None:
+                advice = f"did you mean {near!r}?"
+            else:
+                advice = "put other facts in 'note'"
+            reason = f"unknown column; {advice} (allowed: {', '.join(CLAIM_COLUMNS)})"
+            header.append(BadRow(None, name, None, reason))
+    if len(set(columns)) != len(columns):
+        header.append(BadRow(None, None, None, "a column name appears twice"))
+    if header:
+        raise ClaimFileError(header, where=where)
+
+
+def _read_words(
+    which: npt.NDArray[np.intp],
+    out: dict[str, Any],
+    rows: npt.NDArray[np.int64],
+    errors: list[BadRow],
+    convention: str | None,
+) -> None:
+    """Read the figure of each row in ``which`` from its text (in place in ``out``)."""
+    from estimates.reading.parsing import parse
+
+    low, best, high = out["low"], out["best"], out["high"]
+    unreadable = {e.row for e in errors if e.column in ("low", "best", "high", "closed")}
+    for i in which:
+        text = out["text"][i]
+        row = int(rows[i])
+        if text is None:
+            if row not in unreadable:  # else already reported: the figure given was unreadable
+                reason = "a claim needs a figure: text, or at least one of low, best, high"
+                errors.append(BadRow(row, None, None, reason))
+            continue
+        words = out["convention"][i] or convention
+        try:
+            kwargs: dict[str, Any] = {} if words is None else {"convention": words}
+            r = (
+                parse(text, unit=out["unit"][i], **kwargs)
+                if out["unit"][i]
+                else parse(text, **kwargs)
+            )
+        except ParseError as exc:
+            errors.append(BadRow(row, "text", text, f"cannot read the figure: {exc}"))
+            continue
+        except EstimatesError as exc:  # an unknown convention
+            errors.append(BadRow(row, "convention", words, str(exc)))
+            continue
+        low[i] = np.nan if r.low is None else r.low
+        best[i] = np.nan if r.best is None else r.best
+        high[i] = np.nan if r.high is None else r.high
+        out["closed"][i] = r.closed
+        out["unit"][i] = r.unit
+        out["convention"][i] = r.convention

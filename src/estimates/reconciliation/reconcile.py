@@ -421,7 +421,14 @@ def _frame_of(ledger: Ledger | pd.DataFrame) -> pd.DataFrame:
     from estimates.ledger.table import Ledger
 
     if isinstance(ledger, pd.DataFrame):
-        return ledger
+        # a claim table enters as every other way in does: checked row by row (a bad row raises
+        # ClaimFileError), words read, dates spelled out; the day columns of ``Ledger.frame``
+        # are derived, so they are derived again
+        from estimates.ledger.schema import CLAIM_COLUMNS
+        from estimates.ledger.table import FRAME_COLUMNS
+
+        derived = [c for c in ledger.columns if c in FRAME_COLUMNS and c not in CLAIM_COLUMNS]
+        ledger = Ledger.from_frame(ledger.drop(columns=derived))
     if not isinstance(ledger, Ledger):
         raise ClaimTableTypeError(
             f"claims must be a Ledger, a pandas DataFrame or a Dask DataFrame (the 'dask' "
