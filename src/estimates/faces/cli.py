@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import io
 import json
 import math
@@ -934,7 +935,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from estimates import datasets
     from estimates.reconciliation.reconcile import reconcile
 
+    if Path(args.out).is_dir():  # a folder: the picture goes into it under its usual name
+        args.out = str(Path(args.out) / "demo-timeline.png")
     _check_plot_path(args.out)  # before printing anything: bad input leaves stdout empty
+    can_draw = importlib.util.find_spec("matplotlib") is not None
     out: IO[str] = sys.stdout
     ledger = datasets.dprk()
     sources = datasets.dprk_sources()
@@ -985,6 +989,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         )
         for para in explained.explain().split("\n"):
             print(textwrap.fill(para, w, subsequent_indent="  "), file=out)
+    if not can_draw:
+        print(file=out)
+        print(
+            'The picture needs the plot extra: pip install "estimates[plot]" (then run '
+            "estimates demo again).",
+            file=out,
+        )
+        return 0
     progress(f"drawing {args.out} ...")
     try:
         _save_plot(ledger, DEMO_QUANTITY, args.out, DEMO_EXPLAIN_ON, "robust", sources)

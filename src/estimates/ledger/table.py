@@ -56,6 +56,7 @@ from estimates.ledger.schema import CLAIM_COLUMNS, NUMBER_COLUMNS
 from estimates.ledger.validation import Errors, check_errors, claim_row, validate_claims
 from estimates.values.dates import to_period
 from estimates.values.ranges import Range
+from estimates.values.sources import Sources
 
 __all__ = ["CATEGORY_COLUMNS", "FRAME_COLUMNS", "Collected", "Ledger"]
 
@@ -528,8 +529,11 @@ class Ledger:
         """
         return self.merge(Ledger(claims))
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self, *, sources: Sources | None = None) -> pd.DataFrame:
         """One row per quantity: claims, sources, first and last stated_on, envelope, unit.
+
+        ``sources`` counts the sources as reconciliation does, each spelling resolved to its
+        source (aliases; by default trailing qualifiers such as "(via Yonhap)" dropped).
 
         The envelope runs from the lowest stated figure (low, else best) to the highest (high,
         else best); a claim unbounded on a side (no bound and no best) makes it ``-inf``/``inf``.
@@ -542,11 +546,13 @@ class Ledger:
         f = plain(self._frame)
         lo = f["low"].fillna(f["best"]).fillna(-np.inf)
         hi = f["high"].fillna(f["best"]).fillna(np.inf)
-        g = f.assign(_lo=lo, _hi=hi).groupby("quantity", sort=True)
+        resolver = sources if sources is not None else Sources()
+        resolved = resolver.resolve_many(f["source"].tolist())
+        g = f.assign(_lo=lo, _hi=hi, _source=resolved).groupby("quantity", sort=True)
         return pd.DataFrame(
             {
                 "claims": g.size(),
-                "sources": g["source"].nunique(),
+                "sources": g["_source"].nunique(),
                 "first_stated_on": g["stated_on_start"].min().dt.date,
                 "last_stated_on": g["stated_on_end"].max().dt.date,
                 "low": g["_lo"].min(),
