@@ -7,9 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from estimates.errors import DimensionError, InvalidValueError, RelationError
+from estimates.errors import DimensionError, InvalidValueError, OptionError, RelationError
 from estimates.ledger.claims import Claim
 from estimates.ledger.table import Ledger
 from estimates.reconciliation.relations import (
@@ -370,7 +372,11 @@ def test_the_answer_does_not_depend_on_claim_order() -> None:
     a = check(Ledger(cs), [at_most("p", "w")])
     b = check(Ledger(cs[::-1]), [at_most("p", "w")])
     assert a == b
-    assert len(a.violations) == 4
+    # each claim beside its hardest opponent: B with C and with D, A with C (A with D is
+    # implied by B with D being the stronger conflict)
+    assert len(a.violations) == 3
+    involved = {i for v in a.violations for i in v.claim_ids}
+    assert involved == set(Ledger(cs).claim_ids)
 
 
 # -- the DPRK scenario ------------------------------------------------------------------------
@@ -497,3 +503,66 @@ def test_a_falling_reconciled_series_is_found() -> None:
     assert v.dates == ("2024-01-01", "2024-02-01")
     assert v.gap == 2.0
     assert check(falling, [monotone("q")], at="2024-01-15").ok
+
+
+# -- memory and size of the report ----------------------------------------------------------
+
+
+def _brute_force_pairs(ledger: Ledger, rel: object, within: int) -> set[tuple[str, str]]:
+    """Every violating pair, by comparing all pairs (small ledgers only)."""
+    pairs = set()
+    claims = list(ledger)
+    for a in claims:
+        for b in claims:
+            if a.quantity != "p" or b.quantity != "w":
+                continue
+            sub = check(Ledger([a, b]), [rel], within_days=within)  # type: ignore[list-item]
+            pairs.update(tuple(v.claim_ids) for v in sub.violations)  # type: ignore[misc]
+    return pairs
+
+
+@given(
+    lows=st.lists(st.integers(0, 20), min_size=1, max_size=6),
+    highs=st.lists(st.integers(0, 20), min_size=1, max_size=6),
+    days=st.lists(st.integers(1, 9), min_size=12, max_size=12),
+)
+@settings(max_examples=40, deadline=None)
+def test_every_claim_in_a_conflict_is_reported_with_its_hardest_opponent(
+    lows: list[int], highs: list[int], days: list[int]
+) -> None:
+    parts = [claim("p", Range.at_least(v, unit="person"), f"P{i}", f"2024-01-0{days[i]}")
+             for i, v in enumerate(lows)]  # fmt: skip
+    wholes = [claim("w", Range.at_most(v, unit="person"), f"W{i}", f"2024-01-0{days[6 + i]}")
+              for i, v in enumerate(highs)]  # fmt: skip
+    ledger = Ledger(parts + wholes)
+    rel = at_most("p", "w")
+    report = check(ledger, [rel], within_days=2, max_violations=None)
+    every = _brute_force_pairs(ledger, rel, 2)
+    reported = {tuple(v.claim_ids) for v in report.violations}
+    assert reported <= every
+    assert {i for p in reported for i in p} == {i for p in every for i in p}
+    assert len(reported) <= len(parts) + len(wholes)
+
+
+def test_a_falling_series_is_reported_in_claims_not_pairs() -> None:
+    n = 400
+    ledger = Ledger(
+        [
+            claim(
+                "sent",
+                Range.exactly(n - i, unit="person"),
+                f"S{i}",
+                str(np.datetime64("2024-01-01") + i),
+                kind="cumulative",
+            )
+            for i in range(n)
+        ]
+    )
+    report = check(ledger, [monotone("sent")], max_violations=None)
+    # every pair of days breaks the rule (n * (n - 1) / 2 = 79,800 pairs): one line per claim
+    assert n - 1 <= len(report.violations) <= 2 * n
+    capped = check(ledger, [monotone("sent")], max_violations=10)
+    assert len(capped.violations) == 10 and capped.omitted == len(report.violations) - 10
+    assert not capped.ok and "more (raise max_violations" in str(capped)
+    with pytest.raises(OptionError):
+        check(ledger, [], max_violations=-1)

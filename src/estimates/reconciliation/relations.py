@@ -606,6 +606,8 @@ def _sum_high(highs: Sequence[float]) -> float:
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+Int64Array = npt.NDArray[np.int64]
+ObjArray = npt.NDArray[np.object_]
 _DAY = np.timedelta64(1, "D")
 
 
@@ -670,6 +672,8 @@ class Report(Model):
     at: str | None = None
     known_on: str | None = None
     n_claims: int = 0
+    #: violations found beyond ``max_violations`` and left out of ``violations``
+    omitted: int = 0
 
     @property
     def ok(self) -> bool:
@@ -678,7 +682,7 @@ class Report(Model):
         >>> Report(relations=(), violations=()).ok
         True
         """
-        return not self.violations
+        return not self.violations and not self.omitted
 
     def to_frame(self) -> pd.DataFrame:
         """One row per violation; tuple fields joined with ``"; "``.
@@ -707,8 +711,11 @@ class Report(Model):
         if self.ok:
             checked = "; ".join(self.relations) if self.relations else "none"
             return f"{head}{self.n_claims} claims satisfy every relation checked: {checked}."
-        lines = [f"{head}{len(self.violations)} violation(s) among {self.n_claims} claims:"]
+        count = len(self.violations) + self.omitted
+        lines = [f"{head}{count} violation(s) among {self.n_claims} claims:"]
         lines += [f"- {v.message}" for v in self.violations]
+        if self.omitted:
+            lines.append(f"... and {self.omitted} more (raise max_violations to see them)")
         return "\n".join(lines)
 
 
@@ -750,8 +757,11 @@ class _Claims:
         self.kind = f["kind"].to_numpy(dtype=object)
         as0, as1 = f["as_of_start"].to_numpy(), f["as_of_end"].to_numpy()
         st0, st1 = f["stated_on_start"].to_numpy(), f["stated_on_end"].to_numpy()
-        self.d0 = np.where(pd.isna(as0), st0, as0).astype("datetime64[ns]")
-        self.d1 = np.where(pd.isna(as1), st1, as1).astype("datetime64[ns]")
+        self.d0 = np.where(pd.isna(as0), st0, as0).astype("datetime64[s]")
+        self.d1 = np.where(pd.isna(as1), st1, as1).astype("datetime64[s]")
+        # the same as day numbers (days since 1970; unusable rows are left out of every check)
+        self.day0 = self.d0.astype("datetime64[D]").astype(np.int64)
+        self.day1 = self.d1.astype("datetime64[D]").astype(np.int64)
         since = f["since"].to_numpy(dtype=object)
         self.since = np.array(["" if x is None or x != x else str(x) for x in since], dtype=object)
         self.ids = f["claim_id"].to_numpy(dtype=object)
@@ -843,33 +853,122 @@ def _unit_text(unit: str | None, figure: str) -> str:
     return f" {unit_words(unit, plural=figure != '1')}" if unit else ""
 
 
+def _groups(c: _Claims, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+    """A code per row: rows are comparable only within a code (same kind, and for cumulative
+    and flow figures the same start)."""
+    kind = c.kind[rows].astype(str)
+    since = np.where(kind == "stock", "", c.since[rows].astype(str))
+    keys = np.array([f"{k}\x00{x}" for k, x in zip(kind.tolist(), since.tolist(), strict=True)])
+    codes, _ = pd.factorize(keys)
+    return np.asarray(codes, dtype=np.intp)
+
+
+def _strength(values: FloatArray, open_side: BoolArray, ids: ObjArray) -> npt.NDArray[np.intp]:
+    """Distinct ranks, larger for a claim harder to reconcile with others: a larger ``values``
+    first, then an open side, then the smaller claim id (so answers do not depend on order)."""
+    id_rank = np.argsort(np.argsort(ids.astype(str), kind="stable"), kind="stable")
+    order = np.lexsort((-id_rank, open_side, values))
+    rank = np.empty(order.size, dtype=np.intp)
+    rank[order] = np.arange(order.size)
+    return rank
+
+
+def _strongest_overlapping(
+    a0: Int64Array, a1: Int64Array, b0: Int64Array, b1: Int64Array, strength: npt.NDArray[np.intp]
+) -> npt.NDArray[np.intp]:
+    """For each ``a`` period ``[a0, a1]``, the ``b`` of largest ``strength`` whose period
+    ``[b0, b1]`` overlaps it (-1 for none): a sweep over ``a1`` with a Fenwick tree of maxima
+    keyed by ``b1``, so time and memory grow as (a + b) log b, never a x b."""
+    nb = b0.size
+    best = np.full(a0.size, -1, dtype=np.intp)
+    if nb == 0 or a0.size == 0:
+        return best
+    by_end = np.argsort(-b1, kind="stable")  # tree position: later ends first
+    position = np.empty(nb, dtype=np.intp)
+    position[by_end] = np.arange(nb)
+    ends_desc = -b1[by_end]
+    tree = [-1] * (nb + 1)  # the largest strength in each Fenwick range (-1: empty)
+    who = {int(r): i for i, r in enumerate(strength.tolist())}
+    b_order = np.argsort(b0, kind="stable").tolist()
+    b_start = b0.tolist()
+    pos_list = position.tolist()
+    str_list = strength.tolist()
+    k = 0
+    for i in np.argsort(a1, kind="stable").tolist():
+        limit = int(a1[i])
+        while k < nb and b_start[b_order[k]] <= limit:
+            j = b_order[k]
+            x, v = pos_list[j] + 1, str_list[j]
+            while x <= nb:
+                if tree[x] < v:
+                    tree[x] = v
+                x += x & -x
+            k += 1
+        # the b already in the tree with b1 >= a0[i]: a prefix of the later-ends-first order
+        x = int(np.searchsorted(ends_desc, -int(a0[i]), side="right"))
+        top = -1
+        while x > 0:
+            top = max(top, tree[x])
+            x -= x & -x
+        best[i] = who[top] if top >= 0 else -1
+    return best
+
+
+def _pairs(
+    a: npt.NDArray[np.intp], partners: npt.NDArray[np.intp], b: npt.NDArray[np.intp]
+) -> list[tuple[int, int]]:
+    keep = partners >= 0
+    return list(zip(a[keep].tolist(), b[partners[keep]].tolist(), strict=True))
+
+
 def _check_at_most(c: _Claims, rel: AtMost, within: int) -> list[Violation]:
+    """Each claim with the claim of the other side hardest to reconcile with it (the part with
+    the largest low, the whole with the smallest high), when that pair cannot both hold."""
     unit = _ref_unit(c, rel)
     p, w = c.rows(rel.part), c.rows(rel.whole)
     if not (p.size and w.size):
         return []
     fp, fw = c.scale(p, unit), c.scale(w, unit)
-    lo = (c.lo[p] * fp)[:, None]
-    hi = (c.hi[w] * fw)[None, :]
-    bad = _comparable(c, p, w, within) & _above(lo, c.cl[p][:, None], hi, c.cr[w][None, :])
+    factor = dict(zip(p.tolist(), fp.tolist(), strict=True))
+    factor.update(zip(w.tolist(), fw.tolist(), strict=True))
+    gp, gw = _groups(c, np.r_[p, w])[: p.size], _groups(c, np.r_[p, w])[p.size :]
+    found: set[tuple[int, int]] = set()
+    for g in np.unique(np.r_[gp, gw]).tolist():
+        pg, wg = p[gp == g], w[gw == g]
+        if not (pg.size and wg.size):
+            continue
+        lo_p = c.lo[pg] * fp[gp == g]
+        hi_w = c.hi[wg] * fw[gw == g]
+        up = _strength(lo_p, ~c.cl[pg], c.ids[pg])
+        down = _strength(-hi_w, ~c.cr[wg], c.ids[wg])
+        d0p, d1p, d0w, d1w = c.day0[pg], c.day1[pg], c.day0[wg], c.day1[wg]
+        # periods within ``within`` days: widen the wholes' periods on both sides
+        part_of = _strongest_overlapping(d0w - within, d1w + within, d0p, d1p, up)
+        whole_of = _strongest_overlapping(d0p, d1p, d0w - within, d1w + within, down)
+        found.update((i, j) for j, i in _pairs(wg, part_of, pg))
+        found.update(_pairs(pg, whole_of, wg))
     out = []
-    for i, j in zip(*np.nonzero(bad), strict=True):
-        out.append(
-            _violation(
-                c,
-                rel,
-                str(rel),
-                [p[i], w[j]],
-                [fp[i], fw[j]],
-                float(lo[i, 0] - hi[0, j]),
-                unit,
-                "the part is larger than the whole",
+    for i, j in sorted(found):
+        lo, hi = c.lo[i] * factor[i], c.hi[j] * factor[j]
+        if _above(np.array(lo), np.array(c.cl[i]), np.array(hi), np.array(c.cr[j])):
+            out.append(
+                _violation(
+                    c,
+                    rel,
+                    str(rel),
+                    [i, j],
+                    [factor[i], factor[j]],
+                    float(lo - hi),
+                    unit,
+                    "the part is larger than the whole",
+                )
             )
-        )
     return out
 
 
 def _check_monotone(c: _Claims, rel: Monotone, within: int, implied: bool) -> list[Violation]:
+    """Each claim with the claim hardest to reconcile with it on the other side in time (the
+    earlier claim with the largest low, the later one with the smallest high)."""
     unit = _ref_unit(c, rel)
     rows = c.rows(rel.quantity)
     if implied:
@@ -877,28 +976,49 @@ def _check_monotone(c: _Claims, rel: Monotone, within: int, implied: bool) -> li
     if rows.size < 2:
         return []
     f = c.scale(rows, unit)
-    lo, hi = c.lo[rows] * f, c.hi[rows] * f
-    earlier = c.d1[rows][:, None] < c.d0[rows][None, :]
-    same = (c.kind[rows][:, None] == c.kind[rows][None, :]) & (
-        c.since[rows][:, None] == c.since[rows][None, :]
-    )
-    bad = (
-        earlier & same & _above(lo[:, None], c.cl[rows][:, None], hi[None, :], c.cr[rows][None, :])
-    )
+    factor = dict(zip(rows.tolist(), f.tolist(), strict=True))
+    groups = _groups(c, rows)
+    found: set[tuple[int, int]] = set()
+    for g in np.unique(groups).tolist():
+        r = rows[groups == g]
+        lo, hi = c.lo[r] * f[groups == g], c.hi[r] * f[groups == g]
+        d0, d1 = c.day0[r], c.day1[r]
+        # per later claim, the earlier one (ended before it starts) with the strongest low
+        up = _strength(lo, ~c.cl[r], c.ids[r])
+        by_end = np.argsort(d1, kind="stable")
+        top = np.maximum.accumulate(up[by_end])
+        k = np.searchsorted(d1[by_end], d0, side="left")
+        who = np.empty(r.size, dtype=np.intp)
+        who[up] = np.arange(r.size)
+        earlier = np.where(k > 0, who[top[np.maximum(k - 1, 0)]], -1)
+        found.update((int(r[i]), int(r[j])) for j, i in enumerate(earlier.tolist()) if i >= 0)
+        # per earlier claim, the later one (starting after it ends) with the weakest high
+        down = _strength(-hi, ~c.cr[r], c.ids[r])
+        by_start = np.argsort(d0, kind="stable")
+        low_top = np.maximum.accumulate(down[by_start][::-1])[::-1]
+        k = np.searchsorted(d0[by_start], d1, side="right")
+        who_down = np.empty(r.size, dtype=np.intp)
+        who_down[down] = np.arange(r.size)
+        later = np.where(k < r.size, who_down[low_top[np.minimum(k, r.size - 1)]], -1)
+        found.update((int(r[i]), int(r[j])) for i, j in enumerate(later.tolist()) if j >= 0)
     label = f"{rel} (implied by kind=cumulative)" if implied else str(rel)
-    return [
-        _violation(
-            c,
-            rel,
-            label,
-            [rows[i], rows[j]],
-            [f[i], f[j]],
-            float(lo[i] - hi[j]),
-            unit,
-            "a later figure is below an earlier one",
-        )
-        for i, j in zip(*np.nonzero(bad), strict=True)
-    ]
+    out = []
+    for i, j in sorted(found):
+        lo_i, hi_j = c.lo[i] * factor[i], c.hi[j] * factor[j]
+        if _above(np.array(lo_i), np.array(c.cl[i]), np.array(hi_j), np.array(c.cr[j])):
+            out.append(
+                _violation(
+                    c,
+                    rel,
+                    label,
+                    [i, j],
+                    [factor[i], factor[j]],
+                    float(lo_i - hi_j),
+                    unit,
+                    "a later figure is below an earlier one",
+                )
+            )
+    return out
 
 
 def _check_sum_of(c: _Claims, rel: SumOf, within: int) -> list[Violation]:
@@ -996,7 +1116,7 @@ def _date_text(value: object, name: str) -> tuple[str, np.datetime64]:
     period = to_period(value)
     if period is None:
         raise DateError(f"{name} must be a date, got {value!r}", text=repr(value))
-    return str(period), np.datetime64(period.end, "ns")
+    return str(period), np.datetime64(period.end, "s")
 
 
 def _results_as_claims(results: pd.DataFrame, *, at: object, known_on: object) -> pd.DataFrame:
@@ -1032,10 +1152,10 @@ def _results_as_claims(results: pd.DataFrame, *, at: object, known_on: object) -
             "unit": f["unit"].astype(object).where(f["unit"].notna(), None),
             "quantity": quantity.astype(object),
             "kind": "stock",
-            "as_of_start": day.astype("datetime64[ns]"),
-            "as_of_end": day.astype("datetime64[ns]"),
-            "stated_on_start": day.astype("datetime64[ns]"),
-            "stated_on_end": day.astype("datetime64[ns]"),
+            "as_of_start": day.astype("datetime64[s]"),
+            "as_of_end": day.astype("datetime64[s]"),
+            "stated_on_start": day.astype("datetime64[s]"),
+            "stated_on_end": day.astype("datetime64[s]"),
             "since": None,
             "claim_id": ("reconciled " + quantity + " at " + at_text).astype(object),
             "source": ("reconciled (" + f["method"].astype(str) + ")").astype(object),
@@ -1051,6 +1171,7 @@ def check(
     known_on: object = None,
     sources: Sources | None = None,
     within_days: int = 0,
+    max_violations: int | None = 1000,
 ) -> Report:
     """Find the claims in ``ledger`` that break ``relations``.
 
@@ -1062,7 +1183,11 @@ def check(
     (``since``). A bare figure ("about 11,000") is read as the figure itself; an unstated low
     of a count is 0.
 
-    What is a violation, each reported with the smallest set of claims that cannot all hold:
+    What is a violation, each reported with the smallest set of claims that cannot all hold
+    (for ``at_most`` and ``monotone``, each claim in a conflict is reported beside the claim of
+    the other side hardest to reconcile with it, not beside every claim it conflicts with, so
+    the report grows with the claims, never with their pairs; ``max_violations`` keeps the
+    first so many, in the order of the report, and ``Report.omitted`` counts the rest):
 
     - ``at_most(part, whole)``: a part claim whose low is above a whole claim's high about the
       same moment (two claims).
@@ -1099,6 +1224,15 @@ def check(
     1 violation(s) among 2 claims:
     - kursk ≤ russia fails: HUR said kursk was at least 7,000 people (2024-10-31); NIS said russia was up to 3,000 people (2024-10-31) — the part is larger than the whole (4,000 people apart)
     """
+    if max_violations is not None and (
+        isinstance(max_violations, bool)
+        or not isinstance(max_violations, int)
+        or max_violations < 0
+    ):
+        raise OptionError(
+            "max_violations",
+            message=f"max_violations must be a whole number >= 0 or None, got {max_violations!r}",
+        )
     if isinstance(within_days, bool) or not isinstance(within_days, int) or within_days < 0:
         raise OptionError(
             "within_days",
@@ -1117,7 +1251,7 @@ def check(
             at_end = _date_text(at, "at")[1]
             as0 = frame["as_of_start"].to_numpy()
             st0 = frame["stated_on_start"].to_numpy()
-            d0 = np.where(pd.isna(as0), st0, as0).astype("datetime64[ns]")
+            d0 = np.where(pd.isna(as0), st0, as0).astype("datetime64[s]")
             frame = frame.loc[~pd.isna(d0) & (d0 <= at_end)].reset_index(drop=True)
     c = _Claims(frame, sources)
     found: list[Violation] = []
@@ -1135,7 +1269,12 @@ def check(
         found += _check_monotone(c, Monotone(quantity=q), within_days, implied=True)
         labels.append(f"{q} never falls (implied by kind=cumulative)")
     found.sort(key=lambda v: (v.relation, v.dates, v.claim_ids))
+    omitted = 0
+    if max_violations is not None and len(found) > max_violations:
+        omitted = len(found) - max_violations
+        found = found[:max_violations]
     return Report(
+        omitted=omitted,
         relations=tuple(labels),
         violations=tuple(found),
         at=at_text,
