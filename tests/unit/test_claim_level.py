@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pydantic import ValidationError
 
 from estimates import Claim, ClaimFileError, Ledger, Range
+from estimates.errors import InvalidValueError
 from estimates.ledger._ids import claim_ids
 from estimates.ledger.claims import claim_key
 from estimates.ledger.schema import CLAIM_COLUMNS, NUMBER_COLUMNS, OUTPUT_COLUMNS
@@ -27,7 +27,7 @@ def test_level_is_a_number_column_of_the_claim_and_output_tables() -> None:
 
 @pytest.mark.parametrize("bad", [0, 1, 1.5, -0.1, float("nan")])
 def test_a_claim_level_outside_the_open_unit_interval_is_refused(bad: float) -> None:
-    with pytest.raises(ValidationError, match="level"):
+    with pytest.raises(InvalidValueError, match="level"):
         _claim(bad)
 
 

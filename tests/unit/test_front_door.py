@@ -184,3 +184,12 @@ def test_the_view_handed_to_the_core_cannot_change_the_ledger() -> None:
     with contextlib.suppress(ValueError):
         view.loc[0, "low"] = 99.0
     assert sorted(c.value.low for c in led) == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("method", ["robust", "crh", "catd", "envelope"])
+def test_figures_near_the_largest_float_do_not_overflow(method: str) -> None:
+    led = Ledger([_claim(value=est.Range.between(1.6e308, 1.7e308), source=f"s{i}")
+                  for i in range(3)])  # fmt: skip
+    out = est.reconcile_all(led, method=method)
+    assert out["low"].tolist() == [1.6e308] and out["high"].tolist() == [1.7e308]
+    assert 1.6e308 <= out["best"].iloc[0] <= 1.7e308

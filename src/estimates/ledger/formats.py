@@ -7,6 +7,7 @@ be read at all; :func:`estimates.ledger.validation.validate_claims` checks the r
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -14,6 +15,7 @@ import math
 import os
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -70,19 +72,19 @@ def read_csv_table(path: PathOrBuffer) -> RawTable:
             where=where,
         )
     header = _header(text)
+    unreadable = [h for h in header if not _utf8(h)]
+    if unreadable:
+        reason = "the header is not UTF-8; save the file as UTF-8"
+        raise ClaimFileError([BadRow(None, None, unreadable[0], reason)], where=where)
     width = len(header)
     table = _fast_csv(text, header)
     if table is not None:
         del text  # the whole file as text is not needed past this point
         return RawTable(_unguarded(table), list(range(1, len(table) + 1)), bad, where)
-    # a cell may be as long as the file (a quote of 4 MB): whatever to_csv writes reads back
-    limit = csv.field_size_limit(sys.maxsize)
-    try:
+    with _no_field_limit():
         reader = csv.reader(io.StringIO(text, newline=""))
         next(reader)
         records = list(reader)
-    finally:
-        csv.field_size_limit(limit)
     numbers = [i for i, rec in enumerate(records, start=1) if len(rec) == width]
     if len(numbers) != len(records):
         for i, rec in enumerate(records, start=1):
@@ -129,6 +131,8 @@ def _guarded(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _unguarded(table: pd.DataFrame) -> pd.DataFrame:
     """Undo :func:`_guarded`: drop the ``'`` before a spreadsheet's formula lead."""
+    if not table.columns.is_unique:
+        return table  # refused by the header check
     for name in table.columns:
         if name in NUMBER_COLUMNS:
             continue
@@ -198,6 +202,10 @@ def read_jsonl_table(path: PathOrBuffer) -> RawTable:
         if not isinstance(obj, dict):
             bad.append(BadRow(i, None, line[:80], "each line must be one JSON object"))
             continue
+        if not all(_utf8(k) for k in obj):
+            reason = "a field name is not UTF-8 (or holds a lone surrogate)"
+            bad.append(BadRow(i, None, line[:80], reason))
+            continue
         records.append(obj)
         numbers.append(i)
     columns: list[str] = []
@@ -250,7 +258,9 @@ def read_parquet_table(path: str | os.PathLike[str]) -> RawTable:
 
     try:
         table = pq.read_table(path).to_pandas()
-    except (pa.ArrowException, ValueError) as exc:  # truncated, not Parquet, unreadable types
+    except (pa.ArrowException, ValueError, OSError) as exc:  # truncated, not Parquet, ...
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise  # the file system's own error (no such file, permission denied)
         reason = f"cannot read the file as Parquet: {exc}"
         raise ClaimFileError([BadRow(None, None, None, reason)], where=str(path)) from exc
     table = table.astype({c: object for c in table.columns if c not in NUMBER_COLUMNS})
@@ -299,7 +309,8 @@ def _header(text: str) -> list[str]:
     size = 1 << 16
     while True:
         head = io.StringIO(text[:size], newline="")
-        header = next(csv.reader(head), [])
+        with _no_field_limit():
+            header = next(csv.reader(head), [])
         if head.tell() < min(size, len(text)) or size >= len(text):
             return header
         size *= 4
@@ -399,6 +410,25 @@ def _read_text(path: PathOrBuffer) -> tuple[str, str]:
         return where, str(data)
     where = str(path)
     return where, _decode(Path(path).read_bytes(), where)
+
+
+@contextlib.contextmanager
+def _no_field_limit() -> Iterator[None]:
+    """No limit on the length of a cell while the csv module reads (a quote of 4 MB is a cell
+    to_csv writes, so read_csv reads it back)."""
+    limit = csv.field_size_limit(sys.maxsize)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _decode(data: bytes, where: str) -> str:

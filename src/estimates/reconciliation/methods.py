@@ -337,7 +337,10 @@ def readings(ev: Evidence) -> Readings:
     lower_only = ~has_best & fin_lo & ~fin_hi
     upper_only = ~has_best & ~fin_lo & fin_hi
     both = fin_lo & fin_hi
-    mid = np.where(both, (np.where(both, raw_low, 0.0) + np.where(both, ev.high, 0.0)) / 2, np.nan)
+    # halves added, not the sum halved: figures near 1.8e308 must not overflow
+    mid = np.where(
+        both, np.where(both, raw_low, 0.0) / 2 + np.where(both, ev.high, 0.0) / 2, np.nan
+    )
     point = np.where(
         has_best, ev.best, np.where(lower_only, raw_low, np.where(upper_only, ev.high, mid))
     )
@@ -504,7 +507,7 @@ def segment_quantiles(
             on_boundary = np.abs(cum[j] - target) <= tol
             nxt = np.searchsorted(cum, cum[j] + tol, side="right")
             valid = on_boundary & (nxt < ends) & (nxt <= last_pos)
-            result = np.where(valid, (result + v[np.minimum(nxt, v.size - 1)]) / 2, result)
+            result = np.where(valid, result / 2 + v[np.minimum(nxt, v.size - 1)] / 2, result)
         elif rule not in ("low", "high", "mid"):
             raise ReconcileError(f"unknown quantile rule {rule!r}; known: mid, low, high")
         out.append(np.where(has, result, np.nan))
@@ -688,7 +691,7 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
     has_u = ~np.isnan(ub)
     lo = np.where(only_bounds, np.where(has_l, lb, -np.inf), lo)
     hi = np.where(only_bounds, np.where(has_u, ub, np.inf), hi)
-    mid_bounds = np.where(has_l & has_u, (np.nan_to_num(lb) + np.nan_to_num(ub)) / 2, np.nan)
+    mid_bounds = np.where(has_l & has_u, np.nan_to_num(lb) / 2 + np.nan_to_num(ub) / 2, np.nan)
     best = np.where(only_bounds, mid_bounds, best)
     crossed = only_bounds & has_l & has_u & (np.nan_to_num(lb) > np.nan_to_num(ub))
     no_figure = segment_sum(has_point.astype(float), starts) == 0

@@ -201,7 +201,8 @@ def layout(ev: Evidence, tolerance: float | None) -> Layout:
     hi = np.where(stated, best, np.asarray(ev.high, dtype=np.float64))
     both = np.isfinite(lo) & np.isfinite(hi)
     with np.errstate(invalid="ignore"):  # the middle of an unbounded claim is not used
-        middle = (lo + hi) / 2
+        # halves added, not the sum halved: figures near 1.8e308 must not overflow
+        middle = lo / 2 + hi / 2
     point = np.where(stated, best, np.where(both, middle, np.where(np.isfinite(lo), lo, hi)))
     if tolerance is None:
         tol_lo, tol_hi = rounding_tolerance(lo), rounding_tolerance(hi)

@@ -319,7 +319,7 @@ def _sorted_quantile(
     on_boundary = np.abs(cum[first] - target) <= tol
     both = on_boundary & has_next & (0.0 < q < 1.0)
     with np.errstate(invalid="ignore"):
-        result = np.where(both, (v[first] + v[nxt]) / 2, result)
+        result = np.where(both, v[first] / 2 + v[nxt] / 2, result)
     return np.where(total > 0, result, np.nan)
 
 
