@@ -158,7 +158,7 @@ class InvalidValueError(EstimatesError, ValueError):
 def _problem_text(problem: dict[str, object]) -> str:
     loc = ".".join(str(x) for x in problem.get("loc") or ())  # type: ignore[attr-defined]
     msg = str(problem.get("msg", "invalid"))
-    return f"{loc}: {msg}" if loc else msg
+    return f"{loc}: {msg}" if loc and not msg.startswith(loc) else msg
 
 
 class OptionError(EstimatesError, ValueError, TypeError):

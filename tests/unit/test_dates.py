@@ -30,3 +30,19 @@ def test_impossible_dates_are_refused(text: str) -> None:
     with pytest.raises(DateError) as info:
         Period.parse(text)
     assert info.value.text == text
+
+
+def test_one_coercion_takes_every_kind_of_date() -> None:
+    import datetime as dt
+
+    import numpy as np
+    import pandas as pd
+
+    from estimates.values.dates import to_period
+
+    day = "2300-05-01"
+    for value in (day, dt.date(2300, 5, 1), dt.datetime(2300, 5, 1, 13, 0),
+                  np.datetime64("2300-05-01T13:00"), pd.Timestamp("2024-05-01 13:00")):  # fmt: skip
+        got = to_period(value)
+        assert got is not None and str(got)[5:] == "05-01"
+    assert to_period(np.datetime64("NaT")) is None

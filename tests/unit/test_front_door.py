@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import estimates as est
-from estimates.errors import ClaimFileError
+from estimates.errors import ClaimFileError, InvalidValueError
 from estimates.ledger.validation import validate_claims
 
 Ledger = est.Ledger
@@ -193,3 +195,25 @@ def test_figures_near_the_largest_float_do_not_overflow(method: str) -> None:
     out = est.reconcile_all(led, method=method)
     assert out["low"].tolist() == [1.6e308] and out["high"].tolist() == [1.7e308]
     assert 1.6e308 <= out["best"].iloc[0] <= 1.7e308
+
+
+@given(
+    figures=st.tuples(*(st.none() | st.integers(-3, 3) for _ in range(3))).filter(
+        lambda t: any(x is not None for x in t)
+    ),
+    closed=st.sampled_from(["both", "left", "right", "neither"]),
+    unit=st.sampled_from([None, "person", "USD"]),
+)
+def test_a_range_and_a_claim_table_keep_the_same_rules(
+    figures: tuple[int | None, int | None, int | None], closed: str, unit: str | None
+) -> None:
+    low, best, high = figures
+    try:
+        est.Range(low=low, best=best, high=high, closed=closed, unit=unit)  # type: ignore[arg-type]
+        valid = True
+    except InvalidValueError:
+        valid = False
+    row = {"quantity": ["q"], "low": [low], "best": [best], "high": [high],
+           "closed": [closed], "unit": [unit], "source": ["s"]}  # fmt: skip
+    got = Ledger.from_frame(pd.DataFrame(row, dtype=object), errors="collect")
+    assert valid == (not got.errors), got.errors

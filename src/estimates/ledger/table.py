@@ -81,8 +81,6 @@ def _frozen(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _cutoff(date: object) -> np.datetime64:
-    if isinstance(date, np.datetime64 | pd.Timestamp):
-        return np.datetime64(pd.Timestamp(date).date(), "s")
     period = to_period(date)
     if period is None:
         raise DateError("a knowledge cut-off date is required", text=repr(date))
@@ -183,7 +181,7 @@ class Ledger:
         >>> df = pd.DataFrame({"quantity": ["q", "q"], "low": [1, 5], "high": [2, 4], "source": ["a", "b"]})
         >>> got = Ledger.from_frame(df, errors="collect")
         >>> len(got.ledger), [str(e) for e in got.errors]
-        (1, ["row 2, column 'low': low must not exceed high (4.0) (given 5.0)"])
+        (1, ["row 2, column 'low': low (5.0) must not exceed high (4.0) (given 5.0)"])
         """
         check_errors(errors)
         good, bad = validate_claims(frame, where=where, convention=convention)

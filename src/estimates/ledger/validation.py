@@ -44,7 +44,9 @@ from estimates.ledger.schema import (
     TEXT_COLUMNS,
 )
 from estimates.values import units as _units
+from estimates.values import words as _words
 from estimates.values.dates import Period, to_period
+from estimates.values.ranges import RANGE_RULES
 from estimates.values.vocabulary import CLOSED, GRADES
 
 FloatArray = npt.NDArray[np.float64]
@@ -454,48 +456,12 @@ def validate_claims(
     closed = closed_names[closed_codes]
     out["closed"] = closed
 
-    both = ~np.isnan(low) & ~np.isnan(high)
-    for i in np.flatnonzero(both & (low > high)):
-        errors.append(
-            BadRow(int(rows[i]), "low", low[i], f"low must not exceed high ({float(high[i])!r})")
-        )
-    for i in np.flatnonzero(both & (low == high) & (closed != "both")):
-        errors.append(
-            BadRow(
-                int(rows[i]),
-                "closed",
-                closed[i],
-                "low equals high, so the range must be closed on both sides",
-            )
-        )
-    has_best = ~np.isnan(best)
-    below = has_best & ~np.isnan(low) & ((best < low) | ((best == low) & ~left))
-    above = has_best & ~np.isnan(high) & ((best > high) | ((best == high) & ~right))
-    for i in np.flatnonzero(below | above):
-        errors.append(
-            BadRow(
-                int(rows[i]),
-                "best",
-                best[i],
-                f"best must lie within [{low[i]}, {high[i]}] (blank = unbounded)",
-            )
-        )
     unit_codes, unit_table = coded.get("unit") or pd.factorize(out["unit"], use_na_sentinel=True)
     unit_names = list(unit_table)
-    count_units = {u for u in unit_names if isinstance(u, str) and _units.is_count(u)}
-    if count_units:
-        counted = np.array([u in count_units for u in unit_names] + [False], dtype=bool)
-        is_count = counted[unit_codes]
-        for name, arr in (("low", low), ("best", best), ("high", high)):
-            for i in np.flatnonzero(is_count & (arr < 0)):
-                errors.append(
-                    BadRow(
-                        int(rows[i]),
-                        name,
-                        arr[i],
-                        f"a count of {out['unit'][i]} cannot be negative",
-                    )
-                )
+    counted = np.array(
+        [isinstance(u, str) and _units.is_count(u) for u in unit_names] + [False], dtype=bool
+    )
+    _check_range_rules(low, best, high, left, right, counted[unit_codes], out, rows, errors)
     ref_end = np.where(pd.isna(out["as_of_end"]), out["stated_on_end"], out["as_of_end"])
     late = ~pd.isna(out["since_start"]) & ~pd.isna(ref_end) & (out["since_start"] > ref_end)
     for i in np.flatnonzero(late):
@@ -652,3 +618,33 @@ def _read_words(
         out["closed"][i] = r.closed
         out["unit"][i] = r.unit
         out["convention"][i] = r.convention
+
+
+def _check_range_rules(
+    low: FloatArray,
+    best: FloatArray,
+    high: FloatArray,
+    left: npt.NDArray[np.bool_],
+    right: npt.NDArray[np.bool_],
+    count: npt.NDArray[np.bool_],
+    out: dict[str, Any],
+    rows: npt.NDArray[np.int64],
+    errors: list[BadRow],
+) -> None:
+    """Every rule of :data:`~estimates.values.ranges.RANGE_RULES` on every row at once (the
+    rules a :class:`Range` checks on itself), each broken one reported with its row."""
+    figures = {"low": low, "best": best, "high": high}
+    for rule in RANGE_RULES:
+        for i in np.flatnonzero(rule.broken(low, best, high, left, right, count)):
+            lo, b, hi = (None if np.isnan(x[i]) else float(x[i]) for x in (low, best, high))
+            closed = out["closed"][i]
+            interval = (
+                f"{'[' if left[i] else '('}{'-inf' if lo is None else _words.number(lo, exact=True)}"
+                f", {'inf' if hi is None else _words.number(hi, exact=True)}"
+                f"{']' if right[i] else ')'}"
+            )
+            field = figures.get(rule.field)
+            value = closed if field is None else float(field[i])
+            ctx = {"low": lo, "best": b, "high": hi, "closed": closed, "unit": out["unit"][i],
+                   "field": rule.field, "value": value, "interval": interval}  # fmt: skip
+            errors.append(BadRow(int(rows[i]), rule.field, value, rule.message.format(**ctx)))

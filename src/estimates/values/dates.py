@@ -18,6 +18,7 @@ import datetime as dt
 import re
 from typing import Any
 
+import numpy as np
 from pydantic import ConfigDict, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -163,7 +164,9 @@ def _parse_bounds(text: str) -> tuple[dt.date, dt.date]:
 
 
 def to_period(value: object) -> Period | None:
-    """Coerce ``None``, a blank string, a date, a string or a :class:`Period` to a Period.
+    """Coerce ``None``, a blank string, a date or datetime (pandas' ``Timestamp`` too), a numpy
+    ``datetime64``, a string or a :class:`Period` to a Period: the one date coercion of the
+    package (a time of day is dropped: periods are days).
 
     >>> to_period("2024-10-18") == Period.day(dt.date(2024, 10, 18))
     True
@@ -176,8 +179,15 @@ def to_period(value: object) -> Period | None:
         return Period.model_validate(value)
     if isinstance(value, str):
         return None if not value.strip() else Period.parse(value)
-    if isinstance(value, dt.datetime):
+    if isinstance(value, dt.datetime):  # pandas' Timestamp too; the time of day is dropped
         return Period.day(value.date())
     if isinstance(value, dt.date):
         return Period.day(value)
+    if isinstance(value, np.datetime64):
+        if np.isnat(value):
+            return None
+        day = value.astype("datetime64[D]")
+        if not np.datetime64("0001-01-01") <= day <= np.datetime64("9999-12-31"):
+            raise DateError(f"{value} is outside the years 1 to 9999", text=str(value))
+        return Period.day(day.item())
     raise DateError(f"cannot read {value!r} as a date; allowed: {_ALLOWED}", text=repr(value))

@@ -15,8 +15,8 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from typing import Any, Literal
+from collections.abc import Callable, Iterable
+from typing import Any, Literal, NamedTuple
 
 from pydantic import ConfigDict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -27,7 +27,7 @@ from estimates.values import words as _words
 from estimates.values._model import Model
 from estimates.values.vocabulary import CLOSED, Closed
 
-__all__ = ["Closed", "Range", "total"]
+__all__ = ["RANGE_RULES", "Closed", "Range", "RangeRule", "total"]
 
 
 def side_flags(closed: object) -> tuple[bool, bool]:
@@ -52,6 +52,42 @@ def closed_from_flags(left: bool, right: bool) -> Closed:
     if right:
         return "right"
     return "neither"
+
+
+class RangeRule(NamedTuple):
+    """One rule every :class:`Range` keeps, checked on one range (its ``__init__``) and on a
+    whole claim table at once (:func:`estimates.ledger.validation.validate_claims`).
+
+    ``broken(low, best, high, left, right, count)`` takes floats (NaN for a side not stated) or
+    arrays of them, whether each side is closed and whether the unit is a count, and returns
+    whether (or where) the rule is broken; it is written with operators that mean the same on
+    numbers and on numpy arrays. ``message`` is formatted with the range's fields.
+    """
+
+    code: str
+    field: str
+    message: str
+    broken: Callable[[Any, Any, Any, Any, Any, Any], Any]
+
+
+#: The rules of a range, in the order they are checked (NaN compares false: an unstated side
+#: breaks none of them; ``a > b`` on truth values is "a and not b").
+RANGE_RULES: tuple[RangeRule, ...] = (
+    RangeRule("low_above_high", "low", "low ({low}) must not exceed high ({high})",
+              lambda lo, b, hi, left, right, count: lo > hi),
+    RangeRule("empty_range", "closed",
+              "low equals high ({low}) so both sides must be closed, got closed={closed!r}",
+              lambda lo, b, hi, left, right, count: (lo == hi) > (left & right)),
+    RangeRule("best_outside", "best", "best ({best}) must lie within the range {interval}",
+              lambda lo, b, hi, left, right, count: (b < lo) | ((b == lo) > left) | (b > hi)
+              | ((b == hi) > right)),
+    RangeRule("negative_count", "low", "{field} is {value} but a count of {unit} cannot be negative",
+              lambda lo, b, hi, left, right, count: count & (lo < 0)),
+    RangeRule("negative_count", "best", "{field} is {value} but a count of {unit} cannot be negative",
+              lambda lo, b, hi, left, right, count: count & (b < 0)),
+    RangeRule("negative_count", "high", "{field} is {value} but a count of {unit} cannot be negative",
+              lambda lo, b, hi, left, right, count: count & (hi < 0)),
+)  # fmt: skip
 
 
 class Range(Model):
@@ -129,34 +165,21 @@ class Range(Model):
 
     @model_validator(mode="after")
     def _invariants(self) -> Range:
-        lo, best, hi = self.low, self.best, self.high
-        if lo is not None and hi is not None:
-            if lo > hi:
-                raise PydanticCustomError(
-                    "low_above_high",
-                    "low ({low}) must not exceed high ({high})",
-                    {"low": lo, "high": hi},
-                )
-            if lo == hi and self.closed != "both":
-                raise PydanticCustomError(
-                    "empty_range",
-                    "low equals high ({low}) so both sides must be closed, got closed={closed!r}",
-                    {"low": lo, "closed": self.closed},
-                )
-        if best is not None and not self._contains_value(best):
-            raise PydanticCustomError(
-                "best_outside",
-                "best ({best}) must lie within the range {interval}",
-                {"best": best, "interval": self._interval_text()},
-            )
-        if self.unit is not None and _units.is_count(self.unit):
-            for name, x in (("low", lo), ("best", best), ("high", hi)):
-                if x is not None and x < 0:
-                    raise PydanticCustomError(
-                        "negative_count",
-                        "{field} is {value} but a count of {unit} cannot be negative",
-                        {"field": name, "value": x, "unit": self.unit},
-                    )
+        nan = math.nan
+        lo = nan if self.low is None else self.low
+        best = nan if self.best is None else self.best
+        hi = nan if self.high is None else self.high
+        left, right = side_flags(self.closed)
+        count = self.unit is not None and _units.is_count(self.unit)
+        for rule in RANGE_RULES:
+            if rule.broken(lo, best, hi, left, right, count):
+                value = {"low": self.low, "best": self.best, "high": self.high}.get(rule.field)
+                ctx = {
+                    "low": self.low, "best": self.best, "high": self.high, "closed": self.closed,
+                    "unit": self.unit, "field": rule.field, "value": value,
+                    "interval": self._interval_text(),
+                }  # fmt: skip
+                raise PydanticCustomError(rule.code, rule.message, ctx)
         return self
 
     # -- factories --------------------------------------------------------------------------
