@@ -858,9 +858,9 @@ def _groups(c: _Claims, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
     and flow figures the same start)."""
     kind = c.kind[rows].astype(str)
     since = np.where(kind == "stock", "", c.since[rows].astype(str))
-    keys = np.array([f"{k}\x00{x}" for k, x in zip(kind.tolist(), since.tolist(), strict=True)])
-    codes, _ = pd.factorize(keys)
-    return np.asarray(codes, dtype=np.intp)
+    kind_codes, _ = pd.factorize(np.asarray(kind, dtype=object))
+    since_codes, since_names = pd.factorize(np.asarray(since, dtype=object))
+    return np.asarray(kind_codes * (len(since_names) + 1) + since_codes, dtype=np.intp)
 
 
 def _strength(values: FloatArray, open_side: BoolArray, ids: ObjArray) -> npt.NDArray[np.intp]:
