@@ -107,7 +107,7 @@ def _ledger() -> est.Ledger:
 def test_a_misspelt_method_option_is_refused_with_did_you_mean() -> None:
     with pytest.raises(OptionError, match="did you mean 'level'"):
         est.reconcile_all(_ledger(), method="pooled", levle=0.5)
-    with pytest.raises(OptionError, match="allowed: q"):
+    with pytest.raises(OptionError, match="allowed: change_days, q, relay_days"):
         est.reconcile_all(_ledger(), method="robust", levle=0.5)
     with pytest.raises(OptionError):
         est.reconcile(_ledger(), "q", method="consensus", q=0.1)

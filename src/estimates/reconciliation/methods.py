@@ -787,7 +787,7 @@ class _Entry:
 
 
 #: Options every method takes: the reconciliation's own steps read them.
-COMMON_OPTIONS: tuple[str, ...] = ("relay_days", "since_days")
+COMMON_OPTIONS: tuple[str, ...] = ("change_days", "relay_days", "since_days")
 _TRUTH_OPTIONS = ("coverage", "loss", "max_iter", "prior_strength", "tol")
 #: The options each method reads; a method left out declares none, and any option is passed
 #: to it unchecked.
@@ -949,7 +949,7 @@ def check_options(name: str, options: Iterable[str]) -> None:
     >>> check_options("robust", ["levle"])
     Traceback (most recent call last):
     ...
-    estimates.errors.OptionError: unknown option 'levle' for method 'robust'; allowed: q, relay_days, since_days
+    estimates.errors.OptionError: unknown option 'levle' for method 'robust'; allowed: change_days, q, relay_days, since_days
     >>> check_options("pooled", ["levle"])
     Traceback (most recent call last):
     ...
