@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 __all__ = ["in_conflict", "overtaken"]
 
@@ -57,37 +58,52 @@ def overtaken(
     if n < 2 or not dated.any():
         return out
     idx = np.flatnonzero(dated)
+    # rows in (quantity, moment) order; the later figures of a row are then a suffix of its
+    # quantity's rows, and their hull and sources are suffix minima and maxima (no loop)
     order = idx[np.lexsort((moment[idx], q[idx]))]
-    qs = q[order]
-    starts = np.flatnonzero(np.r_[True, qs[1:] != qs[:-1]])
-    ends = np.r_[starts[1:], order.size]
-    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-        rows = order[s:e]
-        t = moment[rows]
-        if rows.size < 2 or int(t[-1]) - int(t[0]) < change_days:
-            continue
-        lo, hi = low[rows], high[rows]
-        # pairwise within one quantity (a quantity's sources are few): later[i, j] when row j
-        # describes a moment change_days or more after row i
-        later = t[None, :] - t[:, None] >= change_days
-        src = source[rows]
-        # at least two distinct sources among the later figures
-        first_src = np.where(later, src[None, :], -1).max(axis=1)
-        other_src = (later & (src[None, :] != first_src[:, None])).any(axis=1)
-        # the later figures' hull, widened on each side by its own width: a figure outside it
-        # is further from all of them than they are from each other (a change, not noise)
-        # each later figure as a point (the middle of its ends, or its one finite end), so that
-        # a one-sided "more than 10,000" places the later figures without making them endless
+    qs, ts = q[order].astype(np.int64), moment[order].astype(np.int64)
+    lo, hi = low[order], high[order]
+    # each figure as a point (the middle of its ends, or its one finite end), so that a
+    # one-sided "more than 10,000" places the later figures without making them endless
+    with np.errstate(invalid="ignore"):
         point = np.where(
             np.isfinite(lo) & np.isfinite(hi), (lo + hi) / 2, np.where(np.isfinite(lo), lo, hi)
         )
-        usable = later & np.isfinite(point)[None, :]
-        with np.errstate(invalid="ignore"):
-            h_lo = np.where(usable, point[None, :], np.inf).min(axis=1)
-            h_hi = np.where(usable, point[None, :], -np.inf).max(axis=1)
-            width = h_hi - h_lo
-            outside = usable.any(axis=1) & ((hi < h_lo - width) | (lo > h_hi + width))
-        out[rows] = other_src & outside
+    finite = np.isfinite(point)
+    src = source[order].astype(np.int64)
+    frame = pd.DataFrame(
+        {
+            "q": qs,
+            "p_min": np.where(finite, point, np.inf),
+            "p_max": np.where(finite, point, -np.inf),
+            "s_min": np.where(finite, src, np.iinfo(np.int64).max),
+            "s_max": np.where(finite, src, -1),
+        }
+    ).iloc[::-1]
+    grouped = frame.groupby("q", sort=False)
+    suffix = pd.DataFrame(
+        {
+            "p_min": grouped["p_min"].cummin(),
+            "p_max": grouped["p_max"].cummax(),
+            "s_min": grouped["s_min"].cummin(),
+            "s_max": grouped["s_max"].cummax(),
+        }
+    ).iloc[::-1]
+    # the first row of the same quantity describing a moment change_days or more later
+    t0 = int(ts.min())
+    key = qs * (1 << 32) + (ts - t0)
+    k = np.searchsorted(key, qs * (1 << 32) + (ts - t0 + change_days), side="left")
+    has = k < order.size
+    has[has] = qs[k[has]] == qs[has]
+    kk = np.where(has, k, 0)
+    h_lo = suffix["p_min"].to_numpy()[kk]
+    h_hi = suffix["p_max"].to_numpy()[kk]
+    two_sources = suffix["s_min"].to_numpy()[kk] < suffix["s_max"].to_numpy()[kk]
+    usable = has & np.isfinite(h_lo) & two_sources
+    width = np.where(usable, h_hi - h_lo, 0.0)
+    with np.errstate(invalid="ignore"):
+        outside = usable & ((hi < h_lo - width) | (lo > h_hi + width))
+    out[order] = outside
     return out
 
 
