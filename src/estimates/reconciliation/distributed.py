@@ -123,7 +123,7 @@ def check_partition(
     >>> good, bad = check_partition(pd.DataFrame({"quantity": ["q", "q"], "low": [1, 5],
     ...                                           "high": [2, 4], "source": ["a", "b"]}), 3)
     >>> len(good), [str(e) for e in bad]
-    (1, ["partition 3, row 2, column 'low': low must not exceed high (4.0) (given 5.0)"])
+    (1, ["partition 3, row 2, column 'low': low (5.0) must not exceed high (4.0) (given 5.0)"])
     """
     from estimates.ledger.schema import NUMBER_COLUMNS
     from estimates.ledger.table import Ledger
