@@ -224,7 +224,7 @@ def reconcile_all(
     >>> got = reconcile_any(dd.from_pandas(frame, npartitions=1), errors="collect",
     ...                     scheduler="sync")
     >>> got.table["best"].tolist(), [str(e) for e in got.errors]
-    ([1.5], ["partition 0, row 2, column 'low': low must not exceed high (4.0) (given 5.0)"])
+    ([1.5], ["partition 0, row 2, column 'low': low (5.0) must not exceed high (4.0) (given 5.0)"])
     """
     dd = _dask()
     if not isinstance(claims, dd.DataFrame):
