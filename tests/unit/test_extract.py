@@ -213,3 +213,19 @@ def test_an_estimated_is_a_hedge_not_a_speaker() -> None:
     (claim,) = extract("An estimated 14,000 were sent last year, according to Kyiv.")
     assert claim.source == "Kyiv"
     assert claim.hedge == "estimated"
+
+
+def test_a_relative_date_before_year_one_is_a_note_not_an_overflow() -> None:
+    (claim,) = extract("Some 500 arrived last month, Kyiv said.", stated_on="0001-01-15")
+    assert claim.as_of is None
+    assert "last month" in (claim.note or "") and "not a date" in (claim.note or "")
+    (other,) = extract("Some 500 arrived last year, Kyiv said.", stated_on="0001-01-15")
+    assert other.as_of is None
+
+
+def test_a_run_on_sentence_keeps_a_bounded_quote_per_figure() -> None:
+    text = "the army said 1,500 soldiers and about 300 tanks were near the town and " * 200
+    claims = extract(text)
+    assert len(claims) == 400
+    assert all(len(c.quote or "") <= 900 for c in claims)
+    assert claims[0].source == "army"

@@ -1,0 +1,79 @@
+"""Reading runs in time linear in the text: four times the text costs about four times the time.
+
+Each case times one call on a text and on the same text four times as long (CPU time, the best
+of three runs with the garbage collector paused, so other work on the machine and collection
+pauses count little) and asserts the *ratio*: linear work gives about 4, quadratic work 16. No
+absolute time is asserted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import time
+from collections.abc import Callable
+
+import pytest
+
+from estimates.errors import ParseError
+from estimates.ledger.extract import extract
+from estimates.reading.parsing import find_figures, parse
+
+# Pieces that made reading quadratic, or could: speaker verbs with nothing to attribute, figures
+# in one endless clause, digit groups that never close, abbreviations that never end a sentence,
+# quotation marks, start words that start nothing.
+PIECES = (
+    "said ",
+    "1,",
+    "the army said 1,500 soldiers and about 300 tanks were near the town and ",
+    "U.S. ",
+    '" ',
+    "between ",
+    "according to ",
+    "highly likely ",
+    "a ",
+    "Gen. Kim, ",
+    "(Kyiv) ",
+    "more than ",
+    "1 ",
+)
+RATIO = 9.0  # linear is 4; quadratic 16
+
+
+def _cpu(fn: Callable[[str], object], text: str) -> float:
+    best = float("inf")
+    for _ in range(3):
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.process_time()
+            with contextlib.suppress(ParseError):
+                fn(text)
+            best = min(best, time.process_time() - start)
+        finally:
+            gc.enable()
+    return best
+
+
+def _ratio(fn: Callable[[str], object], piece: str, size: int) -> float:
+    small = piece * max(1, size // len(piece))
+    _cpu(fn, small)  # anything built once (registries, patterns) is built outside the timing
+    t1 = _cpu(fn, small)
+    t4 = _cpu(fn, small * 4)
+    # below five milliseconds the clock's grain dominates: anything that fast is linear enough
+    return t4 / max(t1, 0.005)
+
+
+@pytest.mark.parametrize("piece", PIECES)
+def test_extract_is_linear(piece: str) -> None:
+    assert _ratio(extract, piece, 800) < RATIO
+
+
+@pytest.mark.parametrize("piece", PIECES)
+def test_find_figures_is_linear(piece: str) -> None:
+    assert _ratio(find_figures, piece, 1_500) < RATIO
+
+
+@pytest.mark.parametrize("piece", PIECES)
+def test_parse_is_linear(piece: str) -> None:
+    assert _ratio(parse, piece, 25_000) < RATIO
