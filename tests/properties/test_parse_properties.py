@@ -172,7 +172,8 @@ def plain_phrases(draw: st.DrawFn) -> str:
 
 @given(plain_phrases())
 def test_the_fast_path_reads_as_the_general_reader_does(text: str) -> None:
-    from estimates.reading.parsing import _fast_reading, _iter_readings
+    from estimates.reading._fast import _fast_reading
+    from estimates.reading._grammar import _iter_readings
 
     fast = _fast_reading(text)
     if fast is None:

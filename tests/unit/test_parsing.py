@@ -394,7 +394,8 @@ _FAST_TAILS = [
 
 @pytest.mark.parametrize("tail", _FAST_TAILS)
 def test_the_fast_path_gives_the_general_reading(tail: str) -> None:
-    from estimates.reading.parsing import _fast_reading, _iter_readings, _Reading
+    from estimates.reading._fast import _fast_reading
+    from estimates.reading._grammar import _iter_readings, _Reading
 
     def without_ends(r: _Reading) -> _Reading:
         # token indices mean nothing to the fast path, which reads no tokens
@@ -417,6 +418,6 @@ def test_the_fast_path_gives_the_general_reading(tail: str) -> None:
     ["~7,400 soldiers", "c. 404 special forces", "≈ 12k km", "6,600 to 11,300 brigades", "5 L"],
 )
 def test_the_fast_path_takes_plain_phrases(text: str) -> None:
-    from estimates.reading.parsing import _fast_reading
+    from estimates.reading._fast import _fast_reading
 
     assert _fast_reading(text) is not None

@@ -4,6 +4,11 @@ Counts of different things live in different dimensions, so persons cannot be ad
 containers by accident. Unit strings are stored in their canonical pint spelling; no live pint
 object is kept in any value.
 
+Both vocabularies are data: the definitions (``estimates/data/units/definitions.txt``, pint's
+definition syntax, read with ``load_definitions``) and the reader's lexicon
+(``estimates/data/units/lexicon.toml``: the words and symbols that are read as units after a
+number, which is far fewer than the symbols pint knows).
+
 >>> from estimates import units
 >>> units.canonical("soldiers")
 'person'
@@ -17,7 +22,9 @@ from __future__ import annotations
 
 import functools
 import threading
-from typing import TYPE_CHECKING, Any
+import tomllib
+from importlib import resources
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from estimates.errors import DimensionError, UnitError
 
@@ -31,26 +38,11 @@ __all__ = [
     "dimension",
     "factor",
     "is_count",
+    "lexicon",
     "registry",
 ]
 
-# Count units of the built-in registry. Each is its own dimension: a soldier is a person, a
-# round is a shell, and a person is never a container. Aliases follow the base name.
-_COUNT_DEFINITIONS = (
-    "person = [person] = _ = soldier = troop = officer = people = persons",
-    "container = [container]",
-    "shell = [shell] = round",
-    "missile = [missile]",
-    "vehicle = [vehicle]",
-    "artillery_system = [artillery_system]",
-    "coffin = [coffin]",
-)
-# Currencies have no fixed exchange rate, so each is its own (non-count) dimension.
-_OTHER_DEFINITIONS = (
-    "USD = [currency_usd] = dollar = US_dollar",
-    "EUR = [currency_eur] = euro",
-    "GBP = [currency_gbp] = pound_sterling",
-)
+_DATA = ("data", "units")
 
 _lock = threading.Lock()
 _registry: pint.UnitRegistry[Any] | None = None
@@ -71,11 +63,14 @@ def registry() -> pint.UnitRegistry[Any]:
                 import pint
 
                 reg: pint.UnitRegistry[Any] = pint.UnitRegistry(cache_folder=None)
-                for line in _COUNT_DEFINITIONS:
-                    reg.define(line)
-                    _count_dimensions.add(_base_dimension_of(line))
-                for line in _OTHER_DEFINITIONS:
-                    reg.define(line)
+                source = resources.files("estimates").joinpath(*_DATA, "definitions.txt")
+                with resources.as_file(source) as path:
+                    reg.load_definitions(str(path))
+                    text = path.read_text(encoding="utf-8")
+                for line in text.splitlines():
+                    head, _, comment = line.partition("#")
+                    if comment.strip() == "count":
+                        _count_dimensions.add(_base_dimension_of(head))
                 for line, count in _user_definitions:
                     _apply(reg, line, count)
                 _registry = reg
@@ -100,19 +95,68 @@ def _apply(reg: pint.UnitRegistry[Any], definition: str, count: bool) -> None:
 def define(definition: str, *, count: bool = True) -> None:
     """Add a unit to the registry, in pint's definition syntax.
 
-    A definition that introduces a new base dimension (``"drone = [materiel]"``) makes a count
+    A definition that introduces a new base dimension (``"boat = [materiel]"``) makes a count
     unit by default: its figures cannot be negative. Pass ``count=False`` for a dimension whose
-    figures may be (a balance, a change).
+    figures may be (a balance, a change). The names it gives are read after numbers, as the
+    lexicon's words are ("5 rafts").
 
-    >>> define("drone = [materiel] = uav")
-    >>> canonical("uavs"), is_count("drone")
-    ('drone', True)
+    >>> define("boat = [materiel] = raft")
+    >>> canonical("rafts"), is_count("boat"), lexicon().words["rafts"]
+    ('boat', True, 'boat')
     """
     with _lock:
         _user_definitions.append((definition, count))
         if _registry is not None:
             _apply(_registry, definition, count)
     _clear_caches()
+    # the names of a defined unit are read after numbers ("5 drones"), as the lexicon's words are
+    names = [p.strip() for p in definition.split("=")]
+    _user_words.update({n.lower(): names[0] for n in names if n and not n.startswith(("[", "_"))})
+    lexicon.cache_clear()
+
+
+_user_words: dict[str, str] = {}
+
+
+class Lexicon(NamedTuple):
+    """The reader's units: ``words`` (lower case, plurals included), ``symbols`` (as written),
+    ``scaled`` (symbols with a multiplier: unit and scale) and ``per`` (words of a rate)."""
+
+    words: dict[str, str]
+    symbols: dict[str, str]
+    scaled: dict[str, tuple[str, float]]
+    per: dict[str, str]
+
+
+def _plurals(table: dict[str, str]) -> dict[str, str]:
+    out = dict(table)
+    for word, unit in table.items():
+        last = word.rsplit(" ", 1)[-1]
+        if len(last) > 2 and last.isalpha() and not last.endswith("s"):
+            out.setdefault(word + "s", unit)
+            if last.endswith(("ch", "sh", "x")):
+                out.setdefault(word + "es", unit)
+            if last.endswith("y") and last[-2] not in "aeiou":
+                out.setdefault(word[:-1] + "ies", unit)
+    return out
+
+
+@functools.cache
+def lexicon() -> Lexicon:
+    """The words and symbols the reader takes as units (data, read once).
+
+    >>> lex = lexicon()
+    >>> lex.words["troops"], lex.symbols["km"], lex.scaled["mb/d"], lex.per["a day"]
+    ('person', 'kilometer', ('oil_barrel / day', 1000000.0), 'day')
+    >>> "min" in lex.words or "min" in lex.symbols
+    False
+    """
+    source = resources.files("estimates").joinpath(*_DATA, "lexicon.toml")
+    data = tomllib.loads(source.read_text(encoding="utf-8"))
+    words = {k.lower(): v for k, v in data["words"].items()}
+    words.update(_user_words)
+    scaled = {k: (v["unit"], float(v["scale"])) for k, v in data["scaled"].items()}
+    return Lexicon(_plurals(words), dict(data["symbols"]), scaled, dict(data["per"]))
 
 
 def _clear_caches() -> None:
@@ -139,7 +183,7 @@ def canonical(unit: str) -> str:
     except Exception as exc:  # pint: UndefinedUnitError, or a syntax error in the expression
         raise UnitError(
             f"unknown unit {unit!r}: the registry knows count units (person, container, shell, "
-            "missile, vehicle, artillery_system, coffin), currencies (USD, EUR, GBP) and pint's "
+            "missile, vehicle, drone, ...), currencies (USD, EUR, GBP, ...) and pint's "
             "physical units; add one with estimates.values.units.define('name = [dimension]')",
             unit=unit,
         ) from exc

@@ -1,0 +1,133 @@
+"""Meaning: a reading becomes a Range under a convention's rules."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from estimates.errors import ParseError
+from estimates.reading._grammar import _Num, _Reading
+from estimates.reading.conventions import Convention, Rule
+from estimates.values import units as _units
+from estimates.values.ranges import Closed, Range
+
+# -- meaning: apply a convention ---------------------------------------------------------------
+
+
+def _side(n: float, u: float, offset: float | None, ratio: float | None) -> float | None:
+    if offset is not None:
+        return n + offset * u
+    if ratio is not None:
+        return n * ratio
+    return None
+
+
+def _apply(rule: Rule, n: _Num) -> tuple[float | None, float | None, float | None, Closed]:
+    value, u = n.value, n.u
+    if rule.exact_whole and (n.exact or (u <= 1 and value == int(value))):
+        return value, value, value, "both"
+    low = _side(value, u, rule.low, rule.low_ratio)
+    high = _side(value, u, rule.high, rule.high_ratio)
+    if low is not None and high is not None and low > high:
+        low, high = high, low  # ratios of a negative number
+    if rule.cap is not None:
+        half = max(rule.cap * abs(value), u / 2)
+        if low is not None:
+            low = max(low, value - half)
+        if high is not None:
+            high = min(high, value + half)
+    return low, (value if rule.best else None), high, rule.closed
+
+
+# Each convention's rules by operator, read here rather than through ``Convention.rule``: the
+# model keeps its index in a private attribute, and pydantic's lookup of those costs a
+# microsecond a call on the hot path. Keyed by identity, holding the convention so its id is
+# not reused; emptied when a convention is registered.
+_RULE_TABLES: dict[int, tuple[Convention, dict[str, Rule]]] = {}
+
+
+def _rule(convention: Convention, op: str) -> Rule:
+    entry = _RULE_TABLES.get(id(convention))
+    if entry is None or entry[0] is not convention:
+        if len(_RULE_TABLES) >= 64:  # conventions built on the fly: keep the table small
+            _RULE_TABLES.clear()
+        entry = _RULE_TABLES[id(convention)] = (
+            convention,
+            {r.operator: r for r in convention.rules},
+        )
+    found = entry[1].get(op)
+    # an operator the convention lacks: its own lookup raises the error that names the known ones
+    return found if found is not None else convention.rule(op)
+
+
+def _to_range(reading: _Reading, convention: Convention, unit: str | None, text: str) -> Range:
+    op = reading.op
+    a, b = reading.a, reading.b
+    low: float | None
+    high: float | None
+    best: float | None
+    closed: Closed
+    if reading.vague is not None:
+        word, factor = reading.vague
+        entry = convention.vague_entry(word)
+        low = None if entry.low is None else entry.low * factor
+        best = None if entry.best is None else entry.best * factor
+        high = None if entry.high is None else entry.high * factor
+        closed = entry.closed
+        if op not in ("bare", "about", "around"):
+            # "more than hundreds" and the like: the bound word applies to the vague low end.
+            n = _Num(low or 0.0, (low or 1.0) / 2, False, 0, None, False, 1.0)
+            low, best, high, closed = _apply(_rule(convention, op), n)
+    elif b is not None and a is not None:
+        rule = _rule(convention, "range")
+        lo_n, hi_n = (a, b) if a.value <= b.value else (b, a)
+        if op in ("more_than", "at_least", "up_to", "fewer_than", "nearly", "exactly", "order_of"):
+            # "up to 5-6 thousand": the bound applies to the far end of the stated range.
+            target = hi_n if op in ("up_to", "fewer_than", "nearly") else lo_n
+            low, best, high, closed = _apply(_rule(convention, op), target)
+        elif rule.point is not None:
+            p = lo_n if rule.point == "low" else hi_n
+            low = best = high = p.value
+            closed = "both"
+        else:
+            low = _side(lo_n.value, lo_n.u, rule.low, rule.low_ratio)
+            high = _side(hi_n.value, hi_n.u, rule.high, rule.high_ratio)
+            if low is None and rule.low is None and rule.low_ratio is None:
+                low = None
+            best = (lo_n.value + hi_n.value) / 2 if rule.best else None
+            closed = rule.closed
+    else:
+        assert a is not None
+        low, best, high, closed = _apply(_rule(convention, op), a)
+    target_unit = reading.unit
+    if unit is not None:
+        target_unit = unit if target_unit is None else target_unit
+    if target_unit is not None and _units.is_count(target_unit):
+        if low is None and high is not None:
+            low, closed = 0.0, ("both" if closed in ("both", "right") else "left")
+        elif low is not None and low < 0 and (best is None or best >= 0):
+            low, closed = 0.0, ("both" if closed in ("both", "left") else "left")
+    if low is not None and high is not None and low == high:
+        closed = "both"
+    try:
+        # Range's own validator on a dict: every check ``Range(...)`` makes, without the
+        # Python-level ``__init__`` frame around it.
+        r: Range = Range.__pydantic_validator__.validate_python(
+            {
+                "low": low,
+                "best": best,
+                "high": high,
+                "closed": closed,
+                "unit": target_unit,
+                "convention": convention.name,
+            }
+        )
+    except ValidationError as exc:
+        reason = "; ".join(e["msg"] for e in exc.errors())
+        raise ParseError(
+            f"{text[reading.start : reading.end]!r} does not make a valid range: {reason}",
+            text=text,
+            span=(reading.start, reading.end),
+        ) from None
+    if unit is not None and r.unit != _units.canonical(unit):
+        r = r.to(unit)
+    return r

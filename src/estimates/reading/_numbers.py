@@ -1,0 +1,44 @@
+"""Numerals written in digits: value, the unit of the last significant digit, and doubts."""
+
+from __future__ import annotations
+
+import re
+
+_POWERS = tuple(float(f"1e{k}") for k in range(400))
+_INVERSE_POWERS = tuple(float(f"1e-{k}") for k in range(400))
+
+
+def _numeral(raw: str) -> tuple[float, float, str | None]:
+    """Value, precision unit and ambiguity note of a digit token."""
+    if raw.isdigit():  # the common case: digits and nothing else
+        zeros = len(raw) - len(raw.rstrip("0"))
+        if zeros == len(raw):
+            return float(raw), 1.0, None
+        return float(raw), (_POWERS[zeros] if zeros < 400 else float(f"1e{zeros}")), None
+    ambiguity = None
+    if "," in raw:
+        if raw.count(",") == 1 and "." not in raw:
+            ambiguity = (
+                f"{raw!r} read with ',' grouping thousands (English); in a comma-decimal "
+                f"locale it would be {raw.replace(',', '.')}"
+            )
+        clean = raw.replace(",", "")
+    elif " " in raw or "\u00a0" in raw or "\u202f" in raw or "\u2009" in raw:
+        clean = re.sub(r"\D", "", raw)
+    else:
+        clean = raw
+    if "." in clean:
+        whole, _, frac = clean.partition(".")
+        if len(frac) == 3 and whole and "," not in raw:
+            ambiguity = (
+                f"{raw!r} read with '.' as the decimal mark (English); in a dot-grouping "
+                f"locale it would be {whole}{frac}"
+            )
+        value = float(clean)
+        u = _INVERSE_POWERS[len(frac)] if len(frac) < 400 else float(f"1e-{len(frac)}")
+    else:
+        value = float(clean)
+        stripped = clean.rstrip("0")
+        # float("1e400") is inf where 10.0 ** 400 raises: a huge numeral fails cleanly later
+        u = float(f"1e{len(clean) - len(stripped)}") if stripped else 1.0
+    return value, u, ambiguity

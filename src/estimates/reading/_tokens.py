@@ -1,0 +1,127 @@
+"""Tokens of a figure: one compiled pattern, read left to right, pulled on demand."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterable, Iterator
+from typing import NamedTuple
+
+# -- tokens ----------------------------------------------------------------------------------
+
+# One pass, left to right, over the text. Each alternative is bounded by what it can match at a
+# given start: digit groups check "not followed by a digit" per group, so a failed grouping
+# gives up after the group it stopped at and the next token starts where this one ended. The
+# leading blanks are taken possessively and the end of the text is a match of its own, so no
+# position is scanned twice. Punctuation the grammar never looks at is one token per run.
+_SPECIAL = r"$€£~≈<>=≥≤+%/°.\-–—‐‑−"
+_TOKEN_RE = re.compile(
+    r"(\s*+)(?:(\d{1,3}(?:,\d{3}(?!\d))+(?:\.\d+)?"
+    r"|\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3}(?![\d,.]))+"
+    r"|\d+(?:\.\d+)?|\.\d+)"
+    r"|([^\W\d_]+)"
+    rf"|([{_SPECIAL}]|[^\w\s{_SPECIAL}]++(?:\s++[^\w\s{_SPECIAL}]++)*+|_+)"
+    r"|$)"
+)
+_NUM, _WORD, _SYM = 0, 1, 2
+
+
+class _Tok(NamedTuple):
+    kind: int
+    low: str  # lower-cased text (words); the text itself otherwise
+    start: int
+    end: int
+    raw: str
+
+
+_new_tok = tuple.__new__  # builds a _Tok without a Python-level __new__ call (hot path)
+
+
+def _tokens(parts: Iterable[tuple[str, str, str, str]], toks: list[_Tok], pos: int) -> int:
+    """Append the tokens of ``(blank, number, word, symbol)`` parts; return the end offset."""
+    append = toks.append
+    for blank, num, word, sym in parts:
+        pos += len(blank)
+        if num:
+            end = pos + len(num)
+            append(_new_tok(_Tok, (_NUM, num, pos, end, num)))
+        elif word:
+            end = pos + len(word)
+            append(_new_tok(_Tok, (_WORD, word.lower(), pos, end, word)))
+        elif sym:
+            end = pos + len(sym)
+            append(_new_tok(_Tok, (_SYM, sym, pos, end, sym)))
+        else:
+            continue
+        pos = end
+    return pos
+
+
+# Texts up to this length are tokenized in one go (the common case: a phrase); longer ones in
+# chunks of matches, so reading the first figure of a long text never tokenizes all of it.
+_EAGER = 2000
+_CHUNK = 256
+
+
+# Lookahead past the end reads None from this many padding slots (the grammar looks at most a
+# dozen tokens ahead of what it has read), so the hot path indexes lists without bounds checks.
+_PAD = 32
+
+
+class _Stream:
+    """Tokens pulled on demand, so reading the first figure never tokenizes the whole text.
+
+    ``get(i)`` is the token at ``i`` and ``word(i)`` its lower-cased text (``None`` for numbers);
+    both give ``None`` past the end. A short text is tokenized at once and both are plain list
+    look-ups; a long one is tokenized in chunks as the reader asks for more.
+    """
+
+    __slots__ = ("_done", "_it", "_pos", "get", "text", "toks", "word")
+
+    get: Callable[[int], _Tok | None]
+    word: Callable[[int], str | None]
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.toks: list[_Tok] = []
+        if len(text) <= _EAGER:
+            toks = self.toks
+            self._pos = _tokens(_TOKEN_RE.findall(text), toks, 0)
+            self._done = True
+            self._it: Iterator[re.Match[str]] = iter(())
+            pad: list[None] = [None] * _PAD
+            self.get = [*toks, *pad].__getitem__
+            self.word = [*(None if t.kind == _NUM else t.low for t in toks), *pad].__getitem__
+        else:
+            self._pos = 0
+            self._done = False
+            self._it = _TOKEN_RE.finditer(text)
+            self.get = self._get
+            self.word = self._word
+
+    def _get(self, i: int) -> _Tok | None:
+        try:
+            return self.toks[i]
+        except IndexError:
+            return self._fill(i)
+
+    def _fill(self, i: int) -> _Tok | None:
+        toks = self.toks
+        while len(toks) <= i:
+            if self._done:
+                return None
+            chunk = [m.groups() for m in itertools.islice(self._it, _CHUNK)]
+            if not chunk:
+                self._done = True
+                return None
+            self._pos = _tokens(chunk, toks, self._pos)  # type: ignore[arg-type]
+        return toks[i]
+
+    def _word(self, i: int) -> str | None:
+        t = self._get(i)
+        return None if t is None or t.kind == _NUM else t.low
+
+    def attached(self, i: int) -> bool:
+        """Whether token ``i`` follows token ``i - 1`` with no space between."""
+        t = self.get(i)
+        return t is not None and i > 0 and self.toks[i - 1].end == t.start
