@@ -14,12 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "AmbiguousFigureError",
+    "AmbiguousFigureWarning",
     "BadRow",
     "ClaimFileError",
     "ClaimTableTypeError",
     "DateError",
     "DimensionError",
     "EstimatesError",
+    "EstimatesWarning",
     "InvalidValueError",
     "MissingExtraError",
     "OptionError",
@@ -207,6 +210,34 @@ def did_you_mean(name: str, choices: tuple[str, ...] | list[str]) -> str | None:
         return lowered[name.lower()]
     near = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
     return lowered[near[0]] if near else None
+
+
+class AmbiguousFigureError(ParseError):
+    """A figure with more than one reading, refused because ``strict=True`` was asked for.
+
+    ``alternatives`` describes each reading the text also allows.
+
+    >>> err = AmbiguousFigureError("two readings", text="1.5m", span=(0, 4))
+    >>> isinstance(err, ParseError), err.span
+    (True, (0, 4))
+    """
+
+
+class EstimatesWarning(UserWarning):
+    """Root of every warning issued by ``estimates``.
+
+    >>> issubclass(AmbiguousFigureWarning, EstimatesWarning)
+    True
+    """
+
+
+class AmbiguousFigureWarning(EstimatesWarning):
+    """A figure read one way where its text allows another ("1.5m": million or metres?).
+
+    The reading taken is the convention's choice; the message names the others, and
+    :attr:`estimates.Figure.alternatives` holds them as ranges. Pass ``strict=True`` to
+    ``parse`` to get an :class:`AmbiguousFigureError` instead.
+    """
 
 
 @dataclass(frozen=True)

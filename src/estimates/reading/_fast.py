@@ -5,17 +5,18 @@ from __future__ import annotations
 import math
 import re
 
-from estimates.reading._grammar import _carry, _Num, _Reading, _unit_of
+from estimates.reading._grammar import _carry, _Num, _Reading
 from estimates.reading._numbers import _numeral
 from estimates.reading._tokens import _new_tok
 from estimates.reading._vocabulary import (
     _LEAD_INDEX,
+    _LETTER_MULTIPLIERS,
     _MULTIPLIERS,
-    _NOUNS,
     _PERCENT_WORDS,
     _STOP,
     _TAIL_INDEX,
     _VERB_ENDINGS,
+    _lexicon,
 )
 
 # -- the fast path: "[lead] number [multiplier] [noun]", the shape most figures have ----------
@@ -31,8 +32,6 @@ _FAST_MULTIPLIERS = {
     " thousand": 1e3, " million": 1e6, " billion": 1e9, " trillion": 1e12,
 }  # fmt: skip
 _FAST_CURRENCY_MULTIPLIERS = {**_FAST_MULTIPLIERS, "m": 1e6, "b": 1e9, "t": 1e12}
-_FAST_NOUNS = {words[0]: unit for words, unit in _NOUNS.items() if len(words) == 1}
-_FAST_NOUN_PAIRS = {" ".join(words): unit for words, unit in _NOUNS.items() if len(words) == 2}
 # Words the general reader takes as something other than a counted noun right after a number
 # (a multiplier, a tail such as "plus", a connector, a stop word): a phrase ending in one goes
 # the long way. "pct" is the exception kept as it was: "5 pct" is read here with "pct" as its
@@ -56,17 +55,14 @@ def _fast_noun(noun: str, noun2: str | None) -> tuple[str | None, str] | None:
     """The unit and noun the general reader finds in the last one or two words of a phrase,
     or ``None`` when it would read them otherwise (or stop before them)."""
     low = noun.lower()
-    if noun2 is not None:
-        words = f"{noun} {noun2}"
-        unit = _FAST_NOUN_PAIRS.get(words.lower())
-        # a known pair whose first word nothing else claims; any other pair goes the long way
-        return None if unit is None or low in _FAST_NOT_NOUNS else (unit, words)
-    unit = _FAST_NOUNS.get(low)
-    if unit is not None:
-        return None if low in _FAST_NOT_NOUNS else (unit, noun)
-    if low in _FAST_NOT_NOUNS:
+    lex = _lexicon()
+    if low in _FAST_NOT_NOUNS or noun in _LETTER_MULTIPLIERS or low in lex.per:
         return None
-    unit = _unit_of((low,), noun, False)
+    if noun2 is not None:
+        # a known pair; any other pair goes the long way
+        unit = lex.nouns.get((low, noun2.lower()))
+        return None if unit is None else (unit, f"{noun} {noun2}")
+    unit = lex.nouns.get((low,)) or lex.symbols.get(noun)
     if unit is not None:
         return unit, noun
     if not noun.islower() or len(noun) < 2 or low.endswith(_VERB_ENDINGS):
@@ -91,7 +87,7 @@ def _fast_number(
     if not math.isfinite(value):
         return None
     unit = own if own is not None else ("USD" if cur else None)
-    grouped = scale != 1.0 or not raw.isdigit()
+    grouped = scale != 1.0 or not raw.replace(".", "", 1).isdigit()
     return _new_tok(_Num, (value, u, False, 0, unit, grouped, scale))
 
 
@@ -153,4 +149,4 @@ def _fast_reading(text: str) -> _Reading | None:
         unit, noun = found_noun
     if b is not None:
         a, b = _carry(a, b, amb)
-    return _new_tok(_Reading, (0, len(text), op, a, b, None, unit, noun, tuple(amb)))
+    return _new_tok(_Reading, (0, len(text), op, a, b, None, unit, noun, tuple(amb), None, ()))

@@ -2,44 +2,44 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from estimates.errors import ParseError, UnitError
-from estimates.reading._numbers import _numeral
+from estimates.errors import ParseError
+from estimates.reading._numbers import _is_decimal_comma, _numeral
 from estimates.reading._tokens import _NUM, _SYM, _WORD, _new_tok, _Stream
 from estimates.reading._vocabulary import (
     _BIG,
     _CASED_MULTIPLIERS,
     _CURRENCY_CODES,
-    _CURRENCY_MULTIPLIERS,
     _CURRENCY_SYMBOLS,
     _DASHES,
     _DEGREES,
     _FRACTIONS,
     _HYPHENATED,
     _LEAD_INDEX,
-    _LONE_LETTER_UNITS,
+    _LETTER_MULTIPLIERS,
+    _LETTER_NAMES,
     _MINUS,
+    _MODAL_FILLERS,
+    _MODALS,
     _MULTIPLIERS,
-    _NOT_UNITS,
-    _NOUN_FIRST,
-    _NOUNS,
     _ONES,
     _PERCENT_WORDS,
+    _ROUND_PLURALS,
     _SCALE_PLURAL,
     _SCALE_SINGULAR,
     _START_WORDS,
     _STOP,
     _TAIL_INDEX,
     _TENS,
+    _UNIT_NAMES,
     _VAGUE,
     _VERB_ENDINGS,
     _VULGAR,
+    _lexicon,
 )
-from estimates.values import units as _units
 from estimates.values.words import number
 
 # -- reading ------------------------------------------------------------------------------------
@@ -65,6 +65,8 @@ class _Reading(NamedTuple):
     unit: str | None
     noun: str | None
     ambiguities: tuple[str, ...]
+    modal: str | None = None  # "could" in "could exceed 10,000": a projection
+    alternatives: tuple[_Reading, ...] = ()  # the other readings the text allows
 
 
 class _IncompleteError(Exception):
@@ -81,11 +83,16 @@ class _IncompleteError(Exception):
 class _Reader:
     """A hand-written reader over a token stream; every method returns ``None`` to say "no"."""
 
-    __slots__ = ("amb", "s")
+    __slots__ = ("amb", "doubts", "flip", "modal", "s")
 
-    def __init__(self, stream: _Stream) -> None:
+    def __init__(self, stream: _Stream, flip: frozenset[int] = frozenset()) -> None:
         self.s = stream
         self.amb: list[str] = []
+        # choice points met while reading (token index, what the other reading would be), and
+        # the token indexes at which to take the other reading (to build the alternatives)
+        self.doubts: list[tuple[int, str]] = []
+        self.flip = flip
+        self.modal: str | None = None
 
     # -- small pieces ---------------------------------------------------------------------------
 
@@ -114,28 +121,68 @@ class _Reader:
         return None
 
     def multiplier(self, i: int, after_currency: bool) -> tuple[float, int] | None:
-        t = self.s.get(i)
+        """A multiplier at ``i`` ("k", "mn", "bn", "million", "lakh", "M", "3mil"): factor, next.
+
+        A letter that is also a unit symbol of the lexicon ("m" for metres, "t" for tonnes) is
+        a multiplier after a currency or before a counted noun or a unit; standing alone it is
+        still read as a multiplier (the convention's choice) and the unit reading is kept as a
+        doubt, which :func:`~estimates.reading.parsing.parse` reports.
+        """
+        s = self.s
+        t = s.get(i)
         if t is None or t.kind != _WORD:
             return None
-        if t.raw in _CASED_MULTIPLIERS and self.s.attached(i):
-            return _CASED_MULTIPLIERS[t.raw], i + 1
-        if after_currency and t.low in _CURRENCY_MULTIPLIERS and self.s.attached(i):
-            return _CURRENCY_MULTIPLIERS[t.low], i + 1
-        if t.low in _MULTIPLIERS:
-            if t.low == "k" and not self.s.attached(i):
+        raw = t.raw
+        if raw in _CASED_MULTIPLIERS and s.attached(i):
+            return _CASED_MULTIPLIERS[raw], i + 1
+        if raw in _LETTER_MULTIPLIERS:
+            if after_currency or raw in ("k", "K"):
+                return _LETTER_MULTIPLIERS[raw], i + 1
+            if not s.attached(i) and raw == "b":
                 return None
+            if raw not in _lexicon().symbols:
+                return _LETTER_MULTIPLIERS[raw], i + 1
+            if i in self.flip:
+                return None  # the other reading: the letter is the unit
+            if not self.counted_after(i + 1):
+                self.doubts.append(
+                    (
+                        i,
+                        f"'{raw}' read as a multiplier ({_LETTER_NAMES[raw]}); it is also the "
+                        f"symbol of {_UNIT_NAMES.get(raw, raw)}",
+                    )
+                )
+            return _LETTER_MULTIPLIERS[raw], i + 1
+        if t.low in _MULTIPLIERS:
             # "dozens"/"thousands" after a number multiply it ("200 dozens"), but "3 thousands
             # of" is rare; "hundreds"/"thousands of" after a figure are not a multiplier.
-            if t.low.endswith("s") and self.s.word(i + 1) == "of":
+            if t.low.endswith("s") and s.word(i + 1) == "of":
                 return None
             return _MULTIPLIERS[t.low], i + 1
         return None
 
+    def counted_after(self, i: int) -> bool:
+        """Whether a counted noun, a unit or a rate follows at ``i`` ("1.5m people")."""
+        s = self.s
+        t = s.get(i)
+        if t is None:
+            return False
+        lex = _lexicon()
+        if t.kind == _WORD and (t.low in lex.noun_first or t.raw in lex.symbols):
+            return True
+        return t.low == "of" and s.word(i + 1) in lex.noun_first
+
     def words_number(self, i: int) -> tuple[float, float, bool, int] | None:
-        """Number words: "twelve thousand", "one and a half million", "a dozen", "half"."""
+        """Number words: "twelve thousand", "one and a half million", "a dozen", "half",
+        "half a million", "three quarters of a million", "a dozen and a half", "two over five".
+
+        ``last`` is the size of the last word read (1 for "one" to "ninety-nine", 12 for a
+        dozen, 100 for hundred, ...): "and a half" adds half of it ("a dozen and a half" is 18).
+        """
         s = self.s
         total = 0.0
         cur = 0.0
+        last = 1.0
         seen = False
         exact = False
         j = i
@@ -147,11 +194,11 @@ class _Reader:
                 if s.word(j) == "of" and s.get(j + 1) is not None and s.get(j + 1).kind == _NUM:  # type: ignore[union-attr]
                     return None
             elif nxt == "dozen":
-                cur, seen, exact, j = 12.0, True, True, j + 2
+                cur, seen, exact, j, last = 12.0, True, True, j + 2, 12.0
             elif nxt == "hundred":
-                cur, seen, j = 100.0, True, j + 2
+                cur, seen, j, last = 100.0, True, j + 2, 100.0
             elif nxt in _BIG:
-                total, seen, j = _BIG[nxt], True, j + 2
+                total, seen, j, last = _BIG[nxt], True, j + 2, _BIG[nxt]
             elif nxt in _FRACTIONS and not nxt.endswith("s"):
                 cur, seen, exact, j = _FRACTIONS[nxt], True, True, j + 2
             else:
@@ -171,15 +218,38 @@ class _Reader:
                 cur += _TENS[w]
             elif w == "hundred" and (seen or j == i):
                 cur = (cur or 1.0) * 100
-                exact = False
+                exact, last = False, 100.0
             elif w in _BIG and (seen or j == i):
                 if cur == 0 and total == 0 and seen:
                     break
                 total += (cur or 1.0) * _BIG[w]
                 cur = 0.0
-                exact = False
+                exact, last = False, _BIG[w]
             elif w in ("dozen", "dozens") and seen:
                 cur = (cur or 1.0) * 12
+                last = 12.0
+            elif (
+                w in ("a", "an", "of")
+                and seen
+                and 0 < cur < 1
+                and total == 0
+                and (big := self.scale_after(j)) is not None
+            ):
+                # "half a million", "three quarters of a million", "a third of a billion"
+                total, cur, j, last, exact = cur * big[0], 0.0, big[1], big[0], False
+                continue
+            elif (
+                w == "over"
+                and seen
+                and cur >= 1
+                and (s.word(j + 1) in _ONES or s.word(j + 1) in _TENS)
+            ):
+                # "two over five": a fraction in words
+                den = _ONES.get(s.word(j + 1) or "", 0) or _TENS.get(s.word(j + 1) or "", 0)
+                if den == 0:
+                    break
+                cur, exact, j = cur / den, True, j + 2
+                continue
             elif w in _FRACTIONS and (seen or w in ("half", "quarter")):
                 if not seen:
                     cur, exact = _FRACTIONS[w], True
@@ -196,10 +266,11 @@ class _Reader:
             elif w == "and" and seen:
                 nxt = s.word(j + 1)
                 if nxt in ("a", "an") and s.word(j + 2) in ("half", "quarter", "third"):
-                    cur += _FRACTIONS[s.word(j + 2)]  # type: ignore[index]
+                    cur += _FRACTIONS[s.word(j + 2)] * last  # type: ignore[index]
                     j += 3
                     continue
-                if nxt in _ONES or nxt in _TENS:
+                # "one hundred and five", "two thousand and twelve"; not "five and twenty"
+                if (nxt in _ONES or nxt in _TENS) and (total > 0 or cur >= 100):
                     pass
                 else:
                     break
@@ -228,6 +299,98 @@ class _Reader:
             u = 1.0 if value == 0 else 0.01
         return value, u, exact, j
 
+    def scale_after(self, j: int) -> tuple[float, int] | None:
+        """ "a million", "of a million", "of a dozen" at ``j``: the scale and the next index."""
+        s = self.s
+        k = j + 1 if s.word(j) == "of" else j
+        if s.word(k) not in ("a", "an"):
+            return None
+        w = s.word(k + 1)
+        if w in _BIG:
+            return _BIG[w], k + 2
+        if w == "hundred":
+            return 100.0, k + 2
+        if w == "dozen":
+            return 12.0, k + 2
+        return None
+
+    def sign(self, j: int) -> tuple[float, int]:
+        """A minus sign at ``j`` ("-504", "minus five", "- 2 1/2" at the start): sign, next."""
+        s = self.s
+        w = s.word(j)
+        if w in ("minus", "negative"):
+            return -1.0, j + 1
+        if w not in _MINUS:
+            return 1.0, j
+        nt = s.get(j + 1)
+        if nt is None or nt.kind != _NUM:
+            return 1.0, j
+        prev = s.get(j - 1) if j > 0 else None
+        if s.attached(j + 1):
+            if prev is None or prev.end != s.toks[j].start or prev.kind == _SYM:
+                return -1.0, j + 1
+            return 1.0, j
+        # "- 20 k" with a space: a sign only where nothing before it could make it a dash
+        if prev is None or (prev.kind == _SYM and prev.low not in _DASHES and prev.low != ","):
+            return -1.0, j + 1
+        return 1.0, j
+
+    def digits(self, j: int) -> tuple[float, float, bool, bool, int]:
+        """The numeral at ``j`` with its fraction or power of ten: value, u, exact, grouped, next."""
+        s = self.s
+        t = s.toks[j]
+        value, u, amb = _numeral(t.raw)
+        if amb:
+            self.amb.append(amb)
+        if _is_decimal_comma(t.raw):
+            if j in self.flip:  # the other reading: a list, whose first number is this one
+                whole = t.raw.partition(",")[0]
+                value, u = float(whole), 1.0
+            else:
+                self.doubts.append(
+                    (
+                        j,
+                        f"{t.raw!r} read with a decimal comma as {value:g}; as a list it "
+                        f"would start at {t.raw.partition(',')[0]}",
+                    )
+                )
+        # digit groups, not a decimal point, make a number "grouped" (for "11 to 12,000")
+        grouped = not t.raw.replace(".", "", 1).isdigit()
+        exact = False
+        j += 1
+        nt = s.get(j)
+        if nt is None:
+            return value, u, exact, grouped, j
+        if nt.kind == _NUM or nt.low == "/":
+            frac = self.slash_fraction(j)
+            if frac is not None and t.raw.isdigit():
+                if s.attached(j):  # "3/4"
+                    return value / frac[1], 0.01, True, grouped, frac[2]
+                return value + frac[0] / frac[1], 0.01, True, grouped, frac[2]  # "2 1/2"
+        power = self.power_of_ten(j)
+        if power is not None:
+            return value * power[0], u * power[0], exact, True, power[1]
+        return value, u, exact, grouped, j
+
+    def power_of_ten(self, j: int) -> tuple[float, int] | None:
+        """ "x10^6", "× 10^-3", "*10^9" at ``j``: the factor and the next index."""
+        s = self.s
+        t = s.get(j)
+        if t is None or t.raw not in ("x", "X", "×", "*"):
+            return None
+        ten = s.get(j + 1)
+        if ten is None or ten.raw != "10" or s.word(j + 2) != "^":
+            return None
+        k = j + 3
+        sign = 1
+        if s.word(k) in ("-", "−", "+"):
+            sign = -1 if s.word(k) != "+" else 1
+            k += 1
+        e = s.get(k)
+        if e is None or e.kind != _NUM or not e.raw.isdigit() or len(e.raw) > 3:
+            return None
+        return float(f"1e{sign * int(e.raw)}"), k + 1
+
     def single(self, i: int) -> _Num | None:
         """One number with its currency, sign, multiplier and percent."""
         s = self.s
@@ -239,14 +402,7 @@ class _Reader:
             cur = self.currency_before(j)
             if cur is not None:
                 unit, j = cur
-            w = s.word(j)
-            nt = s.get(j + 1)
-            if w in _MINUS and nt is not None and nt.kind == _NUM and s.attached(j + 1):
-                prev = s.get(j - 1) if j > 0 else None
-                if prev is None or prev.end != s.toks[j].start or prev.kind == _SYM:
-                    sign, j = -1.0, j + 1
-            elif w in ("minus", "negative"):
-                sign, j = -1.0, j + 1
+            sign, j = self.sign(j)
             if unit is None and (cur := self.currency_before(j)) is not None:
                 unit, j = cur
             t = s.get(j)
@@ -255,20 +411,7 @@ class _Reader:
         exact = False
         grouped = False
         if t.kind == _NUM:
-            value, u, amb = _numeral(t.raw)
-            if amb:
-                self.amb.append(amb)
-            grouped = not t.raw.isdigit()
-            j += 1
-            nt = s.get(j)
-            frac = None
-            if nt is not None and (nt.kind == _NUM or nt.low == "/"):
-                frac = self.slash_fraction(j)
-            if frac is not None and t.raw.isdigit():
-                if s.attached(j):  # "3/4"
-                    value, u, exact, j = value / frac[1], 0.01, True, frac[2]
-                else:  # "2 1/2"
-                    value, u, exact, j = value + frac[0] / frac[1], 0.01, True, frac[2]
+            value, u, exact, grouped, j = self.digits(j)
         elif t.kind == _WORD:
             got = self.words_number(j)
             if got is None:
@@ -285,6 +428,8 @@ class _Reader:
             value *= scale
             u *= scale
             grouped = True
+            if t.kind == _NUM and scale >= 100:
+                value, u, j = self.more_digits(value, u, scale, j)
         w = s.word(j)
         if w == "%" or w in _PERCENT_WORDS:
             unit, j = "percent", j + 1
@@ -305,6 +450,30 @@ class _Reader:
                 (tok.start if tok else 0, s.toks[j - 1].end),
             )
         return _new_tok(_Num, (sign * value, u, exact, j, unit, grouped, scale))
+
+    def more_digits(self, value: float, u: float, scale: float, j: int) -> tuple[float, float, int]:
+        """Digits and words mixed: "7 thousand 2 hundred and 15", "5 hundred and 40", "2 million
+        and a half". What follows a multiplier adds to the figure when it is smaller."""
+        s = self.s
+        while True:
+            k = j + 1 if s.word(j) == "and" else j
+            if s.word(k) in ("a", "an") and s.word(k + 1) == "half" and s.word(j) == "and":
+                return value + scale / 2, min(u, scale / 2), k + 2
+            t = s.get(k)
+            if t is None or t.kind != _NUM or not t.raw.isdigit() or s.attached(k + 1):
+                return value, u, j
+            n = float(t.raw)
+            nxt = self.multiplier(k + 1, False)
+            m = nxt[0] if nxt is not None else 1.0
+            if n * m >= scale or (nxt is None and k == j):
+                # "3 million 152mm shells"; "2 thousand 500" (no "and", no multiplier) is a list
+                return value, u, j
+            value += n * m
+            u = min(u, m)
+            scale = m
+            j = nxt[1] if nxt is not None else k + 1
+            if m == 1.0:
+                return value, u, j
 
     def slash_fraction(self, j: int) -> tuple[float, float, int] | None:
         """``1/2`` at ``j`` (numerator, denominator, next index), or the ``/d`` of ``3/4``."""
@@ -334,6 +503,17 @@ class _Reader:
         if w == "a" and s.word(j + 1) == "few":
             j += 1
             w = "few"
+        t = s.get(j)
+        # "100s of troops", "10s of thousands"
+        if (
+            t is not None
+            and t.kind == _NUM
+            and t.raw in _ROUND_PLURALS
+            and s.word(j + 1) == "s"
+            and s.attached(j + 1)
+        ):
+            j += 1
+            w = _ROUND_PLURALS[t.raw]
         if w not in _VAGUE:
             return None
         word = _VAGUE[w]
@@ -359,6 +539,17 @@ class _Reader:
         s = self.s
         op = "bare"
         j = i
+        if s.word(j) in _MODALS:  # "could exceed 10,000", "may well top 5,000"
+            k = j + 1
+            while s.word(k) in _MODAL_FILLERS and k < j + 3:
+                k += 1
+            if (
+                self.phrase(k, _LEAD_INDEX) is None
+                and (t := s.get(k)) is not None
+                and (t.kind != _NUM)
+            ):
+                return None
+            self.modal, j = s.word(j), k
         lead = self.phrase(j, _LEAD_INDEX)
         if lead is not None:
             op, j = lead
@@ -416,14 +607,20 @@ class _Reader:
         k = a.end
         conn = s.word(k)
         uw = None
-        if conn is not None and conn not in _DASHES and conn not in ("to", "or"):
+        if (
+            conn is not None
+            and conn not in _DASHES
+            and conn not in ("to", "or", "through", "thru", "~")
+        ):
             uw = self.unit_word(k)
             if uw is not None:
                 k += uw[1]
                 conn = s.word(k)
-        is_dash = conn in _DASHES
+        is_dash = conn in _DASHES or (conn == "~" and s.attached(k) and s.attached(k + 1))
         if is_dash and s.word(k + 1) == "to":
             k, conn, is_dash = k + 1, "to", False  # "8- to 16-meter"
+        if conn in ("through", "thru"):
+            conn = "to"
         if (conn == "to" or is_dash) or (conn == "or" and self.phrase(k, _TAIL_INDEX) is None):
             b = self.second(k + 1)
             if b is not None:
@@ -441,6 +638,49 @@ class _Reader:
     def with_unit(self, a: _Num, unit: tuple[str, int] | None) -> _Num:
         return a if unit is None or a.unit is not None else a._replace(unit=unit[0])
 
+    def lex_unit(self, k: int, first: bool) -> tuple[str, float, int] | None:
+        """A unit of the lexicon at ``k``: (unit, scale, next index).
+
+        Symbols ("km", "bbl/d", "mb/d") count only right after the figure (``first``) and
+        written as the lexicon writes them; words ("troops", "special forces", "barrels per
+        day") anywhere in the few words that may follow it ("24 North Korean ballistic missiles").
+        """
+        s = self.s
+        t = s.get(k)
+        if t is None or t.kind == _NUM:
+            return None
+        lex = _lexicon()
+        if first:
+            for parts, unit, scale in lex.sequences.get(t.raw, ()):
+                n = len(parts)
+                if all(
+                    (tk := s.get(k + m)) is not None and tk.raw == parts[m] and s.attached(k + m)
+                    for m in range(1, n)
+                ):
+                    return unit, scale, k + n
+            if t.raw in lex.symbols and (t.raw not in _LETTER_MULTIPLIERS or k in self.flip):
+                return lex.symbols[t.raw], 1.0, k + 1
+        if t.low in lex.noun_first:
+            for n in (3, 2, 1):
+                words = tuple(s.word(k + m) or "" for m in range(n))
+                if words in lex.nouns:
+                    return lex.nouns[words], 1.0, k + n
+        return None
+
+    def per_after(self, k: int) -> tuple[str, int] | None:
+        """A rate after a figure or its unit ("a day", "per year", "/yr"): the time unit, next."""
+        s = self.s
+        w = s.word(k)
+        if w is None:
+            return None
+        options = _lexicon().per.get(w)
+        if options is None:
+            return None
+        for parts, unit in options:
+            if all(s.word(k + m) == parts[m] for m in range(1, len(parts))):
+                return unit, k + len(parts)
+        return None
+
     def unit_word(self, i: int) -> tuple[str, int] | None:
         """A unit written between the two numbers of a range ("from 10 dollars to 20"):
         the unit and the number of words it takes."""
@@ -448,20 +688,21 @@ class _Reader:
         t = s.get(i)
         if t is None or t.kind != _WORD or t.low in _STOP:
             return None
-        two = (t.low, s.word(i + 1) or "")
-        if two in _NOUNS and (s.word(i + 2) in ("to", "and") or s.word(i + 2) in _DASHES):
-            return _NOUNS[two], 2
-        nxt = s.word(i + 1)
+        got = self.lex_unit(i, True)
+        if got is None or got[1] != 1.0:
+            return None
+        nxt = s.word(got[2])
         if nxt not in ("to", "and") and nxt not in _DASHES:
             return None
-        unit = _unit_of((t.low,), t.raw, s.attached(i))
-        return None if unit is None else (unit, 1)
+        return got[0], got[2] - i
 
-    def noun(self, i: int) -> tuple[str | None, str | None, int]:
-        """The counted noun after a figure: (unit, noun words, next index).
+    def noun(self, i: int) -> tuple[str | None, str | None, int, float]:
+        """The counted noun after a figure: (unit, noun words, next index, scale).
 
-        A noun the registry knows gives the unit; an unknown one ("brigades", "heavy artillery
-        units") is kept as written, up to three lower-case words, with no unit guessed.
+        A noun of the lexicon gives the unit (and a rate after it, "barrels a day", divides it
+        by time); an unknown one ("brigades", "heavy artillery units") is kept as written, up to
+        three lower-case words, with no unit guessed. ``scale`` is the multiplier a unit symbol
+        carries ("mb/d" is a million barrels a day).
         """
         s = self.s
         j = i
@@ -484,83 +725,127 @@ class _Reader:
                     k += 1  # "27-kilometer"
                     continue
                 break
+            got = self.lex_unit(k, k == i)
+            if got is not None:
+                end = s.toks[got[2] - 1]
+                return self.rate(got[0], s.text[t.start : end.end], got[2], got[1])
             if t.low in _STOP:
                 break
             if first_idx is None:
                 first_idx = k
-            if t.low in _NOUN_FIRST:
-                two = (t.low, s.word(k + 1) or "")
-                if two in _NOUNS:
-                    end = s.get(k + 1)
-                    return _NOUNS[two], s.text[t.start : end.end if end else t.end], k + 2
-                if (t.low,) in _NOUNS:
-                    return _NOUNS[(t.low,)], t.raw, k + 1
             k += 1
+        if self.per_after(i) is not None:  # "500 a day": a rate of a plain number
+            return self.rate(None, None, i, 1.0)
         if first_idx is None:
-            return None, None, i
+            return None, None, i, 1.0
         first = s.toks[first_idx]
-        unit = _unit_of((first.low,), first.raw, s.attached(first_idx))
-        if unit is not None:
-            return unit, first.raw, first_idx + 1
         if not first.raw.islower() or len(first.raw) < 2 or first.low.endswith(_VERB_ENDINGS):
-            return None, None, i  # "3,000 sent", "10,000 being trained": verbs, not nouns
+            return None, None, i, 1.0  # "3,000 sent", "10,000 being trained": verbs, not nouns
         stop = first_idx + 1
         while stop < first_idx + 3:
             t = s.get(stop)
             if t is None or t.kind != _WORD or t.low in _STOP or not t.raw.islower():
                 break
             stop += 1
-        return None, s.text[first.start : s.toks[stop - 1].end], stop
+        return None, s.text[first.start : s.toks[stop - 1].end], stop, 1.0
+
+    def rate(
+        self, unit: str | None, noun: str | None, k: int, scale: float
+    ) -> tuple[str | None, str | None, int, float]:
+        """A unit with the rate that may follow it ("barrels a day"), as ``noun`` returns it."""
+        per = self.per_after(k)
+        if per is None:
+            return unit, noun, k, scale
+        rate = f"{unit} / {per[0]}" if unit is not None else f"1 / {per[0]}"
+        return rate, noun, per[1], scale
 
 
-@functools.lru_cache(maxsize=4096)
-def _registry_unit(word: str) -> str | None:
-    try:
-        return _units.canonical(word)
-    except UnitError:
+_LOWER = frozenset({"more_than", "at_least"})
+_UPPER = frozenset({"up_to", "fewer_than"})
+
+
+def _second_bound(reader: _Reader, op: str, a: _Num) -> tuple[str, _Num, _Num] | None:
+    """ "greater than 40 and smaller than 90", "at most 500 and at least 100", "above 5, below
+    10": a bound on the other side joined by "and", "but" or a comma. Returns the compound
+    operator ``bounded:LOWER:UPPER`` and the low-side and high-side numbers."""
+    s = reader.s
+    k = a.end
+    if s.word(k) == ",":
+        k += 1
+    if s.word(k) in ("and", "but"):
+        k += 1
+    if k == a.end:
         return None
-
-
-def _unit_of(words: tuple[str, ...], raw: str, attached: bool) -> str | None:
-    if words in _NOUNS:
-        return _NOUNS[words]
-    if raw.lower() in _STOP or not raw.isascii() or raw in _NOT_UNITS:
+    second = reader.phrase(k, _LEAD_INDEX)
+    if second is None:
         return None
-    if len(raw) < 2 and not attached and raw not in _LONE_LETTER_UNITS:
+    other, k = second
+    if not ((op in _LOWER and other in _UPPER) or (op in _UPPER and other in _LOWER)):
         return None
-    # The registry is case-sensitive ("K" is kelvin, "k" is not a unit); "Cups" at the start of
-    # a title-cased phrase is still cups.
-    unit = _registry_unit(raw)
-    if unit is None and len(raw) > 2 and raw[0].isupper() and raw[1:].islower():
-        unit = _registry_unit(raw.lower())
-    return unit
+    b = reader.single(k)
+    if b is None:
+        return None
+    if b.unit is None and a.unit is not None:
+        b = b._replace(unit=a.unit)
+    low, high = (a, b) if op in _LOWER else (b, a)
+    lop, hop = (op, other) if op in _LOWER else (other, op)
+    if low.value > high.value:
+        return None  # "more than 90 and less than 40" bounds nothing: read the first alone
+    return f"bounded:{lop}:{hop}", low, high
 
 
 def _read_at(reader: _Reader, i: int) -> _Reading | None:
     s = reader.s
     reader.amb = []
+    reader.doubts = []
+    reader.modal = None
     got = reader.figure(i)
     if got is None:
         return None
     op, a, b, vague, j = got
+    compound = None
+    if a is not None and b is None and (op in _LOWER or op in _UPPER):
+        compound = _second_bound(reader, op, a)
+        if compound is not None:
+            op, a, b = compound
+            j = max(a.end, b.end)
     tail = reader.phrase(j, _TAIL_INDEX)
     # a tail "+" counts only written against the number ("10,000+")
-    if tail is not None and a is not None and b is None and (s.word(j) != "+" or s.attached(j)):
+    if (
+        tail is not None
+        and compound is None
+        and a is not None
+        and b is None
+        and (s.word(j) != "+" or s.attached(j))
+    ):
         op, j = tail[0], tail[1]
     unit = (b.unit if b is not None else None) or (a.unit if a is not None else None)
-    n_unit, noun, j2 = reader.noun(j)
+    n_unit, noun, j2, scale = reader.noun(j)
     if a is not None and b is None and a.exact and abs(a.value) < 1 and s.word(j) == "of":
         n_unit = None  # "half of artillery shells" is a share of the shells, not shells
-    if unit is None or n_unit is None or n_unit == unit:
+    if unit is not None and n_unit is not None and n_unit.startswith("1 / "):
+        n_unit = f"{unit} / {n_unit[4:]}"  # "$3 billion a year"
+    if unit is None or n_unit is None or n_unit == unit or n_unit.startswith(f"{unit} / "):
         # a noun naming another unit after a currency ("$3 billion in shells") stays unread
         j = j2 if (n_unit is not None or noun is not None) else j
-        unit = unit or n_unit
+        unit = n_unit or unit
+        if scale != 1.0:
+            a = None if a is None else _scaled(a, scale)
+            b = None if b is None else _scaled(b, scale)
     else:
         noun = None
     if a is not None and b is not None:
         a, b = _carry(a, b, reader.amb)
     first = s.get(i)
     last = s.toks[j - 1]
+    doubts = reader.doubts
+    alternatives: list[_Reading] = []
+    if doubts and not reader.flip:
+        # each choice the reader made, taken the other way, is an alternative reading
+        for idx, _ in doubts:
+            alt = _read_at(_Reader(s, frozenset({idx})), i)
+            if alt is not None:
+                alternatives.append(alt._replace(ambiguities=()))
     return _Reading(
         first.start if first else 0,
         last.end,
@@ -570,12 +855,18 @@ def _read_at(reader: _Reader, i: int) -> _Reading | None:
         vague,
         unit,
         noun,
-        tuple(reader.amb),
+        tuple(reader.amb) + tuple(d for _, d in doubts),
+        reader.modal,
+        tuple(alternatives),
     )
 
 
 def _exact(x: float) -> str:
     return number(x, exact=True)
+
+
+def _scaled(n: _Num, scale: float) -> _Num:
+    return n._replace(value=n.value * scale, u=n.u * scale, scale=n.scale * scale, grouped=True)
 
 
 def _carry(a: _Num, b: _Num, amb: list[str]) -> tuple[_Num, _Num]:
@@ -590,7 +881,7 @@ def _carry(a: _Num, b: _Num, amb: list[str]) -> tuple[_Num, _Num]:
         return a, b
     if b.scale != 1.0:
         scale = b.scale
-    elif b.grouped:
+    elif b.grouped and a.value == int(a.value):
         whole = f"{b.value:.0f}" if b.value == int(b.value) else ""
         zeros = len(whole) - len(whole.rstrip("0"))
         scale = 1000.0 ** (zeros // 3)
@@ -651,7 +942,12 @@ def _may_start(stream: _Stream, i: int, low: str) -> bool:
         return stream.word(i + 1) in _AFTER_A
     if low in _MINUS:
         nt = stream.get(i + 1)
-        return nt is not None and nt.kind == _NUM and stream.attached(i + 1)
+        if nt is None or nt.kind != _NUM:
+            return False
+        if stream.attached(i + 1):
+            return True
+        prev = stream.get(i - 1) if i > 0 else None  # "- 20 k" at the start of a phrase
+        return prev is None or (prev.kind == _SYM and prev.low not in _DASHES and prev.low != ",")
     return True
 
 

@@ -59,6 +59,29 @@ def _rule(convention: Convention, op: str) -> Rule:
     return found if found is not None else convention.rule(op)
 
 
+def _bounded(
+    convention: Convention, op: str, a: _Num, b: _Num
+) -> tuple[float | None, float | None, Closed]:
+    """ "greater than 40 and smaller than 90": the low end and its side from the first bound's
+    rule, the high end and its side from the second's; what either rule would add on the far
+    side (the cap of "over N") gives way to the other bound, which is stated."""
+    _, lop, hop = op.split(":")
+    low, _, _, lclosed = _apply(_rule(convention, lop), a)
+    _, _, high, hclosed = _apply(_rule(convention, hop), b)
+    left = lclosed in ("both", "left")
+    right = hclosed in ("both", "right")
+    if low is None:  # a convention whose lower rule states no end: the bound itself, open
+        low, left = a.value, False
+    if high is None:
+        high, right = b.value, False
+    if low > high:
+        low, high = a.value, b.value
+    closed: Closed = (
+        "both" if left and right else "left" if left else "right" if right else "neither"
+    )
+    return low, high, closed
+
+
 def _to_range(reading: _Reading, convention: Convention, unit: str | None, text: str) -> Range:
     op = reading.op
     a, b = reading.a, reading.b
@@ -77,6 +100,9 @@ def _to_range(reading: _Reading, convention: Convention, unit: str | None, text:
             # "more than hundreds" and the like: the bound word applies to the vague low end.
             n = _Num(low or 0.0, (low or 1.0) / 2, False, 0, None, False, 1.0)
             low, best, high, closed = _apply(_rule(convention, op), n)
+    elif op.startswith("bounded:") and a is not None and b is not None:
+        low, high, closed = _bounded(convention, op, a, b)
+        best = None
     elif b is not None and a is not None:
         rule = _rule(convention, "range")
         lo_n, hi_n = (a, b) if a.value <= b.value else (b, a)

@@ -6,6 +6,23 @@ import re
 
 _POWERS = tuple(float(f"1e{k}") for k in range(400))
 _INVERSE_POWERS = tuple(float(f"1e-{k}") for k in range(400))
+_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
+_BLANKS = re.compile(r"[ \u00a0\u202f\u2009]")
+
+
+def _is_decimal_comma(raw: str) -> bool:
+    """Whether a digit token is "2,7" or "1,50": a decimal comma, or two numbers of a list."""
+    return _DECIMAL_COMMA.fullmatch(raw) is not None
+
+
+def _precision(clean: str) -> float:
+    """The unit of the last significant digit of plain digits with an optional decimal part."""
+    if "." in clean:
+        frac = clean.partition(".")[2]
+        return _INVERSE_POWERS[len(frac)] if len(frac) < 400 else float(f"1e-{len(frac)}")
+    stripped = clean.rstrip("0")
+    # float("1e400") is inf where 10.0 ** 400 raises: a huge numeral fails cleanly later
+    return float(f"1e{len(clean) - len(stripped)}") if stripped else 1.0
 
 
 def _numeral(raw: str) -> tuple[float, float, str | None]:
@@ -16,6 +33,13 @@ def _numeral(raw: str) -> tuple[float, float, str | None]:
             return float(raw), 1.0, None
         return float(raw), (_POWERS[zeros] if zeros < 400 else float(f"1e{zeros}")), None
     ambiguity = None
+    if "e" in raw or "E" in raw:  # "2.4e6": the precision of the mantissa, scaled
+        mantissa, _, exponent = raw.lower().partition("e")
+        scale = float(f"1e{int(exponent)}")
+        return float(raw), _precision(mantissa) * scale, None
+    if _is_decimal_comma(raw):  # "2,7": read with a decimal comma; the grammar notes the list
+        whole, _, frac = raw.partition(",")
+        return float(f"{whole}.{frac}"), _INVERSE_POWERS[len(frac)], None
     if "," in raw:
         if raw.count(",") == 1 and "." not in raw:
             ambiguity = (
@@ -24,7 +48,7 @@ def _numeral(raw: str) -> tuple[float, float, str | None]:
             )
         clean = raw.replace(",", "")
     elif " " in raw or "\u00a0" in raw or "\u202f" in raw or "\u2009" in raw:
-        clean = re.sub(r"\D", "", raw)
+        clean = _BLANKS.sub("", raw)
     else:
         clean = raw
     if "." in clean:

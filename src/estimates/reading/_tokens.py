@@ -14,10 +14,20 @@ from typing import NamedTuple
 # gives up after the group it stopped at and the next token starts where this one ended. The
 # leading blanks are taken possessively and the end of the text is a match of its own, so no
 # position is scanned twice. Punctuation the grammar never looks at is one token per run.
-_SPECIAL = r"$€£~≈<>=≥≤+%/°.\-–—‐‑−"
+#
+# Numerals, in the order tried: Indian grouping ("45,67,890": pairs, then a final three), English
+# grouping ("1,234,567.5"), groups set off by a space, a no-break or a (narrow) thin space ("2 345
+# 678.5"), scientific notation ("2.4e6", "3.1E+9"), a decimal comma ("2,7", "1,5 million": one or
+# two digits after the comma, not part of a longer run of commas, read with its other reading
+# noted), and plain digits. The Indian and decimal-comma forms never start right after a digit or
+# a comma, so a run of commas that fails them is scanned once, not once per group.
+_SPECIAL = r"$€£~≈<>=≥≤+%/°.\-–—‐‑−^×"
 _TOKEN_RE = re.compile(
-    r"(\s*+)(?:(\d{1,3}(?:,\d{3}(?!\d))+(?:\.\d+)?"
-    r"|\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3}(?![\d,.]))+"
+    r"(\s*+)(?:((?<![\d,])\d{1,2}(?:,\d\d(?=,\d))++,\d{3}(?![\d,])(?:\.\d+)?"
+    r"|\d{1,3}(?:,\d{3}(?!\d))+(?:\.\d+)?"
+    r"|\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3}(?![\d,]))+(?:\.\d+)?"
+    r"|\d+(?:\.\d+)?[eE][-+]?\d{1,3}(?![\w])"
+    r"|(?<![\d,])\d+,\d{1,2}(?![\d]|,\d)"
     r"|\d+(?:\.\d+)?|\.\d+)"
     r"|([^\W\d_]+)"
     rf"|([{_SPECIAL}]|[^\w\s{_SPECIAL}]++(?:\s++[^\w\s{_SPECIAL}]++)*+|_+)"

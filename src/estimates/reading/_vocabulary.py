@@ -3,6 +3,11 @@ quantities, counted nouns and the words that are never a noun."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+from estimates.reading._tokens import _TOKEN_RE
+from estimates.values import units as _units
+
 # -- vocabulary: which words may appear where ---------------------------------------------------
 
 _LEADS: dict[str, tuple[str, ...]] = {
@@ -26,7 +31,19 @@ _LEADS: dict[str, tuple[str, ...]] = {
         "something like",
     ),
     "around": ("around", "somewhere around", "round about"),
-    "nearly": ("nearly", "almost", "just under", "not quite", "just shy of"),
+    "nearly": (
+        "nearly",
+        "almost",
+        "just under",
+        "not quite",
+        "just shy of",
+        "approaching",
+        "approached",
+        "approaches",
+        "nearing",
+        "neared",
+        "close on",
+    ),
     "more_than": (
         "more than",
         "over",
@@ -40,6 +57,22 @@ _LEADS: dict[str, tuple[str, ...]] = {
         "well over",
         "north of",
         ">",
+        "exceeded",
+        "exceeds",
+        "exceed",
+        "topped",
+        "tops",
+        "topping",
+        "top",
+        "surpassed",
+        "surpasses",
+        "surpassing",
+        "surpass",
+        "passed",
+        "higher than",
+        "larger than",
+        "bigger than",
+        "beyond",
     ),
     "at_least": (
         "at least",
@@ -50,6 +83,17 @@ _LEADS: dict[str, tuple[str, ...]] = {
         "a minimum of",
         "≥",
         "> =",
+        "= >",
+        "greater than or equal to",
+        "more than or equal to",
+        "higher than or equal to",
+        "equal to or more than",
+        "equal to or greater than",
+        "equal to or higher than",
+        "equal or greater than",
+        "not below",
+        "no lower than",
+        "at minimum",
     ),
     "up_to": (
         "up to",
@@ -61,14 +105,74 @@ _LEADS: dict[str, tuple[str, ...]] = {
         "a maximum of",
         "≤",
         "< =",
+        "= <",
+        "less than or equal to",
+        "fewer than or equal to",
+        "lower than or equal to",
+        "equal to or less than",
+        "equal to or fewer than",
+        "equal to or lower than",
+        "equal or less than",
+        "not above",
+        "not exceeding",
+        "no higher than",
+        "no greater than",
+        "no bigger than",
+        "no larger than",
+        "at maximum",
+        "at the most",
+        "maximum of",
     ),
-    "fewer_than": ("fewer than", "less than", "under", "below", "lower than", "short of", "<"),
+    "fewer_than": (
+        "fewer than",
+        "less than",
+        "under",
+        "below",
+        "lower than",
+        "short of",
+        "<",
+        "smaller than",
+        "beneath",
+        "just below",
+    ),
     "order_of": ("on the order of", "of the order of", "in the order of", "order of"),
     "exactly": ("exactly", "precisely"),
 }
 _TAILS: dict[str, tuple[str, ...]] = {
-    "at_least": ("or more", "or over", "or above", "plus", "+", "at least", "and up"),
-    "up_to": ("or fewer", "or less", "at most", "or under"),
+    "at_least": (
+        "or more",
+        "or over",
+        "or above",
+        "plus",
+        "+",
+        "at least",
+        "and up",
+        "or greater",
+        "or higher",
+        "or larger",
+        "or bigger",
+        "and more",
+        "and above",
+        "and over",
+        "and upwards",
+        "or upwards",
+        "at minimum",
+        "minimum",
+    ),
+    "up_to": (
+        "or fewer",
+        "or less",
+        "at most",
+        "or under",
+        "or lower",
+        "or below",
+        "and less",
+        "and fewer",
+        "and under",
+        "and below",
+        "at maximum",
+        "maximum",
+    ),
     "about": ("or so",),
 }
 
@@ -106,18 +210,27 @@ _VULGAR = {"½": 0.5, "⅓": 1 / 3, "⅔": 2 / 3, "¼": 0.25, "¾": 0.75, "⅕":
 _FRACTIONS = {
     "half": 0.5, "halves": 0.5, "third": 1 / 3, "thirds": 1 / 3, "quarter": 0.25,
     "quarters": 0.25, "fourth": 0.25, "fourths": 0.25, "fifth": 0.2, "fifths": 0.2,
-    "sixth": 1 / 6, "sixths": 1 / 6, "tenth": 0.1, "tenths": 0.1,
+    "sixth": 1 / 6, "sixths": 1 / 6, "tenth": 0.1, "tenths": 0.1, "seventh": 1 / 7,
+    "sevenths": 1 / 7, "eighth": 0.125, "eighths": 0.125, "ninth": 1 / 9, "ninths": 1 / 9,
+    "twelfth": 1 / 12, "twelfths": 1 / 12, "twentieth": 0.05, "twentieths": 0.05,
+    "hundredth": 0.01, "hundredths": 0.01, "thousandth": 0.001, "thousandths": 0.001,
 }  # fmt: skip
 # Multipliers after a numeral ("12k", "1.5 million", "2.3bn", "200 dozens"). Case matters for
 # single letters: "3M" is three million, "3m" three metres (unless after a currency: "$3m").
 _MULTIPLIERS = {
-    "thousand": 1e3, "thousands": 1e3, "k": 1e3, "million": 1e6, "millions": 1e6, "mn": 1e6,
-    "mln": 1e6, "billion": 1e9, "billions": 1e9, "bn": 1e9, "trillion": 1e12, "tn": 1e12,
+    "thousand": 1e3, "thousands": 1e3, "million": 1e6, "millions": 1e6, "mn": 1e6,
+    "mln": 1e6, "mil": 1e6, "mill": 1e6, "billion": 1e9, "billions": 1e9, "bn": 1e9,
+    "bln": 1e9, "bil": 1e9, "trillion": 1e12, "tn": 1e12, "tln": 1e12, "trn": 1e12,
+    "tril": 1e12,
     "lakh": 1e5, "lakhs": 1e5, "lac": 1e5, "crore": 1e7, "crores": 1e7, "hundred": 1e2,
     "dozen": 12.0, "dozens": 12.0,
 }  # fmt: skip
 _CASED_MULTIPLIERS = {"M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12}
-_CURRENCY_MULTIPLIERS = {"m": 1e6, "b": 1e9, "t": 1e12}
+# Single letters after a number: multipliers, where one of them is also a unit symbol of the
+# lexicon ("m" metres, "t" tonnes) the grammar says which reading it took.
+_LETTER_MULTIPLIERS = {"k": 1e3, "K": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
+_LETTER_NAMES = {"k": "thousand", "K": "thousand", "m": "million", "b": "billion", "t": "trillion"}
+_UNIT_NAMES = {"m": "metres", "t": "tonnes"}
 _CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP"}
 _DEGREES = {"c": "degree_Celsius", "f": "degree_Fahrenheit"}
 _CURRENCY_CODES = {"usd": "USD", "eur": "EUR", "gbp": "GBP"}
@@ -130,33 +243,8 @@ _VAGUE = {
     "millions": "millions", "billions": "billions",
 }  # fmt: skip
 _SCALE_SINGULAR = {"hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "dozen": 12.0}
+_ROUND_PLURALS = {"10": "tens", "100": "hundreds", "1000": "thousands", "1,000": "thousands"}
 _SCALE_PLURAL = {"hundreds": 1e2, "thousands": 1e3, "millions": 1e6, "billions": 1e9}
-
-# Counted nouns the registry knows under another name. One or two words; checked up to four
-# words after the figure, so "24 North Korean ballistic missiles" finds its noun.
-_NOUNS: dict[tuple[str, ...], str] = {}
-for _unit, _words in {
-    "person": (
-        "soldier soldiers troop troops people persons person officer officers forces "
-        "servicemen personnel infantry fighters civilians men women children generals "
-        "engineers sappers builders workers refugees casualties recruits conscripts "
-        "special_forces service_members military_engineers combat_engineers "
-        "construction_troops military_builders"
-    ),
-    "container": "container containers",
-    "shell": "shell shells round rounds artillery_shells artillery_rounds",
-    "missile": "missile missiles ballistic_missiles",
-    "vehicle": "vehicle vehicles",
-    "percent": "percent pct per_cent percentage",
-    "USD": "dollar dollars usd us_dollars",
-    "EUR": "euro euros eur",
-    "GBP": "gbp",
-    "degree_Celsius": "degrees_celsius degree_celsius celsius degrees_c",
-    "degree_Fahrenheit": "degrees_fahrenheit degree_fahrenheit fahrenheit degrees_f",
-}.items():
-    for _w in _words.split():
-        _NOUNS[tuple(_w.split("_"))] = _unit
-_NOUN_FIRST = {k[0] for k in _NOUNS}
 
 # Words that are never a counted noun, though pint would read some of them as units
 # ("are" is 100 m², "a" a year, "in" an inch, "at" an atmosphere).
@@ -286,12 +374,62 @@ _START_WORDS = (
     | set(_VULGAR)
     | set(_CURRENCY_CODES)
     | {"a", "an", "between", "from", "minus", "negative", "us", "hundred", "thousand", "dozen"}
-) - {">", "<"}
+    | {"could", "may", "might", "would", "will", "can", "half"}
+)
+# Modal verbs before a figure ("could exceed 10,000"): the figure is a projection.
+_MODALS = frozenset({"could", "may", "might", "would", "will", "can"})
+_MODAL_FILLERS = frozenset({"well", "easily", "even", "potentially", "soon", "eventually", "be"})
 _VERB_ENDINGS = ("ed", "ing")
-# Single letters read as units only in these spellings ("3 to 4 L"); "5 s" or "a" are not.
-_LONE_LETTER_UNITS = frozenset({"L", "l", "g", "m"})
-# Words pint reads as units that in running text almost never are.
-_NOT_UNITS = frozenset({"point", "line", "hand", "stone", "grain", "mil", "pi", "year", "years"})
 _HYPHENATED = frozenset(_ONES) | frozenset(_FRACTIONS)
 _DASHES = frozenset("-–—‐‑")
 _MINUS = frozenset("-−")
+
+
+# -- the unit lexicon, as the grammar reads it ----------------------------------------------------
+
+
+class _Lexicon(NamedTuple):
+    nouns: dict[tuple[str, ...], str]  # lower-case word tuples -> unit
+    noun_first: frozenset[str]
+    symbols: dict[str, str]  # one token, as written -> unit
+    sequences: dict[str, tuple[tuple[tuple[str, ...], str, float], ...]]  # first raw -> options
+    per: dict[str, tuple[tuple[tuple[str, ...], str], ...]]  # first low -> (words, unit)
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(m[1] or m[2] or m[3] for m in _TOKEN_RE.findall(text) if any(m[1:]))
+
+
+_LEXICON: list[tuple[object, _Lexicon]] = []
+
+
+def _lexicon() -> _Lexicon:
+    """The package's unit lexicon (:func:`estimates.values.units.lexicon`) indexed by token,
+    built on first use and again whenever a unit is defined."""
+    data = _units.lexicon()
+    if _LEXICON and _LEXICON[0][0] is data:
+        return _LEXICON[0][1]
+    nouns = {tuple(w.lower() for w in _split(word)): unit for word, unit in data.words.items()}
+    symbols: dict[str, str] = {}
+    sequences: dict[str, list[tuple[tuple[str, ...], str, float]]] = {}
+    entries = [(k, v, 1.0) for k, v in data.symbols.items()]
+    entries += [(k, v[0], v[1]) for k, v in data.scaled.items()]
+    for text, unit, scale in entries:
+        parts = _split(text)
+        if len(parts) == 1 and scale == 1.0:
+            symbols[parts[0]] = unit
+        else:
+            sequences.setdefault(parts[0], []).append((parts, unit, scale))
+    per: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for text, unit in data.per.items():
+        parts = tuple(p.lower() for p in _split(text))
+        per.setdefault(parts[0], []).append((parts, unit))
+    built = _Lexicon(
+        nouns,
+        frozenset(k[0] for k in nouns),
+        symbols,
+        {k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in sequences.items()},
+        {k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in per.items()},
+    )
+    _LEXICON[:] = [(data, built)]
+    return built

@@ -47,10 +47,17 @@ Range(low=13000.0, best=None, high=None, closed='neither', unit='container', con
 from __future__ import annotations
 
 import functools
+import warnings
 
 from pydantic import BaseModel, ConfigDict
 
-from estimates.errors import ParseError, UnitError
+from estimates.errors import (
+    AmbiguousFigureError,
+    AmbiguousFigureWarning,
+    EstimatesError,
+    ParseError,
+    UnitError,
+)
 from estimates.reading._fast import _fast_reading
 from estimates.reading._grammar import _exact, _iter_readings, _Reading
 from estimates.reading._meaning import _RULE_TABLES, _to_range
@@ -74,7 +81,11 @@ class Figure(BaseModel):
     ``span`` is the ``(start, end)`` characters of the figure in the text it came from; ``noun``
     the counted noun as written (kept even when no unit is known for it, e.g. "brigades");
     ``operator`` the convention rule used (``bare``, ``about``, ``more_than``, ``range``, ...);
-    ``ambiguities`` the readings another locale or a literal reading would give.
+    ``ambiguities`` the readings another locale or a literal reading would give;
+    ``alternatives`` the ranges of the other readings the text allows where the grammar had to
+    choose ("1.5m": a million, or metres; "2,7": a decimal comma, or a list), the convention's
+    choice being ``range``; ``modal`` the modal verb that makes the figure a possibility, not an
+    observation ("could" in "could exceed 10,000").
 
     >>> f = parse_figure("Seoul says 1,500 special forces are in Russia")
     >>> f.text, f.span, f.noun, f.range.unit
@@ -91,6 +102,8 @@ class Figure(BaseModel):
     operator: str
     noun: str | None = None
     ambiguities: tuple[str, ...] = ()
+    alternatives: tuple[Range, ...] = ()
+    modal: str | None = None
 
 
 def _check_text(text: object) -> str:
@@ -125,21 +138,44 @@ def _canonical_unit(unit: str | None) -> str | None:
 
 
 @functools.lru_cache(maxsize=8192)
-def _parse_cached(text: str, convention: str, unit: str | None) -> Range:
+def _parse_cached(text: str, convention: str, unit: str | None) -> tuple[Range, _Reading]:
     reading = _fast_reading(text) or _general_reading(text)
-    return _to_range(reading, get_convention(convention), unit, text)
+    return _to_range(reading, get_convention(convention), unit, text), reading
+
+
+def _doubt(reading: _Reading, text: str, strict: bool) -> None:
+    """Say that ``reading`` was one of several the text allows: a warning, or with ``strict``
+    an :class:`AmbiguousFigureError`."""
+    if not reading.alternatives:
+        return
+    others = [d for d in reading.ambiguities if "read as a multiplier" in d or "decimal comma" in d]
+    message = (
+        f"{text[reading.start : reading.end]!r} has more than one reading: "
+        + "; ".join(others)
+        + " (Figure.alternatives holds the other readings; pass strict=True to refuse)"
+    )
+    if strict:
+        raise AmbiguousFigureError(message, text=text, span=(reading.start, reading.end))
+    warnings.warn(message, AmbiguousFigureWarning, stacklevel=3)
 
 
 _convention_listeners.append(_parse_cached.cache_clear)
 _convention_listeners.append(_RULE_TABLES.clear)
 
 
-def parse(text: str, *, convention: str = "ferson", unit: str | None = None) -> Range:
+def parse(
+    text: str, *, convention: str = "ferson", unit: str | None = None, strict: bool = False
+) -> Range:
     """Read the first figure in ``text`` as a :class:`Range` under ``convention``.
 
     Every string gives either a Range or a :class:`~estimates.errors.ParseError` that carries
     the text and the span that failed. ``unit`` is used when the text names none; when the text
     names one of the same dimension the range is converted to ``unit``.
+
+    Where the text allows more than one reading ("1.5m" alone: a million, or metres? "2,7": a
+    decimal comma, or a list?) the convention's choice is returned and an
+    :class:`~estimates.errors.AmbiguousFigureWarning` names the others; with ``strict=True`` an
+    :class:`~estimates.errors.AmbiguousFigureError` is raised instead.
 
     >>> parse("more than 13,000 containers", convention="literal").low
     13000.0
@@ -162,8 +198,13 @@ def parse(text: str, *, convention: str = "ferson", unit: str | None = None) -> 
     if unit is not None:
         unit = _canonical_unit(unit)
     if len(text) <= 256:
-        return _parse_cached(text, convention, unit)
-    return _to_range(_first_reading(text), get_convention(convention), unit, text)
+        r, reading = _parse_cached(text, convention, unit)
+    else:
+        reading = _first_reading(text)
+        r = _to_range(reading, get_convention(convention), unit, text)
+    if reading.alternatives:
+        _doubt(reading, text, strict)
+    return r
 
 
 def _figure(reading: _Reading, text: str, convention: Convention, unit: str | None) -> Figure:
@@ -174,7 +215,18 @@ def _figure(reading: _Reading, text: str, convention: Convention, unit: str | No
         operator=reading.op if reading.vague is None else f"vague:{reading.vague[0]}",
         noun=reading.noun,
         ambiguities=reading.ambiguities,
+        alternatives=tuple(
+            _alternative(alt, convention, unit, text) for alt in reading.alternatives
+        ),
+        modal=reading.modal,
     )
+
+
+def _alternative(reading: _Reading, convention: Convention, unit: str | None, text: str) -> Range:
+    try:
+        return _to_range(reading, convention, unit, text)
+    except EstimatesError:  # the other reading's unit does not fit the caller's: show it as read
+        return _to_range(reading, convention, None, text)
 
 
 def parse_figure(text: str, *, convention: str = "ferson", unit: str | None = None) -> Figure:
