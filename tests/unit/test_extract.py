@@ -229,3 +229,45 @@ def test_a_run_on_sentence_keeps_a_bounded_quote_per_figure() -> None:
     assert len(claims) == 400
     assert all(len(c.quote or "") <= 900 for c in claims)
     assert claims[0].source == "army"
+
+
+@pytest.mark.parametrize(
+    ("text", "figure", "source", "via"),
+    [
+        ('"We have lost about 200 men," the commander told Reuters.', "about 200 men", "commander", ("Reuters", "AFP")),
+        ("Russia's defence ministry said 1,500 Ukrainian soldiers were killed.", "1,500 Ukrainian soldiers", "Russia's defence ministry", ("AFP",)),
+        ("According to the UN's figures, more than 6 million refugees have left Ukraine.", "more than 6 million refugees", "UN", ("AFP",)),
+        ("Ukraine's military said on Telegram that 1,200 Russian troops had been killed.", "1,200 Russian troops", "Ukraine's military", ("AFP",)),
+        ("The death toll topped 40,000, the Gaza health ministry said.", "topped 40,000", "Gaza health ministry", ("AFP",)),
+        ('Zelensky said: "We estimate 10,000 soldiers. Another 5,000 may follow."', "5,000", "Zelensky", ("AFP",)),
+        ('"Another 3,000 are expected. They arrive soon," said Pentagon spokesperson Sabrina Singh.', "3,000", "Pentagon spokesperson Sabrina Singh", ("AFP",)),
+        ("About 300 troops were killed, as reported by the BBC.", "About 300 troops", "unattributed", ("BBC", "AFP")),
+        ("Budanov told The Wall Street Journal that 11,000 troops were in Kursk.", "11,000 troops", "Budanov", ("The Wall Street Journal", "AFP")),
+        ("Seoul's spy agency estimated that 1,500 troops had arrived, Yonhap reported.", "1,500 troops", "Seoul's spy agency", ("Yonhap", "AFP")),
+        ("Several hundred civilians were evacuated, the mayor told reporters.", "Several hundred civilians", "mayor", ("AFP",)),
+        ('"It is nearly 3,000," he said.', "nearly 3,000", "unattributed", ("AFP",)),
+    ],
+)  # fmt: skip
+def test_speakers_relays_and_quotations(text: str, figure: str, source: str, via: tuple[str, ...]) -> None:
+    claims = _by_text(extract(text, source="AFP"))
+    assert (claims[figure].source, claims[figure].via) == (source, via)
+
+
+def test_the_sides_of_bound_words_are_kept() -> None:
+    text = (
+        "Losses exceeded 200, the toll is approaching 1,000 and several hundred more are "
+        "missing, the ministry said. As many as 8,000 troops could be sent, Seoul said."
+    )
+    claims = _by_text(extract(text, convention="literal"))
+    exceeded = claims["exceeded 200"].value
+    assert (exceeded.low, exceeded.high, exceeded.closed) == (200, None, "neither")
+    approaching = claims["approaching 1,000"].value
+    assert (approaching.low, approaching.high, approaching.closed) == (None, 1000, "neither")
+    assert claims["several hundred"].value.low == 300
+    many = claims["As many as 8,000 troops"]
+    assert (many.value.high, many.value.closed, many.kind) == (8000, "both", "projection")
+
+
+def test_could_exceed_is_a_projection_with_a_floor() -> None:
+    (claim,) = extract("Losses could exceed 10,000, Kyiv said.", convention="literal")
+    assert (claim.value.low, claim.value.high, claim.kind) == (10_000, None, "projection")

@@ -39,3 +39,14 @@ def test_user_defined_count_unit() -> None:
 def test_bad_definition_is_a_unit_error() -> None:
     with pytest.raises(UnitError):
         units.define("= = =")
+
+
+def test_the_readers_lexicon_is_data_and_takes_no_stray_symbols() -> None:
+    lex = units.lexicon()
+    assert lex.words["barrels per day"] == "oil_barrel / day"
+    assert lex.scaled["mb/d"] == ("oil_barrel / day", 1e6)
+    assert lex.per["per annum"] == "year"
+    for stray in ("are", "a", "in", "min", "mil", "K", "pi"):
+        assert stray not in lex.words and stray not in lex.symbols
+    for unit in {*lex.words.values(), *lex.symbols.values()}:
+        units.canonical(unit)  # every unit the lexicon names is one the registry knows

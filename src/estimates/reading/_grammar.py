@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -899,8 +900,8 @@ def _carry(a: _Num, b: _Num, amb: list[str]) -> tuple[_Num, _Num]:
     return a._replace(value=a.value * scale, u=a.u * scale, scale=scale), b
 
 
-def _iter_readings(text: str) -> Iterator[_Reading]:
-    stream = _Stream(text)
+def _iter_readings(text: str, start: int = 0) -> Iterator[_Reading]:
+    stream = _Stream(text, start)
     reader = _Reader(stream)
     i = 0
     while True:
@@ -925,6 +926,38 @@ def _iter_readings(text: str) -> Iterator[_Reading]:
                     i += 1
                 continue
         i += 1
+
+
+# Words without which no figure can be written (digits aside): a long text none of whose words is
+# one of these holds no figure, which a set of its words tells in C time.
+_FIGURE_WORDS = frozenset(
+    set(_ONES) | set(_TENS) | set(_BIG) | set(_VAGUE) | set(_FRACTIONS)
+    | {"hundred", "dozen", "couple", "pair", "few", "minus", "negative"}
+)  # fmt: skip
+_WORDS_RE = re.compile(r"[^\W\d_]+")
+_DIGIT_RE = re.compile(r"\d|[½⅓⅔¼¾⅕⅛]")
+_LEAD_ROOM = 80  # characters before a figure's number that its leading words may take
+
+
+def _first_start(text: str) -> int | None:
+    """Where reading a long text for its first figure may start: a little before the first
+    digit or number word (room for "greater than or equal to"), or ``None`` when there is none.
+    Costs a few passes in C over the text, never a token per word."""
+    found = []
+    m = _DIGIT_RE.search(text)
+    if m is not None:
+        found.append(m.start())
+    for word in set(_WORDS_RE.findall(text.lower())) & _FIGURE_WORDS:
+        w = re.search(rf"(?i)(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", text)
+        if w is not None:
+            found.append(w.start())
+    if not found:
+        return None
+    first = min(found)
+    if first <= _LEAD_ROOM:
+        return 0
+    cut = text.rfind(" ", 0, first - _LEAD_ROOM)
+    return cut + 1 if cut >= 0 else 0
 
 
 # What may follow the few start words that are mostly something else ("a", "-").

@@ -91,10 +91,10 @@ class _Stream:
     get: Callable[[int], _Tok | None]
     word: Callable[[int], str | None]
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, start: int = 0) -> None:
         self.text = text
         self.toks: list[_Tok] = []
-        if len(text) <= _EAGER:
+        if len(text) <= _EAGER and start == 0:
             toks = self.toks
             self._pos = _tokens(_TOKEN_RE.findall(text), toks, 0)
             self._done = True
@@ -103,9 +103,9 @@ class _Stream:
             self.get = [*toks, *pad].__getitem__
             self.word = [*(None if t.kind == _NUM else t.low for t in toks), *pad].__getitem__
         else:
-            self._pos = 0
+            self._pos = start  # a long text may be read from where its first figure can be
             self._done = False
-            self._it = _TOKEN_RE.finditer(text)
+            self._it = _TOKEN_RE.finditer(text, start)
             self.get = self._get
             self.word = self._word
 

@@ -59,7 +59,7 @@ from estimates.errors import (
     UnitError,
 )
 from estimates.reading._fast import _fast_reading
-from estimates.reading._grammar import _exact, _iter_readings, _Reading
+from estimates.reading._grammar import _exact, _first_start, _iter_readings, _Reading
 from estimates.reading._meaning import _RULE_TABLES, _to_range
 
 # By module path, not as an attribute of the package: ``estimates.reading.conventions`` is also the
@@ -128,7 +128,13 @@ def _first_reading(text: str) -> _Reading:
 
 
 def _general_reading(text: str) -> _Reading:
-    for reading in _iter_readings(text):
+    start = 0
+    if len(text) > 2000:  # a long text: start near its first digit or number word, if any
+        found = _first_start(text)
+        if found is None:
+            raise _no_figure(text)
+        start = found
+    for reading in _iter_readings(text, start):
         return reading
     raise _no_figure(text)
 
