@@ -1,13 +1,17 @@
 """Reading figures: phrases per second for ``parse``, and linear time on pathological input.
 
-Prints, measured in one run on this machine:
+Prints, measured in one run on this machine (CPU time of this process, so that other work on a
+shared machine counts little; the rates are per core):
 - ``parse`` on 12,000 distinct phrases, cache cleared (every phrase read from scratch), and on
   a claim-table-like corpus where phrases repeat (the cache answers repeats);
 - the share of that time spent building ``Range`` objects (validation included);
-- quantulum3 on the same phrases and the ratio, only when quantulum3 is importable (it is not a
-  dependency of this package);
-- a 1 MB string of digits and commas, grouped ("1,000,000,...") and random, and
-  ``find_figures`` over 1 MB of news-like text.
+- quantulum3 on the same phrases and the ratio (target: 100x), only when quantulum3 is
+  importable (``pip install "estimates[bench]"``; it is not a dependency of this package);
+- 1 MB adversarial strings for ``parse`` (target: under 0.1 s each), and ``find_figures`` over
+  1 MB of random digits and commas and of news-like text;
+- accuracy held out from all tuning: the phrase tables of ``../shared/data/phrases``
+  (quantulum3 and duckling examples) read under ``literal``: numbers read exactly (low, best and
+  high all the number) and number ranges read with both ends and their open/closed sides right.
 """
 
 from __future__ import annotations
@@ -15,14 +19,22 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import itertools
+import json
+import math
 import random
+import re
 import time
+import warnings
+from pathlib import Path
 
-from estimates.errors import ParseError
+from estimates.errors import EstimatesError, ParseError
 from estimates.reading.parsing import _parse_cached, find_figures, parse
 from estimates.values.ranges import Range
 
 TARGET = 50_000  # phrases per second, issue 3
+TARGET_RATIO = 100.0  # times quantulum3, issue 13
+TARGET_ADVERSARIAL = 0.1  # seconds for 1 MB, issue 13
+PHRASES = Path(__file__).resolve().parents[2] / "shared" / "data" / "phrases"
 
 _LEADS = (
     "", "about ", "around ", "approximately ", "some ", "an estimated ", "nearly ", "almost ",
@@ -36,6 +48,13 @@ _NOUNS = (
 _WORDS = (
     "six", "twelve thousand", "a dozen", "one and a half million", "a couple thousand",
     "dozens of", "hundreds of", "several hundred", "tens of thousands of", "thousands of",
+    "half a million", "three quarters of a million", "a dozen and a half",
+)  # fmt: skip
+_SHAPES = (
+    "more than {a} but fewer than {b}", "at least {a} and at most {b}", "{a} through {b}",
+    "{a} or more", "{a} or greater", "<= {a}", "> {a}", "exceeded {a}", "could exceed {a}",
+    "{a} barrels a day", "${a} billion a year", "{a} mn bpd", "{a}e6", "{a}m people",
+    "{a} km", "approaching {a}", "{a} per day",
 )  # fmt: skip
 
 
@@ -58,8 +77,12 @@ def corpus(n: int = 12_000, seed: int = 2024) -> list[str]:
         elif shape < 0.80:
             value = rng.randint(1, 999) / 10
             text = f"{rng.choice(_LEADS)}{value:g}{rng.choice(('k', ' million', 'bn', ''))}{noun}"
-        elif shape < 0.88:
+        elif shape < 0.84:
             text = f"${rng.randint(1, 99)}{rng.choice((' billion', 'm', 'k', ''))}"
+        elif shape < 0.92:
+            a = rng.randint(1, 9_999)
+            b = a + rng.randint(1, 9_999)
+            text = rng.choice(_SHAPES).format(a=a, b=b)
         else:
             text = (
                 f"{rng.choice(_LEADS)}{rng.choice(_WORDS)}{noun or ' troops'} {rng.randint(1, 9)}"
@@ -78,13 +101,13 @@ def _rate(phrases: list[str], repeat: int = 5) -> tuple[float, float, int]:
     for _ in range(repeat):
         _parse_cached.cache_clear()
         failed = 0
-        start = time.perf_counter()
+        start = time.process_time()
         for text in phrases:
             try:
                 parse(text)
             except ParseError:
                 failed += 1
-        rates.append(len(phrases) / (time.perf_counter() - start))
+        rates.append(len(phrases) / (time.process_time() - start))
     rates.sort()
     return rates[-1], rates[len(rates) // 2], failed
 
@@ -95,10 +118,10 @@ def _range_share(phrases: list[str]) -> float:
     for text in phrases:
         with contextlib.suppress(ParseError):
             ranges.append(parse(text).model_dump())
-    start = time.perf_counter()
+    start = time.process_time()
     for data in ranges:
         Range(**data)
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def _quantulum(phrases: list[str]) -> float | None:
@@ -107,23 +130,121 @@ def _quantulum(phrases: list[str]) -> float | None:
     from quantulum3 import parser  # type: ignore[import-not-found]
 
     sample = phrases[:2000]
-    start = time.perf_counter()
+    parser.parse(sample[0])  # its models load once, outside the timing
+    start = time.process_time()
     for text in sample:
         parser.parse(text)
-    return len(sample) / (time.perf_counter() - start)
+    return len(sample) / (time.process_time() - start)
 
 
-def _timed(label: str, fn: object) -> None:
-    start = time.perf_counter()
+def _timed(label: str, fn: object, target: float | None = None) -> None:
+    start = time.process_time()
     try:
         result = fn()  # type: ignore[operator]
-        shown = repr(result)[:70]
+        shown = repr(result)[:50]
     except ParseError as exc:
-        shown = f"ParseError: {str(exc)[:60]}"
-    print(f"  {label}: {time.perf_counter() - start:.3f} s -> {shown}")
+        shown = f"ParseError: {str(exc)[:40]}"
+    took = time.process_time() - start
+    verdict = "" if target is None else (" (met)" if took < target else " (NOT met)")
+    print(f"  {label}: {took:.3f} s{verdict} -> {shown}")
+
+
+# -- accuracy held out from tuning ------------------------------------------------------------
+
+_UNITS = {
+    "Kilometre": "kilometer", "Mile": "mile", "M": "meter", "Metre": "meter",
+    "Centimetre": "centimeter", "Millimetre": "millimeter", "Inch": "inch", "Foot": "foot",
+    "Litre": "liter", "Millilitre": "milliliter", "Hectolitre": "hectoliter", "Gallon": "gallon",
+    "Gram": "gram", "Pound": "pound", "Ounce": "ounce", "Cup": "cup", "Dollar": "USD", "EUR": "EUR",
+}  # fmt: skip
+# The side a bound's words state: strict words leave the end open, the others close it.
+_OPEN_HIGH = re.compile(r"\b(?:less than|under|lower than|below|fewer than)\b|<(?!=)", re.I)
+_OPEN_LOW = re.compile(r"\b(?:more than|over|above|exceeding|greater than)\b|>(?!=)", re.I)
+_CLOSED_HIGH = re.compile(r"\b(?:no more than|at most|not more than|up to)\b|<=|≤", re.I)
+_CLOSED_LOW = re.compile(r"\b(?:at least|no less than|not less than)\b|>=|≥", re.I)
+_APPROX = re.compile(r"\b(?:about|around|approximately|roughly)\b|~|±", re.I)
+
+
+def _close(a: float | None, b: float) -> bool:
+    return a is not None and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def _read_literal(text: str, unit: str | None) -> Range | None:
+    try:
+        r = parse(text, convention="literal")
+        return r if unit is None or r.unit in (None, unit) else r.to(unit)
+    except EstimatesError:
+        return None
+
+
+def _bound_ok(r: Range, text: str, x: float, upper: bool) -> bool:
+    """A bound read at ``x`` on its side, with the side its words state (when they state one)."""
+    if upper:
+        ok = _close(r.high, x) and (r.low is None or r.low == 0)
+        closed = r.closed in ("both", "right")
+        want = False if _OPEN_HIGH.search(text) else True if _CLOSED_HIGH.search(text) else None
+    else:
+        ok = _close(r.low, x) and r.high is None
+        closed = r.closed in ("both", "left")
+        want = False if _OPEN_LOW.search(text) else True if _CLOSED_LOW.search(text) else None
+    return ok and (want is None or closed == want)
+
+
+def held_out() -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """(numbers read exactly, numbers), (ranges read with their ends, ranges) on the phrase
+    tables, or ``None`` when they are absent. Nothing in the reader was tuned on them."""
+    if not PHRASES.is_dir():
+        return None
+    numbers, ranges = [0, 0], [0, 0]
+    data = json.loads((PHRASES / "duckling_en_examples.json").read_text(encoding="utf-8"))
+    for groups in data.values():
+        for group in groups.get("positive", []):
+            head, _, rest = group["expected"].partition(" ")
+            kind, unit = ("simple", None) if head == "NumeralValue" else (head, None)
+            if head != "NumeralValue":
+                name, _, rest = rest.partition(" ")
+                unit = _UNITS.get(name)
+            xs = [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?(?:e\d+)?", rest)]
+            for text in group["inputs"]:
+                r = _read_literal(text, unit)
+                if kind == "simple":
+                    if _APPROX.search(text):
+                        continue
+                    numbers[1] += 1
+                    numbers[0] += r is not None and all(
+                        _close(v, xs[0]) for v in (r.low, r.best, r.high)
+                    )
+                    continue
+                ranges[1] += 1
+                if r is None:
+                    continue
+                if kind == "between":
+                    ranges[0] += (
+                        _close(r.low, xs[0]) and _close(r.high, xs[1]) and r.closed == "both"
+                    )
+                else:
+                    ranges[0] += _bound_ok(r, text, xs[0], upper=kind == "under")
+    items = json.loads((PHRASES / "quantulum3_quantities.json").read_text(encoding="utf-8"))
+    for item in items:
+        for res in item["res"]:
+            text, v, unc = res["surface"], float(res["value"]), res.get("uncertainty")
+            r = _read_literal(text, None)
+            if unc:
+                ranges[1] += 1
+                ranges[0] += (
+                    r is not None
+                    and _close(r.low, v - unc)
+                    and _close(r.high, v + unc)
+                    and r.closed == "both"
+                )
+            elif not _APPROX.search(text):
+                numbers[1] += 1
+                numbers[0] += r is not None and _close(r.low, v) and _close(r.high, v)
+    return (numbers[0], numbers[1]), (ranges[0], ranges[1])
 
 
 def main() -> None:
+    warnings.simplefilter("ignore")  # ambiguity warnings are part of reading, not of the timing
     phrases = corpus()
     parse(phrases[0])  # build the unit registry and load the convention once, outside the timing
     cold, median, failed = _rate(phrases)
@@ -140,21 +261,37 @@ def main() -> None:
           f"({share / len(phrases) * 1e6:.1f} µs per range)")  # fmt: skip
     q = _quantulum(phrases)
     if q is None:
-        print("quantulum3: not installed in this environment; no comparison")
+        print('quantulum3: not installed (pip install "estimates[bench]"); no comparison')
     else:
-        print(f"quantulum3 on the same phrases: {q:,.0f} phrases/s; parse is {cold / q:,.1f}x")
+        ratio = cold / q
+        met = "met" if ratio >= TARGET_RATIO else "NOT met"
+        print(f"quantulum3 on the same phrases: {q:,.0f} phrases/s; parse is {ratio:,.1f}x "
+              f"(target {TARGET_RATIO:,.0f}x: {met})")  # fmt: skip
 
-    print("pathological input (1 MB):")
+    scores = held_out()
+    if scores is None:
+        print("held-out phrase tables: ../shared/data/phrases is absent; skipped")
+    else:
+        (nh, nn), (rh, rn) = scores
+        print(f"held-out phrase tables (literal): numbers exactly {nh}/{nn} = {nh / nn:.3f}; "
+              f"number ranges with their ends {rh}/{rn} = {rh / rn:.3f}")  # fmt: skip
+
+    print(f"adversarial input for parse (1 MB, target under {TARGET_ADVERSARIAL} s):")
     grouped = "1" + ",000" * 250_000
     rng = random.Random(1)
     mixed = "".join(rng.choice("0123456789,") for _ in range(1_000_000))
     commas = "," * 1_000_000
-    _timed("'1,000,000,...' grouped digits", lambda: parse(grouped))
-    _timed("random digits and commas", lambda: parse(mixed))
-    _timed("commas only", lambda: parse(commas))
-    _timed("'1, ' repeated (a figure at the start)", lambda: parse("1, " * 333_333))
-    _timed("', 1' repeated", lambda: parse(", 1" * 333_333))
-    _timed("'a a a ...' (start words that start nothing)", lambda: parse("a " * 500_000))
+    t = TARGET_ADVERSARIAL
+    _timed("'1,000,000,...' grouped digits", lambda: parse(grouped), t)
+    _timed("random digits and commas", lambda: parse(mixed), t)
+    _timed("commas only", lambda: parse(commas), t)
+    _timed("'1, ' repeated (a figure at the start)", lambda: parse("1, " * 333_333), t)
+    _timed("', 1' repeated", lambda: parse(", 1" * 333_333), t)
+    _timed("'12,' repeated (Indian groups that never close)", lambda: parse("12," * 333_333), t)
+    _timed("'a a a ...' (start words that start nothing)", lambda: parse("a " * 500_000), t)
+    _timed("'said said ...'", lambda: parse("said " * 200_000), t)
+    _timed("'a a a ... a few' (the figure at the end)", lambda: parse("a " * 499_990 + "a few"), t)
+    print("find_figures (every figure; linear, no target):")
     _timed("find_figures on random digits and commas", lambda: len(find_figures(mixed)))
     sentence = (
         "Seoul's spy agency said more than 13,000 containers had been shipped since August, "

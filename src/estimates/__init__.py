@@ -15,11 +15,14 @@ from __future__ import annotations
 from estimates import datasets
 from estimates._version import __version__ as __version__
 from estimates.errors import (
+    AmbiguousFigureError,
+    AmbiguousFigureWarning,
     ClaimFileError,
     ClaimTableTypeError,
     DateError,
     DimensionError,
     EstimatesError,
+    EstimatesWarning,
     MissingExtraError,
     ParseError,
     ReconcileError,
@@ -61,6 +64,8 @@ from estimates.values.ranges import Range, total
 from estimates.values.sources import Source, Sources
 
 __all__ = [
+    "AmbiguousFigureError",
+    "AmbiguousFigureWarning",
     "Claim",
     "ClaimFileError",
     "ClaimTableTypeError",
@@ -71,6 +76,7 @@ __all__ = [
     "DateError",
     "DimensionError",
     "EstimatesError",
+    "EstimatesWarning",
     "Evidence",
     "ExcaliburError",
     "ExcaliburPanel",

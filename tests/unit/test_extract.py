@@ -248,7 +248,9 @@ def test_a_run_on_sentence_keeps_a_bounded_quote_per_figure() -> None:
         ('"It is nearly 3,000," he said.', "nearly 3,000", "unattributed", ("AFP",)),
     ],
 )  # fmt: skip
-def test_speakers_relays_and_quotations(text: str, figure: str, source: str, via: tuple[str, ...]) -> None:
+def test_speakers_relays_and_quotations(
+    text: str, figure: str, source: str, via: tuple[str, ...]
+) -> None:
     claims = _by_text(extract(text, source="AFP"))
     assert (claims[figure].source, claims[figure].via) == (source, via)
 

@@ -947,7 +947,8 @@ def _first_start(text: str) -> int | None:
     m = _DIGIT_RE.search(text)
     if m is not None:
         found.append(m.start())
-    for word in set(_WORDS_RE.findall(text.lower())) & _FIGURE_WORDS:
+    head = text if m is None else text[: m.start()]  # only words before the first digit matter
+    for word in {w.lower() for w in set(_WORDS_RE.findall(head))} & _FIGURE_WORDS:
         w = re.search(rf"(?i)(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", text)
         if w is not None:
             found.append(w.start())

@@ -6,13 +6,14 @@ import re
 
 _POWERS = tuple(float(f"1e{k}") for k in range(400))
 _INVERSE_POWERS = tuple(float(f"1e-{k}") for k in range(400))
-_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
 _BLANKS = re.compile(r"[ \u00a0\u202f\u2009]")
 
 
 def _is_decimal_comma(raw: str) -> bool:
-    """Whether a digit token is "2,7" or "1,50": a decimal comma, or two numbers of a list."""
-    return _DECIMAL_COMMA.fullmatch(raw) is not None
+    """Whether a digit token is "2,7" or "1,50": a decimal comma, or two numbers of a list.
+    (String tests, not a pattern: this runs for every numeral with a comma.)"""
+    k = raw.find(",")
+    return 0 < k >= len(raw) - 3 and k < len(raw) - 1 and raw.count(",") == 1 and "." not in raw
 
 
 def _precision(clean: str) -> float:
