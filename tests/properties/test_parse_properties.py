@@ -233,3 +233,21 @@ def test_ferson_never_contradicts_the_words(lead: str, n: int, noun: str) -> Non
         assert words.contains(ferson)
     if words.best is not None:
         assert ferson.contains(words.best)
+
+
+@given(
+    st.integers(-(10**6), 10**6),
+    st.integers(1, 10**6),
+    st.sampled_from(["both", "left", "right", "neither"]),
+    st.sampled_from([None, "person", "container", "percent", "USD"]),
+)
+def test_format_then_parse_gives_back_every_generated_range(
+    low: int, width: int, closed: str, unit: str | None
+) -> None:
+    if unit not in (None, "USD") and low < 0:
+        low = -low  # counts and shares are not negative
+    r = Range(low=low, high=low + width, closed=closed, unit=unit)  # type: ignore[arg-type]
+    back = parse(format(r), convention="literal")
+    assert (back.low, back.best, back.high, back.closed, back.unit) == (
+        r.low, r.best, r.high, r.closed, r.unit
+    )  # fmt: skip

@@ -317,6 +317,10 @@ def format(range: Range) -> str:
     if range.low is not None and range.high is not None:
         lo, hi = _number_text(range.low), _number_text(range.high)
         texts.append(f"between {lo} and {hi}{noun}")
+        # a range open at one end or both: two bounds joined ("at least 5 and fewer than 10")
+        for left in ("more than", "at least"):
+            for right in ("fewer than", "at most"):
+                texts.append(f"{left} {lo} and {right} {hi}{noun}")
     for candidate in texts:
         if _reads_back(candidate, convention, range):
             return candidate
