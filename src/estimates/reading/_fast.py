@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import re
 
-from estimates.reading._grammar import _carry, _Num, _Reading
+from estimates.reading._grammar import _carry, _Reading
+from estimates.reading._number_reader import _Num
 from estimates.reading._numbers import _numeral
 from estimates.reading._tokens import _new_tok
 from estimates.reading._vocabulary import (

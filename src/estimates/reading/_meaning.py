@@ -5,7 +5,8 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from estimates.errors import ParseError
-from estimates.reading._grammar import _Num, _Reading
+from estimates.reading._grammar import _Reading
+from estimates.reading._number_reader import _Num
 from estimates.reading.conventions import Convention, Rule
 from estimates.values import units as _units
 from estimates.values.ranges import Closed, Range

@@ -6,20 +6,26 @@ text and returns its range; ``parse_figure`` returns the richer :class:`Figure` 
 noun, operator, ambiguities); ``find_figures`` returns every figure in running text; ``format``
 writes a range back as words that ``parse`` reads to the same range.
 
-Grammar (one figure)::
+Grammar (one figure; the modules: ``_tokens``, ``_numbers``, ``_number_reader``, ``_grammar``,
+``_vocabulary``, ``_meaning``, ``_fast``)::
 
-    figure   := [lead] core [tail] [["of"] noun]
-    lead     := about | around | nearly | more than | at least | up to | fewer than
-                | order of | exactly       (each with its synonyms, e.g. "in excess of")
+    figure   := [modal] [lead] core [tail] [["of"] noun [rate]] | bound ("and"|"but"|",") bound
+    modal    := could | may | might | would | will | can   (then "well", "be", ...)
+    lead     := about | around | nearly | more than | at least | up to | fewer than | order of
+                | exactly, each with its synonyms and symbols ("in excess of", "exceeded",
+                  "approaching", ">", "<=", "less than or equal to", "equal to or more than")
     core     := "between" single ("and" | "to" | "-") single
               | "from" single [("to" | "-") single]
-              | single [("to" | "-" | "–" | "or") single]
+              | single [("to" | "through" | "-" | "–" | "~" | "or") single]
               | vague
-    single   := [currency] [sign] (numeral | number words) [multiplier] ["%" | "percent"]
+    single   := [currency] [sign] (numeral [power of ten] | number words) [multiplier]
+                [mixed digits and words] ["%" | "percent"]
     vague    := "a few" | "several" | "many" | "tens" | "dozens" | "scores" | "hundreds"
-              | "thousands" | "millions" | "billions", optionally times a scale
+              | "thousands" | "millions" | "billions" | "100s", optionally times a scale
                 ("several hundred", "tens of thousands", "hundreds of thousands")
-    tail     := "or more" | "or so" | "or fewer" | "or less" | "plus" | "+" | "at least"
+    tail     := "or more" | "or greater" | "or so" | "or fewer" | "or less" | "plus" | "+" | ...
+    noun     := a word or symbol of the unit lexicon, or up to three unknown lower-case words
+    rate     := "a day" | "per year" | "/yr" | ...
 
 Default locale: English. A comma groups thousands and a dot marks decimals ("1,500" is one
 thousand five hundred; "1.5" is one and a half). Readings a comma-decimal locale would make
