@@ -48,6 +48,7 @@ COMPARISONS = {
     "nearly 11,000 troops": (0, N, 11_000, "left", "person"),
     "approaching 1,000": (N, N, 1000, "neither", N),
     "well over 2,000": (2000, N, N, "neither", N),
+    "the top 10": (10, 10, 10, "both", N),  # a rank, not a bound
 }
 COMPOUNDS = {
     "greater than 40 and smaller than 90": (40, N, 90, "neither", N),

@@ -63,7 +63,6 @@ _LEADS: dict[str, tuple[str, ...]] = {
         "topped",
         "tops",
         "topping",
-        "top",
         "surpassed",
         "surpasses",
         "surpassing",
