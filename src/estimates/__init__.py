@@ -16,13 +16,11 @@ from estimates import datasets
 from estimates._version import __version__ as __version__
 from estimates.errors import (
     AmbiguousFigureError,
-    AmbiguousFigureWarning,
     ClaimFileError,
     ClaimTableTypeError,
     DateError,
     DimensionError,
     EstimatesError,
-    EstimatesWarning,
     MissingExtraError,
     ParseError,
     ReconcileError,
@@ -36,6 +34,7 @@ from estimates.ledger.excalibur import ExcaliburError, ExcaliburPanel, read_exca
 from estimates.ledger.extract import extract
 from estimates.ledger.table import Collected, Ledger
 from estimates.reading.conventions import Convention, conventions, register_convention
+from estimates.reading.doubts import AmbiguousFigureWarning, EstimatesWarning
 from estimates.reading.likelihood import admiralty, likelihood
 from estimates.reading.parsing import Figure, find_figures, format, parse, parse_figure
 from estimates.reconciliation.methods import (

@@ -15,14 +15,12 @@ from dataclasses import dataclass
 
 __all__ = [
     "AmbiguousFigureError",
-    "AmbiguousFigureWarning",
     "BadRow",
     "ClaimFileError",
     "ClaimTableTypeError",
     "DateError",
     "DimensionError",
     "EstimatesError",
-    "EstimatesWarning",
     "InvalidValueError",
     "MissingExtraError",
     "OptionError",
@@ -220,23 +218,6 @@ class AmbiguousFigureError(ParseError):
     >>> err = AmbiguousFigureError("two readings", text="1.5m", span=(0, 4))
     >>> isinstance(err, ParseError), err.span
     (True, (0, 4))
-    """
-
-
-class EstimatesWarning(UserWarning):
-    """Root of every warning issued by ``estimates``.
-
-    >>> issubclass(AmbiguousFigureWarning, EstimatesWarning)
-    True
-    """
-
-
-class AmbiguousFigureWarning(EstimatesWarning):
-    """A figure read one way where its text allows another ("1.5m": million or metres?).
-
-    The reading taken is the convention's choice; the message names the others, and
-    :attr:`estimates.Figure.alternatives` holds them as ranges. Pass ``strict=True`` to
-    ``parse`` to get an :class:`AmbiguousFigureError` instead.
     """
 
 

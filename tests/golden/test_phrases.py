@@ -159,7 +159,7 @@ def _duckling_hit(text: str, expected: str) -> tuple[bool, str]:
 
 # The tables hold letters that are multipliers and units at once ("9m"): the warning that says so
 # is expected here; the reading taken is what is measured.
-@pytest.mark.filterwarnings("ignore::estimates.errors.AmbiguousFigureWarning")
+@pytest.mark.filterwarnings("ignore::estimates.reading.doubts.AmbiguousFigureWarning")
 def test_phrase_tables_are_read_to_their_expected_values(shared_data: Path) -> None:
     folder = _phrases(shared_data)
     cases = _quantulum_cases(folder) + _duckling_cases(folder)
@@ -188,7 +188,7 @@ def test_phrase_tables_are_read_to_their_expected_values(shared_data: Path) -> N
     assert total[0] / total[1] >= 0.90
 
 
-@pytest.mark.filterwarnings("ignore::estimates.errors.AmbiguousFigureWarning")
+@pytest.mark.filterwarnings("ignore::estimates.reading.doubts.AmbiguousFigureWarning")
 def test_duckling_negative_example_is_not_read(shared_data: Path) -> None:
     folder = _phrases(shared_data)
     data = json.loads((folder / "duckling_en_examples.json").read_text(encoding="utf-8"))

@@ -12,7 +12,8 @@ import warnings
 
 import pytest
 
-from estimates.errors import AmbiguousFigureError, AmbiguousFigureWarning, ParseError
+from estimates.errors import AmbiguousFigureError, ParseError
+from estimates.reading.doubts import AmbiguousFigureWarning
 from estimates.reading.parsing import find_figures, parse, parse_figure
 
 N = None

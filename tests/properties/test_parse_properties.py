@@ -33,7 +33,7 @@ VALID = (
 )
 # These laws are about every string; a figure with two readings warns, which is not a failure here
 # (tests/golden/test_reading_shapes.py holds the warnings to what they should say).
-pytestmark = pytest.mark.filterwarnings("ignore::estimates.errors.AmbiguousFigureWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::estimates.reading.doubts.AmbiguousFigureWarning")
 CONVENTIONS = st.sampled_from(["ferson", "literal", "acled"])
 
 

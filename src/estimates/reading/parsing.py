@@ -59,7 +59,6 @@ from pydantic import BaseModel, ConfigDict
 
 from estimates.errors import (
     AmbiguousFigureError,
-    AmbiguousFigureWarning,
     EstimatesError,
     ParseError,
     UnitError,
@@ -72,6 +71,7 @@ from estimates.reading._meaning import _RULE_TABLES, _to_range
 # name of the public listing function.
 from estimates.reading.conventions import Convention, get_convention
 from estimates.reading.conventions import _listeners as _convention_listeners
+from estimates.reading.doubts import AmbiguousFigureWarning
 from estimates.values import units as _units
 from estimates.values.ranges import Range
 from estimates.values.words import MINUS, unit_words
@@ -186,7 +186,7 @@ def parse(
 
     Where the text allows more than one reading ("1.5m" alone: a million, or metres? "2,7": a
     decimal comma, or a list?) the convention's choice is returned and an
-    :class:`~estimates.errors.AmbiguousFigureWarning` names the others; with ``strict=True`` an
+    :class:`~estimates.reading.doubts.AmbiguousFigureWarning` names the others; with ``strict=True`` an
     :class:`~estimates.errors.AmbiguousFigureError` is raised instead.
 
     >>> parse("more than 13,000 containers", convention="literal").low
