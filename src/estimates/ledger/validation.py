@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -43,6 +44,7 @@ from estimates.ledger.schema import (
     REQUIRED_COLUMNS,
     TEXT_COLUMNS,
 )
+from estimates.reading.doubts import AmbiguousFigureWarning
 from estimates.values import units as _units
 from estimates.values import words as _words
 from estimates.values.dates import Period, to_period
@@ -601,11 +603,15 @@ def _read_words(
         words = out["convention"][i] or convention
         try:
             kwargs: dict[str, Any] = {} if words is None else {"convention": words}
-            r = (
-                parse(text, unit=out["unit"][i], **kwargs)
-                if out["unit"][i]
-                else parse(text, **kwargs)
-            )
+            # a figure with two readings takes the convention's choice here without a warning
+            # per row; the text is kept, so parse(text, strict=True) shows the alternatives
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", AmbiguousFigureWarning)
+                r = (
+                    parse(text, unit=out["unit"][i], **kwargs)
+                    if out["unit"][i]
+                    else parse(text, **kwargs)
+                )
         except ParseError as exc:
             errors.append(BadRow(row, "text", text, f"cannot read the figure: {exc}"))
             continue
