@@ -15,12 +15,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import estimates as est
 
 DAY0 = dt.date(2024, 1, 1)
+
+#: Each example reconciles a whole timeline: a bounded number keeps the suite's time in hand
+#: under every profile (the laws are exact, so a failure shows within few examples).
+laws = settings(max_examples=40)
 
 
 @st.composite
@@ -59,6 +63,7 @@ def _holds(row: Any, v: float) -> bool:
     return bool(lo <= v <= hi)
 
 
+@laws
 @given(running_totals())
 def test_figures_that_agree_never_conflict_and_hold_the_truth(
     case: tuple[est.Ledger, dict[dt.date, float]],
@@ -86,6 +91,7 @@ def test_figures_that_agree_never_conflict_and_hold_the_truth(
             assert _holds(back.iloc[k], truth[day]), (day, truth[day], back)
 
 
+@laws
 @given(running_totals())
 def test_the_best_is_never_missing_after_the_first_figure_that_states_one(
     case: tuple[est.Ledger, dict[dt.date, float]],
@@ -101,6 +107,7 @@ def test_the_best_is_never_missing_after_the_first_figure_that_states_one(
     assert tl["best"].notna().all(), tl
 
 
+@laws
 @given(running_totals(), st.randoms(use_true_random=False))
 def test_shuffling_rows_changes_nothing(
     case: tuple[est.Ledger, dict[dt.date, float]], rnd: Any
@@ -116,6 +123,7 @@ def test_shuffling_rows_changes_nothing(
         pd.testing.assert_frame_equal(a, b)
 
 
+@laws
 @given(running_totals())
 def test_a_figure_consistent_with_every_other_never_creates_a_conflict(
     case: tuple[est.Ledger, dict[dt.date, float]],
