@@ -133,10 +133,15 @@ def _tolerance(
     high_stated: BoolArray,
 ) -> tuple[FloatArray, FloatArray]:
     """Each figure as evidence: stated ends, else ``best ± u/2``, else unbounded."""
-    half = rounding_unit(best) / 2
-    has_best = ~np.isnan(best)
-    lo = np.where(low_stated & np.isfinite(low), low, np.where(has_best, best - half, -np.inf))
-    hi = np.where(high_stated & np.isfinite(high), high, np.where(has_best, best + half, np.inf))
+    # a zero has no last significant digit: its band is itself (and so scale-free)
+    half = np.where(best == 0, 0.0, rounding_unit(best) / 2)
+    s_lo = low_stated & np.isfinite(low)
+    s_hi = high_stated & np.isfinite(high)
+    # the rounding band stands in for ends only when the figure states neither: "at least 0,
+    # best 0" keeps its open top
+    band = ~np.isnan(best) & ~s_lo & ~s_hi
+    lo = np.where(s_lo, low, np.where(band, best - half, -np.inf))
+    hi = np.where(s_hi, high, np.where(band, best + half, np.inf))
     # a stated end that the rounding band would loosen stays as stated
     lo = np.where(low_stated & np.isfinite(low), np.maximum(lo, low), lo)
     hi = np.where(high_stated & np.isfinite(high), np.minimum(hi, high), hi)
