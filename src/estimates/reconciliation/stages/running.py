@@ -48,6 +48,7 @@ import numpy as np
 import numpy.typing as npt
 
 from estimates.reconciliation._segments import weighted_quantile
+from estimates.values.words import steps
 
 __all__ = ["Fall", "RunningResult", "rounding_unit", "running_totals"]
 
@@ -100,28 +101,14 @@ class RunningResult:
 def rounding_unit(values: FloatArray) -> FloatArray:
     """The last significant digit's place of each value: 2,000 → 1,000; 912 → 1; 2.5 → 0.1.
 
+    The place is :func:`estimates.values.words.steps` (the one definition of a figure's
+    precision); a zero, which has no last significant digit, counts in whole units.
+
     >>> rounding_unit(np.array([2000.0, 912.0, 31643.0, 2.5, 0.0, np.nan])).tolist()
     [1000.0, 1.0, 1.0, 0.1, 1.0, nan]
     """
-    v = np.abs(np.asarray(values, dtype=float))
-    unit = np.full(v.shape, np.nan)
-    ok = np.isfinite(v)
-    unit[ok] = 1.0
-    whole = ok & (v == np.round(v)) & (v > 0)
-    # integers: the largest power of ten that divides the value (at most 1e15)
-    for k in range(1, 16):
-        p = 10.0**k
-        hit = whole & (np.mod(v, p) == 0)
-        if not hit.any():
-            break
-        unit[hit] = p
-    frac = ok & ~whole & (v > 0)
-    # fractions: the place of the last decimal written (at most 9 places)
-    for k in range(1, 10):
-        p = 10.0**-k
-        here = frac & (np.abs(v - np.round(v, k)) < 1e-9 * np.maximum(v, 1.0))
-        unit[here & (unit == 1.0)] = p
-        frac &= ~here
+    v = np.asarray(values, dtype=float)
+    unit: FloatArray = np.where(v == 0, 1.0, steps(v))
     return unit
 
 
@@ -134,7 +121,8 @@ def _tolerance(
 ) -> tuple[FloatArray, FloatArray]:
     """Each figure as evidence: stated ends, else ``best ± u/2``, else unbounded."""
     # a zero has no last significant digit: its band is itself (and so scale-free)
-    half = np.where(best == 0, 0.0, rounding_unit(best) / 2)
+    # (a figure whose precision tells nothing, huge, tiny or computed, has no band either)
+    half = np.where(best == 0, 0.0, np.nan_to_num(rounding_unit(best) / 2, nan=0.0))
     s_lo = low_stated & np.isfinite(low)
     s_hi = high_stated & np.isfinite(high)
     # the rounding band stands in for ends only when the figure states neither: "at least 0,
