@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -50,9 +51,14 @@ def assert_never_falls(
     assert ((lo[has_best] <= best[has_best]) & (best[has_best] <= hi[has_best])).all()
 
 
+def counted_since(note: object) -> str | None:
+    found = re.search(r"counted since (\S+)", str(note))
+    return found.group(1) if found else None
+
+
 def falls_only_where_named(tl: pd.DataFrame, columns: tuple[str, ...]) -> None:
-    """Between consecutive rows a figure falls only where the later row names a conflict or a
-    revision (running totals: DESIGN §3)."""
+    """Between consecutive rows a figure falls only where the later row names a conflict, a
+    revision or a count that restarts from another day (running totals: DESIGN §3)."""
     assert list(tl["at"]) == sorted(tl["at"])
     for name in columns:
         x = tl[name].to_numpy(dtype=float)
@@ -60,7 +66,8 @@ def falls_only_where_named(tl: pd.DataFrame, columns: tuple[str, ...]) -> None:
             if np.isnan(x[k]) or np.isnan(x[k - 1]) or x[k] >= x[k - 1]:
                 continue
             note = str(tl["note"].iloc[k])
-            assert bool(tl["conflict"].iloc[k]) or "revised" in note, (name, k, tl)
+            restarted = counted_since(note) != counted_since(tl["note"].iloc[k - 1])
+            assert bool(tl["conflict"].iloc[k]) or "revised" in note or restarted, (name, k, tl)
     lo = tl["low"].fillna(-np.inf)
     hi = tl["high"].fillna(np.inf)
     known = tl["closed"].notna()

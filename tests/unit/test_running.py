@@ -173,3 +173,25 @@ def test_the_stage_is_independent_of_row_order() -> None:
     )  # fmt: skip
     for name in ("low", "best", "high", "closed_left", "closed_right", "conflict"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+def test_a_count_that_restarts_says_from_when_and_what_it_set_apart() -> None:
+    # a source starts a new count on 1 Mar ("since 1 Mar"): a lower figure of the new count is no
+    # fall of the old one, and the answer says which count it is and what it set apart
+    ledger = est.Ledger(
+        [
+            C(quantity="q", text="40 dead", source="A", stated_on="2024-01-20",
+              since="2024-01-01", kind="cumulative"),
+            C(quantity="q", text="5 dead", source="A", stated_on="2024-03-10",
+              since="2024-03-01", kind="cumulative"),
+            C(quantity="q", text="7 dead", source="B", stated_on="2024-03-12",
+              since="2024-03-01", kind="cumulative"),
+        ]
+    )  # fmt: skip
+    r = est.reconcile(ledger, "q", known_on="2024-03-12")
+    assert figures(r) == (7.0, 7.0, 7.0)
+    assert "counted since 2024-03-01 (1 figure counted from another start set apart)" in (
+        r.note or ""
+    )
+    before = est.reconcile(ledger, "q", known_on="2024-02-01")
+    assert "counted since" not in (before.note or "")

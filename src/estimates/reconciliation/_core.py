@@ -932,6 +932,7 @@ def run(
     )
     e_role[far_base] = OUT_OF_WINDOW
     alive &= ~far_base
+    other_start = np.bincount(e_q[far_base], minlength=nq)
 
     # -- flow: one window per quantity -----------------------------------------------------------
     is_flow = alive & (e_kind == FLOW)
@@ -1291,6 +1292,12 @@ def run(
             note[i] = _running_note(
                 running, i, int(at_cmp[i]), running_src, running_moment, src_names
             )
+            if other_start[i]:
+                # the count restarts: say from when, so that a lower figure is read as a new count
+                start = f"counted since {day_text(int(base_since[i]))} ({other_start[i]} "
+                start += f"figure{'s' if other_start[i] > 1 else ''} counted from another start "
+                start += "set apart)"
+                note[i] = f"{note[i]}; {start}" if note[i] else start
         used_e = np.isin(e_role[running_ev], list(USED_ROLES)) & in_answer
         running_sources = np.bincount(
             np.unique(e_q_running[used_e].astype(np.int64) * ns + running_src[used_e]) // ns,
