@@ -251,3 +251,50 @@ def test_format_then_parse_gives_back_every_generated_range(
     assert (back.low, back.best, back.high, back.closed, back.unit) == (
         r.low, r.best, r.high, r.closed, r.unit
     )  # fmt: skip
+
+
+_SIDE = st.one_of(
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, -0.0, 1.0, -1.0, 5.0]),
+    st.integers(-5, 5),
+)
+
+
+@given(
+    _SIDE,
+    _SIDE,
+    _SIDE,
+    st.sampled_from(["both", "left", "right", "neither", "open"]),
+    st.sampled_from([None, "person", "meter", "USD", "percent", "soldiers", "km", "no_such_unit"]),
+    st.sampled_from(["ferson", "literal", " ", ""]),
+)
+def test_a_range_built_without_the_validator_is_the_validated_range(
+    low: Any, best: Any, high: Any, closed: str, unit: str | None, convention: str
+) -> None:
+    """The reader builds a Range without pydantic's validator only when the fields plainly keep
+    its rules; whatever it builds is the object validation gives, field for field."""
+    from pydantic import ValidationError
+
+    from estimates.errors import EstimatesError
+    from estimates.reading._meaning import _checked_range
+    from estimates.values import units
+
+    try:
+        count = unit is not None and units.is_count(unit)
+    except EstimatesError:
+        count = False
+    built = _checked_range(low, best, high, closed, unit, count, convention)  # type: ignore[arg-type]
+    if built is None:
+        return
+    fields = {"low": low, "best": best, "high": high, "closed": closed, "unit": unit}
+    try:
+        valid = Range.__pydantic_validator__.validate_python({**fields, "convention": convention})
+    except ValidationError:
+        raise AssertionError(f"built a range the validator refuses: {fields}") from None
+    assert built == valid
+    assert built.__dict__ == valid.__dict__
+    assert [type(v) for v in built.__dict__.values()] == [type(v) for v in valid.__dict__.values()]
+    assert built.model_fields_set == valid.model_fields_set
+    assert (built.__pydantic_extra__, built.__pydantic_private__) == (None, None)
+    assert hash(built) == hash(valid) and repr(built) == repr(valid)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from estimates.errors import ParseError
+from estimates.errors import ParseError, UnitError
 from estimates.reading._grammar import _Reading
 from estimates.reading._number_reader import _Num
 from estimates.reading.conventions import Convention, Rule
 from estimates.values import units as _units
-from estimates.values.ranges import Closed, Range
+from estimates.values.ranges import Closed, Range, closed_from_flags
+from estimates.values.vocabulary import CLOSED
 
 # -- meaning: apply a convention ---------------------------------------------------------------
 
@@ -128,33 +129,110 @@ def _to_range(reading: _Reading, convention: Convention, unit: str | None, text:
     target_unit = reading.unit
     if unit is not None:
         target_unit = unit if target_unit is None else target_unit
-    if target_unit is not None and _units.is_count(target_unit):
+    count = target_unit is not None and _units.is_count(target_unit)
+    if count:
         if low is None and high is not None:
             low, closed = 0.0, ("both" if closed in ("both", "right") else "left")
         elif low is not None and low < 0 and (best is None or best >= 0):
             low, closed = 0.0, ("both" if closed in ("both", "left") else "left")
     if low is not None and high is not None and low == high:
         closed = "both"
-    try:
-        # Range's own validator on a dict: every check ``Range(...)`` makes, without the
-        # Python-level ``__init__`` frame around it.
-        r: Range = Range.__pydantic_validator__.validate_python(
-            {
-                "low": low,
-                "best": best,
-                "high": high,
-                "closed": closed,
-                "unit": target_unit,
-                "convention": convention.name,
-            }
-        )
-    except ValidationError as exc:
-        reason = "; ".join(e["msg"] for e in exc.errors())
-        raise ParseError(
-            f"{text[reading.start : reading.end]!r} does not make a valid range: {reason}",
-            text=text,
-            span=(reading.start, reading.end),
-        ) from None
+    r = _checked_range(low, best, high, closed, target_unit, count, convention.name)
+    if r is None:
+        try:
+            r = Range.__pydantic_validator__.validate_python(
+                {
+                    "low": low,
+                    "best": best,
+                    "high": high,
+                    "closed": closed,
+                    "unit": target_unit,
+                    "convention": convention.name,
+                }
+            )
+        except ValidationError as exc:
+            reason = "; ".join(e["msg"] for e in exc.errors())
+            raise ParseError(
+                f"{text[reading.start : reading.end]!r} does not make a valid range: {reason}",
+                text=text,
+                span=(reading.start, reading.end),
+            ) from None
     if unit is not None and r.unit != _units.canonical(unit):
         r = r.to(unit)
+    return r
+
+
+# -- building the Range -----------------------------------------------------------------------
+
+_FIELDS = ("low", "best", "high", "closed", "unit", "convention")
+_FIELD_SET = frozenset(_FIELDS)
+_CLOSED_WORDS = {
+    (left, right): closed_from_flags(left, right)
+    for left in (True, False)
+    for right in (True, False)
+}
+_CLOSED_NAMES = frozenset(CLOSED)
+_set = object.__setattr__
+
+
+def _checked_range(
+    low: float | None,
+    best: float | None,
+    high: float | None,
+    closed: Closed,
+    unit: str | None,
+    count: bool,
+    convention: str,
+) -> Range | None:
+    """The :class:`Range` these fields make, built without pydantic's validator when they
+    plainly keep every rule it checks; ``None`` when they might not (the caller then runs the
+    validator, which raises the error that names the broken rule). ``count`` is whether
+    ``unit`` counts things.
+
+    The checks are the validator's, taken conservatively: numbers that are floats and finite, a
+    unit already in its canonical spelling, the sides of an unbounded end open, ``low <= best
+    <= high`` with an end equal to ``best`` closed, a range of one point closed on both sides,
+    no negative count. The object is the one validation gives: the same field values, all six
+    fields set, no extra and no private attributes (a property test holds the two equal).
+    """
+    for x in (low, best, high):
+        if x is not None and (type(x) is not float or x - x != 0.0):  # NaN and inf fail x - x
+            return None
+    if closed not in _CLOSED_NAMES or not convention or convention.isspace():
+        return None
+    if unit is not None:
+        try:
+            if _units.canonical(unit) != unit:
+                return None
+        except UnitError:
+            return None
+    left = low is not None and closed in ("both", "left")
+    right = high is not None and closed in ("both", "right")
+    if low is not None:
+        if count and low < 0:
+            return None
+        if high is not None and (low > high or (low == high and not (left and right))):
+            return None
+        if best is not None and (best < low or (best == low and not left)):
+            return None
+    if high is not None and best is not None and (best > high or (best == high and not right)):
+        return None
+    if count and ((best is not None and best < 0) or (high is not None and high < 0)):
+        return None
+    r = Range.__new__(Range)  # BaseModel has no __new__ of its own: object's
+    _set(
+        r,
+        "__dict__",
+        {
+            "low": low,
+            "best": best,
+            "high": high,
+            "closed": _CLOSED_WORDS[left, right],
+            "unit": unit,
+            "convention": convention,
+        },
+    )
+    _set(r, "__pydantic_fields_set__", set(_FIELD_SET))
+    _set(r, "__pydantic_extra__", None)
+    _set(r, "__pydantic_private__", None)
     return r

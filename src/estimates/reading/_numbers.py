@@ -34,27 +34,35 @@ def _numeral(raw: str) -> tuple[float, float, str | None]:
             return float(raw), 1.0, None
         return float(raw), (_POWERS[zeros] if zeros < 400 else float(f"1e{zeros}")), None
     ambiguity = None
-    if "e" in raw or "E" in raw:  # "2.4e6": the precision of the mantissa, scaled
-        mantissa, _, exponent = raw.lower().partition("e")
-        scale = float(f"1e{int(exponent)}")
-        return float(raw), _precision(mantissa) * scale, None
-    if _is_decimal_comma(raw):  # "2,7": read with a decimal comma; the grammar notes the list
-        whole, _, frac = raw.partition(",")
-        return float(f"{whole}.{frac}"), _INVERSE_POWERS[len(frac)], None
-    if "," in raw:
-        if raw.count(",") == 1 and "." not in raw:
+    comma = raw.find(",")
+    if comma >= 0:  # English groups, Indian groups or a decimal comma (never an exponent)
+        if raw.find(",", comma + 1) < 0 and "." not in raw:
+            if comma >= len(raw) - 3:  # "2,7", "1,50": read with a decimal comma; the grammar
+                frac = raw[comma + 1 :]  # notes the list reading
+                return float(f"{raw[:comma]}.{frac}"), _INVERSE_POWERS[len(frac)], None
             ambiguity = (
                 f"{raw!r} read with ',' grouping thousands (English); in a comma-decimal "
                 f"locale it would be {raw.replace(',', '.')}"
             )
         clean = raw.replace(",", "")
-    elif " " in raw or "\u00a0" in raw or "\u202f" in raw or "\u2009" in raw:
-        clean = _BLANKS.sub("", raw)
+    elif "e" in raw or "E" in raw:  # "2.4e6": the precision of the mantissa, scaled
+        mantissa, _, exponent = raw.lower().partition("e")
+        scale = float(f"1e{int(exponent)}")
+        return float(raw), _precision(mantissa) * scale, None
+    elif "." in raw and not _BLANKS.search(raw):  # "1.5"
+        whole, _, frac = raw.partition(".")
+        if len(frac) == 3 and whole:
+            ambiguity = (
+                f"{raw!r} read with '.' as the decimal mark (English); in a dot-grouping "
+                f"locale it would be {whole}{frac}"
+            )
+        u = _INVERSE_POWERS[len(frac)] if len(frac) < 400 else float(f"1e-{len(frac)}")
+        return float(raw), u, ambiguity
     else:
-        clean = raw
+        clean = _BLANKS.sub("", raw)
     if "." in clean:
         whole, _, frac = clean.partition(".")
-        if len(frac) == 3 and whole and "," not in raw:
+        if len(frac) == 3 and whole and comma < 0:
             ambiguity = (
                 f"{raw!r} read with '.' as the decimal mark (English); in a dot-grouping "
                 f"locale it would be {whole}{frac}"
@@ -64,6 +72,7 @@ def _numeral(raw: str) -> tuple[float, float, str | None]:
     else:
         value = float(clean)
         stripped = clean.rstrip("0")
+        zeros = len(clean) - len(stripped)
         # float("1e400") is inf where 10.0 ** 400 raises: a huge numeral fails cleanly later
-        u = float(f"1e{len(clean) - len(stripped)}") if stripped else 1.0
+        u = (_POWERS[zeros] if zeros < 400 else float(f"1e{zeros}")) if stripped else 1.0
     return value, u, ambiguity
