@@ -149,14 +149,19 @@ def periods(
     end: dt.date = _DEFAULT_END,
     days_only: bool = False,
 ) -> Period:
-    """Valid :class:`Period` values within ``[start, end]``: days, months and short intervals.
+    """Valid :class:`Period` values within ``[start, end]``: days, moments of a day (a time of
+    day), months and short intervals; ``days_only`` gives whole days.
 
     >>> from hypothesis import find
     >>> find(periods(days_only=True), lambda p: True).is_day
     True
     """
     day = draw(st.dates(min_value=start, max_value=end))
-    form = "day" if days_only else draw(st.sampled_from(["day", "day", "day", "month", "interval"]))
+    forms = ["day", "day", "day", "moment", "month", "interval"]
+    form = "day" if days_only else draw(st.sampled_from(forms))
+    if form == "moment":
+        time = draw(st.times().map(lambda t: t.replace(microsecond=0)))
+        return Period(start=day, end=day, time=time)
     if form == "month":
         first = day.replace(day=1)
         nxt = (first + dt.timedelta(days=32)).replace(day=1)

@@ -63,9 +63,9 @@ def test_overtaken_is_independent_of_row_order() -> None:
         "source": rng.integers(0, 6, n), "low": rng.uniform(0, 100, n),
     }  # fmt: skip
     kw["high"] = kw["low"] + rng.uniform(0, 10, n)
-    a = overtaken(**kw, change_days=7)  # type: ignore[arg-type]
+    a = overtaken(**kw, apart=7)  # type: ignore[arg-type]
     perm = rng.permutation(n)
-    b = overtaken(**{k: v[perm] for k, v in kw.items()}, change_days=7)  # type: ignore[arg-type]
+    b = overtaken(**{k: v[perm] for k, v in kw.items()}, apart=7)  # type: ignore[arg-type]
     np.testing.assert_array_equal(a[perm], b)
 
 
@@ -74,9 +74,9 @@ def test_in_conflict_needs_two_figures_about_nearby_moments() -> None:
     moment = np.array([0, 20, 40, 0, 1, 2], dtype=np.int64)
     low = np.array([1.0, 5.0, 9.0, 1.0, 5.0, 1.5])
     high = np.array([2.0, 6.0, 10.0, 2.0, 6.0, 1.8])
-    got = in_conflict(starts=starts, moment=moment, low=low, high=high, change_days=7)
+    got = in_conflict(starts=starts, moment=moment, low=low, high=high, apart=7)
     assert got.tolist() == [False, True]
-    every = in_conflict(starts=starts, moment=moment, low=low, high=high, change_days=None)
+    every = in_conflict(starts=starts, moment=moment, low=low, high=high, apart=None)
     assert every.tolist() == [True, True]
 
 

@@ -17,8 +17,8 @@ from estimates.reconciliation._core import (
     ROLES,
     CoreResult,
     Settings,
-    day_text,
-    to_day,
+    instant_text,
+    to_instant,
 )
 from estimates.reconciliation._core import run as core_run
 from estimates.values.ranges import Range
@@ -37,7 +37,7 @@ def claim(value: Range, source: str, stated: str, quantity: str = "q", **kw: Any
 def core(claims: list[Claim], **settings: Any) -> CoreResult:
     for name in ("at", "known_on"):
         if name in settings:
-            settings[name] = to_day(settings[name])
+            settings[name] = to_instant(settings[name])
     return run(Ledger(claims).frame, Settings(**settings))
 
 
@@ -55,9 +55,9 @@ def P(n: float) -> Range:  # noqa: N802 - reads like a figure
 
 
 def test_day_numbers_round_trip() -> None:
-    assert to_day("2024-11-01") is not None
-    assert day_text(to_day("2024-11")) == "2024-11-30"
-    assert to_day(None) is None and day_text(NO_DAY) is None
+    assert to_instant("2024-11-01") is not None
+    assert instant_text(to_instant("2024-11")) == "2024-11-30"
+    assert to_instant(None) is None and instant_text(NO_DAY) is None
 
 
 def test_known_on_drops_later_claims_and_month_counts_from_its_end() -> None:
@@ -74,7 +74,7 @@ def test_known_on_drops_later_claims_and_month_counts_from_its_end() -> None:
 
 def test_defaults_use_everything_per_quantity() -> None:
     res = core([claim(P(1), "A", "2024-01-05", "a"), claim(P(2), "A", "2024-03-01", "b")])
-    assert [day_text(int(d)) for d in res.known_on] == ["2024-01-05", "2024-03-01"]
+    assert [instant_text(int(d)) for d in res.known_on] == ["2024-01-05", "2024-03-01"]
     assert res.at.tolist() == res.known_on.tolist()
 
 
@@ -134,7 +134,7 @@ def test_relay_within_days_counts_once() -> None:
         claim(P(9000), "HUR", "2024-10-24"),
     ]
     ledger = Ledger(claims)
-    res = run(ledger.frame, Settings(at=to_day("2024-10-30")))
+    res = run(ledger.frame, Settings(at=to_instant("2024-10-30")))
     assert ("NIS", "2024-10-25", "relay") in roles(res, ledger.frame)
     assert ("NIS", "2024-10-23", "used") in roles(res, ledger.frame)
     assert res.n_claims.tolist() == [2]
@@ -228,10 +228,10 @@ def test_cumulative_from_another_start_is_set_apart() -> None:
         ),
     ]
     ledger = Ledger(claims)
-    res = run(ledger.frame, Settings(at=to_day("2024-11-01")))
+    res = run(ledger.frame, Settings(at=to_instant("2024-11-01")))
     assert ("DIA", "2024-08-27", "out of window") in roles(res, ledger.frame)
     assert res.low[0] == 11_000.0
-    assert day_text(int(res.base_since[0])) == "2023-09-01"
+    assert instant_text(int(res.base_since[0])) == "2023-09-01"
 
 
 def test_flows_compare_only_within_one_window() -> None:
@@ -297,11 +297,11 @@ def test_hedge_words_enter_as_confidence() -> None:
 def test_half_life_weighs_old_figures_less_and_marks_stale() -> None:
     claims = [claim(P(20), "A", "2024-01-01"), claim(P(20), "B", "2024-03-01")]
     ledger = Ledger(claims)
-    res = run(ledger.frame, Settings(at=to_day("2024-03-01"), half_life=10.0))
+    res = run(ledger.frame, Settings(at=to_instant("2024-03-01"), half_life=10.0))
     w = dict(zip(res.resolved_source.tolist(), res.weight.tolist(), strict=True))
     assert w["A"] < w["B"] / 16
     assert roles(res, ledger.frame) == [("A", "2024-01-01", "stale"), ("B", "2024-03-01", "used")]
-    plain = run(ledger.frame, Settings(at=to_day("2024-03-01")))
+    plain = run(ledger.frame, Settings(at=to_instant("2024-03-01")))
     assert {ROLES[c] for c in plain.role} == {"used"}
 
 
@@ -344,7 +344,9 @@ def test_a_running_total_that_falls_keeps_the_later_statement_as_a_bound() -> No
         claim(Range.exactly(50, unit="container"), "A", "2024-12-01", kind="cumulative"),
     ]
     ledger = Ledger(claims)
-    res = run(ledger.frame, Settings(at=to_day("2024-09-01"), known_on=to_day("2025-01-01")))
+    res = run(
+        ledger.frame, Settings(at=to_instant("2024-09-01"), known_on=to_instant("2025-01-01"))
+    )
     assert (res.low[0], res.high[0]) == (-np.inf, 50.0)
     # A lowering its own running total is a revision: the earlier figure is set apart
     assert roles(res, ledger.frame) == [

@@ -8,6 +8,9 @@ Every expected figure is worked out by hand in the comments.
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -195,3 +198,54 @@ def test_a_count_that_restarts_says_from_when_and_what_it_set_apart() -> None:
     )
     before = est.reconcile(ledger, "q", known_on="2024-02-01")
     assert "counted since" not in (before.note or "")
+
+
+DAY_OF_TWO_COUNTS = est.Ledger(
+    [
+        C(quantity="toll", text=t, source="Agency", stated_on=d, kind="cumulative")
+        for t, d in [
+            ("912 dead", "2023-02-06T08:00"),
+            ("2,921 dead", "2023-02-06T20:00"),
+            ("5,894 dead", "2023-02-07"),
+        ]
+    ]
+)
+
+
+def test_counts_of_one_day_at_two_times_are_two_moments() -> None:
+    # as known on 6 Feb the evening count is the running total, not a hull "912–2,921"
+    r = est.reconcile(DAY_OF_TWO_COUNTS, "toll", known_on="2023-02-06")
+    assert figures(r) == (2_921.0, 2_921.0, None)
+    assert not r.conflict and "2023-02-06T20:00" in (r.note or "")
+    # at noon, in hindsight: the morning count is a floor, the evening count a ceiling
+    noon = est.reconcile(DAY_OF_TWO_COUNTS, "toll", at="2023-02-06T12:00", known_on="2023-02-07")
+    assert figures(noon) == (912.0, 912.0, 2_921.0)
+    assert noon.at == dt.datetime(2023, 2, 6, 12, 0)
+    assert "at 6 Feb 2023 12:00" in noon.explain()
+    # known at noon: the evening count was not yet stated
+    assert len(DAY_OF_TWO_COUNTS.known_on("2023-02-06T12:00")) == 1
+    table = est.reconcile_all(DAY_OF_TWO_COUNTS, at="2023-02-06T12:00", known_on="2023-02-07")
+    assert table.loc[0, "at"] == "2023-02-06T12:00" and table.loc[0, "high"] == 2_921.0
+
+
+def test_without_times_the_same_counts_merge_into_one_interval() -> None:
+    # the same figures with their day only: one source, one day, one moment (their hull)
+    undated = est.Ledger(
+        [C(quantity="toll", text=t, source="Agency", stated_on="2023-02-06", kind="cumulative")
+         for t in ("912 dead", "2,921 dead")]
+    )  # fmt: skip
+    r = est.reconcile(undated, "toll", known_on="2023-02-06")
+    assert figures(r)[0] == 912.0 and figures(r)[2] == 2_921.0
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_a_time_of_day_survives_every_file_format(suffix: str, tmp_path: Path) -> None:
+    path = tmp_path / f"toll{suffix}"
+    getattr(DAY_OF_TWO_COUNTS, f"to_{suffix[1:]}")(path)
+    back = getattr(est.Ledger, f"read_{suffix[1:]}")(path)
+    assert sorted(back.to_frame()["stated_on"]) == [
+        "2023-02-06T08:00",
+        "2023-02-06T20:00",
+        "2023-02-07",
+    ]
+    assert figures(est.reconcile(back, "toll", known_on="2023-02-06")) == (2_921.0, 2_921.0, None)

@@ -84,7 +84,7 @@ def _cutoff(date: object) -> np.datetime64:
     period = to_period(date)
     if period is None:
         raise DateError("a knowledge cut-off date is required", text=repr(date))
-    return np.datetime64(period.end, "s")
+    return np.datetime64(period.last_second, "s")
 
 
 # -- the ledger --------------------------------------------------------------------------------

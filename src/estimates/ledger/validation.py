@@ -337,11 +337,15 @@ def _date_column(
     # seconds, not pandas' default nanoseconds: every day of the years 1 to 9999 fits
     nat = np.datetime64("NaT", "s")
     text = np.array([None if p is None else str(p) for p in table], dtype=object)
+    # the period's first and last instants: a day spans 00:00:00 to 23:59:59, a time of day is one
+    # instant (so a count of 20:00 comes after one of 08:00, and both are known by the day's end)
     start = np.array(
-        [nat if p is None else np.datetime64(p.start, "s") for p in table], dtype="datetime64[s]"
+        [nat if p is None else np.datetime64(p.first_second, "s") for p in table],
+        dtype="datetime64[s]",
     )
     end = np.array(
-        [nat if p is None else np.datetime64(p.end, "s") for p in table], dtype="datetime64[s]"
+        [nat if p is None else np.datetime64(p.last_second, "s") for p in table],
+        dtype="datetime64[s]",
     )
     return start[codes], end[codes], codes, text
 

@@ -69,6 +69,7 @@ from estimates.reconciliation.methods import Combined, Evidence, get_method, rea
 from estimates.reconciliation.stages.change import in_conflict, overtaken
 from estimates.reconciliation.stages.running import CEILING, FLOOR, RunningResult, running_totals
 from estimates.values import units as _units
+from estimates.values.dates import DAY_SECONDS, to_period
 from estimates.values.vocabulary import KINDS, NO_GRADE_WEIGHT, RELIABILITY_WEIGHT, KindCode
 from estimates.values.words import number
 
@@ -76,6 +77,7 @@ if TYPE_CHECKING:
     from estimates.values.sources import Sources
 
 __all__ = [
+    "DAY",
     "MIN_CONFIDENCE",
     "NO_DAY",
     "RELIABILITY_WEIGHT",
@@ -83,9 +85,9 @@ __all__ = [
     "USED_ROLES",
     "CoreResult",
     "Settings",
-    "day_text",
+    "instant_text",
     "run",
-    "to_day",
+    "to_instant",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -132,46 +134,53 @@ _NO_GRADE_WEIGHT = NO_GRADE_WEIGHT
 MIN_CONFIDENCE = 0.05
 #: A used figure whose recency factor is below this is marked ``stale`` (two half-lives).
 STALE_BELOW = 0.25
-#: The day number meaning "no date".
+#: The instant meaning "no date". Times in the core are instants: seconds since 1970-01-01, a
+#: date without a time of day standing for the last second of its day (see
+#: :attr:`estimates.values.dates.Period.last_second`), so whole days differ by multiples of
+#: :data:`DAY` and a count of 20:00 falls before "as of" that day.
 NO_DAY = int(np.iinfo(np.int64).min)
+#: Seconds in a day: options given in days (``relay_days``, ``since_days``, ``change_days``,
+#: ``half_life``) are multiplied by it.
+DAY = DAY_SECONDS
 _FAR = int(np.iinfo(np.int64).max) // 4
 
 _KINDS: dict[str, int] = {name: int(KindCode[name.upper()]) for name in KINDS}
 STOCK, CUMULATIVE, FLOW, PROJECTION_KIND = (int(k) for k in KindCode)
 
 
-def to_day(value: object) -> int | None:
-    """A date given as text, ``date``, ``Period``, ``Timestamp`` or ``datetime64`` -> days since 1970.
+def to_instant(value: object) -> int | None:
+    """A date given as text, ``date``, ``Period``, ``Timestamp`` or ``datetime64`` -> its last
+    instant, in seconds since 1970 (a day without a time of day: its last second; a month, year
+    or interval: the last second of its last day). ``None`` stays ``None``.
 
-    A month, year or interval counts as its last day. ``None`` stays ``None``.
-
-    >>> to_day("1970-01-02"), to_day("1970-01"), to_day(None)
-    (1, 30, None)
+    >>> to_instant("1970-01-02") == 2 * DAY - 1, to_instant("1970-01-02T08:00"), to_instant(None)
+    (True, 115200, None)
     """
     if value is None:
         return None
-    if isinstance(value, np.datetime64 | pd.Timestamp):
-        ts = pd.Timestamp(value)
-        if pd.isna(ts):
-            return None
-        return int(np.datetime64(ts.date(), "D").astype(np.int64))
-    from estimates.values.dates import to_period
-
+    if isinstance(value, np.datetime64 | pd.Timestamp) and pd.isna(value):
+        return None
     period = to_period(value)
     if period is None:
         return None
-    return int(np.datetime64(period.end, "D").astype(np.int64))
+    return period.last_second
 
 
-def day_text(day: int | None) -> str | None:
-    """The ISO text of a day number (None for no day).
+def instant_text(t: int | None) -> str | None:
+    """The ISO text of an instant: its day when it is a whole day's first or last second,
+    else the day and time (None for no date).
 
-    >>> day_text(0), day_text(NO_DAY)
-    ('1970-01-01', None)
+    >>> instant_text(DAY - 1), instant_text(DAY + 20 * 3600), instant_text(NO_DAY)
+    ('1970-01-01', '1970-01-02T20:00', None)
     """
-    if day is None or day == NO_DAY:
+    if t is None or t == NO_DAY:
         return None
-    return str(np.datetime64(int(day), "D"))
+    second = int(t) % DAY
+    day = np.datetime64(int(t) // DAY, "D")
+    if second in (0, DAY - 1):
+        return str(day)
+    clock = f"{second // 3600:02d}:{second // 60 % 60:02d}"
+    return f"{day}T{clock}" + (f":{second % 60:02d}" if second % 60 else "")
 
 
 @dataclass(frozen=True)
@@ -266,22 +275,28 @@ class CoreResult:
 # -- helpers --------------------------------------------------------------------------------------
 
 
-def _days(frame: pd.DataFrame, column: str, n: int) -> Int64Array:
+def _instants(frame: pd.DataFrame, column: str, n: int) -> Int64Array:
+    """A date column as instants (seconds since 1970; :data:`NO_DAY` for none)."""
     if column not in frame.columns:
         return np.full(n, NO_DAY, dtype=np.int64)
     values = frame[column].to_numpy()
     if values.dtype.kind != "M":
         values = pd.to_datetime(pd.Series(values), errors="raise").to_numpy()
-    unit, step = np.datetime_data(values.dtype)
-    if unit == "ns" and step == 1:
-        # integer arithmetic on the raw nanoseconds (floor division rounds down, as a date
-        # does); NaT is the smallest int64, which is NO_DAY
-        raw = values.view(np.int64)
-        days: Int64Array = raw // (86_400 * 10**9)
-        days[raw == NO_DAY] = NO_DAY
-        return days
-    days = values.astype("datetime64[D]").astype(np.int64)
-    return np.where(np.isnat(values), NO_DAY, days).astype(np.int64)
+    if np.datetime_data(values.dtype) != ("s", 1):
+        # floor to whole seconds (NaT stays NaT)
+        values = values.astype("datetime64[s]")
+    # NaT is the smallest int64, which is NO_DAY
+    seconds: Int64Array = values.view(np.int64).copy()
+    return seconds
+
+
+def _day_start(start: Int64Array, end: Int64Array) -> Int64Array:
+    """A period's start as the core compares it: a time of day as it is (start and end are
+    then one instant), a whole day as its last second, like an end (so a one-day period is one
+    instant and whole days stay whole days apart)."""
+    shift = (start != end) & (start != NO_DAY)
+    result: Int64Array = np.where(shift, start + (DAY - 1), start)
+    return result
 
 
 def _floats(frame: pd.DataFrame, column: str, n: int) -> FloatArray:
@@ -383,7 +398,8 @@ def _relays(
     stated: Int64Array,
     relay_days: int,
 ) -> BoolArray:
-    """Claims repeating, on a later day within ``relay_days``, a figure their source gave.
+    """Claims repeating, on a later day within ``relay_days`` (here in seconds), a figure their
+    source gave.
 
     Same quantity, kind, resolved source, start and figure (bounds, best, open ends); the
     earliest report is the statement, each later one stated within ``relay_days`` after the
@@ -461,14 +477,21 @@ def _lexsort_ints(keys: list[Int64Array]) -> tuple[IntArray, Int64Array | None]:
         seen.append(raw)
         # "no date" sorts first, just below the earliest date
         valid = raw != NO_DAY
-        k = raw if valid.all() or not valid.any() else np.where(valid, raw, raw[valid].min() - 1)
+        k = raw if valid.all() or not valid.any() else np.where(valid, raw, raw[valid].min() - DAY)
         lo, hi = int(k.min()), int(k.max())
+        offset = k - lo
+        if hi - lo >= DAY:
+            # instants of whole days lie whole days apart: pack the number of steps, not seconds
+            step = int(np.gcd.reduce(offset))
+            if step > 1:
+                offset //= step
+                hi = lo + int(offset.max())
         width = hi - lo + 1
         if span * width >= 2**62:
             order: IntArray = np.lexsort(tuple(reversed(keys))).astype(np.intp)
             return order, None
         if width > 1:
-            packed = packed * width + (k - lo)
+            packed = packed * width + offset
         span *= width
     if span * n < 2**62:
         # the row number as a last key makes every key unique: a quicksort is then stable
@@ -590,7 +613,7 @@ def run(
     nq = len(q_names)
 
     # -- 1. known on -------------------------------------------------------------------------
-    stated_all = _days(frame, "stated_on_end", n_all)
+    stated_all = _instants(frame, "stated_on_end", n_all)
     if settings.known_on is None:
         known_on = np.full(nq, NO_DAY, dtype=np.int64)
         has = stated_all != NO_DAY
@@ -723,13 +746,13 @@ def run(
     kind_codes, kind_names = _codes(frame, "kind", n_all)
     kind_table = np.array([_KINDS.get(str(x), STOCK) for x in kind_names] + [STOCK], dtype=np.int8)
     kind = kind_table[take(kind_codes)]
-    t_s = take(_days(frame, "as_of_start", n_all))
-    t_e = take(_days(frame, "as_of_end", n_all))
-    stated_start = take(_days(frame, "stated_on_start", n_all))
+    t_e = take(_instants(frame, "as_of_end", n_all))
+    t_s = _day_start(take(_instants(frame, "as_of_start", n_all)), t_e)
+    stated_start = _day_start(take(_instants(frame, "stated_on_start", n_all)), stated)
     no_as_of = t_e == NO_DAY
     t_s = np.where(no_as_of, np.where(stated_start == NO_DAY, stated, stated_start), t_s)
     t_e = np.where(no_as_of, stated, t_e)
-    since = take(_days(frame, "since_start", n_all))
+    since = take(_instants(frame, "since_start", n_all))
     is_proj = kind == PROJECTION_KIND
     has_obs = np.zeros(nq, dtype=bool)
     has_obs[qc[~is_proj]] = True
@@ -781,7 +804,7 @@ def run(
         sv = several
         is_relay[sv] = _relays(
             group_key[sv], lo_raw[sv], hi_raw[sv], best[sv], cl[sv], cr[sv], since[sv],
-            stated[sv], settings.relay_days,
+            stated[sv], settings.relay_days * DAY,
         )  # fmt: skip
     relay_flag = is_relay.astype(np.int64)
     if is_relay.any():
@@ -928,7 +951,7 @@ def run(
         & (e_kind == CUMULATIVE)
         & (e_since != NO_DAY)
         & (base_since[e_q] != NO_DAY)
-        & (np.abs(e_since - base_since[e_q]) > settings.since_days)
+        & (np.abs(e_since - base_since[e_q]) > settings.since_days * DAY)
     )
     e_role[far_base] = OUT_OF_WINDOW
     alive &= ~far_base
@@ -958,7 +981,9 @@ def run(
         win_since[e_q[ref]] = e_since[ref]
         ws = win_since[e_q]
         in_window = (e_te == win_end[e_q]) & (
-            (e_since == NO_DAY) | (ws == NO_DAY) | (np.abs(e_since - ws) <= settings.since_days)
+            (e_since == NO_DAY)
+            | (ws == NO_DAY)
+            | (np.abs(e_since - ws) <= settings.since_days * DAY)
         )
         outside = is_flow & ~in_window
         e_role[outside] = OUT_OF_WINDOW
@@ -1049,7 +1074,7 @@ def run(
         gone = stock_now[
             overtaken(
                 q=e_q[stock_now], moment=e_te[stock_now], source=e_src[stock_now], low=r_lo,
-                high=r_hi, change_days=settings.change_days,
+                high=r_hi, apart=settings.change_days * DAY,
             )
         ]  # fmt: skip
         e_role[gone] = OVERTAKEN
@@ -1152,7 +1177,7 @@ def run(
     if settings.half_life:
         age = np.abs(at_e[one] - e_te[one]).astype(float)
         age = np.where((at[ev_q] == NO_DAY) | (e_te[one] == NO_DAY), 0.0, age)
-        recency = 0.5 ** (age / float(settings.half_life))
+        recency = 0.5 ** (age / (float(settings.half_life) * DAY))
     ev_weight = factor_lu * recency
     stale = recency < STALE_BELOW
     # evidence id of each evidence row (the row of the final Evidence), -1 when unused
@@ -1236,7 +1261,8 @@ def run(
         # figures about moments change_days or more apart are change, not conflict (a stock)
         conflict_seg = in_conflict(
             starts=ev_starts_q, moment=np.asarray(e_te[one], dtype=np.int64), low=r_low,
-            high=r_high, change_days=settings.change_days,
+            high=r_high,
+            apart=None if settings.change_days is None else settings.change_days * DAY,
         )  # fmt: skip
     conflict = np.zeros(nq, dtype=bool)
     if k:
@@ -1294,7 +1320,7 @@ def run(
             )
             if other_start[i]:
                 # the count restarts: say from when, so that a lower figure is read as a new count
-                start = f"counted since {day_text(int(base_since[i]))} ({other_start[i]} "
+                start = f"counted since {instant_text(int(base_since[i]))} ({other_start[i]} "
                 start += f"figure{'s' if other_start[i] > 1 else ''} counted from another start "
                 start += "set apart)"
                 note[i] = f"{note[i]}; {start}" if note[i] else start
@@ -1308,9 +1334,9 @@ def run(
     n_known_q = np.bincount(qc, minlength=nq)
     for i in np.flatnonzero(~seg_has).tolist():
         if n_known_q[i] == 0:
-            note[i] = f"unknown: no claim was stated on or before {day_text(int(known_on[i]))}"
+            note[i] = f"unknown: no claim was stated on or before {instant_text(int(known_on[i]))}"
         elif too_early[i]:
-            note[i] = f"unknown: {day_text(int(at[i]))} is before every figure"
+            note[i] = f"unknown: {instant_text(int(at[i]))} is before every figure"
         else:
             note[i] = "unknown: no usable figure (every claim was set apart)"
     # a method may say "unknown" as an unbounded range with no best and a note: make it NaN
@@ -1464,12 +1490,15 @@ def _running_note(
     """What a running total's answer rests on: where its best comes from, and its conflicts."""
 
     def who(r: int) -> str:
-        return f"{src_names[src[r]]}'s figure of {day_text(int(moment[r]))}"
+        return f"{src_names[src[r]]}'s figure of {instant_text(int(moment[r]))}"
 
     parts: list[str] = []
     b = int(running.best_row[i])
     if b >= 0 and not np.isnan(running.best[i]):
-        carried = ", carried forward" if int(moment[b]) < at else ""
+        # carried forward: from an earlier day, or from earlier on the day of a timed ``at``
+        whole_day = at % DAY == DAY - 1
+        earlier = int(moment[b]) // DAY < at // DAY if whole_day else int(moment[b]) < at
+        carried = ", carried forward" if earlier else ""
         best = float(running.best[i])
         if running.best_is_row[i]:
             parts.append(f"running total: best {number(best)} from {who(b)}{carried}")
@@ -1481,13 +1510,13 @@ def _running_note(
         else:
             parts.append(
                 f"running total: best {number(best)}, the weighted median of the figures as of "
-                f"{day_text(int(moment[b]))}{carried}"
+                f"{instant_text(int(moment[b]))}{carried}"
             )
     for f in running.falls:
         if f.q != i:
             continue
         hi_src, lo_src = src_names[src[f.low_row]], src_names[src[f.high_row]]
-        hi_day, lo_day = day_text(int(moment[f.low_row])), day_text(int(moment[f.high_row]))
+        hi_day, lo_day = instant_text(int(moment[f.low_row])), instant_text(int(moment[f.high_row]))
         if f.kind == "revision":
             parts.append(f"{lo_src} revised its figure as of {hi_day} down (as of {lo_day})")
         elif f.kind == "moment":

@@ -46,13 +46,14 @@ from pydantic import ConfigDict, PrivateAttr
 from estimates.errors import ClaimTableTypeError, DimensionError, ReconcileError
 from estimates.reconciliation import _core
 from estimates.reconciliation._core import (
+    DAY,
     NO_DAY,
     ROLES,
     USED_ROLES,
     CoreResult,
     Settings,
-    day_text,
-    to_day,
+    instant_text,
+    to_instant,
 )
 from estimates.reconciliation.methods import (
     check_options,
@@ -151,8 +152,9 @@ class Reconciliation(Model):
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     quantity: str
-    at: dt.date | None
-    known_on: dt.date | None
+    #: a date, or a datetime when ``at``/``known_on`` was given with a time of day
+    at: dt.datetime | dt.date | None
+    known_on: dt.datetime | dt.date | None
     dates_given: bool
     method: str
     options: tuple[tuple[str, OptionValue], ...] = ()
@@ -253,7 +255,12 @@ class Reconciliation(Model):
 
 
 def _date(d: dt.date | None) -> str:
-    return "an undated moment" if d is None else f"{d.day} {d.strftime('%b %Y')}"
+    if d is None:
+        return "an undated moment"
+    text = f"{d.day} {d.strftime('%b %Y')}"
+    if isinstance(d, dt.datetime):
+        text += d.strftime(" %H:%M:%S" if d.second else " %H:%M")
+    return text
 
 
 def _value_text(value: Range, step: float | None) -> str:
@@ -312,11 +319,11 @@ def _meaning_sentence(r: Reconciliation) -> str:
 
 def _who(row: Mapping[str, Any]) -> str:
     stated = row["stated_on"]
-    day = (
-        dt.date.fromisoformat(stated[:10])
-        if isinstance(stated, str) and len(stated) >= 10
-        else None
-    )
+    day: dt.date | None = None
+    if isinstance(stated, str) and len(stated) > 10 and stated[10] == "T":
+        day = dt.datetime.fromisoformat(stated)
+    elif isinstance(stated, str) and len(stated) >= 10:
+        day = dt.date.fromisoformat(stated[:10])
     when = f" of {_date(day)}" if day is not None else (f" of {stated}" if stated else "")
     return f"{_owner(str(row['resolved_source']))} {row['figure']}{when}"
 
@@ -478,8 +485,8 @@ def _settings(
             raise ReconcileError(f"{name} must be a whole number of days >= 0, got {value!r}")
     return Settings(
         method=method,
-        at=to_day(at),
-        known_on=to_day(known_on),
+        at=to_instant(at),
+        known_on=to_instant(known_on),
         options=opts,
         sources=sources,
         half_life=None if half_life is None else float(half_life),
@@ -718,8 +725,13 @@ def _relation_quantities(rel: Any) -> list[str]:
     return out
 
 
-def _day_date(day: int) -> dt.date | None:
-    return None if day == NO_DAY else dt.date.fromisoformat(str(np.datetime64(int(day), "D")))
+def _day_date(t: int) -> dt.date | None:
+    """An instant as a date, or as a datetime when it has a time of day."""
+    if t == NO_DAY:
+        return None
+    text = instant_text(t)
+    assert text is not None
+    return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
 
 
 def _build(
@@ -813,7 +825,7 @@ def _claims_table(
     sides = res.bound_side[mask]
     bound = ["lower" if s == -1 else "upper" if s == 1 else None for s in sides.tolist()]
     notes: list[str | None] = []
-    base = day_text(int(res.base_since[i]))
+    base = instant_text(int(res.base_since[i]))
     main = _KIND_NAMES[int(res.main_kind[i])]
     kinds = [_KIND_NAMES[int(k)] for k in res.kind[mask]]
     since = col("since")
@@ -827,9 +839,9 @@ def _claims_table(
             elif kind == "flow":
                 notes.append("a flow over another window")
             else:
-                notes.append(f"describes a moment after {day_text(int(res.at[i]))}")
+                notes.append(f"describes a moment after {instant_text(int(res.at[i]))}")
         elif role == "bound":
-            notes.append(f"{side} bound at {day_text(int(res.at[i]))}")
+            notes.append(f"{side} bound at {instant_text(int(res.at[i]))}")
         elif mg > 1 and role in ("used", "superseded", "outlier", "stale", "future", "bound"):
             notes.append(f"one interval with the source's other figures of that day ({mg})")
         else:
@@ -893,7 +905,7 @@ def _conflicts(
         # figures about moments change_days or more apart are change, not conflict
         when = res.as_of[claim]
         dated = (when[below] != NO_DAY) & (when[above] != NO_DAY)
-        near = ~dated | (np.abs(when[below] - when[above]) < settings.change_days)
+        near = ~dated | (np.abs(when[below] - when[above]) < settings.change_days * DAY)
         below, above = below[near], above[near]
     out = [
         Conflict(
@@ -931,7 +943,7 @@ def _running_conflicts(res: CoreResult, i: int, frame: pd.DataFrame) -> tuple[Co
             figure = range_words(
                 float(res.claim_low[c]), float(res.claim_best[c]), float(res.claim_high[c])
             )
-            return f"{figure} as of {day_text(int(res.as_of[c]))}"
+            return f"{figure} as of {instant_text(int(res.as_of[c]))}"
 
         def name(c: int) -> str:
             return str(ids[res.row[c]]) if ids is not None else str(c)
@@ -1054,9 +1066,9 @@ def _table(res: CoreResult, method: str, relations: Iterable[Any] | None) -> pd.
 
 
 def _iso(days: np.ndarray) -> np.ndarray:
-    """ISO text per day number (None for no day), computed once per distinct day."""
+    """ISO text per instant (None for no date), computed once per distinct instant."""
     uniq, inverse = np.unique(days, return_inverse=True)
-    text = np.array([day_text(int(d)) for d in uniq.tolist()], dtype=object)
+    text = np.array([instant_text(int(d)) for d in uniq.tolist()], dtype=object)
     return text[inverse] if days.size else np.zeros(0, dtype=object)
 
 

@@ -1116,7 +1116,8 @@ def _date_text(value: object, name: str) -> tuple[str, np.datetime64]:
     period = to_period(value)
     if period is None:
         raise DateError(f"{name} must be a date, got {value!r}", text=repr(value))
-    return str(period), np.datetime64(period.end, "s")
+    # the last instant of the date: a figure of that day, at any time of it, is on or before it
+    return str(period), np.datetime64(period.last_second, "s")
 
 
 def _results_as_claims(results: pd.DataFrame, *, at: object, known_on: object) -> pd.DataFrame:

@@ -98,7 +98,8 @@ def _claim_days(ledger: Ledger, known_on: dt.date | None) -> list[dt.date]:
     frame = ledger.frame
     if known_on is not None:
         stated = frame["stated_on_end"]
-        frame = frame.loc[stated.isna() | (stated <= pd.Timestamp(known_on))]
+        # stated by the end of that day (a time of day included)
+        frame = frame.loc[stated.isna() | (stated < pd.Timestamp(known_on + dt.timedelta(days=1)))]
     moment = frame["as_of_end"].fillna(frame["stated_on_end"]).dropna()
     return sorted({ts.date() for ts in pd.to_datetime(moment)})
 

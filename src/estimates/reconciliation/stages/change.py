@@ -15,7 +15,7 @@ A pure function of arrays; it imports nothing from the rest of the package.
 >>> import numpy as np
 >>> overtaken(q=np.array([0, 0, 0]), moment=np.array([0, 40, 45]), source=np.array([0, 1, 2]),
 ...           low=np.array([2900.0, 11000.0, 12000.0]), high=np.array([3000.0, 11000.0, 12000.0]),
-...           change_days=7).tolist()
+...           apart=7).tolist()
 [True, False, False]
 """
 
@@ -43,10 +43,11 @@ def overtaken(
     source: IntArray,
     low: FloatArray,
     high: FloatArray,
-    change_days: int,
+    apart: int,
 ) -> BoolArray:
-    """Rows whose figure lies outside the figures about moments ``change_days`` or more later by
-    more than those figures' own spread, those later figures coming from two sources or more.
+    """Rows whose figure lies outside the figures about moments ``apart`` or more later (in the
+    moments' unit) by more than those figures' own spread, those later figures coming from two
+    sources or more.
 
     ``low``/``high`` are each figure as read (a best standing for an unstated end; ``±inf``
     unbounded); rows are one per source (its latest figure), any order. Rows with no moment
@@ -89,10 +90,14 @@ def overtaken(
             "s_max": grouped["s_max"].cummax(),
         }
     ).iloc[::-1]
-    # the first row of the same quantity describing a moment change_days or more later
-    t0 = int(ts.min())
-    key = qs * (1 << 32) + (ts - t0)
-    k = np.searchsorted(key, qs * (1 << 32) + (ts - t0 + change_days), side="left")
+    # the first row of the same quantity describing a moment ``apart`` or more later: a search
+    # on (quantity, moment) packed into one integer, the moments replaced by their ranks among
+    # the moments and the targets (so that no span of moments can overflow the packing)
+    target = ts + apart
+    ranks = np.unique(np.r_[ts, target], return_inverse=True)[1].astype(np.int64)
+    width = int(ranks.max()) + 1
+    key = qs * width + ranks[: ts.size]
+    k = np.searchsorted(key, qs * width + ranks[ts.size :], side="left")
     has = k < order.size
     has[has] = qs[k[has]] == qs[has]
     kk = np.where(has, k, 0)
@@ -100,9 +105,9 @@ def overtaken(
     h_hi = suffix["p_max"].to_numpy()[kk]
     two_sources = suffix["s_min"].to_numpy()[kk] < suffix["s_max"].to_numpy()[kk]
     usable = has & np.isfinite(h_lo) & two_sources
-    width = np.where(usable, h_hi - h_lo, 0.0)
+    spread = np.where(usable, h_hi - h_lo, 0.0)
     with np.errstate(invalid="ignore"):
-        outside = usable & ((hi < h_lo - width) | (lo > h_hi + width))
+        outside = usable & ((hi < h_lo - spread) | (lo > h_hi + spread))
     out[order] = outside
     return out
 
@@ -113,14 +118,14 @@ def in_conflict(
     moment: Int64Array,
     low: FloatArray,
     high: FloatArray,
-    change_days: int | None,
+    apart: int | None,
 ) -> BoolArray:
     """Per segment (rows grouped by quantity, ``starts`` as in the core): do two figures about
-    moments less than ``change_days`` apart fail to overlap? Without ``change_days`` (or with
-    no dates) every pair counts.
+    moments less than ``apart`` apart (in the moments' unit) fail to overlap? Without ``apart``
+    (or with no dates) every pair counts.
 
     >>> in_conflict(starts=np.array([0]), moment=np.array([0, 30]), low=np.array([1.0, 5.0]),
-    ...             high=np.array([2.0, 6.0]), change_days=7).tolist()
+    ...             high=np.array([2.0, 6.0]), apart=7).tolist()
     [False]
     """
     n = low.size
@@ -129,16 +134,16 @@ def in_conflict(
     top = np.maximum.reduceat(low, starts)
     bottom = np.minimum.reduceat(high, starts)
     out: BoolArray = top > bottom
-    if change_days is None or not out.any():
+    if apart is None or not out.any():
         return out
     ends = np.r_[starts[1:], n]
     for k in np.flatnonzero(out).tolist():
         rows = np.arange(starts[k], ends[k])
         t = moment[rows]
         dated = t != _NO_DAY
-        if not dated.all() or int(t.max()) - int(t.min()) < change_days:
+        if not dated.all() or int(t.max()) - int(t.min()) < apart:
             continue  # all about one situation: the plain test stands
-        near = np.abs(t[:, None] - t[None, :]) < change_days
+        near = np.abs(t[:, None] - t[None, :]) < apart
         disjoint = high[rows][:, None] < low[rows][None, :]
         out[k] = bool((near & disjoint).any())
     return out
