@@ -32,6 +32,15 @@ from estimates.strategies import ledgers  # noqa: E402
 
 START, END = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
 METHODS = ["robust", "consensus", "envelope", "latest", "pooled", "pooled_mean"]
+LEARNED = ["crh", "catd", "plurality"]
+QUANTITIES = ("q1", "q2", "q3", "q4", "q5", "q6", "q7")
+#: options that change how learning proceeds and stops (each method takes those it knows)
+LEARNED_OPTIONS = [
+    {},
+    {"loss": "squared", "max_iter": 3},
+    {"max_iter": 1, "iterations": 1, "prior_strength": 0.5},
+    {"tolerance": 0, "alpha": 0.2},
+]
 
 
 def same(mem: pd.DataFrame, got: pd.DataFrame) -> None:
@@ -99,15 +108,211 @@ def test_bundled_example_every_method(method: str) -> None:
         same(mem, got)
 
 
-@pytest.mark.parametrize("method", ["crh", "catd", "plurality"])
-def test_methods_learning_across_quantities_refused_with_the_reason(method: str) -> None:
+@settings(
+    max_examples=5,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    ledger=ledgers(
+        max_size=40, quantities=QUANTITIES, sources=("A", "B", "C", "D", "E", "F"),
+        dates=(START, END),
+    ),
+    parts=st.integers(1, 3),
+    shuffled=st.integers(1, 4),
+    method=st.sampled_from(LEARNED),
+    options=st.sampled_from(LEARNED_OPTIONS),
+)  # fmt: skip
+def test_learned_methods_same_as_in_memory_on_a_cluster(
+    client: Any, ledger: Ledger, parts: int, shuffled: int, method: str, options: dict[str, Any]
+) -> None:
+    """Sources shared across quantities and partitions: the per-source sums added up on the
+    client, the groups joined across partitions and the stopping rule (max_iter, iterations)
+    give the in-memory answers, notes and conflicts."""
+    options = {k: v for k, v in options.items() if k in (methods.method_options(method) or ())}
+    mem = est.reconcile_all(ledger, method=method, **options)
+    frame = ledger.to_frame().sample(frac=1.0, random_state=parts)
+    got = est.reconcile_all(
+        dd.from_pandas(frame, npartitions=parts), method=method, npartitions=shuffled,
+        scheduler=client, **options,
+    )  # fmt: skip
+    same(mem, got)
+
+
+@pytest.mark.parametrize("method", LEARNED)
+@pytest.mark.parametrize("npartitions", [1, 4])
+def test_learned_methods_on_generated_sources_of_mixed_quality(
+    method: str, npartitions: int
+) -> None:
+    """Many quantities, sources of several qualities, vandals, copies and grades: every
+    partitioning gives the in-memory table (iterations run to convergence here)."""
+    frame = _mixed_sources(claims=3000, quantities=400, sources=30, seed=npartitions)
+    mem = est.reconcile_all(frame, method=method)
+    got = est.reconcile_all(
+        dd.from_pandas(frame, npartitions=3), method=method, npartitions=npartitions,
+        scheduler="sync",
+    )  # fmt: skip
+    same(mem, got)
+
+
+def _mixed_sources(*, claims: int, quantities: int, sources: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    q = rng.integers(0, quantities, claims)
+    s = rng.integers(0, sources, claims)
+    truth = rng.lognormal(6, 2, quantities)
+    noise = rng.normal(0.0, 0.02 * (1 + s % 6), claims)
+    best = np.round(truth[q] * (1 + noise), 0)
+    best[rng.random(claims) < 0.02] *= 1000  # vandals and unit slips
+    copier = s == sources - 1  # repeats source 0's figure where both state one
+    frame = pd.DataFrame(
+        {
+            "quantity": [f"q{i:04d}" for i in q],
+            "best": best,
+            "source": [f"s{i:02d}" for i in s],
+            "reliability": rng.choice(np.array([None, "A", "C", "E"], dtype=object), claims),
+        }
+    )
+    first = frame.loc[s == 0].drop_duplicates("quantity").set_index("quantity")["best"]
+    copied = copier & frame["quantity"].isin(first.index).to_numpy()
+    frame.loc[copied, "best"] = frame.loc[copied, "quantity"].map(first).to_numpy()
+    return frame
+
+
+def test_learning_sends_per_source_tables_not_claims(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the client receives per iteration is one row per source and partition (and the
+    groups that moved), whatever the number of claims: no step gathers the claims."""
+    from estimates.reconciliation import _distributed_learning as learning
+
+    received: list[int] = []
+    compute = learning._compute
+
+    def spy(dask: Any, objs: Any, scheduler: Any) -> list[Any]:
+        out = compute(dask, objs, scheduler)
+        received.append(max((_numbers(o) for o in out), default=0))
+        return out
+
+    monkeypatch.setattr(learning, "_compute", spy)
+    for method in LEARNED:
+        received.clear()
+        frame = _mixed_sources(claims=4000, quantities=800, sources=12, seed=3)
+        got = est.reconcile_all(
+            dd.from_pandas(frame, npartitions=2), method=method, scheduler="sync"
+        )
+        same(est.reconcile_all(frame, method=method), got)
+        assert len(received) >= 3  # names, first sums, at least one iteration
+        # per partition at most: per source a few numbers (claims, 6 grade counts, group, sums)
+        # and, for plurality's copy counts, two sparse source-pair tables (row, column, count)
+        assert max(received) <= 10 * 12 + 2 * 3 * 12 * 12 < 4000, (method, received)
+
+
+def _numbers(obj: Any) -> int:
+    """How many numbers (or names) an object holds, nested."""
+    if obj is None:
+        return 0
+    if isinstance(obj, np.ndarray):
+        return int(obj.size)
+    if isinstance(obj, tuple | list):
+        return sum(_numbers(o) for o in obj)
+    raise AssertionError(f"the client received {type(obj).__name__}")
+
+
+@pytest.mark.parametrize("method", LEARNED)
+def test_learned_methods_lazy_and_collecting_bad_rows(method: str) -> None:
+    ledger = est.datasets.dprk()
+    frame = ledger.to_frame()
+    bad = frame.iloc[:1].copy()
+    bad["source"] = None
+    claims = dd.from_pandas(pd.concat([frame, bad], ignore_index=True), npartitions=2)
+    got = est.reconcile_all(claims, method=method, errors="collect", scheduler="sync")
+    assert [(e.column, e.partition) for e in got.errors] == [("source", 1)]
+    same(est.reconcile_all(ledger, method=method), got.table)
+    lazy = est.reconcile_all(
+        dd.from_pandas(frame, npartitions=2), method=method, compute=False, scheduler="sync"
+    )
+    assert isinstance(lazy, dd.DataFrame)
+    table = lazy.compute(scheduler="sync")
+    same(est.reconcile_all(ledger, method=method), dist._finish_table(table, table.iloc[:0]))
+
+
+def test_joint_method_of_ones_own_is_refused_with_the_reason() -> None:
     import dask
 
+    def mine(ev: Any, options: Any) -> Combined:
+        return est.get_method("robust")(ev, options)
+
+    register_method("_test_joint", mine, description="learns across quantities", joint=True)
     meta = pd.DataFrame({c: pd.Series([], dtype=object) for c in ("quantity", "source")})
     meta["best"] = pd.Series([], dtype=float)
     claims = dd.from_delayed([dask.delayed(_never)()], meta=meta)
-    with pytest.raises(est.ReconcileError, match="not distributed yet"):
-        est.reconcile_all(claims, method=method, scheduler="sync")
+    with pytest.raises(est.ReconcileError, match="cannot split into per-source sums"):
+        est.reconcile_all(claims, method="_test_joint", scheduler="sync")
+
+
+# -- resolved= and relations ------------------------------------------------------------------------
+
+
+def test_resolved_teaches_pooled_on_dask_as_in_memory() -> None:
+    ledger, sources = est.datasets.dprk(), est.datasets.dprk_sources()
+    resolved = {"dprk_troops_in_kursk": 11000, "dprk_killed": 300.0, "dprk_troops_in_russia": 11500}
+    mem = est.reconcile_all(ledger, method="pooled", resolved=resolved, sources=sources)
+    assert mem["note"].str.contains("Cooke's Classical Model on 3 resolved").any()
+    for parts in (1, 3):
+        got = est.reconcile_all(
+            dd.from_pandas(ledger.to_frame(), npartitions=parts), method="pooled",
+            resolved=pd.Series(resolved), sources=sources, npartitions=parts + 1,
+            scheduler="sync",
+        )  # fmt: skip
+        same(mem, got)
+
+
+def test_resolved_refused_as_in_memory() -> None:
+    ledger = est.datasets.dprk()
+    claims = dd.from_pandas(ledger.to_frame(), npartitions=2)
+    for bad in ({"dprk_troops_in_kursks": 1.0}, {"dprk_killed": "many"}):
+        with pytest.raises(est.ReconcileError) as mem:
+            est.reconcile_all(ledger, method="pooled", resolved=bad)
+        with pytest.raises(est.ReconcileError) as got:
+            est.reconcile_all(claims, method="pooled", resolved=bad, scheduler="sync")
+        assert str(got.value) == str(mem.value)
+    assert "did you mean 'dprk_troops_in_kursk'" in str(got.value) or "many" in str(got.value)
+    with pytest.raises(est.ReconcileError, match="must map quantities"):
+        est.reconcile_all(claims, method="pooled", resolved=[1.0], scheduler="sync")
+
+
+def test_relations_narrow_on_dask_as_in_memory() -> None:
+    frame = pd.DataFrame(
+        {
+            "quantity": ["part", "part", "whole", "whole", "other", "a", "b", "total"],
+            "low": [10.0, 20.0, 5.0, 8.0, 1.0, 0.0, 0.0, 90.0],
+            "high": [40.0, 50.0, 30.0, 35.0, 2.0, 80.0, 80.0, 100.0],
+            "source": ["X", "Y", "X", "Z", "X", "X", "Y", "Z"],
+        }
+    )
+    rels = [est.at_most("part", "whole"), est.sum_of(["a", "b"], "total")]
+    mem = est.reconcile_all(frame, relations=rels)
+    assert mem["note"].notna().sum() >= 3  # part, whole and the parts moved
+    for method in ("robust", "crh"):
+        mem = est.reconcile_all(frame, relations=rels, method=method)
+        got = est.reconcile_all(
+            dd.from_pandas(frame, npartitions=3), relations=rels, method=method, scheduler="sync"
+        )
+        same(mem, got)
+        lazy = est.reconcile_all(
+            dd.from_pandas(frame, npartitions=3), relations=rels, method=method,
+            compute=False, scheduler="sync",
+        )  # fmt: skip
+        table = lazy.compute(scheduler="sync")
+        same(mem, dist._finish_table(table, table.iloc[:0]))
+
+
+def test_relations_naming_an_unknown_quantity_refused_as_in_memory() -> None:
+    frame = pd.DataFrame({"quantity": ["a", "b"], "best": [1.0, 2.0], "source": ["X", "Y"]})
+    rels = [est.at_most("a", "c")]
+    with pytest.raises(est.RelationError) as mem:
+        est.reconcile_all(frame, relations=rels)
+    with pytest.raises(est.RelationError) as got:
+        est.reconcile_all(dd.from_pandas(frame, npartitions=2), relations=rels, scheduler="sync")
+    assert str(got.value) == str(mem.value)
 
 
 def test_lazy_result_and_duplicates_across_partitions() -> None:
@@ -118,7 +323,7 @@ def test_lazy_result_and_duplicates_across_partitions() -> None:
     lazy = est.reconcile_all(claims, compute=False, scheduler="sync")
     assert isinstance(lazy, dd.DataFrame)
     got = lazy.compute(scheduler="sync").sort_values("quantity").reset_index(drop=True)
-    same(est.reconcile_all(ledger), dist._finish_table(got, got.iloc[:0], ()))
+    same(est.reconcile_all(ledger), dist._finish_table(got, got.iloc[:0]))
 
 
 # -- bad input -------------------------------------------------------------------------------------
@@ -189,8 +394,12 @@ def test_bad_options_and_methods_refused_before_any_work() -> None:
     claims = dd.from_delayed([dask.delayed(_never)()], meta=meta)
     with pytest.raises(est.UnknownMethodError):
         est.reconcile_all(claims, method="median", scheduler="sync")
-    with pytest.raises(est.ReconcileError, match="resolved= teaches pooled"):
-        est.reconcile_all(claims, method="pooled", resolved={"q": 1.0}, scheduler="sync")
+    with pytest.raises(est.ReconcileError, match="resolved= teaches a predictive method"):
+        est.reconcile_all(claims, method="robust", resolved={"q": 1.0}, scheduler="sync")
+    with pytest.raises(est.ReconcileError, match="option loss must be"):
+        est.reconcile_all(claims, method="crh", loss="cubic", scheduler="sync")
+    with pytest.raises(est.ReconcileError, match="option iterations must be"):
+        est.reconcile_all(claims, method="plurality", iterations=0, scheduler="sync")
     with pytest.raises(est.ReconcileError, match="errors must be"):
         est.reconcile_all(claims, errors="ignore", scheduler="sync")
 

@@ -16,9 +16,17 @@ of the in-memory run on the same claims; only where the work happens changes:
    pipeline (:mod:`estimates.reconciliation._core`) runs on each partition. There is no
    second implementation.
 4. **Methods that learn each source's reliability across quantities** (crh, catd, plurality)
-   are refused for now with the reason: their per-source steps would reduce per-source sums
-   across partitions, but they now couple quantities per connected group of sources and
-   quantities, which needs those groups found across partitions first.
+   iterate between the partitions and the client (:mod:`._distributed_learning`): the
+   in-memory per-quantity stages run on the partitions with the current source weights and
+   hand back small per-source sums, which the client adds up and turns into the next weights
+   with the in-memory per-source stage; the connected groups of sources and quantities, the
+   copy counts of plurality and the stopping rule are the in-memory ones. No step gathers the
+   claims. A joint method registered by a user is refused (its steps are unknown here).
+5. **resolved=** (a predictive method learning each source's weight from quantities whose true
+   value became known): the claims of the resolved quantities, and only those, are computed
+   and handed to every partition, which learns the weights from them as the in-memory run does.
+6. **relations=** narrow the rows of the quantities they name, with the in-memory code, once
+   the table is computed; every other row is untouched.
 
 Identical claims in different partitions are one claim, as in a ledger (a set): after the
 shuffle they share a partition and the repeats (same claim id) are dropped.
@@ -32,6 +40,15 @@ shuffle they share a partition and the repeats (same claim id) are dropped.
 >>> table = reconcile_any(claims, method="robust", scheduler="sync")
 >>> table[["quantity", "best", "n_sources"]].values.tolist()
 [['a', 11.0, 2], ['b', 5.0, 1]]
+
+A method that learns which sources to trust, on two partitions (a vandal's figures lose):
+
+>>> frame = pd.DataFrame({"quantity": ["a"] * 3 + ["b"] * 3,
+...                       "best": [100, 101, 9e9, 7, 7, -5e6],
+...                       "source": ["good", "fair", "vandal"] * 2})
+>>> table = reconcile_any(dd.from_pandas(frame, npartitions=2), method="crh", scheduler="sync")
+>>> table[["quantity", "best"]].values.tolist()
+[['a', 101.0], ['b', 7.0]]
 """
 
 from __future__ import annotations
@@ -53,6 +70,7 @@ from estimates.errors import (
     PartitionBadRow,
     ReconcileError,
 )
+from estimates.reconciliation._distributed_learning import LEARNED, reconcile_learned
 
 if TYPE_CHECKING:
     from estimates.reconciliation._core import Settings
@@ -201,7 +219,9 @@ def reconcile_all(
     Args:
         claims: a ``dask.dataframe.DataFrame`` with the columns of a claim table.
         compute: return a pandas DataFrame sorted by quantity (default); ``False`` returns a
-            Dask DataFrame of the same rows, in no particular order across its partitions.
+            Dask DataFrame of the same rows, in no particular order across its partitions (a
+            method that learns across quantities learns now: each iteration needs the sums of
+            the one before; the table built from what it learned stays lazy).
         errors: ``"raise"`` (default) raises one :class:`~estimates.errors.ClaimFileError`
             listing every bad row of every partition and reconciles nothing; ``"collect"``
             reconciles the good rows and returns a :class:`CollectedTable`.
@@ -214,8 +234,10 @@ def reconcile_all(
         ClaimFileError: a required column is missing or a column is unknown (before any work),
             or (with ``errors="raise"``) rows are bad.
         ClaimTableTypeError: ``claims`` is not a Dask DataFrame.
-        ReconcileError: an option the method does not know, a method that learns across
-            quantities (not distributed yet), ``resolved=`` or ``relations=``.
+        ReconcileError: an option the method does not know or a bad value of one, a joint
+            method registered by a user, ``resolved=`` with a method that does not use it or
+            naming quantities that are not there (as in memory).
+        RelationError: relations naming quantities that are not there (as in memory).
 
     >>> import pandas as pd, dask.dataframe as dd
     >>> frame = pd.DataFrame({"quantity": ["q", "q"], "low": [1, 5], "high": [2, 4],
@@ -241,28 +263,22 @@ def reconcile_all(
     from estimates.reconciliation.methods import is_joint
 
     method = settings.method
-    if resolved is not None:
-        raise ReconcileError(
-            "resolved= teaches pooled each source's weight from every resolved quantity at "
-            "once, which is not distributed yet: reconcile a Ledger in memory, or leave "
-            "resolved= out"
-        )
     rels = tuple(relations or ())
-    if rels:
-        raise ReconcileError(
-            "relations are not applied to a Dask DataFrame: reconcile it, then narrow the "
-            "related quantities' rows with est.narrow"
-        )
     empty = _check_columns(claims)  # before any work
-    if is_joint(method):
+    learned = method in LEARNED
+    if is_joint(method) and not learned:
         raise ReconcileError(
-            f"method {method!r} learns each source's reliability across quantities (per "
-            "connected group of sources and quantities), which is not distributed yet: on a "
-            "Dask DataFrame use a per-quantity method (robust, consensus, envelope, latest, "
-            "pooled), or reconcile a Ledger in memory"
+            f"method {method!r} learns across quantities in a way this library cannot split "
+            "into per-source sums: on a Dask DataFrame use a bundled method, or reconcile a "
+            "Ledger in memory"
         )
-    # an unknown or bad option fails here, on the empty table, not on the workers
-    _partition_table(empty, (), settings=settings, table=table)
+    if resolved is not None:
+        _check_resolved_method(method)
+    if learned:
+        _learning_settings(settings)  # an unknown or bad option fails here, not on the workers
+    else:
+        # an unknown or bad option fails here, on the empty table, not on the workers
+        _partition_table(empty, (), settings=settings, table=table)
 
     dask = dask_core()
 
@@ -275,14 +291,26 @@ def reconcile_all(
     how = None if scheduler is None else "tasks"
     shuffled = frames.shuffle(on="quantity", npartitions=n_out, shuffle_method=how)
     out_meta = _partition_table(empty, (), settings=settings, table=table)
-    lazy = shuffled.map_partitions(
-        _partition_table,
-        gate,
-        settings=settings,
-        table=table,
-        meta=out_meta,
-        align_dataframes=False,
-    )
+    if resolved is not None:
+        settings, extra = _resolving(resolved, shuffled, gate, settings, scheduler)
+    else:
+        extra = None
+    if learned:
+        lazy = reconcile_learned(
+            shuffled.to_delayed(), gate, settings, table=table, meta=out_meta, scheduler=scheduler
+        )
+    else:
+        lazy = shuffled.map_partitions(
+            _partition_table,
+            gate,
+            settings=settings,
+            table=table,
+            extra=extra,
+            meta=out_meta,
+            align_dataframes=False,
+        )
+    if rels:
+        lazy = _narrowed(lazy, rels, settings.method, table)
     if not compute:
         return CollectedTable(lazy, gate) if errors == "collect" else lazy
     if errors == "collect":
@@ -291,47 +319,229 @@ def reconcile_all(
         result = pd.concat(pieces, ignore_index=True) if pieces else out_meta
     else:
         result, bad = dask.compute(lazy, scheduler=scheduler)[0], ()
-    result = _finish_table(result, out_meta, rels)
+    result = _finish_table(result, out_meta)
     return CollectedTable(result, tuple(bad)) if errors == "collect" else result
 
 
 def _partition_table(
-    frame: pd.DataFrame, gate: Sequence[BadRow], *, settings: Settings, table: TableFn
+    frame: pd.DataFrame,
+    gate: Sequence[BadRow],
+    *,
+    settings: Settings,
+    table: TableFn,
+    extra: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The in-memory pipeline on one partition's claims (all claims of its quantities)."""
+    """The in-memory pipeline on one partition's claims (all claims of its quantities).
+
+    ``extra`` are claims of other quantities that every partition learns from (the resolved
+    quantities of ``resolved=``): they join the partition's claims for the run, and their rows
+    are left out of its table (the partition holding them gives those).
+    """
     from estimates.reconciliation import _core
 
     del gate  # a dependency only: nothing runs before every partition was checked
-    return table(_core.run(_distinct(frame), settings), settings.method, None)
+    own = _distinct(frame)
+    if extra is None or not len(extra):
+        return table(_core.run(own, settings), settings.method, None)
+    mine = pd.unique(own["quantity"].to_numpy(dtype=object))
+    theirs = extra.loc[~np.isin(extra["quantity"].to_numpy(dtype=object), mine)]
+    both = pd.concat([own, theirs], ignore_index=True) if len(theirs) else own
+    out = table(_core.run(_distinct(both), settings), settings.method, None)
+    keep = np.isin(out["quantity"].to_numpy(dtype=object), mine)
+    return out.loc[keep].reset_index(drop=True)
+
+
+def _check_resolved_method(method: str) -> None:
+    """``resolved=`` with a method that does not use it: the in-memory refusal, at once."""
+    from estimates.reconciliation.methods import get_method, is_predictive
+
+    get_method(method)
+    if not is_predictive(method):
+        raise ReconcileError(
+            f"resolved= teaches a predictive method (such as 'pooled') how far to trust each "
+            f"source; method {method!r} does not use it"
+        )
+
+
+def _learning_settings(settings: Settings) -> None:
+    """Check a learning method's options as the method itself does (before any work)."""
+    if settings.method == "plurality":
+        from estimates.reconciliation.plurality import _Settings as PluralitySettings
+
+        PluralitySettings(settings.options)
+    else:
+        from estimates.reconciliation.truth import _Settings as TruthSettings
+
+        TruthSettings(settings.options, settings.method)
+
+
+def _resolving(
+    resolved: Mapping[str, object] | pd.Series[Any],
+    shuffled: Any,
+    gate: Any,
+    settings: Settings,
+    scheduler: Any,
+) -> tuple[Settings, Any]:
+    """The settings with the checked true values, and the resolved quantities' claims.
+
+    A predictive method learns each source's weight from the resolved quantities, and every
+    quantity's answer uses those weights: the claims of the resolved quantities (only those)
+    are computed here and handed to every partition, which learns the same weights from them
+    as the in-memory run does from the whole ledger (the others' claims do not enter them).
+    """
+    import dataclasses
+
+    from estimates.reconciliation.reconcile import _resolved
+
+    if not isinstance(resolved, pd.Series | Mapping):
+        _resolved(resolved, pd.DataFrame({"quantity": []}), set(), settings.method)
+    keys = list(resolved.index) if isinstance(resolved, pd.Series) else list(resolved)
+    wanted = sorted({str(k) for k in keys})
+    dask = dask_core()
+
+    def pick(frame: pd.DataFrame, gate: object) -> pd.DataFrame:
+        del gate
+        names = frame["quantity"].to_numpy(dtype=object)
+        return frame.loc[np.isin(names, wanted)]
+
+    pieces = [dask.delayed(pick)(p, gate) for p in shuffled.to_delayed()]
+    found = dask.compute(*pieces, scheduler=scheduler)
+    subset = pd.concat([f.astype(object) for f in found], ignore_index=True)
+    present = set(pd.unique(subset["quantity"].to_numpy(dtype=object)).tolist())
+    names: set[str] | None = None
+    if set(wanted) - present:
+        # a name is not in the ledger: the message offers the closest of all its quantities
+        names = set(
+            shuffled["quantity"].astype(object).unique().compute(scheduler=scheduler).tolist()
+        )
+    values = _resolved(resolved, subset, names, settings.method)
+    subset = _distinct(subset)
+    options = {**settings.options, "resolved": values}
+    return dataclasses.replace(settings, options=options), dask.delayed(subset, pure=True)
 
 
 def _distinct(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per claim id (a ledger is a set), the categories' unused names dropped."""
+    """One row per claim id (a ledger is a set), in the ledger's order (by claim id).
+
+    The order matters where the pipeline keeps one row of several (the letter of a source's
+    figures merged into one interval is its first row's): sorted as a ledger sorts, a
+    partition's rows of a quantity come in the order the in-memory ledger holds them.
+    """
+    from estimates.ledger._frame import id_order
+
     frame = frame.reset_index(drop=True)
     if len(frame) > 1:
-        repeat = frame["claim_id"].duplicated(keep="first").to_numpy()
-        if repeat.any():
-            frame = frame.loc[~repeat].reset_index(drop=True)
+        ids = frame["claim_id"].to_numpy(dtype=object)
+        order = id_order(ids)
+        repeat = np.zeros(order.size, dtype=bool)
+        repeat[1:] = ids[order][1:] == ids[order][:-1]
+        order = order[~repeat]
+        if order.size != len(frame) or not (order == np.arange(order.size)).all():
+            frame = frame.take(order).reset_index(drop=True)
     return frame
 
 
-def _finish_table(
-    result: pd.DataFrame, meta: pd.DataFrame, relations: Sequence[Any]
-) -> pd.DataFrame:
-    """The partitions' rows as the in-memory table: sorted by quantity, narrowed by relations."""
+def _finish_table(result: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    """The partitions' rows as the in-memory table: sorted by quantity."""
     if not len(result):
         result = meta
     result = result.sort_values("quantity", kind="stable").reset_index(drop=True)
     # built as in memory, from one array per column, so that pandas infers the same dtypes
     # (partitions concatenated may hold text as objects or as strings)
-    result = pd.DataFrame(
+    return pd.DataFrame(
         {
             c: (_objects(result[c]) if _is_text(result[c]) else result[c].to_numpy())
             for c in result.columns
         }
     )
-    del relations  # refused before any work (see reconcile_all)
-    return result
+
+
+# -- relations ---------------------------------------------------------------------------------
+
+
+def _narrowed(lazy: Any, relations: Sequence[Any], method: str, table: TableFn) -> Any:
+    """The table with the related quantities' rows narrowed by ``relations``, as in memory.
+
+    The relations name a few quantities: their rows (one each) are taken from the table,
+    narrowed by the in-memory code (:func:`estimates.reconciliation.reconcile._table` on
+    them) and put back; every other row is untouched. Unknown names are refused as in memory,
+    against all the table's quantities.
+    """
+    from estimates.reconciliation.reconcile import _relation_quantities
+    from estimates.reconciliation.relations import validate
+
+    rels = validate(relations)  # the shape of each relation, before any work
+    wanted = sorted({q for r in rels for q in _relation_quantities(r)})
+    dask = dask_core()
+    rows = lazy.loc[lazy["quantity"].isin(wanted)]
+    names = lazy["quantity"].astype(object)
+    narrowed = dask.delayed(_narrow_rows, pure=True)(rows, names.to_delayed(), rels, method, table)
+    return lazy.map_partitions(_put_back, narrowed, meta=lazy._meta, align_dataframes=False)
+
+
+def _narrow_rows(
+    rows: pd.DataFrame,
+    names: Sequence[pd.Series[Any]],
+    relations: Sequence[Any],
+    method: str,
+    table: TableFn,
+) -> pd.DataFrame:
+    from estimates.reconciliation.relations import validate
+
+    known = set()
+    for part in names:
+        known.update(part.tolist())
+    validate(relations, known=known)
+    rows = _finish_table(rows, rows.iloc[:0])
+    return table(_as_result(rows), method, relations)
+
+
+def _put_back(part: pd.DataFrame, narrowed: pd.DataFrame) -> pd.DataFrame:
+    if not len(part) or not len(narrowed):
+        return part
+    at = {q: i for i, q in enumerate(narrowed["quantity"].tolist())}
+    hit = [at.get(q, -1) for q in part["quantity"].tolist()]
+    if all(h < 0 for h in hit):
+        return part
+    out = part.copy()
+    for i, h in enumerate(hit):
+        if h >= 0:
+            out.iloc[i] = narrowed.iloc[h]
+    return out
+
+
+def _as_result(rows: pd.DataFrame) -> Any:
+    """The table's rows read back as the core's per-quantity result (what the table builder
+    reads), so that relations narrow them with the in-memory code."""
+    from types import SimpleNamespace
+
+    from estimates.reconciliation._core import NO_DAY, to_day
+
+    closed = _objects(rows["closed"])
+    known = np.array([c is not None for c in closed], dtype=bool)
+    low = rows["low"].to_numpy(dtype=float)
+    high = rows["high"].to_numpy(dtype=float)
+
+    def days(column: str) -> npt.NDArray[np.int64]:
+        out = [to_day(v) for v in _objects(rows[column]).tolist()]
+        return np.array([NO_DAY if d is None else d for d in out], dtype=np.int64)
+
+    return SimpleNamespace(
+        quantities=_objects(rows["quantity"]),
+        at=days("at"),
+        known_on=days("known_on"),
+        unit=_objects(rows["unit"]),
+        low=np.where(known & np.isnan(low), -np.inf, low),
+        best=rows["best"].to_numpy(dtype=float),
+        high=np.where(known & np.isnan(high), np.inf, high),
+        closed_left=np.isin(closed, ["both", "left"]),
+        closed_right=np.isin(closed, ["both", "right"]),
+        level=rows["level"].to_numpy(dtype=float),
+        note=_objects(rows["note"]),
+        n_claims=rows["n_claims"].to_numpy(),
+        n_sources=rows["n_sources"].to_numpy(),
+        conflict=rows["conflict"].to_numpy(dtype=bool),
+    )
 
 
 def _objects(series: pd.Series[Any]) -> npt.NDArray[np.object_]:

@@ -1,0 +1,713 @@
+"""Methods that learn each source's reliability across quantities (crh, catd, plurality), on Dask.
+
+The claims are shuffled by quantity first (as for every method), so each partition holds whole
+quantities. Then, as the in-memory methods do, each iteration alternates a step per quantity
+and a step per source, except that the two steps run in different places:
+
+- **per quantity, on the partitions**: the in-memory stage functions, on the partition's
+  evidence (the pipeline's own evidence, read by :func:`estimates.reconciliation._core.run`),
+  with the source weights of the previous iteration. Each partition hands back, per source it
+  holds, its sums over its claims (CRH/CATD: the sum of the claims' losses; plurality: the
+  claims scored and their hits) and which connected groups of sources and quantities still
+  moved;
+- **per source, on the client**: those small tables are added up (a source's sum over all
+  claims is the sum of its partitions' sums), the in-memory weight step runs on them, and the
+  new weights go back to every partition (one array per source).
+
+No step gathers the claims: what travels is one row per source and partition per iteration.
+Before the first iteration the same kind of reduction gives each source's claim count and most
+frequent grade, the connected groups (each partition's own groups, as pairs of a group and a
+source, joined on the client: :func:`_components`) and, for plurality, the copy statistics
+(per pair of sources, counts over quantities, which add up across partitions). Iterations stop
+by the in-memory rule: a group is frozen once none of its truths moved, and the loop ends when
+every group is frozen or after the method's iteration limit.
+
+The last step runs the pipeline once more on each partition with the learned weights, so that
+roles, conflicts, notes and running totals are the in-memory ones.
+
+Numbers are those of the in-memory run up to the order in which per-source sums are added
+(a relative 1e-16 on the weights), which moves no answer beyond 1e-9 relative.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import itertools
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from estimates.reconciliation import _core
+from estimates.reconciliation.methods import Combined, Evidence
+
+__all__ = ["LEARNED", "reconcile_learned"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+
+#: The methods this module distributes.
+LEARNED: tuple[str, ...] = ("catd", "crh", "plurality")
+
+_counter = itertools.count()
+_counter_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _combining_with(fn: Callable[[Evidence, Any], Combined]) -> Iterator[str]:
+    """A method name under which the pipeline combines with ``fn``, for the length of the block.
+
+    The pipeline (:func:`estimates.reconciliation._core.run`) combines with a registered method;
+    this registers ``fn`` under a name of its own and removes it afterwards, so that no name is
+    left in :func:`estimates.reconciliation.methods.methods`.
+    """
+    from estimates.reconciliation import methods
+
+    with _counter_lock:
+        name = f"_distributed_stage_{os.getpid()}_{next(_counter)}"
+    methods.register_method(name, fn, description="a distributed stage", joint=True)
+    try:
+        yield name
+    finally:
+        with methods._lock:
+            methods._registry.pop(name, None)
+            methods._options.pop(name, None)
+
+
+def _run(
+    frame: pd.DataFrame, settings: _core.Settings, fn: Callable[[Evidence, Any], Combined]
+) -> _core.CoreResult:
+    """The pipeline on ``frame``, combining with ``fn`` instead of the settings' method."""
+    with _combining_with(fn) as name:
+        return _core.run(frame, dataclasses.replace(settings, method=name))
+
+
+# -- the partitions' state -------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _Part:
+    """One partition: its claims, its evidence as the pipeline reads it, and the method's
+    working arrays. ``glob`` maps the evidence's source codes to the global ones (-1: a source
+    with no evidence row here)."""
+
+    frame: pd.DataFrame
+    ev: Evidence | None
+    glob: IntArray = dataclasses.field(default_factory=lambda: np.zeros(0, np.intp))
+    work: Any = None
+    report: Any = None
+
+
+def _prepare(frame: pd.DataFrame, gate: object, settings: _core.Settings) -> _Part:
+    """The partition's evidence, read by the pipeline (nothing is combined)."""
+    from estimates.reconciliation.distributed import _distinct
+
+    del gate  # a dependency only: nothing runs before every partition was checked
+    frame = _distinct(frame)
+    seen: list[Evidence] = []
+
+    def capture(ev: Evidence, options: Any) -> Combined:
+        seen.append(ev)
+        return Combined.unknown(len(ev.starts), "not combined")
+
+    _run(frame, settings, capture)
+    return _Part(frame, seen[0] if seen else None)
+
+
+def _source_names(part: _Part) -> npt.NDArray[np.object_]:
+    """The resolved names of the sources with an evidence row in the partition."""
+    if part.ev is None:
+        return np.zeros(0, dtype=object)
+    names = np.asarray(part.ev.source_names, dtype=object)
+    return np.asarray(names[np.unique(part.ev.source)], dtype=object)
+
+
+def _present(part: _Part) -> IntArray:
+    """The local codes of the sources with an evidence row."""
+    assert part.ev is not None
+    return np.unique(np.asarray(part.ev.source, dtype=np.intp))
+
+
+def _local_components(part: _Part) -> tuple[IntArray, IntArray]:
+    """The partition's own connected groups, as (group, global source) pairs."""
+    from estimates.reconciliation.truth import _components
+
+    ev = part.ev
+    assert ev is not None
+    n = len(ev.source)
+    seg = _seg(ev, n)
+    _, comp_src, _ = _components(
+        seg, np.asarray(ev.source, np.intp), len(ev.starts), len(ev.source_names)
+    )
+    here = _present(part)
+    return comp_src[here], part.glob[here]
+
+
+def _seg(ev: Evidence, n: int) -> IntArray:
+    from estimates.reconciliation._segments import segment_ids
+
+    return segment_ids(np.asarray(ev.starts, dtype=np.intp), n)
+
+
+def _index(part: _Part, names: npt.NDArray[np.object_], setup: Callable[[_Part], Any]) -> _Part:
+    """Give the partition its global source codes and the method's first working arrays."""
+    if part.ev is None:
+        return part
+    local = np.asarray(part.ev.source_names, dtype=object)
+    glob = np.full(local.size, -1, dtype=np.intp)
+    here = _present(part)
+    glob[here] = np.searchsorted(names, local[here])
+    part = dataclasses.replace(part, glob=glob)
+    part.work = setup(part)
+    return part
+
+
+def _report(part: _Part) -> Any:
+    return part.report
+
+
+# -- scheduling ----------------------------------------------------------------------------------
+
+
+def _is_client(scheduler: Any) -> bool:
+    return hasattr(scheduler, "persist") and hasattr(scheduler, "submit")
+
+
+def _persist(dask: Any, objs: Sequence[Any], scheduler: Any) -> list[Any]:
+    """Keep the partitions' state where it was computed (on the workers of a cluster)."""
+    if not objs:
+        return []
+    if _is_client(scheduler):
+        return list(scheduler.persist(list(objs)))
+    return list(dask.persist(*objs, scheduler=scheduler))
+
+
+def _compute(dask: Any, objs: Sequence[Any], scheduler: Any) -> list[Any]:
+    if not objs:
+        return []
+    return list(dask.compute(*objs, scheduler=scheduler))
+
+
+class _Reduce:
+    """Per-source sums, added up from the partitions' (global source, values) pairs."""
+
+    def __init__(self, n_src: int) -> None:
+        self.n_src = n_src
+
+    def add(
+        self, pieces: Sequence[tuple[IntArray, FloatArray] | None], width: int = 0
+    ) -> FloatArray:
+        shape = (self.n_src, width) if width else (self.n_src,)
+        total = np.zeros(shape)
+        for piece in pieces:
+            if piece is None:
+                continue
+            idx, values = piece
+            np.add.at(total, idx, values)
+        return total
+
+
+def _components(
+    pairs: Sequence[tuple[IntArray, IntArray] | None], n_src: int
+) -> tuple[IntArray, int]:
+    """The connected groups of all sources from each partition's own groups.
+
+    A partition's group is a set of sources linked through its quantities; two partitions'
+    groups that share a source are one group. Each partition's group becomes a node linked to
+    its sources, and the in-memory union (:func:`estimates.reconciliation.truth._components`)
+    runs on these few nodes (at most one per source and partition), never on the claims.
+    """
+    from estimates.reconciliation.truth import _components as union
+
+    nodes, members, offset = [], [], 0
+    for piece in pairs:
+        if piece is None or not piece[0].size:
+            continue
+        label, src = piece
+        nodes.append(label + offset)
+        members.append(src)
+        offset += int(label.max()) + 1
+    node = np.concatenate(nodes).astype(np.intp) if nodes else np.zeros(0, np.intp)
+    member = np.concatenate(members).astype(np.intp) if members else np.zeros(0, np.intp)
+    _, comp_src, n_comp = union(node, member, offset, n_src)
+    return comp_src, n_comp
+
+
+# -- the driver ----------------------------------------------------------------------------------
+
+
+def reconcile_learned(
+    parts: Sequence[Any],
+    gate: Any,
+    settings: _core.Settings,
+    *,
+    table: Callable[[Any, str, Any], pd.DataFrame],
+    meta: pd.DataFrame,
+    scheduler: Any,
+) -> Any:
+    """The table of a learning method over the shuffled partitions (a Dask DataFrame).
+
+    The learning runs now (each iteration needs the sums of the one before); the table built
+    from it is lazy.
+    """
+    from estimates.reconciliation.distributed import _dask, dask_core
+
+    dask, dd = dask_core(), _dask()
+    spec: _Spec = (
+        _PluralitySpec(settings) if settings.method == "plurality" else _TruthSpec(settings)
+    )
+    delayed = dask.delayed
+    states = _persist(
+        dask, [delayed(_prepare, pure=True)(p, gate, settings) for p in parts], scheduler
+    )
+    found = _compute(dask, [delayed(_source_names)(s) for s in states], scheduler)
+    names = np.unique(np.concatenate([np.zeros(0, object), *found]).astype(object))
+    names = np.asarray(names, dtype=object)
+    if names.size:
+        names_d = delayed(names, pure=True)
+        states = _persist(
+            dask, [delayed(_index)(s, names_d, spec.on_parts.setup) for s in states], scheduler
+        )
+        spec.start(_compute(dask, [delayed(_report)(s) for s in states], scheduler), names.size)
+        first = spec.prime()
+        if first is not None:
+            shared = delayed(first, pure=True)
+            states = _persist(
+                dask, [delayed(spec.on_parts.step)(s, shared) for s in states], scheduler
+            )
+            spec.primed(_compute(dask, [delayed(_report)(s) for s in states], scheduler))
+        for _ in spec.rounds():
+            shared = delayed(spec.next(), pure=True)
+            states = _persist(
+                dask, [delayed(spec.on_parts.step)(s, shared) for s in states], scheduler
+            )
+            if spec.learn(_compute(dask, [delayed(_report)(s) for s in states], scheduler)):
+                break
+    final = delayed(spec.final(), pure=True)
+    pieces = [
+        delayed(_final_table)(s, final, spec.on_parts.combine, settings, table) for s in states
+    ]
+    if not pieces:
+        return dd.from_pandas(meta, npartitions=1)
+    return dd.from_delayed(pieces, meta=meta, verify_meta=False)
+
+
+def _final_table(
+    part: _Part,
+    shared: Any,
+    combine: Callable[[_Part, Any], Combined],
+    settings: _core.Settings,
+    table: Callable[[Any, str, Any], pd.DataFrame],
+) -> pd.DataFrame:
+    """The pipeline on the partition once more, combining with the learned weights."""
+
+    def learned(ev: Evidence, options: Any) -> Combined:
+        del options
+        if part.ev is None or len(ev.starts) != len(part.ev.starts):
+            raise AssertionError("the pipeline read the partition's evidence differently")
+        return combine(part, shared)
+
+    return table(_run(part.frame, settings, learned), settings.method, None)
+
+
+class _Spec:
+    """What a learning method does on the client (``start``, ``prime``/``primed``, ``next``,
+    ``learn``, ``final``); ``on_parts`` does the rest on the partitions (``setup``, ``step``,
+    ``combine``), and is all that is sent to them."""
+
+    on_parts: Any
+
+    def start(self, firsts: Sequence[Any], n_src: int) -> None:
+        raise NotImplementedError
+
+    def prime(self) -> Any:
+        return None
+
+    def primed(self, reports: Sequence[Any]) -> None:
+        return None
+
+    def rounds(self) -> range:
+        raise NotImplementedError
+
+    def next(self) -> Any:
+        raise NotImplementedError
+
+    def learn(self, reports: Sequence[Any]) -> bool:
+        raise NotImplementedError
+
+    def final(self) -> Any:
+        raise NotImplementedError
+
+
+def _frozen_after(reports: Sequence[Any], frozen: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """The in-memory stopping rule: a group none of whose truths moved is frozen."""
+    moved = np.zeros(frozen.size, dtype=bool)
+    for r in reports:
+        if r is not None:
+            moved[r[0]] = True
+    out: npt.NDArray[np.bool_] = frozen | ~moved
+    return out
+
+
+# -- CRH and CATD ----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _TruthWork:
+    """The arrays of :func:`estimates.reconciliation.truth._discover` for one partition."""
+
+    lo: FloatArray
+    hi: FloatArray
+    seg: IntArray
+    starts: IntArray
+    stated: npt.NDArray[np.bool_]
+    prior_w: FloatArray
+    ends: Any
+    known: npt.NDArray[np.bool_]
+    scale: FloatArray
+    valid_row: npt.NDArray[np.bool_]
+    truth: FloatArray
+    row_w: FloatArray
+
+
+class _TruthOnParts:
+    """CRH and CATD on the partitions: the per-quantity steps of
+    :mod:`estimates.reconciliation.truth` (small to send: its settings only)."""
+
+    def __init__(self, cfg: Any, method: str) -> None:
+        self.cfg = cfg
+        self.method = method
+        # the per-claim loss the weight step sums: |e| for CRH with absolute loss, else e²
+        self.squared = not (method == "crh" and cfg.loss == "absolute")
+
+    def setup(self, part: _Part) -> _TruthWork:
+        from estimates.reconciliation.truth import (
+            _Endpoints,
+            _grade_codes,
+            _scale,
+            _update,
+            _without_grade,
+        )
+
+        ev = part.ev
+        assert ev is not None
+        n = int(np.asarray(ev.best).size)
+        starts = np.asarray(ev.starts, dtype=np.intp)
+        src = np.asarray(ev.source, dtype=np.intp)
+        seg = _seg(ev, n)
+        best = np.asarray(ev.best, dtype=np.float64)
+        stated = np.isfinite(best)
+        low_in = np.asarray(ev.low, dtype=np.float64)
+        zero_floor = np.asarray(ev.positive, dtype=bool)[seg] & (low_in <= 0) & ~stated
+        lo = np.where(stated, best, np.where(zero_floor, -np.inf, low_in))
+        hi = np.where(stated, best, np.asarray(ev.high, dtype=np.float64))
+        grade = _grade_codes(ev.reliability)
+        prior_w = _without_grade(np.asarray(ev.weight, dtype=np.float64), grade)
+        ends = _Endpoints(lo, hi, seg, src)
+        unit_w = np.ones(n)
+        med = ends.quantile(unit_w, 0.5)
+        known = np.isfinite(med)
+        med = np.nan_to_num(med)
+        scale = _scale(ends, unit_w, med)
+        truth = _update(ends, prior_w, lo, hi, seg, starts, med, self.cfg.loss)
+        work = _TruthWork(
+            lo, hi, seg, starts, stated, prior_w, ends, known, scale, known[seg], truth, prior_w
+        )
+        here = _present(part)
+        claims = np.bincount(src, minlength=len(ev.source_names))
+        part.report = (
+            (part.glob[here], claims[here].astype(np.float64)),
+            (part.glob[here], _grade_counts(ev, src)[here]),
+            _local_components(part),
+            self._losses(part, work),
+        )
+        return work
+
+    def _losses(self, part: _Part, w: _TruthWork) -> tuple[IntArray, FloatArray]:
+        t = w.truth[w.seg]
+        err = np.where(w.valid_row, np.abs(t - np.clip(t, w.lo, w.hi)) / w.scale[w.seg], 0.0)
+        per_claim = err**2 if self.squared else err
+        assert part.ev is not None
+        here = _present(part)
+        sums = np.bincount(part.ev.source, weights=per_claim, minlength=len(part.ev.source_names))
+        return part.glob[here], np.asarray(sums[here], dtype=np.float64)
+
+    def step(
+        self, part: _Part, shared: tuple[FloatArray, npt.NDArray[np.bool_], IntArray]
+    ) -> _Part:
+        from estimates.reconciliation.truth import _update
+
+        if part.ev is None:
+            return part
+        src_w, frozen, comp_src = shared
+        w = part.work
+        assert isinstance(w, _TruthWork)
+        gsrc = part.glob[np.asarray(part.ev.source, np.intp)]
+        row_w = w.prior_w * src_w[gsrc]
+        new = _update(w.ends, row_w, w.lo, w.hi, w.seg, w.starts, w.truth, self.cfg.loss)
+        comp_seg = comp_src[gsrc[w.starts]]
+        new = np.where(frozen[comp_seg], w.truth, new)
+        moved = np.where(w.known, np.abs(new - w.truth) / w.scale, 0.0)
+        work = dataclasses.replace(w, truth=new, row_w=row_w)
+        out = dataclasses.replace(part, work=work)
+        out.report = (np.unique(comp_seg[moved > self.cfg.tol]), self._losses(out, work))
+        return out
+
+    def combine(self, part: _Part, shared: Any) -> Combined:
+        """The last block of :func:`estimates.reconciliation.truth._discover`, for the
+        partition's quantities (the sources table is the client's, not the partitions')."""
+        from estimates.reconciliation.truth import _closed_end
+
+        del shared
+        w = part.work
+        ev = part.ev
+        assert isinstance(w, _TruthWork) and ev is not None
+        cov = self.cfg.coverage
+        raw_mid = w.ends.quantile(w.row_w, 0.5, raw=True)
+        low = w.ends.quantile(w.row_w, (1.0 - cov) / 2, raw=True)
+        high = w.ends.quantile(w.row_w, (1.0 + cov) / 2, raw=True)
+        central = w.known & np.isfinite(raw_mid)
+        best_out = np.where(central, w.truth, np.nan)
+        low = np.where(central, np.minimum(low, best_out), low)
+        high = np.where(central, np.maximum(high, best_out), high)
+        low = np.where(w.known, low, -np.inf)
+        high = np.where(w.known, high, np.inf)
+        notes = np.full(w.starts.size, None, dtype=object)
+        notes[~w.known] = "no claim states a bound: nothing to reconcile"
+        notes[w.known & ~np.isfinite(raw_mid)] = (
+            "the claims only bound it from one side: no central value"
+        )
+        left = w.stated | np.asarray(ev.closed_left, bool)
+        right = w.stated | np.asarray(ev.closed_right, bool)
+        return Combined(
+            low=low,
+            best=best_out,
+            high=high,
+            closed_left=_closed_end(low, w.lo, left, w.seg, w.starts),
+            closed_right=_closed_end(high, w.hi, right, w.seg, w.starts),
+            note=tuple(notes.tolist()),
+        )
+
+
+class _TruthSpec(_Spec):
+    """CRH and CATD on the client: the per-source weight step of
+    :mod:`estimates.reconciliation.truth` (:func:`~estimates.reconciliation.truth._source_weights`)
+    on the losses added up."""
+
+    def __init__(self, settings: _core.Settings) -> None:
+        from estimates.reconciliation.truth import _Settings
+
+        self.method = settings.method
+        self.cfg = _Settings(settings.options, self.method)
+        self.on_parts: Any = _TruthOnParts(self.cfg, self.method)
+        self.squared = self.on_parts.squared
+
+    def start(self, firsts: Sequence[Any], n_src: int) -> None:
+        from estimates.reconciliation.truth import _GRADE_ERROR, _GRADES
+
+        add = _Reduce(n_src)
+        live = [f for f in firsts if f is not None]
+        self.claims = add.add([f[0] for f in live]).astype(np.int64)
+        self.grade_error = np.array([_GRADE_ERROR[g] for g in _GRADES] + [1.0])[
+            _most_frequent(add.add([f[1] for f in live], width=6))
+        ]
+        self.comp_src, self.n_comp = _components([f[2] for f in live], n_src)
+        self.losses = add.add([f[3] for f in live])
+        self.add = add
+        self.n_src = n_src
+        self.src_w = np.ones(n_src)
+        self.frozen = np.zeros(self.n_comp, dtype=bool)
+
+    def rounds(self) -> range:
+        return range(1, self.cfg.max_iter + 1)
+
+    def next(self) -> tuple[FloatArray, npt.NDArray[np.bool_], IntArray]:
+        """This iteration's source weights, from the losses added up (the in-memory step)."""
+        from estimates.reconciliation.truth import _source_weights
+
+        # each source's summed loss stands as one pseudo-claim of that source (its square
+        # root where the step squares errors), so the step's sums over claims are those sums
+        pseudo = np.sqrt(self.losses) if self.squared else self.losses
+        n = self.n_src
+        new_w = _source_weights(
+            pseudo, np.arange(n, dtype=np.intp), n, self.claims, self.claims > 0,
+            self.grade_error, self.cfg, self.method, self.comp_src, self.n_comp,
+        )  # fmt: skip
+        self.src_w = np.where(self.frozen[self.comp_src], self.src_w, new_w)
+        return self.src_w, self.frozen, self.comp_src
+
+    def learn(self, reports: Sequence[Any]) -> bool:
+        """Add up one iteration's reports; whether the iterations stop."""
+        self.frozen = _frozen_after(reports, self.frozen)
+        self.losses = self.add.add([r[1] for r in reports if r is not None])
+        return bool(self.frozen.all())
+
+    def final(self) -> None:
+        return None
+
+
+def _most_frequent(counts: FloatArray) -> IntArray:
+    """Per source, the grade code it is given most often (the better one on a tie), else -1:
+    :func:`estimates.reconciliation.truth._source_grades` on the counts added up."""
+    out: IntArray = np.where(counts.sum(axis=1) > 0, counts.argmax(axis=1), -1).astype(np.intp)
+    return out
+
+
+def _grade_counts(ev: Evidence, src: IntArray) -> FloatArray:
+    """Per local source, how often each grade is given (as _source_grades counts them)."""
+    from estimates.reconciliation.truth import _grade_codes
+
+    grade = _grade_codes(ev.reliability)
+    n_loc = len(ev.source_names)
+    given = grade >= 0
+    counts = np.bincount(src[given] * 6 + grade[given], minlength=n_loc * 6)
+    return counts.reshape(n_loc, 6).astype(np.float64)
+
+
+# -- plurality -------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _PluralityWork:
+    lay: Any
+    truths: Any = None
+    stats: Any = None
+
+
+class _PluralityOnParts:
+    """Plurality on the partitions (small to send: its settings only)."""
+
+    def __init__(self, cfg: Any) -> None:
+        self.cfg = cfg
+
+    def setup(self, part: _Part) -> _PluralityWork:
+        from estimates.reconciliation.plurality import copy_statistics, layout
+
+        ev = part.ev
+        assert ev is not None
+        lay = layout(ev, self.cfg.tolerance)
+        here = _present(part)
+        g = part.glob
+        copy = copy_statistics(lay)
+
+        def pairs(m: Any) -> tuple[IntArray, IntArray, FloatArray]:
+            from scipy import sparse
+
+            c = sparse.coo_matrix(m)
+            return g[c.row], g[c.col], np.asarray(c.data, dtype=np.float64)
+
+        part.report = (
+            (g[here], _grade_counts(ev, np.asarray(ev.source, np.intp))[here]),
+            _local_components(part),
+            pairs(copy.shared),
+            pairs(copy.same),
+        )
+        return _PluralityWork(lay)
+
+    def step(self, part: _Part, shared: Any) -> _Part:
+        from estimates.reconciliation.plurality import source_statistics, truths
+
+        if part.ev is None:
+            return part
+        vote, keep, comp_src = shared
+        w = part.work
+        assert isinstance(w, _PluralityWork)
+        g = np.maximum(part.glob, 0)  # (a source with no evidence row here is never read)
+        vote_l, keep_l = vote[g], keep[g]
+        t = truths(w.lay, vote_l, keep_l)
+        stats = source_statistics(w.lay, t, keep_l)
+        here = _present(part)
+        sums = (part.glob[here], np.stack([stats.scored[here], stats.hits[here]], axis=1))
+        moved: IntArray = np.zeros(0, dtype=np.intp)
+        if w.truths is not None:
+            comp_seg = comp_src[g[w.lay.src[w.lay.starts]]]
+            moved = np.unique(comp_seg[t.truth != w.truths.truth])
+        out = dataclasses.replace(part, work=_PluralityWork(w.lay, t, stats))
+        out.report = (moved, sums)
+        return out
+
+    def combine(self, part: _Part, shared: Any) -> Combined:
+        from scipy import sparse
+
+        from estimates.reconciliation.plurality import _result, _Weights
+
+        acc, vote, keep, grade = shared
+        w = part.work
+        ev = part.ev
+        assert isinstance(w, _PluralityWork) and ev is not None
+        g = np.maximum(part.glob, 0)
+        n_loc = len(ev.source_names)
+        # the per-source table of the result is the client's to build: no copy pairs here
+        weights = _Weights(acc[g], vote[g], keep[g], sparse.csr_matrix((n_loc, n_loc)))
+        return _result(ev, w.lay, w.truths, w.stats, weights, grade[g], 0)
+
+
+class _PluralitySpec(_Spec):
+    """Plurality: :func:`~estimates.reconciliation.plurality.truths` and
+    :func:`~estimates.reconciliation.plurality.source_statistics` on the partitions,
+    :func:`~estimates.reconciliation.plurality.source_weights` and
+    :func:`~estimates.reconciliation.plurality.independence` on the client."""
+
+    def __init__(self, settings: _core.Settings) -> None:
+        from estimates.reconciliation.plurality import _Settings
+
+        self.cfg = _Settings(settings.options)
+        self.on_parts: Any = _PluralityOnParts(self.cfg)
+
+    def start(self, firsts: Sequence[Any], n_src: int) -> None:
+        from scipy import sparse
+
+        from estimates.reconciliation.plurality import _GRADE_ACCURACY, Copying, independence
+        from estimates.reconciliation.truth import _GRADES
+
+        add = _Reduce(n_src)
+        live = [f for f in firsts if f is not None]
+        self.grade = _most_frequent(add.add([f[0] for f in live], width=6))
+        cfg = self.cfg
+        by_grade = np.array([_GRADE_ACCURACY.get(x, cfg.prior_accuracy) for x in _GRADES])
+        self.prior_acc = np.r_[by_grade, cfg.prior_accuracy][self.grade]
+        self.comp_src, self.n_comp = _components([f[1] for f in live], n_src)
+
+        def matrix(k: int) -> Any:
+            rows = np.concatenate([np.zeros(0, np.intp), *(f[k][0] for f in live)])
+            cols = np.concatenate([np.zeros(0, np.intp), *(f[k][1] for f in live)])
+            data = np.concatenate([np.zeros(0), *(f[k][2] for f in live)])
+            return sparse.coo_matrix((data, (rows, cols)), shape=(n_src, n_src)).tocsr()
+
+        self.keep, _ = independence(Copying(shared=matrix(2), same=matrix(3)))
+        self.add = add
+        self.acc = np.array(self.prior_acc, dtype=np.float64)
+        self.vote = np.ones(n_src)
+        self.frozen = np.zeros(self.n_comp, dtype=bool)
+
+    def prime(self) -> Any:
+        return self.vote, self.keep, self.comp_src
+
+    def primed(self, reports: Sequence[Any]) -> None:
+        self.sums = self.add.add([r[1] for r in reports if r is not None], width=2)
+
+    def rounds(self) -> range:
+        return range(1, self.cfg.iterations + 1)
+
+    def next(self) -> Any:
+        from estimates.reconciliation.plurality import SourceStatistics, source_weights
+
+        stats = SourceStatistics(scored=self.sums[:, 0].copy(), hits=self.sums[:, 1].copy())
+        acc_new, vote_new = source_weights(stats, self.prior_acc, self.cfg.prior_strength)
+        hold = self.frozen[self.comp_src]
+        self.acc = np.where(hold, self.acc, acc_new)
+        self.vote = np.where(hold, self.vote, vote_new)
+        return self.vote, self.keep, self.comp_src
+
+    def learn(self, reports: Sequence[Any]) -> bool:
+        self.frozen = _frozen_after(reports, self.frozen)
+        self.primed(reports)
+        return bool(self.frozen.all())
+
+    def final(self) -> Any:
+        return self.acc, self.vote, self.keep, self.grade
