@@ -105,10 +105,10 @@ class _Part:
 
 def _prepare(frame: pd.DataFrame, gate: object, settings: _core.Settings) -> _Part:
     """The partition's evidence, read by the pipeline (nothing is combined)."""
-    from estimates.reconciliation.distributed import _distinct
+    from estimates.reconciliation._partitions import distinct
 
     del gate  # a dependency only: nothing runs before every partition was checked
-    frame = _distinct(frame)
+    frame = distinct(frame)
     seen: list[Evidence] = []
 
     def capture(ev: Evidence, options: Any) -> Combined:
@@ -255,9 +255,9 @@ def reconcile_learned(
     The learning runs now (each iteration needs the sums of the one before); the table built
     from it is lazy.
     """
-    from estimates.reconciliation.distributed import _dask, dask_core
+    from estimates.reconciliation._partitions import dask_core, dask_frames
 
-    dask, dd = dask_core(), _dask()
+    dask, dd = dask_core(), dask_frames()
     spec: _Spec = (
         _PluralitySpec(settings) if settings.method == "plurality" else _TruthSpec(settings)
     )

@@ -53,7 +53,6 @@ A method that learns which sources to trust, on two partitions (a vandal's figur
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -66,11 +65,14 @@ from estimates.errors import (
     BadRow,
     ClaimFileError,
     ClaimTableTypeError,
-    MissingExtraError,
     PartitionBadRow,
     ReconcileError,
 )
 from estimates.reconciliation._distributed_learning import LEARNED, reconcile_learned
+from estimates.reconciliation._partitions import dask_core, dask_frames, distinct
+
+_dask = dask_frames
+_distinct = distinct
 
 if TYPE_CHECKING:
     from estimates.reconciliation._core import Settings
@@ -94,23 +96,6 @@ class CollectedTable(NamedTuple):
 
     table: Any
     errors: Any
-
-
-def _dask() -> Any:
-    """``dask.dataframe``, or an error naming the extra to install."""
-    try:
-        return importlib.import_module("dask.dataframe")
-    except ImportError as exc:
-        raise MissingExtraError("dask", "dask") from exc
-
-
-def dask_core() -> Any:
-    """The ``dask`` module (its ``delayed``, ``persist`` and ``compute``), untyped on purpose:
-    only this module and its helpers touch it."""
-    try:
-        return importlib.import_module("dask")
-    except ImportError as exc:
-        raise MissingExtraError("dask", "dask") from exc
 
 
 def is_dask_frame(obj: object) -> bool:
@@ -292,7 +277,7 @@ def reconcile_all(
     shuffled = frames.shuffle(on="quantity", npartitions=n_out, shuffle_method=how)
     out_meta = _partition_table(empty, (), settings=settings, table=table)
     if resolved is not None:
-        settings, extra = _resolving(resolved, shuffled, gate, settings, scheduler)
+        settings, extra = _resolving(resolved, shuffled, gate, settings, scheduler, table)
     else:
         extra = None
     if learned:
@@ -375,12 +360,23 @@ def _learning_settings(settings: Settings) -> None:
         TruthSettings(settings.options, settings.method)
 
 
+def _in_memory_check(table: TableFn) -> Callable[..., dict[str, float]]:
+    """The in-memory check of ``resolved=`` (names, numbers, units), so that a Dask frame is
+    refused with the same messages: it lives beside the table builder the caller handed in
+    (:mod:`estimates.reconciliation.reconcile`, loaded already since it is the caller; taken
+    from there at call time rather than imported, which would make the two modules import
+    each other)."""
+    check: Callable[..., dict[str, float]] = sys.modules[table.__module__]._resolved
+    return check
+
+
 def _resolving(
     resolved: Mapping[str, object] | pd.Series[Any],
     shuffled: Any,
     gate: Any,
     settings: Settings,
     scheduler: Any,
+    table: TableFn,
 ) -> tuple[Settings, Any]:
     """The settings with the checked true values, and the resolved quantities' claims.
 
@@ -391,8 +387,7 @@ def _resolving(
     """
     import dataclasses
 
-    from estimates.reconciliation.reconcile import _resolved
-
+    _resolved = _in_memory_check(table)
     if not isinstance(resolved, pd.Series | Mapping):
         _resolved(resolved, pd.DataFrame({"quantity": []}), set(), settings.method)
     keys = list(resolved.index) if isinstance(resolved, pd.Series) else list(resolved)
@@ -418,27 +413,6 @@ def _resolving(
     subset = _distinct(subset)
     options = {**settings.options, "resolved": values}
     return dataclasses.replace(settings, options=options), dask.delayed(subset, pure=True)
-
-
-def _distinct(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per claim id (a ledger is a set), in the ledger's order (by claim id).
-
-    The order matters where the pipeline keeps one row of several (the letter of a source's
-    figures merged into one interval is its first row's): sorted as a ledger sorts, a
-    partition's rows of a quantity come in the order the in-memory ledger holds them.
-    """
-    from estimates.ledger._frame import id_order
-
-    frame = frame.reset_index(drop=True)
-    if len(frame) > 1:
-        ids = frame["claim_id"].to_numpy(dtype=object)
-        order = id_order(ids)
-        repeat = np.zeros(order.size, dtype=bool)
-        repeat[1:] = ids[order][1:] == ids[order][:-1]
-        order = order[~repeat]
-        if order.size != len(frame) or not (order == np.arange(order.size)).all():
-            frame = frame.take(order).reset_index(drop=True)
-    return frame
 
 
 def _finish_table(result: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
@@ -467,11 +441,10 @@ def _narrowed(lazy: Any, relations: Sequence[Any], method: str, table: TableFn) 
     them) and put back; every other row is untouched. Unknown names are refused as in memory,
     against all the table's quantities.
     """
-    from estimates.reconciliation.reconcile import _relation_quantities
     from estimates.reconciliation.relations import validate
 
     rels = validate(relations)  # the shape of each relation, before any work
-    wanted = sorted({q for r in rels for q in _relation_quantities(r)})
+    wanted = sorted({q for r in rels for q in r.quantities})
     dask = dask_core()
     rows = lazy.loc[lazy["quantity"].isin(wanted)]
     names = lazy["quantity"].astype(object)
