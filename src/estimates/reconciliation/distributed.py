@@ -488,21 +488,21 @@ def _as_result(rows: pd.DataFrame) -> Any:
     reads), so that relations narrow them with the in-memory code."""
     from types import SimpleNamespace
 
-    from estimates.reconciliation._core import NO_DAY, to_day
+    from estimates.reconciliation._core import NO_DAY, to_instant
 
     closed = _objects(rows["closed"])
     known = np.array([c is not None for c in closed], dtype=bool)
     low = rows["low"].to_numpy(dtype=float)
     high = rows["high"].to_numpy(dtype=float)
 
-    def days(column: str) -> npt.NDArray[np.int64]:
-        out = [to_day(v) for v in _objects(rows[column]).tolist()]
+    def instants(column: str) -> npt.NDArray[np.int64]:
+        out = [to_instant(v) for v in _objects(rows[column]).tolist()]
         return np.array([NO_DAY if d is None else d for d in out], dtype=np.int64)
 
     return SimpleNamespace(
         quantities=_objects(rows["quantity"]),
-        at=days("at"),
-        known_on=days("known_on"),
+        at=instants("at"),
+        known_on=instants("known_on"),
         unit=_objects(rows["unit"]),
         low=np.where(known & np.isnan(low), -np.inf, low),
         best=rows["best"].to_numpy(dtype=float),
