@@ -77,3 +77,45 @@ def test_find_figures_is_linear(piece: str) -> None:
 @pytest.mark.parametrize("piece", PIECES)
 def test_parse_is_linear(piece: str) -> None:
     assert _ratio(parse, piece, 25_000) < RATIO
+
+
+# Texts of a megabyte, the size the reader is held to: a number of 750,000 digits in groups,
+# words that are never a figure, a figure at the very end, text outside ASCII. Each is read at
+# half a megabyte and at one; linear work doubles (2), quadratic work quadruples (4).
+LARGE = {
+    "a grouped number": lambda n: "1" + ",000" * (n // 4),
+    "a number grouped with thin spaces": lambda n: "1" + "\u202f000" * (n // 4),
+    "start words that start nothing": lambda n: "a " * (n // 2),
+    "speaker verbs": lambda n: "said " * (n // 5),
+    "a figure at the end": lambda n: "a " * (n // 2) + "a few",
+    "news without a figure, outside ASCII": lambda n: (
+        "The ministry’s spokesman said that the troops would stay — for now. " * (n // 68)
+    ),
+    "commas": lambda n: "," * n,
+}
+DOUBLING_RATIO = 3.0  # linear is 2; quadratic 4
+
+
+def _cpu_paused(text: str) -> float:
+    """The best of five CPU times of ``parse(text)`` with the collector paused (not run first:
+    a full collection here costs more than the reading)."""
+    best = float("inf")
+    for _ in range(5):
+        gc.disable()
+        try:
+            start = time.process_time()
+            with contextlib.suppress(ParseError):
+                parse(text)
+            best = min(best, time.process_time() - start)
+        finally:
+            gc.enable()
+    return best
+
+
+@pytest.mark.parametrize("name", sorted(LARGE))
+def test_parse_of_a_megabyte_doubles_with_its_size(name: str) -> None:
+    half, whole = LARGE[name](500_000), LARGE[name](1_000_000)
+    _cpu_paused(half)
+    t1, t2 = _cpu_paused(half), _cpu_paused(whole)
+    # below ten milliseconds the clock's grain and the machine's other work dominate
+    assert t2 / max(t1, 0.01) < DOUBLING_RATIO, (name, t1, t2)

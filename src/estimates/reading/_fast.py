@@ -42,6 +42,7 @@ _FAST_NOT_NOUNS = frozenset(_MULTIPLIERS) | set(_TAIL_INDEX) | _STOP
 _FAST_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _FAST_MULTIPLIER = r"[A-Za-z]+| thousand| million| billion| trillion"
 # "~", "≈", "c.", "ca." and "approx." all mean "about" (see _LEADS).
+_FAST_LONGEST = 200  # characters; a longer text is not one plain phrase
 _FAST_RE = re.compile(
     r"(?:(?P<lead>[A-Za-z]+(?: [A-Za-z]+){0,3}) |(?P<about>[~≈] ?|(?i:c|ca|approx)\. ))?"
     rf"(?P<cur>\$)?(?P<num>{_FAST_NUMBER})(?P<mult>{_FAST_MULTIPLIER})?"
@@ -100,6 +101,8 @@ def _fast_reading(text: str) -> _Reading | None:
     reader does (a property test holds the two to the same answers); everything else goes to
     the general reader.
     """
+    if len(text) > _FAST_LONGEST:
+        return None  # not a phrase: the general reader reads a long text from its first figure
     m = _FAST_RE.fullmatch(text)
     if m is None:
         return None

@@ -492,27 +492,53 @@ _FIGURE_WORDS = frozenset(
     set(_ONES) | set(_TENS) | set(_BIG) | set(_VAGUE) | set(_FRACTIONS)
     | {"hundred", "dozen", "couple", "pair", "few", "minus", "negative"}
 )  # fmt: skip
-_WORDS_RE = re.compile(r"[^\W\d_]+")
 _DIGIT_RE = re.compile(r"\d|[½⅓⅔¼¾⅕⅛]")
 _LEAD_ROOM = 80  # characters before a figure's number that its leading words may take
+# Every byte that is not an ASCII letter becomes a blank and every capital its small letter: the
+# words of a text are then its blank-separated runs, split and compared in C. A letter outside
+# ASCII becomes a blank too, so a word written against one ("sixé") is found as well as "six":
+# finding too many only starts the reading earlier.
+_LETTER_BYTES = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 else 32 for c in range(256))
+_FIGURE_BYTES = {w.encode("ascii"): w for w in _FIGURE_WORDS}
 
 
 def _first_start(text: str) -> int | None:
     """Where reading a long text for its first figure may start: a little before the first
     digit or number word (room for "greater than or equal to"), or ``None`` when there is none.
-    Costs a few passes in C over the text, never a token per word."""
-    found = []
-    m = _DIGIT_RE.search(text)
-    if m is not None:
-        found.append(m.start())
-    head = text if m is None else text[: m.start()]  # only words before the first digit matter
-    for word in {w.lower() for w in set(_WORDS_RE.findall(head))} & _FIGURE_WORDS:
-        w = re.search(rf"(?i)(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", text)
-        if w is not None:
-            found.append(w.start())
-    if not found:
+    Costs a few passes in C over the text, never a step of Python per word: the words before
+    the first digit are split and looked up as bytes, and only the number words among them are
+    then found, each with one search."""
+    limit = len(text)
+    if text.isascii():  # one memchr per digit, bounded by the first found
+        for d in "0123456789":
+            at = text.find(d, 0, limit)
+            if at >= 0:
+                limit = at
+    elif (m := _DIGIT_RE.search(text)) is not None:
+        limit = m.start()
+    has_digit = limit < len(text)
+    head = text[:limit]  # only words before the first digit matter
+    if "\u212a" in head:  # the Kelvin sign, whose small letter is "k" ("lakh")
+        head = head.replace("\u212a", "k")
+    raw = head.encode("utf-8", "surrogatepass")
+    data = raw.translate(_LETTER_BYTES)
+    first = limit
+    present = set(data.split()).intersection(_FIGURE_BYTES)
+    if present:
+        padded = b" " + data + b" "
+        at_byte = len(raw)
+        for word in present:
+            at = padded.find(b" " + word + b" ", 0, at_byte + len(word) + 2)
+            if 0 <= at < at_byte:
+                at_byte = at
+        # a byte offset; in characters, what the bytes before it decode to
+        first = (
+            at_byte
+            if len(raw) == len(head)
+            else len(raw[:at_byte].decode("utf-8", "surrogatepass"))
+        )
+    if not has_digit and first == len(text):
         return None
-    first = min(found)
     if first <= _LEAD_ROOM:
         return 0
     cut = text.rfind(" ", 0, first - _LEAD_ROOM)

@@ -20,12 +20,14 @@ from typing import NamedTuple
 # 678.5"), scientific notation ("2.4e6", "3.1E+9"), a decimal comma ("2,7", "1,5 million": one or
 # two digits after the comma, not part of a longer run of commas, read with its other reading
 # noted), and plain digits. The Indian and decimal-comma forms never start right after a digit or
-# a comma, so a run of commas that fails them is scanned once, not once per group.
+# a comma, so a run of commas that fails them is scanned once, not once per group. The repeated
+# groups are possessive: nothing after them can fail, so giving none back changes no match, and
+# the engine keeps no backtracking state per group (a number of 750,000 digits is one pass).
 _SPECIAL = r"$€£~≈<>=≥≤+%/°.\-–—‐‑−^×"
 _TOKEN_RE = re.compile(
     r"(\s*+)(?:((?<![\d,])\d{1,2}(?:,\d\d(?=,\d))++,\d{3}(?![\d,])(?:\.\d+)?"
-    r"|\d{1,3}(?:,\d{3}(?!\d))+(?:\.\d+)?"
-    r"|\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3}(?![\d,]))+(?:\.\d+)?"
+    r"|\d{1,3}(?:,\d{3}(?!\d))++(?:\.\d+)?"
+    r"|\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3}(?![\d,]))++(?:\.\d+)?"
     r"|\d+(?:\.\d+)?[eE][-+]?\d{1,3}(?![\w])"
     r"|(?<![\d,])\d+,\d{1,2}(?![\d]|,\d)"
     r"|\d+(?:\.\d+)?|\.\d+)"
