@@ -15,12 +15,17 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import estimates as est
 from estimates.errors import ClaimFileError, EstimatesError
 from estimates.faces import cli
+
+#: each example reads, writes or reconciles a whole generated ledger: a fixed budget under every
+#: profile keeps the suite within its time (the cheap laws of parsing and values run the
+#: profile's count)
+whole_ledger = settings(max_examples=50)
 
 _CLAIMS = [
     est.Claim(quantity="troops", value=est.Range.between(10_000, 12_000, unit="person"),
@@ -73,6 +78,7 @@ def _read(fmt: str, data: bytes, errors: str) -> object:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+@whole_ledger
 @given(data=st.data())
 def test_readers_answer_only_with_library_errors(fmt: str, data: st.DataObject) -> None:
     raw = data.draw(broken(fmt))
@@ -100,6 +106,7 @@ def test_collect_keeps_the_good_rows_of_a_file_with_bad_ones() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+@whole_ledger
 @given(data=st.data())
 def test_the_command_line_exits_2_with_a_short_message(fmt: str, data: st.DataObject) -> None:
     raw = data.draw(broken(fmt))

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from hypothesis import assume, example, given
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from estimates.ledger.claims import Claim
@@ -18,6 +18,11 @@ from estimates.reconciliation.reconcile import reconcile, reconcile_all
 from estimates.strategies import claims, ledgers
 from estimates.values.dates import Period
 from estimates.values.ranges import Range
+
+#: each example reads, writes or reconciles a whole generated ledger: a fixed budget under every
+#: profile keeps the suite within its time (the cheap laws of parsing and values run the
+#: profile's count)
+whole_ledger = settings(max_examples=50)
 
 START, END = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
 LATER = "2025-02-01"  # after every generated claim: everything known
@@ -55,6 +60,7 @@ def rebuild(claim: Claim, **changes: Any) -> Claim:
     return Claim.model_validate({**claim.model_dump(), **changes})
 
 
+@whole_ledger
 @given(
     ledger=ledgers(max_size=10, dates=(START, END)),
     day=st.dates(START, END),
@@ -79,6 +85,7 @@ def test_claims_stated_after_known_on_never_change_the_answer(
     assert {q: after[q] for q in before} == before
 
 
+@whole_ledger
 @given(
     ledger=ledgers(max_size=20, dates=(START, END)),
     seed=st.integers(0, 2**31 - 1),
@@ -99,6 +106,7 @@ def test_the_order_of_claims_never_changes_any_answer(
     assert a["closed"].fillna("-").tolist() == b["closed"].fillna("-").tolist()
 
 
+@whole_ledger
 @given(
     ledger=ledgers(max_size=15, units=["kilometer"], dates=(START, END)),
     method=st.sampled_from(["robust", "consensus", "envelope"]),
@@ -131,6 +139,7 @@ def _two_claims(a: Range, b: Range) -> Ledger:
     )
 
 
+@whole_ledger
 @given(
     ledger=ledgers(max_size=8, dates=(START, END)),
     c=st.sampled_from([0.001, 0.5, 3.0, 1000.0]),
@@ -175,6 +184,7 @@ def test_scaling_every_figure_scales_the_answer(ledger: Ledger, c: float, method
         )
 
 
+@whole_ledger
 @given(
     ledger=ledgers(max_size=20, kinds=["stock"], dates=(START, END)),
     method=st.sampled_from(["consensus", "envelope"]),
@@ -197,6 +207,7 @@ def test_consensus_lies_inside_and_envelope_around_every_used_figure(
         assert np.isnan(res.best[i]) or lo <= res.best[i] <= hi
 
 
+@whole_ledger
 @given(
     ledger=ledgers(min_size=1, max_size=15, dates=(START, END)),
     pick=st.integers(0, 10**6),
@@ -220,6 +231,7 @@ def test_adding_a_relay_of_a_statement_changes_nothing(
     assert a == b
 
 
+@whole_ledger
 @given(
     ledger=ledgers(min_size=1, max_size=15, dates=(START, END)),
     at=st.dates(START, END),

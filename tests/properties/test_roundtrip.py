@@ -6,10 +6,15 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
-from hypothesis import given
+from hypothesis import given, settings
 
 from estimates import Claim, Ledger, Range
 from estimates.strategies import claims, ledgers, ranges
+
+#: each example reads, writes or reconciles a whole generated ledger: a fixed budget under every
+#: profile keeps the suite within its time (the cheap laws of parsing and values run the
+#: profile's count)
+whole_ledger = settings(max_examples=50)
 
 
 def _roundtrip(ledger: Ledger, suffix: str) -> Ledger:
@@ -20,6 +25,7 @@ def _roundtrip(ledger: Ledger, suffix: str) -> Ledger:
         return back
 
 
+@whole_ledger
 @given(ledgers(max_size=12))
 def test_csv_jsonl_parquet_and_frame_are_lossless(ledger: Ledger) -> None:
     expected = ledger.to_frame()
@@ -30,6 +36,7 @@ def test_csv_jsonl_parquet_and_frame_are_lossless(ledger: Ledger) -> None:
     assert Ledger.from_frame(expected) == ledger
 
 
+@whole_ledger
 @given(ledgers(max_size=8))
 def test_claims_survive_the_ledger(ledger: Ledger) -> None:
     assert Ledger(list(ledger)) == ledger
@@ -37,6 +44,7 @@ def test_claims_survive_the_ledger(ledger: Ledger) -> None:
         assert claim.claim_id in ledger.claim_ids
 
 
+@whole_ledger
 @given(ledgers(max_size=8), ledgers(max_size=8))
 def test_merge_is_commutative_and_idempotent(a: Ledger, b: Ledger) -> None:
     assert a.merge(b) == b.merge(a)

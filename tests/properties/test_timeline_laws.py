@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pandas as pd
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from estimates.ledger.claims import Claim
@@ -15,6 +15,11 @@ from estimates.ledger.table import Ledger
 from estimates.reconciliation.reconcile import reconcile_all
 from estimates.reconciliation.timeline import timeline
 from estimates.strategies import claims, ledgers
+
+#: each example reads, writes or reconciles a whole generated ledger: a fixed budget under every
+#: profile keeps the suite within its time (the cheap laws of parsing and values run the
+#: profile's count)
+whole_ledger = settings(max_examples=50)
 
 START, END = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
 END2 = dt.date(2025, 6, 30)
@@ -77,6 +82,7 @@ def falls_only_where_named(tl: pd.DataFrame, columns: tuple[str, ...]) -> None:
     assert ((lo[has_best] <= best[has_best]) & (best[has_best] <= hi[has_best])).all()
 
 
+@whole_ledger
 @given(cumulative_ledgers, query_dates)
 def test_a_cumulative_timeline_falls_only_where_it_says_why(
     ledger: Ledger, dates: list[dt.date]
@@ -96,6 +102,7 @@ def test_a_cumulative_timeline_falls_only_where_it_says_why(
         )
 
 
+@whole_ledger
 @given(cumulative_ledgers, query_dates)
 def test_a_cumulative_timeline_in_hindsight_falls_only_where_it_says_why(
     ledger: Ledger, dates: list[dt.date]
@@ -105,6 +112,7 @@ def test_a_cumulative_timeline_in_hindsight_falls_only_where_it_says_why(
     )
 
 
+@whole_ledger
 @given(cumulative_ledgers, query_dates)
 def test_an_isotonic_timeline_never_falls_on_any_side(ledger: Ledger, dates: list[dt.date]) -> None:
     assert_never_falls(timeline(ledger, "q", dates=dates, monotone="isotonic"))
@@ -113,6 +121,7 @@ def test_an_isotonic_timeline_never_falls_on_any_side(ledger: Ledger, dates: lis
 LATE = dt.date(2025, 1, 1)
 
 
+@whole_ledger
 @given(
     cumulative_ledgers,
     st.lists(st.dates(min_value=START, max_value=END), min_size=1, max_size=2),
