@@ -136,3 +136,33 @@ def test_a_figure_consistent_with_every_other_never_creates_a_conflict(
     )  # fmt: skip
     r = est.reconcile(ledger.add(extra), "q")
     assert not r.conflict, r.explain()
+
+
+@laws
+@given(running_totals(), st.data())
+def test_a_floor_moved_to_a_later_moment_only_raises_later_floors(
+    case: tuple[est.Ledger, dict[dt.date, float]], data: st.DataObject
+) -> None:
+    # a floor true at its moment stays true later (the total never falls): moved later, it can
+    # only lift the floors of the moments at or after its new one, as known on every such day
+    ledger, truth = case
+    claims = list(ledger)
+    floors = [i for i, c in enumerate(claims) if c.value.high is None]
+    if not floors:
+        return
+    i = data.draw(st.sampled_from(floors))
+    days = sorted(truth)
+    old = claims[i].stated_on
+    assert old is not None
+    later = data.draw(st.sampled_from([d for d in days if d >= old.start]))
+    moved = est.Ledger(
+        [c if k != i else est.Claim.model_validate({**c.model_dump(), "stated_on": later})
+         for k, c in enumerate(claims)]
+    )  # fmt: skip
+    after = [d for d in days if d >= later]
+    a = est.timeline(ledger, "q", dates=after)
+    b = est.timeline(moved, "q", dates=after)
+    assert not b["conflict"].any(), b
+    lo_a = a["low"].to_numpy(dtype=float)
+    lo_b = b["low"].to_numpy(dtype=float)
+    assert (np.nan_to_num(lo_b, nan=-np.inf) >= np.nan_to_num(lo_a, nan=-np.inf)).all(), (a, b)

@@ -249,3 +249,12 @@ def test_a_time_of_day_survives_every_file_format(suffix: str, tmp_path: Path) -
         "2023-02-07",
     ]
     assert figures(est.reconcile(back, "toll", known_on="2023-02-06")) == (2_921.0, 2_921.0, None)
+
+
+def test_the_explanation_names_an_end_only_the_convention_added() -> None:
+    # "over 31,000" states a floor; ferson's cap at 31,500 is an assumption the answer drops
+    r = est.reconcile(TOLL, "toll", known_on="2023-02-13")
+    text = r.explain()
+    assert 'The cap 31,500 of Wire\'s "over 31,000 dead" comes from the reading convention' in text
+    # a figure whose ends were both stated has nothing dropped
+    assert "Agency's \"31,643" not in text and text.count("reading convention") == 1

@@ -405,6 +405,7 @@ def _role_sentences(claims: pd.DataFrame, r: Reconciliation) -> list[str]:
                 f"Set apart ({reason}): {_join(who[:5])}"
                 + (f" and {len(who) - 5} more." if len(who) > 5 else ".")
             )
+    out.extend(_implied_ends(rows))
     merged = [x for x in rows if x["note"] and str(x["note"]).startswith("one interval")]
     if merged:
         groups: dict[tuple[str, str], list[str]] = {}
@@ -412,6 +413,39 @@ def _role_sentences(claims: pd.DataFrame, r: Reconciliation) -> list[str]:
             groups.setdefault((x["resolved_source"], x["stated_on"]), []).append(x["figure"])
         for (src, stated), figs in groups.items():
             out.append(f"{src}'s figures of {stated} ({_join(figs)}) count as one interval.")
+    return out
+
+
+def _implied_ends(rows: list[dict[str, Any]]) -> list[str]:
+    """For running totals: the ends that only a convention added to a used figure ("over
+    31,000" capped at 31,500), which the reconciliation dropped as assumptions."""
+    from estimates.errors import EstimatesError
+    from estimates.reading.parsing import parse
+
+    out: list[str] = []
+    for x in rows:
+        text = x.get("text")
+        if x["kind"] != "cumulative" or x["role"] not in ("used", "bound") or not text:
+            continue
+        try:
+            literal = parse(str(text), convention="literal")
+        except EstimatesError:
+            continue
+        dropped = [
+            f"{side} {number(float(x[side]))}"
+            for side, stated in (("low", literal.low), ("high", literal.high))
+            if stated is None and x[side] is not None and math.isfinite(float(x[side]))
+        ]
+        if dropped:
+            ends = " and ".join(d.replace("low", "floor").replace("high", "cap") for d in dropped)
+            one = len(dropped) == 1
+            out.append(
+                f'The {ends} of {_owner(str(x["resolved_source"]))} "{text}" '
+                f"{'comes' if one else 'come'} from the reading convention, not from the source: "
+                "an assumption, dropped ("
+                + ("it bounds nothing and conflicts" if one else "they bound nothing and conflict")
+                + " with nothing)."
+            )
     return out
 
 
