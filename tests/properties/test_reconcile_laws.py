@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from estimates.ledger.claims import Claim
 from estimates.ledger.table import Ledger
-from estimates.reconciliation._core import Settings, run, to_day
+from estimates.reconciliation._core import Settings, run, to_instant
 from estimates.reconciliation.reconcile import reconcile, reconcile_all
 from estimates.strategies import claims, ledgers
 from estimates.values.dates import Period
@@ -256,4 +256,4 @@ def test_reconcile_all_gives_the_numbers_of_reconcile(
             r.n_sources,
             r.conflict,
         )
-        assert to_day(row["at"]) == to_day(at)
+        assert to_instant(row["at"]) == to_instant(at)
