@@ -232,6 +232,35 @@ def test_unit_argument_applies_when_the_text_names_none() -> None:
         parse("3", unit="parsec_of_goats")
 
 
+OIL_BARREL_LITRES = 42 * 3.785411784  # 42 US gallons (NIST SP 811, B.8); pint's barrel is 31.5
+
+
+@pytest.mark.parametrize(
+    "text", ["1.5 million barrels a day", "1,500,000 bbl/d", "1.5 mn bpd", "1.5 mb/d"]
+)
+@pytest.mark.parametrize(
+    "unit", ["barrel/day", "barrel / day", "bbl/d", "bpd", "barrels per day", "b/d"]
+)
+def test_a_barrel_in_the_unit_argument_is_the_oil_barrel_of_the_text(text: str, unit: str) -> None:
+    # pint alone reads "barrel/day" as 31.5-gallon barrels: the figure would grow by 42/31.5
+    r = parse(text, unit=unit, convention="literal")
+    assert (r.best, r.unit) == (1.5e6, "oil_barrel / day")
+
+
+def test_an_oil_barrel_is_42_us_gallons() -> None:
+    r = parse("100 barrels", unit="liter", convention="literal")
+    assert r.best == pytest.approx(100 * OIL_BARREL_LITRES)
+    assert parse("2 bbl", unit="gallon", convention="literal").best == pytest.approx(84)
+
+
+def test_the_unit_argument_is_read_with_the_words_of_the_text() -> None:
+    assert parse("40", unit="pct").unit == "percent"  # pint: a picocarat
+    assert parse("5 tons", unit="tons", convention="literal").best == 5.0  # both metric
+    assert parse("700", unit="barrels a day").unit == "oil_barrel / day"  # pint: barrel·day·year
+    with pytest.raises(UnitError, match="carries a multiplier"):
+        parse("3", unit="mb/d")  # a million barrels a day is a figure, not a unit
+
+
 # -- figure details ----------------------------------------------------------------------
 
 
@@ -421,3 +450,22 @@ def test_the_fast_path_takes_plain_phrases(text: str) -> None:
     from estimates.reading._fast import _fast_reading
 
     assert _fast_reading(text) is not None
+
+
+def test_a_unit_column_of_barrels_a_day_keeps_the_figure_of_oil() -> None:
+    import pandas as pd
+
+    from estimates.ledger.validation import validate_claims
+
+    table = pd.DataFrame(
+        {
+            "quantity": ["oil output"],
+            "source": ["ministry"],
+            "text": ["1.5 million barrels a day"],
+            "unit": ["barrel/day"],
+            "as_of": ["2024-01-01"],
+        }
+    )
+    out, bad = validate_claims(table, where="test", convention="literal")
+    assert bad == []
+    assert (out["best"][0], out["unit"][0]) == (1.5e6, "oil_barrel / day")

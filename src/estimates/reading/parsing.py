@@ -64,8 +64,9 @@ from estimates.errors import (
     UnitError,
 )
 from estimates.reading._fast import _fast_reading
-from estimates.reading._grammar import _exact, _first_start, _iter_readings, _Reading
+from estimates.reading._grammar import _exact, _first_start, _iter_readings, _Reader, _Reading
 from estimates.reading._meaning import _RULE_TABLES, _to_range
+from estimates.reading._tokens import _Stream
 
 # By module path, not as an attribute of the package: ``estimates.reading.conventions`` is also the
 # name of the public listing function.
@@ -145,8 +146,41 @@ def _general_reading(text: str) -> _Reading:
     raise _no_figure(text)
 
 
+# The caller's units as read, for the lexicon they were read with (a unit defined later may
+# change the reading).
+_CALLER_UNITS: dict[str, tuple[object, str]] = {}
+
+
 def _canonical_unit(unit: str | None) -> str | None:
-    return None if unit is None else _units.canonical(unit)
+    """The unit a caller passes (``unit=``, a unit column), read as the same words are read after
+    a figure: "barrels a day", "bpd", "bbl/d" and "barrel/day" are oil barrels a day and "pct" is
+    percent, as in the text, where the registry alone would read pint's 31.5-gallon barrel or a
+    picocarat. A unit the lexicon does not write is read by the registry."""
+    if unit is None:
+        return None
+    lexicon = _units.lexicon()
+    known = _CALLER_UNITS.get(unit)
+    if known is not None and known[0] is lexicon:
+        return known[1]
+    words = " ".join(unit.split())
+    found = None
+    if words and len(words) <= 80:
+        stream = _Stream(words)
+        read, _, end, scale = _Reader(stream).noun(0)
+        if read is not None and stream.get(end) is None:
+            if scale != 1.0:
+                raise UnitError(
+                    f"the unit {unit!r} carries a multiplier (it is {scale:g} {read}); pass the "
+                    f"unit alone ({read!r}) and write the multiplier in the figure",
+                    unit=unit,
+                )
+            found = _units.canonical(read)
+    if found is None:
+        found = _units.canonical(unit)
+    if len(_CALLER_UNITS) >= 1024:
+        _CALLER_UNITS.clear()
+    _CALLER_UNITS[unit] = (lexicon, found)
+    return found
 
 
 @functools.lru_cache(maxsize=8192)
