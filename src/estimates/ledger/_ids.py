@@ -34,31 +34,117 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 
 
-def _digest(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
+def digests(names: Sequence[object]) -> npt.NDArray[np.uint64]:
+    """The 64-bit digest of each text in ``names`` (a missing one, None or NaN, gets the
+    missing-text constant): each text once, however many rows hold it.
+
+    >>> digests(["q", None]).tolist() == [digests(["q"])[0], digests([float("nan")])[0]]
+    True
+    """
+    blake = hashlib.blake2b
+    missing = bytes(np.array([_MISSING_TEXT], dtype="<u8").data)
+    try:  # text and None only (a checked table): no test of each value's type
+        raw = b"".join(
+            [
+                missing if x is None else blake(x.encode("utf-8"), digest_size=8).digest()  # type: ignore[attr-defined]
+                for x in names
+            ]
+        )
+    except AttributeError:
+        raw = b"".join(
+            [
+                missing
+                if x is None or (isinstance(x, float) and x != x)
+                else blake(str(x).encode("utf-8"), digest_size=8).digest()
+                for x in names
+            ]
+        )
+    return np.frombuffer(raw, dtype="<u8").astype(np.uint64)
 
 
-def _text_hashes(values: npt.NDArray[Any]) -> npt.NDArray[np.uint64]:
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+def text_hashes(values: Any) -> npt.NDArray[np.uint64]:
+    """The digest of each row of a text column (an object array or a pandas categorical)."""
+    if isinstance(values, pd.Categorical):
+        codes = values.codes
+        uniques: Sequence[object] = list(values.categories)
+    else:
+        codes, found = pd.factorize(values, use_na_sentinel=True)
+        uniques = list(found)
     table = np.empty(len(uniques) + 1, dtype=np.uint64)
-    table[:-1] = [_digest(str(u)) for u in uniques]
+    table[:-1] = digests(uniques)
     table[-1] = _MISSING_TEXT
-    return table[codes]
+    hashes: npt.NDArray[np.uint64] = table[codes]
+    return hashes
 
 
-def _number_hashes(values: npt.NDArray[Any]) -> npt.NDArray[np.uint64]:
+def number_hashes(values: npt.NDArray[Any]) -> npt.NDArray[np.uint64]:
+    """The bits of each number of a column (``-0.0`` as ``0.0``; NaN = the missing constant)."""
     arr = np.asarray(values, dtype=np.float64) + 0.0  # -0.0 + 0.0 is 0.0
+    if arr.size and np.isnan(arr[0]) and np.isnan(arr).all():
+        return np.broadcast_to(_MISSING_NUMBER, arr.shape)
     bits = arr.view(np.uint64)
     return np.where(np.isnan(arr), _MISSING_NUMBER, bits)
 
 
 def _mix(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """The SplitMix64 finaliser of each value, in place (``h`` is the caller's own array)."""
     with np.errstate(over="ignore"):
-        h = h ^ (h >> np.uint64(30))
-        h = h * _M1
-        h = h ^ (h >> np.uint64(27))
-        h = h * _M2
-        return h ^ (h >> np.uint64(31))
+        h ^= h >> np.uint64(30)
+        h *= _M1
+        h ^= h >> np.uint64(27)
+        h *= _M2
+        h ^= h >> np.uint64(31)
+        return h
+
+
+def fold(
+    hashes: Sequence[npt.NDArray[np.uint64] | np.uint64],
+    optional: Sequence[npt.NDArray[np.float64]] = (),
+    n: int | None = None,
+) -> npt.NDArray[np.uint64]:
+    """The 64-bit key of each row from its fields' hashes, in their fixed order (a field the
+    same in every row may be one hash); ``optional`` number columns are folded in only where a
+    row states them."""
+    size = n if n is not None else (np.size(hashes[0]) if hashes else 0)
+    h = np.full(size, _SEED, dtype=np.uint64)
+    for field in hashes:
+        h ^= field
+        _mix(h)
+    for extra in optional:
+        arr = np.asarray(extra, dtype=np.float64)
+        stated = ~np.isnan(arr)
+        if stated.any():
+            h = np.where(stated, _mix(h ^ number_hashes(arr)), h)
+    return h
+
+
+def claim_keys(
+    columns: Sequence[npt.NDArray[Any]], optional: Sequence[npt.NDArray[np.float64]] = ()
+) -> npt.NDArray[np.uint64]:
+    """The 64-bit key of each row given as identity columns; :func:`claim_ids` writes them."""
+    hashes = [
+        number_hashes(column) if column.dtype == np.float64 else text_hashes(column)
+        for column in columns
+    ]
+    return fold(hashes, optional, n=len(columns[0]) if columns else 0)
+
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8).astype(np.uint32)
+
+
+def id_texts(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.object_]:
+    """Each key in 16 hex digits (as ``f"{key:016x}"``), without a Python format per row.
+
+    >>> id_texts(np.array([255, 2**64 - 1], dtype=np.uint64)).tolist()
+    ['00000000000000ff', 'ffffffffffffffff']
+    """
+    raw = np.ascontiguousarray(keys, dtype=">u8").view(np.uint8).reshape(-1, 8)
+    # the code points of the digits, four bytes each: a row of 16 is one numpy "<U16" text
+    digits = np.empty((raw.shape[0], 16), dtype="<u4")
+    digits[:, 0::2] = _HEX[raw >> 4]
+    digits[:, 1::2] = _HEX[raw & 15]
+    texts: npt.NDArray[np.object_] = digits.reshape(-1).view("<U16").astype(object)
+    return texts
 
 
 def claim_ids(
@@ -76,12 +162,5 @@ def claim_ids(
     >>> with_level[0] == base[0], with_level[1] == base[1]
     (True, False)
     """
-    n = len(columns[0]) if columns else 0
-    h = np.full(n, _SEED, dtype=np.uint64)
-    for column in columns:
-        is_number = column.dtype == np.float64
-        h = _mix(h ^ (_number_hashes(column) if is_number else _text_hashes(column)))
-    for extra in optional:
-        arr = np.asarray(extra, dtype=np.float64)
-        h = np.where(np.isnan(arr), h, _mix(h ^ _number_hashes(arr)))
-    return [f"{x:016x}" for x in h.tolist()]
+    ids: list[str] = id_texts(claim_keys(columns, optional)).tolist()
+    return ids

@@ -7,6 +7,8 @@ be read at all; :func:`estimates.ledger.validation.validate_claims` checks the r
 
 from __future__ import annotations
 
+import codecs
+import concurrent.futures
 import contextlib
 import csv
 import io
@@ -15,7 +17,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -49,7 +51,7 @@ class RawTable(NamedTuple):
     """
 
     table: pd.DataFrame
-    numbers: list[int]
+    numbers: Sequence[int]
     bad: list[BadRow]
     where: str
 
@@ -60,27 +62,39 @@ class RawTable(NamedTuple):
 def read_csv_table(path: PathOrBuffer) -> RawTable:
     """The cells of a UTF-8 claim CSV, every one as text.
 
+    The file is read as bytes by pyarrow's CSV reader when it can read it exactly (the text
+    columns dictionary-encoded: each distinct text once), else by the csv module, which reports
+    each row it cannot read.
+
     >>> import io
     >>> read_csv_table(io.StringIO("quantity,low,source\\nq,12,s\\n")).table["low"].tolist()
     [12.0]
     """
-    where, text = _read_text(path)
-    bad: list[BadRow] = []
-    if not text:
+    where, data, given = _read_bytes(path)
+    if not data:
         raise ClaimFileError(
             [BadRow(None, None, None, "the file is empty; a header row is required")],
             where=where,
         )
-    header = _header(text)
+    header = _header(data)
     unreadable = [h for h in header if not _utf8(h)]
     if unreadable:
         reason = "the header is not UTF-8; save the file as UTF-8"
         raise ClaimFileError([BadRow(None, None, unreadable[0], reason)], where=where)
-    width = len(header)
-    table = _fast_csv(text, header)
+    table = _fast_csv(data, header)
     if table is not None:
-        del text  # the whole file as text is not needed past this point
-        return RawTable(_unguarded(table), list(range(1, len(table) + 1)), bad, where)
+        del data, given  # the file is not needed past this point
+        return RawTable(table, range(1, len(table) + 1), [], where)
+    text = given if given is not None else _decode(data, where)
+    del data
+    return _careful_csv(text, header, where)
+
+
+def _careful_csv(text: str, header: list[str], where: str) -> RawTable:
+    """The table through the csv module, row by row: every row whose field count differs from
+    the header's is reported (blank lines are skipped but counted)."""
+    bad: list[BadRow] = []
+    width = len(header)
     with _no_field_limit():
         reader = csv.reader(io.StringIO(text, newline=""))
         next(reader)
@@ -141,9 +155,12 @@ def _unguarded(table: pd.DataFrame) -> pd.DataFrame:
             names = [str(x) for x in column.cat.categories]
             if any(_GUARDED.match(x) for x in names):
                 fixed = [x[1:] if _GUARDED.match(x) else x for x in names]
+                # "'=x" and "=x" in one column are one text once unguarded
+                renumber, distinct = pd.factorize(np.array(fixed, dtype=object))
+                codes = column.cat.codes.to_numpy()
                 table[name] = pd.Categorical.from_codes(
-                    column.cat.codes.to_numpy(),
-                    dtype=pd.CategoricalDtype(pd.Index(fixed, dtype=object)),
+                    np.where(codes >= 0, renumber[codes], -1),
+                    dtype=pd.CategoricalDtype(pd.Index(distinct, dtype=object)),
                 )
             continue
         values = column.to_numpy(dtype=object)
@@ -300,44 +317,46 @@ def write_parquet(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
 # -- helpers --------------------------------------------------------------------------------------
 
 
-def _header(text: str) -> list[str]:
-    """The header row of a CSV text, read from its start only.
-
-    A text buffer over the whole file would hold four bytes per character; the header needs
-    only the first line (or the first few, when a quoted name spans lines).
-    """
+def _header(data: bytes) -> list[str]:
+    """The header row of a CSV file, read from its start only (the first line, or the first
+    few when a quoted name spans lines); a byte that is not UTF-8 is kept as a surrogate."""
     size = 1 << 16
     while True:
-        head = io.StringIO(text[:size], newline="")
+        chunk = data[:size].decode("utf-8", "surrogateescape")
+        head = io.StringIO(chunk, newline="")
         with _no_field_limit():
             header = next(csv.reader(head), [])
-        if head.tell() < min(size, len(text)) or size >= len(text):
+        if head.tell() < len(chunk) or size >= len(data):
             return header
         size *= 4
 
 
-def _fast_csv(text: str, header: list[str]) -> pd.DataFrame | None:
+def _fast_csv(data: bytes, header: list[str]) -> pd.DataFrame | None:
     """The whole table through pyarrow's CSV reader, when it can read it exactly; else None.
 
-    pyarrow refuses any row whose field count differs from the header's, and reads every cell as
-    text; the caller then falls back to the csv module, which reports each such row. Files with
-    blank lines also take that path, so row numbers count the same way in both.
+    pyarrow refuses any row whose field count differs from the header's and any byte that is
+    not UTF-8, and reads every cell as text; the caller then falls back to the csv module, which
+    reports each such row. Files with a blank line (or a row of blank cells, which Arrow reads
+    the same way) also take that path, where a blank line is skipped but counted. Text columns come back as categoricals (each
+    distinct text once, the rows as integer codes: no Python string per cell).
     """
-    if len(set(header)) != len(header) or "\n\n" in text or "\n\r\n" in text:
+    if len(set(header)) != len(header):
         return None
     try:
         import pyarrow as pa
         from pyarrow import csv as pacsv
     except ImportError:  # pragma: no cover - pyarrow is an optional extra
         return None
-    # a byte that is not UTF-8 is a surrogate in the text: given back as that byte, pyarrow
-    # refuses the file and the careful reader reports the rows
-    data = text.encode("utf-8", "surrogateescape")
     try:
         table = pacsv.read_csv(
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(use_threads=True),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            parse_options=pacsv.ParseOptions(
+                # a line break inside a cell needs quotes: without any, none is looked for
+                newlines_in_values=b'"' in data,
+                # a blank line is a row of blank cells here, numbered as the csv module does
+                ignore_empty_lines=False,
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.string()),
                 strings_can_be_null=False,
@@ -346,27 +365,54 @@ def _fast_csv(text: str, header: list[str]) -> pd.DataFrame | None:
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
-    if table.column_names != header:
+    if table.column_names != header or _blank_row(table):
         return None
-    del data
-    columns: dict[str, Any] = {}
-    for name in header:
-        cells = table.column(name).combine_chunks()
-        numbers = _arrow_numbers(cells) if name in NUMBER_COLUMNS else None
-        if numbers is not None:
-            columns[name] = numbers
-        elif name in NUMBER_COLUMNS:
-            columns[name] = cells.to_numpy(zero_copy_only=False)  # read cell by cell
-        else:
-            # each distinct text once (a dictionary), the rows as integer codes: no Python
-            # string per cell
-            encoded = cells.dictionary_encode()
-            names = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-            codes = encoded.indices.to_numpy(zero_copy_only=False)
-            columns[name] = pd.Categorical.from_codes(
-                codes, dtype=pd.CategoricalDtype(pd.Index(names, dtype=object))
-            )
+
+    def column(name: str) -> Any:
+        cells = table.column(name)
+        if name not in NUMBER_COLUMNS:
+            return _arrow_categorical(_arrow_unguarded(cells))
+        cells = cells.combine_chunks()
+        numbers = _arrow_numbers(cells)
+        # else read cell by cell by the validation
+        return cells.to_numpy(zero_copy_only=False) if numbers is None else numbers
+
+    # Arrow's kernels release the GIL: the columns are encoded side by side
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        columns = dict(zip(header, pool.map(column, header), strict=True))
     return pd.DataFrame(columns)
+
+
+def _arrow_unguarded(cells: Any) -> Any:
+    """:func:`_unguarded` on a text column read by Arrow."""
+    import pyarrow.compute as pc
+
+    if not pc.any(pc.starts_with(cells, "'")).as_py():
+        return cells
+    return pc.replace_substring_regex(cells, _GUARDED.pattern.replace("^'", "^'(") + ")", "\\1")
+
+
+def _blank_row(table: Any) -> bool:
+    """Whether some row of an Arrow table has every cell blank."""
+    import pyarrow.compute as pc
+
+    blank = pc.equal(table.column(0), "")
+    if not pc.any(blank).as_py():
+        return False
+    for k in range(1, table.num_columns):
+        blank = pc.and_(blank, pc.equal(table.column(k), ""))
+    return bool(pc.any(blank).as_py())
+
+
+def _arrow_categorical(cells: Any) -> pd.Categorical[Any]:
+    """A text column read by Arrow as a categorical: each distinct text once (in order of first
+    appearance), the rows as codes."""
+    encoded = cells.combine_chunks().dictionary_encode()
+    names = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    return pd.Categorical.from_codes(
+        codes, dtype=pd.CategoricalDtype(pd.Index(names, dtype=object))
+    )
 
 
 def _arrow_numbers(cells: Any) -> FloatArray | None:
@@ -401,15 +447,28 @@ def _reject_constant(name: str) -> float:
     )
 
 
-def _read_text(path: PathOrBuffer) -> tuple[str, str]:
+def _read_bytes(path: PathOrBuffer) -> tuple[str, bytes, str | None]:
+    """Where the claims come from, their bytes (UTF-8, without a byte-order mark) and, for a
+    buffer of text, that text (kept as given, for the careful reader)."""
     if hasattr(path, "read"):
-        data = path.read()
+        got = path.read()
         where = str(getattr(path, "name", ""))
-        if isinstance(data, bytes):
-            return where, _decode(data, where)
-        return where, str(data)
-    where = str(path)
-    return where, _decode(Path(path).read_bytes(), where)
+        if not isinstance(got, bytes):
+            text = str(got)
+            # a lone surrogate stays in the bytes (not UTF-8: the careful reader reports it)
+            return where, text.encode("utf-8", "surrogatepass"), text
+        data = got
+    else:
+        where = str(path)
+        data = Path(path).read_bytes()
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    return where, data, None
+
+
+def _read_text(path: PathOrBuffer) -> tuple[str, str]:
+    where, data, given = _read_bytes(path)
+    return where, given if given is not None else _decode(data, where)
 
 
 @contextlib.contextmanager
@@ -435,9 +494,9 @@ def _decode(data: bytes, where: str) -> str:
     """The text of a file read as UTF-8; a byte that is not UTF-8 is kept as a surrogate, so
     that the row holding it is reported (with the byte) and every other row is read."""
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("utf-8-sig", "surrogateescape")
+        return data.decode("utf-8", "surrogateescape")
 
 
 def _pyarrow_parquet() -> Any:

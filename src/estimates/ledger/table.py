@@ -270,10 +270,10 @@ class Ledger:
             raw.table.reset_index(drop=True), where=raw.where, convention=convention
         )
         # validate_claims numbers rows 1..n in table order; map them back to the file's row numbers
-        mapping = dict(enumerate(raw.numbers, start=1))
+        numbers = raw.numbers
         bad = list(raw.bad) + [
             BadRow(
-                mapping.get(e.row, e.row) if e.row is not None else None,
+                numbers[e.row - 1] if e.row is not None and 0 < e.row <= len(numbers) else e.row,
                 e.column,
                 e.value,
                 e.reason,

@@ -12,7 +12,7 @@ import math
 import re
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -30,12 +30,13 @@ from estimates.errors import (
 )
 from estimates.ledger._frame import (
     FRAME_COLUMNS,
+    ID_ORDER,
     ObjArray,
     as_column,
-    canonical,
     categorical,
-    frame_claim_ids,
+    tidy,
 )
+from estimates.ledger._ids import digests, fold, id_texts, number_hashes, text_hashes
 from estimates.ledger.claims import KINDS, Claim, join_via, split_via
 from estimates.ledger.schema import (
     CLAIM_COLUMNS,
@@ -124,15 +125,24 @@ def _per_value(
     errors: list[BadRow],
     *,
     values: bool = True,
+    unchanged: _Plain | None = None,
 ) -> tuple[ObjArray, npt.NDArray[np.intp], ObjArray]:
     """Apply ``check`` to each distinct value; return per-row results, codes and the table.
 
     With ``values=False`` the per-row results are not built (an empty array stands in): the
-    caller reads them from the codes and the table when it needs them.
+    caller reads them from the codes and the table when it needs them. ``unchanged`` tells, for
+    all the distinct values at once, which ones ``check`` would give back as they are.
     """
+    codes: npt.NDArray[np.intp]
     if column is None:
-        codes = np.full(n, -1, dtype=np.intp)
+        # every row missing: one code for all, no array of n codes
+        codes = np.broadcast_to(np.intp(-1), (n,))
         uniques: list[object] = []
+    elif isinstance(column.dtype, pd.CategoricalDtype):
+        # read as a categorical (a CSV): its categories are the distinct values already, and
+        # its codes (8, 16 or 32 bits) index the table as they are
+        codes = cast("npt.NDArray[np.intp]", column.cat.codes.to_numpy())
+        uniques = list(column.cat.categories)
     else:
         # the column itself, not its objects: a categorical gives its codes and an Arrow-backed
         # text column is dictionary-encoded, with no Python string per row
@@ -146,10 +156,19 @@ def _per_value(
         codes = c.astype(np.intp, copy=False)
         uniques = list(u)
     table = np.empty(len(uniques) + 1, dtype=object)
-    for k, value in enumerate(uniques):
-        table[k] = check(value)
+    if unchanged is None:
+        for k, value in enumerate(uniques):
+            table[k] = check(value)
+    else:
+        plain = unchanged.mask(uniques)
+        table[:-1][plain] = [uniques[j] for j in np.flatnonzero(plain)]
+        for j in np.flatnonzero(~plain):
+            table[j] = check(uniques[j])
     table[-1] = check(None)  # the missing cells (code -1)
-    bad = np.array([isinstance(t, _Bad) for t in table], dtype=bool)
+    bad = np.zeros(len(table), dtype=bool)
+    checked = np.arange(len(table)) if unchanged is None else np.flatnonzero(np.r_[~plain, True])
+    for k in checked.tolist():
+        bad[k] = isinstance(table[k], _Bad)
     if bad.any():
         for i in np.flatnonzero(bad[codes]):
             k = codes[i]
@@ -176,6 +195,70 @@ class _Columns(dict[str, Any]):
 
 def _stated(x: object) -> bool:
     return not _is_missing(x)
+
+
+class _Plain:
+    """The values a check gives back as they are, told for many at once: by a pattern over an
+    Arrow array when pyarrow is there and every value is text, else value by value."""
+
+    def __init__(self, pattern: str | None, one: Callable[[object], bool]) -> None:
+        self.pattern = pattern
+        self.one = one
+
+    def mask(self, values: list[object]) -> npt.NDArray[np.bool_]:
+        if len(values) > 64:
+            try:
+                import pyarrow as pa
+                import pyarrow.compute as pc
+
+                arr = pa.array(values, type=pa.string())
+                if self.pattern is None:
+                    hit = pc.greater(pc.binary_length(arr), 0)
+                else:
+                    hit = pc.match_substring_regex(arr, self.pattern)
+                return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+            except (ImportError, TypeError, ValueError, UnicodeError, OverflowError):
+                pass  # no pyarrow, a value that is not text, a lone surrogate
+        return np.array([self.one(x) for x in values], dtype=bool)
+
+
+def _plain_name(x: object) -> bool:
+    """Whether ``x`` is printable ASCII text with no space at either end and no two together:
+    what the check of a name column gives back as it is."""
+    return (
+        type(x) is str
+        and x.isascii()
+        and x.isprintable()
+        and x != ""
+        and x[0] != " "
+        and x[-1] != " "
+        and "  " not in x
+    )
+
+
+def _plain_outlet(x: object) -> bool:
+    """Whether ``x`` is one outlet's name that the check of ``via`` gives back as it is."""
+    return (
+        type(x) is str
+        and x.isascii()
+        and x.isprintable()
+        and x != ""
+        and x[0] != " "
+        and x[-1] != " "
+        and ";" not in x
+        and "\\" not in x
+    )
+
+
+def _plain_text(x: object) -> bool:
+    """Whether ``x`` is text kept as it is (not blank, UTF-8: no lone surrogate)."""
+    return type(x) is str and x != "" and (x.isascii() or _unicode_problem(x) is None)
+
+
+# printable ASCII: a name with single spaces inside; an outlet without ';' or '\'; any text
+_NAME = _Plain("^[!-~]( ?[!-~])*$", _plain_name)
+_OUTLET = _Plain("^[!-:<-\\[\\]-~]( *[!-:<-\\[\\]-~])*$", _plain_outlet)
+_TEXT = _Plain(None, _plain_text)
 
 
 def _text_check(strip: bool) -> Callable[[object], object]:
@@ -300,10 +383,10 @@ def _choice_column(
             return x.strip()
         return _Bad(f"must be one of {', '.join(allowed)}")
 
-    _, codes, table = _per_value(column, n, check, name, rows, errors)
+    _, codes, table = _per_value(column, n, check, name, rows, errors, values=False)
     if default is not None:
         table[pd.isna(table)] = default  # bad cells, already reported
-    return table[codes], codes, table
+    return np.zeros(0, dtype=object), codes, table
 
 
 def _unit_check(x: object) -> object:
@@ -392,7 +475,11 @@ def validate_claims(
         coded[name] = (got[1], got[2])
 
     for name in ("quantity", "source"):
-        keep(name, _per_value(col(name), n, _text_check(True), name, rows, errors, values=False))
+        got = _per_value(
+            col(name), n, _text_check(True), name, rows, errors, values=False,
+            unchanged=_NAME,
+        )  # fmt: skip
+        keep(name, got)
         codes, normalised = coded[name]
         reported = {e.row for e in errors if e.column == name}
         for i in np.flatnonzero(np.asarray(pd.isna(normalised), dtype=bool)[codes]):
@@ -400,7 +487,8 @@ def validate_claims(
                 errors.append(BadRow(int(rows[i]), name, None, "required: must not be blank"))
     for name in TEXT_COLUMNS:
         check = _text_check(False)
-        keep(name, _per_value(col(name), n, check, name, rows, errors, values=False))
+        got = _per_value(col(name), n, check, name, rows, errors, values=False, unchanged=_TEXT)
+        keep(name, got)
 
     def via_check(x: object) -> object:
         got = _text_check(False)(x)
@@ -408,24 +496,33 @@ def validate_claims(
             return got
         return join_via(split_via(got))
 
-    keep("via", _per_value(col("via"), n, via_check, "via", rows, errors, values=False))
+    got = _per_value(col("via"), n, via_check, "via", rows, errors, values=False, unchanged=_OUTLET)
+    keep("via", got)
     for name in NUMBER_COLUMNS:
         out[name] = _fast_numbers(col(name), n, name, rows, errors)
-    out["closed"] = _choice_column(col("closed"), n, "closed", CLOSED, "both", rows, errors)[0]
+    _, closed_codes, closed_table = _choice_column(
+        col("closed"), n, "closed", CLOSED, "both", rows, errors
+    )
     keep("kind", _choice_column(col("kind"), n, "kind", KINDS, "stock", rows, errors))
     keep(
         "reliability",
         _choice_column(col("reliability"), n, "reliability", GRADES, None, rows, errors),
     )
     check = _text_check(True)
-    keep("convention", _per_value(col("convention"), n, check, "convention", rows, errors))
+    keep(
+        "convention",
+        _per_value(col("convention"), n, check, "convention", rows, errors, unchanged=_NAME),
+    )
     keep("unit", _per_value(col("unit"), n, _unit_check, "unit", rows, errors, values=False))
     for name in DATE_COLUMNS:
         out[f"{name}_start"], out[f"{name}_end"], codes, text = _date_column(
             col(name), n, name, rows, errors
         )
         coded[name] = (codes, text)
-    given_ids = _per_value(col("claim_id"), n, _text_check(True), "claim_id", rows, errors)[0]
+    _, id_codes, id_table = _per_value(
+        col("claim_id"), n, _text_check(True), "claim_id", rows, errors, values=False,
+        unchanged=_NAME,
+    )  # fmt: skip
 
     low, best, high = out["low"], out["best"], out["high"]
     conf = out["confidence"]
@@ -443,24 +540,34 @@ def validate_claims(
         )
 
     # Rows stated only in words: read them with the parser (numbers, when given, win).
-    closed_given = _per_value(col("closed"), n, _stated, "closed", rows, [])[0].astype(bool)
+    _, stated_codes, stated = _per_value(
+        col("closed"), n, _stated, "closed", rows, [], values=False
+    )
+    closed_given = stated.astype(bool)[stated_codes]
     words = np.isnan(low) & np.isnan(best) & np.isnan(high) & ~closed_given
+    # which ends a row's ``closed`` closes: per distinct value, then per row
+    closes_left = np.array([c in ("both", "left") for c in closed_table], dtype=bool)
+    closes_right = np.array([c in ("both", "right") for c in closed_table], dtype=bool)
+    left, right = closes_left[closed_codes], closes_right[closed_codes]
     if words.any():
+        out["closed"] = closed_table[closed_codes]
         for name in ("unit", "convention"):
             # changed row by row: spelled out, and stored from the values instead
             out[name] = out[name]
             coded.pop(name, None)
-        _read_words(np.flatnonzero(words), out, rows, errors, convention)
+        which = np.flatnonzero(words)
+        _read_words(which, out, rows, errors, convention)
+        read = out["closed"][which]
+        left[which] = np.isin(read, ("both", "left"))
+        right[which] = np.isin(read, ("both", "right"))
 
     # An unbounded side is open: normalise ``closed`` as Range does.
-    closed = out["closed"]
-    left = np.isin(closed, ("both", "left")) & ~np.isnan(low)
-    right = np.isin(closed, ("both", "right")) & ~np.isnan(high)
+    left &= ~np.isnan(low)
+    right &= ~np.isnan(high)
     closed_names = np.array(sorted(CLOSED), dtype=object)  # both, left, neither, right
     closed_codes = np.where(left & right, 0, np.where(left, 1, np.where(right, 3, 2)))
-    coded["closed"] = (closed_codes.astype(np.intp), closed_names)
-    closed = closed_names[closed_codes]
-    out["closed"] = closed
+    coded["closed"] = (closed_codes.astype(np.int8), closed_names)
+    out.pop("closed", None)  # spelled out again from the codes when a step reads it
 
     unit_codes, unit_table = coded.get("unit") or pd.factorize(out["unit"], use_na_sentinel=True)
     unit_names = list(unit_table)
@@ -481,51 +588,123 @@ def validate_claims(
         )
 
     bad_rows = {e.row for e in errors}
-    good = (
-        np.array([int(r) not in bad_rows for r in rows], dtype=bool)
-        if bad_rows
-        else np.ones(n, dtype=bool)
-    )
-    everyone = bool(good.all())
-
-    def column(name: str) -> pd.Series[Any]:
-        if name in coded:
-            codes, table = coded[name]
-            table_codes, names = pd.factorize(table, sort=True, use_na_sentinel=True)
-            row_codes = table_codes[codes] if everyone else table_codes[codes[good]]
-            return pd.Series(categorical(row_codes, np.asarray(names, dtype=object)))
-        return as_column(out[name] if everyone else out[name][good], name)
-
-    frame = pd.DataFrame({name: column(name) for name in FRAME_COLUMNS if name != "claim_id"})
+    keep_rows = np.flatnonzero([int(r) not in bad_rows for r in rows]) if bad_rows else np.arange(n)
+    keys = _claim_keys(coded, out, None if keep_rows.size == n else keep_rows)
+    keep_rows, keys = _check_given_ids(id_codes, id_table, keep_rows, keys, rows, errors)
+    frame = _canonical_frame(coded, out, keep_rows, keys)
     # the per-row working arrays are done with: a million rows hold ~8 MB per column
     out.clear()
     coded.clear()
-    frame["claim_id"] = pd.Series(frame_claim_ids(frame), dtype=object)
-    given = given_ids[good]
-    derived = frame["claim_id"].to_numpy(dtype=object)
-    has_id = ~pd.isna(given)
-    mismatch = np.zeros(len(given), dtype=bool)
-    if has_id.any():
-        mismatch[has_id] = given[has_id] != derived[has_id]
-    if mismatch.any():
-        good_rows = rows[good]
-        for i in np.flatnonzero(mismatch):
-            errors.append(
-                BadRow(
-                    int(good_rows[i]),
-                    "claim_id",
-                    given[i],
-                    f"does not match the claim's content (its id is {derived[i]}); leave it blank to derive it",
-                )
-            )
-        frame = frame.loc[~mismatch]
     errors.sort(
         key=lambda e: (
             e.row or 0,
             CLAIM_COLUMNS.index(e.column) if e.column in CLAIM_COLUMNS else -1,
         )
     )
-    return canonical(frame), errors
+    return frame, errors
+
+
+def _check_given_ids(
+    id_codes: npt.NDArray[np.intp],
+    id_table: ObjArray,
+    keep_rows: npt.NDArray[np.intp],
+    keys: npt.NDArray[np.uint64],
+    rows: npt.NDArray[np.int64],
+    errors: list[BadRow],
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.uint64]]:
+    """Report each claim id given that is not the claim's own; the rows and keys without them."""
+    given = id_table[id_codes[keep_rows]]
+    has_id = np.flatnonzero(~pd.isna(given))
+    if not has_id.size:
+        return keep_rows, keys
+    derived = id_texts(keys[has_id])
+    wrong = given[has_id] != derived
+    for i, own in zip(has_id[wrong], derived[wrong], strict=True):
+        errors.append(
+            BadRow(
+                int(rows[keep_rows[i]]),
+                "claim_id",
+                given[i],
+                f"does not match the claim's content (its id is {own}); leave it blank to derive it",
+            )
+        )
+    right = np.ones(keep_rows.size, dtype=bool)
+    right[has_id[wrong]] = False
+    return keep_rows[right], keys[right]
+
+
+def _canonical_frame(
+    coded: dict[str, tuple[npt.NDArray[np.intp], ObjArray]],
+    out: dict[str, Any],
+    keep_rows: npt.NDArray[np.intp],
+    keys: npt.NDArray[np.uint64],
+) -> pd.DataFrame:
+    """The ledger's frame of the rows ``keep_rows`` (their claim keys ``keys``), built once in
+    the ledger's order: by claim id (16 hex digits sort as their keys do), each id once.
+
+    The result is what :func:`~estimates.ledger._frame.canonical` gives for the same rows.
+    """
+    # rows with equal keys are equal in every field: which one of them is kept does not matter
+    order = np.argsort(keys)
+    keys = keys[order]
+    first = np.ones(keys.size, dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    take = keep_rows[order[first]]
+
+    def column(name: str) -> pd.Series[Any]:
+        if name in coded:
+            codes, table = coded[name]
+            table_codes, names = pd.factorize(table, sort=True, use_na_sentinel=True)
+            if _constant(codes):  # one value for every row (a column not given): no gather
+                row_codes = np.full(take.size, table_codes[codes[0]] if codes.size else -1)
+            else:
+                row_codes = table_codes[codes[take]]
+            return pd.Series(categorical(row_codes, np.asarray(names, dtype=object)))
+        values = out[name]
+        if values.dtype.kind in "fM" and pd.isna(values[:1]).all() and pd.isna(values).all():
+            return as_column(np.full(take.size, values[0] if values.size else np.nan), name)
+        return as_column(values[take], name)
+
+    frame = pd.DataFrame({name: column(name) for name in FRAME_COLUMNS if name != "claim_id"})
+    frame["claim_id"] = pd.Series(id_texts(keys[first]), dtype=object)
+    return tidy(frame)
+
+
+def _constant(codes: npt.NDArray[Any]) -> bool:
+    """Whether every row has the same code (a broadcast code, or all equal)."""
+    return codes.size == 0 or codes.strides[0] == 0 or bool((codes == codes[0]).all())
+
+
+def _claim_keys(
+    coded: dict[str, tuple[npt.NDArray[np.intp], ObjArray]],
+    out: dict[str, Any],
+    take: npt.NDArray[np.intp] | None,
+) -> npt.NDArray[np.uint64]:
+    """The claim key of each row in ``take`` (None: every row), from the checked columns: the
+    fields of :data:`~estimates.ledger._frame.ID_ORDER` hashed as
+    :func:`~estimates.ledger._frame.frame_claim_ids` hashes the frame they make, a text column
+    kept as codes digesting each of its distinct texts once."""
+
+    def rows(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return values if take is None else values[take]
+
+    hashes: list[npt.NDArray[np.uint64] | np.uint64] = []
+    n = 0
+    for name in ID_ORDER:
+        if name in NUMBER_COLUMNS:
+            values = rows(out[name])
+            n = values.size
+            hashes.append(number_hashes(values))
+        elif name in coded:
+            codes, table = coded[name]
+            per_value = digests(list(table))
+            if codes.size and _constant(codes):
+                hashes.append(per_value[codes[0]])
+            else:
+                hashes.append(per_value[rows(codes)])
+        else:
+            hashes.append(text_hashes(rows(np.asarray(out[name], dtype=object))))
+    return fold(hashes, [rows(out["level"])], n=n)
 
 
 def claim_row(c: Claim) -> dict[str, Any]:
