@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -164,3 +166,66 @@ def test_bad_rows_of_a_fast_read_are_all_reported_with_row_and_field() -> None:
         Ledger.read_csv(io.BytesIO(text.encode()))
     got = [(e.row, e.column) for e in caught.value.errors]
     assert got == [(1, "low"), (2, "source"), (2, "kind")]
+
+
+# -- rows given in words -----------------------------------------------------------------------
+
+
+def test_a_unit_that_does_not_fit_the_text_is_a_row_numbered_error_beside_the_others() -> None:
+    text = (
+        "quantity,text,unit,source,kind\n"
+        "q,5000 troops,km,s,stock\n"
+        "q,1.5 million barrels a day,barrel/day,s,stock\n"
+        "q,about 5,,s,guess\n"
+    )
+    got = Ledger.read_csv(io.StringIO(text), errors="collect")
+    assert [(e.row, e.column) for e in got.errors] == [(1, "unit"), (3, "kind")]
+    reason = got.errors[0].reason
+    assert "kilometer" in reason and "'person'" in reason and "5000 troops" in reason
+    [kept] = got.ledger.to_frame().to_dict("records")
+    assert kept["text"] == "1.5 million barrels a day" and kept["unit"] == "barrel / day"
+    with pytest.raises(ClaimFileError) as caught:
+        Ledger.read_csv(io.StringIO(text))
+    assert [e.row for e in caught.value.errors] == [1, 3]
+
+
+def test_a_text_with_two_readings_says_in_the_note_which_was_taken() -> None:
+    text = 'quantity,text,source,note\nq,1.5m,s,\nq,"2,7",s,seen twice\nq,about 5,s,\n'
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning per row
+        frame = Ledger.read_csv(io.StringIO(text)).to_frame().set_index("text")
+    million = frame.loc["1.5m"]
+    assert million["best"] == 1_500_000
+    assert million["note"].startswith("'1.5m' read as 1,500,000")
+    assert "1.5 (1.45–1.55) m" in million["note"]  # the other reading: metres
+    comma = frame.loc["2,7"]
+    assert comma["best"] == 2.7
+    assert comma["note"].startswith("seen twice; '2,7' read as 2.7")  # appended to the note
+    assert "could also be 2 " in comma["note"]
+    assert pd.isna(frame.loc["about 5", "note"])
+
+
+def test_a_noted_reading_survives_a_round_trip(tmp_path: Path) -> None:
+    led = Ledger.read_csv(io.StringIO("quantity,text,source\nq,1.5m,s\n"))
+    led.to_csv(tmp_path / "c.csv")
+    again = Ledger.read_csv(tmp_path / "c.csv")
+    assert again == led and "read as" in again.to_frame()["note"][0]
+
+
+def test_each_distinct_text_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from estimates.reading import parsing
+
+    calls: list[str] = []
+    real = parsing.parse
+
+    def counted(text: str, **kw: object) -> est.Range:
+        calls.append(text)
+        return real(text, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parsing, "parse", counted)
+    rows = [f"q{i % 50},{['about 5', 'more than 10', 'lots'][i % 3]},s" for i in range(300)]
+    got = Ledger.read_csv(
+        io.StringIO("quantity,text,source\n" + "\n".join(rows) + "\n"), errors="collect"
+    )
+    assert sorted(calls) == ["about 5", "lots", "more than 10"]
+    assert len(got.errors) == 100 and {e.column for e in got.errors} == {"text"}
