@@ -55,7 +55,7 @@ def test_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert err == "estimates: error: no such file: no/such/claims.csv\n"
 
 
-def test_bad_csv_rows_give_the_count_and_the_first_rows(
+def test_bad_csv_rows_are_each_listed_when_few(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     bad = tmp_path / "bad.csv"
@@ -68,8 +68,35 @@ def test_bad_csv_rows_give_the_count_and_the_first_rows(
     assert lines[0] == f"estimates: error: 10 bad rows in {bad}:"
     assert "row 2: has 5 fields but the header has 4" in lines[1]
     assert "row 3, column 'kind'" in lines[2]
-    assert lines[-1] == "  ... and 5 more"
-    assert len(lines) == 7  # the head, five rows, and how many more
+    assert lines[-1].startswith("  row 11, column 'low'")
+    assert len(lines) == 11  # the head and every bad row
+
+
+def test_many_bad_csv_rows_are_grouped_by_column_with_every_row_and_a_full_list(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.csv"
+    rows = ["q,12,s,stock", "q,12,00O,s,stock", "q,5,s,guess"]
+    rows += [f"q,x{i},s,stock" for i in range(30)] + ["q,5,,stock", "q,1e-400,s,flow"]
+    rows += [f"q,{i},s,guess{i % 5}" for i in range(40)]
+    bad.write_text("quantity,low,source,kind\n" + "\n".join(rows) + "\n")
+    err = _bad_input(capsys, ["reconcile", str(bad)])
+    lines = err.splitlines()
+    assert lines[0] == f"estimates: error: 74 bad rows in {bad}; by column, every row named:"
+    assert "  column 'kind': 41 rows (3, 36-75)" in lines
+    assert "  column 'low': 31 rows (4-33, 35)" in lines
+    assert "  column 'source': 1 row (34)" in lines
+    assert "  the whole row: 1 row (2)" in lines
+    assert any("too small for a figure" in line for line in lines)  # a second reason shown
+    kind = lines.index("  column 'kind': 41 rows (3, 36-75)")
+    assert lines[kind + 1].startswith("    row 3, column 'kind': must be one of")
+    assert lines[kind + 2].startswith("  column")  # one reason: one example
+    report = Path(lines[-1].split("every bad row, with its value and reason: ")[1])
+    listed = pd.read_csv(report, dtype=str, keep_default_na=False)
+    report.unlink()
+    assert len(listed) == 74 and list(listed.columns) == ["row", "column", "value", "reason"]
+    assert listed.loc[listed["row"] == "34", "column"].tolist() == ["source"]
+    assert sorted(set(listed["row"].astype(int))) == list(range(2, 76))
 
 
 def test_unknown_method(capsys: pytest.CaptureFixture[str]) -> None:

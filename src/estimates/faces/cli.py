@@ -35,7 +35,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 import numpy as np
 import pandas as pd
 
-from estimates.errors import ClaimFileError, EstimatesError, RelationError
+from estimates.errors import BadRow, ClaimFileError, EstimatesError, RelationError
 from estimates.values.words import claims_step, range_words, steps
 
 if TYPE_CHECKING:
@@ -61,8 +61,12 @@ DEMO_QUANTITY = "dprk_troops_in_russia"
 #: The date the demo explains and draws: the last figure about troops in Russia came a week
 #: before it, so the plot is not mostly empty months.
 DEMO_EXPLAIN_ON = "2025-01-15"
-#: How many bad rows of a claim file are shown before "... and N more".
-SHOWN_BAD_ROWS = 5
+#: Up to this many bad rows of a claim file are listed one per line; past it, the message
+#: groups them by column (naming every row, in runs such as 4-1203) and the whole list, each
+#: row with its value and reason, is written to a CSV file named in the message.
+LISTED_BAD_ROWS = 20
+#: Reasons shown per column in the grouped message (each with the first row that has it).
+REASONS_PER_COLUMN = 3
 
 
 class UsageError(EstimatesError, ValueError):
@@ -315,12 +319,71 @@ def _reason(exc: BaseException) -> str:
 
 
 def _claim_file_reason(exc: ClaimFileError) -> str:
-    n = len(exc.errors)
-    head = f"{n} bad row{'s' if n != 1 else ''}" + (f" in {exc.where}" if exc.where else "")
-    lines = [head + ":"] + [f"  {e}" for e in exc.errors[:SHOWN_BAD_ROWS]]
-    if n > SHOWN_BAD_ROWS:
-        lines.append(f"  ... and {n - SHOWN_BAD_ROWS} more")
+    """Every bad row of a claim file: each on its own line when there are few; else grouped
+    by column with every row number, and all of them, with value and reason, in a CSV file.
+
+    >>> from estimates.errors import BadRow
+    >>> print(_claim_file_reason(ClaimFileError([BadRow(3, "kind", "guess", "not a kind")])))
+    1 bad row:
+      row 3, column 'kind': not a kind (given 'guess')
+    """
+    errors = exc.errors
+    n = len(errors)
+    head = f"{n:,} bad row{'s' if n != 1 else ''}" + (f" in {exc.where}" if exc.where else "")
+    if n <= LISTED_BAD_ROWS:
+        return "\n".join([head + ":"] + [f"  {e}" for e in errors])
+    groups: dict[str | None, list[BadRow]] = {}
+    for e in errors:
+        groups.setdefault(e.column, []).append(e)
+    lines = [head + "; by column, every row named:"]
+    for column, group in groups.items():
+        label = f"column {column!r}" if column else "the whole row"
+        rows = sorted({e.row for e in group if e.row is not None})
+        named = f" ({_row_runs(rows)})" if rows else ""
+        lines.append(f"  {label}: {len(group):,} row{'s' if len(group) != 1 else ''}{named}")
+        first: dict[str, BadRow] = {}
+        for e in group:
+            first.setdefault(e.reason, e)
+        lines += [f"    {e}" for e in list(first.values())[:REASONS_PER_COLUMN]]
+        if len(first) > REASONS_PER_COLUMN:
+            lines.append(f"    ... and {len(first) - REASONS_PER_COLUMN:,} other reasons")
+    try:
+        report = _bad_rows_report(errors)
+        lines.append(f"  every bad row, with its value and reason: {report}")
+    except OSError as problem:
+        lines.append(f"  (the list of every bad row could not be written: {problem})")
     return "\n".join(lines)
+
+
+def _row_runs(rows: Sequence[int]) -> str:
+    """Sorted row numbers as runs: ``[1, 2, 3, 7]`` is ``1-3, 7``.
+
+    >>> _row_runs([1, 2, 3, 7, 9, 10])
+    '1-3, 7, 9-10'
+    """
+    runs: list[str] = []
+    start = prev = rows[0]
+    for r in [*rows[1:], None]:
+        if r is not None and r == prev + 1:
+            prev = r
+            continue
+        runs.append(str(start) if start == prev else f"{start}-{prev}")
+        if r is not None:
+            start = prev = r
+    return ", ".join(runs)
+
+
+def _bad_rows_report(errors: Sequence[BadRow]) -> str:
+    """Write every bad row (row, column, value, reason) as CSV to a new file in the temporary
+    folder; return its path."""
+    fd, name = tempfile.mkstemp(prefix="estimates-bad-rows-", suffix=".csv")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["row", "column", "value", "reason"])
+        for e in errors:
+            value = "" if e.value is None else str(e.value)
+            out.writerow(["" if e.row is None else e.row, e.column or "", value, e.reason])
+    return name
 
 
 def _fail(reason: str) -> None:
