@@ -566,3 +566,39 @@ def test_a_falling_series_is_reported_in_claims_not_pairs() -> None:
     assert not capped.ok and "more (raise max_violations" in str(capped)
     with pytest.raises(OptionError):
         check(ledger, [], max_violations=-1)
+
+
+def test_only_the_violations_kept_are_written_and_every_one_is_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from estimates.reconciliation import relations
+
+    n = 300
+    ledger = Ledger(
+        [
+            claim(
+                "sent",
+                Range.exactly(n - i, unit="person"),
+                f"S{i}",
+                str(np.datetime64("2024-01-01") + i),
+                kind="cumulative",
+            )
+            for i in range(n)
+        ]
+    )
+    whole = check(ledger, [monotone("sent")], max_violations=None)
+    written: list[int] = []
+    real = relations._write_violation
+
+    def counted(*args: object) -> relations.Violation:
+        written.append(1)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(relations, "_write_violation", counted)
+    capped = check(ledger, [monotone("sent")], max_violations=7)
+    assert len(written) == 7  # the other violations are counted, never written
+    assert capped.violations == whole.violations[:7]
+    assert capped.omitted == len(whole.violations) - 7 > 0
+    written.clear()
+    assert check(ledger, [monotone("sent")], max_violations=0).omitted == len(whole.violations)
+    assert written == []

@@ -23,8 +23,8 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -818,7 +818,36 @@ def _ref_unit(c: _Claims, rel: AtMost | SumOf | Monotone) -> str | None:
     return None
 
 
+class _Found(NamedTuple):
+    """A violation found, not yet written: its place in the report and how to write it (the
+    words of a violation cost far more than finding it, and only the first ``max_violations``
+    are written)."""
+
+    key: tuple[str, tuple[str, ...], tuple[str, ...]]  # relation, dates, claim ids
+    write: Callable[[], Violation]
+
+
 def _violation(
+    c: _Claims,
+    rel: AtMost | SumOf | Monotone,
+    label: str,
+    rows: Sequence[int],
+    factors: Sequence[float],
+    gap: float,
+    unit: str | None,
+    why: str,
+) -> _Found:
+    at = [int(i) for i in rows]
+    key = (
+        label,
+        tuple(_day_text(c.d0[i], c.d1[i]) for i in at),
+        tuple(str(c.ids[i]) for i in at),
+    )
+    write = functools.partial(_write_violation, c, rel, label, at, list(factors), gap, unit, why)
+    return _Found(key, write)
+
+
+def _write_violation(
     c: _Claims,
     rel: AtMost | SumOf | Monotone,
     label: str,
@@ -921,7 +950,7 @@ def _pairs(
     return list(zip(a[keep].tolist(), b[partners[keep]].tolist(), strict=True))
 
 
-def _check_at_most(c: _Claims, rel: AtMost, within: int) -> list[Violation]:
+def _check_at_most(c: _Claims, rel: AtMost, within: int) -> list[_Found]:
     """Each claim with the claim of the other side hardest to reconcile with it (the part with
     the largest low, the whole with the smallest high), when that pair cannot both hold."""
     unit = _ref_unit(c, rel)
@@ -966,7 +995,7 @@ def _check_at_most(c: _Claims, rel: AtMost, within: int) -> list[Violation]:
     return out
 
 
-def _check_monotone(c: _Claims, rel: Monotone, within: int, implied: bool) -> list[Violation]:
+def _check_monotone(c: _Claims, rel: Monotone, within: int, implied: bool) -> list[_Found]:
     """Each claim with the claim hardest to reconcile with it on the other side in time (the
     earlier claim with the largest low, the later one with the smallest high)."""
     unit = _ref_unit(c, rel)
@@ -1021,7 +1050,7 @@ def _check_monotone(c: _Claims, rel: Monotone, within: int, implied: bool) -> li
     return out
 
 
-def _check_sum_of(c: _Claims, rel: SumOf, within: int) -> list[Violation]:
+def _check_sum_of(c: _Claims, rel: SumOf, within: int) -> list[_Found]:
     unit = _ref_unit(c, rel)
     t_rows = c.rows(rel.total)
     part_rows = [c.rows(q) for q in rel.parts]
@@ -1029,7 +1058,7 @@ def _check_sum_of(c: _Claims, rel: SumOf, within: int) -> list[Violation]:
         return []
     ft = c.scale(t_rows, unit)
     fparts = [c.scale(r, unit) for r in part_rows]
-    out: list[Violation] = []
+    out: list[_Found] = []
     nonneg = all(bool(c.count[r].all()) for r in part_rows if r.size)
     for ti, t in enumerate(t_rows):
         t_lo, t_hi = c.lo[t] * ft[ti], c.hi[t] * ft[ti]
@@ -1255,7 +1284,7 @@ def check(
             d0 = np.where(pd.isna(as0), st0, as0).astype("datetime64[s]")
             frame = frame.loc[~pd.isna(d0) & (d0 <= at_end)].reset_index(drop=True)
     c = _Claims(frame, sources)
-    found: list[Violation] = []
+    found: list[_Found] = []
     explicit_monotone = {r.quantity for r in rels if isinstance(r, Monotone)}
     for rel in rels:
         if isinstance(rel, AtMost):
@@ -1269,7 +1298,8 @@ def check(
     for q in cumulative:
         found += _check_monotone(c, Monotone(quantity=q), within_days, implied=True)
         labels.append(f"{q} never falls (implied by kind=cumulative)")
-    found.sort(key=lambda v: (v.relation, v.dates, v.claim_ids))
+    # every violation is counted; only those the report keeps are written
+    found.sort(key=lambda v: v.key)
     omitted = 0
     if max_violations is not None and len(found) > max_violations:
         omitted = len(found) - max_violations
@@ -1277,7 +1307,7 @@ def check(
     return Report(
         omitted=omitted,
         relations=tuple(labels),
-        violations=tuple(found),
+        violations=tuple(v.write() for v in found),
         at=at_text,
         known_on=known_text,
         n_claims=int(c.usable.sum()),
