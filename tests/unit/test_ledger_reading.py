@@ -125,6 +125,9 @@ def test_plain_values_are_what_the_checks_give_back_unchanged(values: list[str])
         many = plain.mask(list(values))  # over 64 values: one pattern over them all
         assert many.tolist() == [plain.one(x) for x in values]
         assert all(check(x) == x for x, same in zip(values, many, strict=True) if same)
+        # a value that is not text is never plain, even where Arrow would read it as text
+        odd = plain.mask([b"ab", *values])
+        assert not odd[0] and odd[1:].tolist() == many.tolist()
 
 
 # -- CSV: the fast reading gives what the careful one gives ------------------------------------

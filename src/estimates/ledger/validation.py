@@ -207,7 +207,7 @@ class _Plain:
         self.one = one
 
     def mask(self, values: list[object]) -> npt.NDArray[np.bool_]:
-        if len(values) > 64:
+        if len(values) > 64 and all(type(x) is str for x in values):
             try:
                 import pyarrow as pa
                 import pyarrow.compute as pc
@@ -218,8 +218,8 @@ class _Plain:
                 else:
                     hit = pc.match_substring_regex(arr, self.pattern)
                 return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
-            except (ImportError, TypeError, ValueError, UnicodeError, OverflowError):
-                pass  # no pyarrow, a value that is not text, a lone surrogate
+            except (ImportError, ValueError):
+                pass  # no pyarrow, or a lone surrogate
         return np.array([self.one(x) for x in values], dtype=bool)
 
 
