@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, NamedTuple, cast
+from typing import Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -22,10 +21,7 @@ from estimates.errors import (
     BadRow,
     ClaimFileError,
     DateError,
-    DimensionError,
-    EstimatesError,
     OptionError,
-    ParseError,
     UnitError,
     did_you_mean,
 )
@@ -38,6 +34,7 @@ from estimates.ledger._frame import (
     tidy,
 )
 from estimates.ledger._ids import digests, fold, id_texts, number_hashes, text_hashes
+from estimates.ledger._words import read_words
 from estimates.ledger.claims import KINDS, Claim, join_via, split_via
 from estimates.ledger.schema import (
     CLAIM_COLUMNS,
@@ -46,11 +43,10 @@ from estimates.ledger.schema import (
     REQUIRED_COLUMNS,
     TEXT_COLUMNS,
 )
-from estimates.reading.doubts import AmbiguousFigureWarning
 from estimates.values import units as _units
 from estimates.values import words as _words
 from estimates.values.dates import Period, to_period
-from estimates.values.ranges import RANGE_RULES, Range
+from estimates.values.ranges import RANGE_RULES
 from estimates.values.vocabulary import CLOSED, GRADES
 
 FloatArray = npt.NDArray[np.float64]
@@ -544,26 +540,10 @@ def validate_claims(
     _, stated_codes, stated = _per_value(
         col("closed"), n, _stated, "closed", rows, [], values=False
     )
-    closed_given = stated.astype(bool)[stated_codes]
-    words = np.isnan(low) & np.isnan(best) & np.isnan(high) & ~closed_given
-    # which ends a row's ``closed`` closes: per distinct value, then per row
-    closes_left = np.array([c in ("both", "left") for c in closed_table], dtype=bool)
-    closes_right = np.array([c in ("both", "right") for c in closed_table], dtype=bool)
-    left, right = closes_left[closed_codes], closes_right[closed_codes]
-    if words.any():
-        out["closed"] = closed_table[closed_codes]
-        for name in ("unit", "convention"):
-            # changed row by row: spelled out, and stored from the values instead
-            out[name] = out[name]
-            coded.pop(name, None)
-        out["note"] = out["note"]  # a note may say how a text with two readings was read
-        which = np.flatnonzero(words)
-        _read_words(which, out, rows, errors, convention)
-        coded["note"] = _recoded(out.pop("note"))
-        read = out["closed"][which]
-        left[which] = np.isin(read, ("both", "left"))
-        right[which] = np.isin(read, ("both", "right"))
-
+    words = np.isnan(low) & np.isnan(best) & np.isnan(high) & ~stated.astype(bool)[stated_codes]
+    left, right = _closed_sides(
+        closed_codes, closed_table, words, coded, out, rows, errors, convention
+    )
     # An unbounded side is open: normalise ``closed`` as Range does.
     left &= ~np.isnan(low)
     right &= ~np.isnan(high)
@@ -766,121 +746,45 @@ def _check_header(columns: list[str], where: str) -> None:
         raise ClaimFileError(header, where=where)
 
 
+def _closed_sides(
+    closed_codes: npt.NDArray[np.intp],
+    closed_table: ObjArray,
+    words: npt.NDArray[np.bool_],
+    coded: dict[str, tuple[npt.NDArray[np.intp], ObjArray]],
+    out: dict[str, Any],
+    rows: npt.NDArray[np.int64],
+    errors: list[BadRow],
+    convention: str | None,
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Which ends each row's ``closed`` closes, after reading the rows given in ``words`` (their
+    figure, closed, unit, convention and note set in ``out``)."""
+    # per distinct value of ``closed``, then per row
+    closes_left = np.array([c in ("both", "left") for c in closed_table], dtype=bool)
+    closes_right = np.array([c in ("both", "right") for c in closed_table], dtype=bool)
+    left, right = closes_left[closed_codes], closes_right[closed_codes]
+    if not words.any():
+        return left, right
+    out["closed"] = closed_table[closed_codes]
+    for name in ("unit", "convention"):
+        # changed row by row: spelled out, and stored from the values instead
+        out[name] = out[name]
+        coded.pop(name, None)
+    out["note"] = out["note"]  # a note may say how a text with two readings was read
+    which = np.flatnonzero(words)
+    read_words(which, out, rows, errors, convention)
+    coded["note"] = _recoded(out.pop("note"))
+    read = out["closed"][which]
+    left[which] = np.isin(read, ("both", "left"))
+    right[which] = np.isin(read, ("both", "right"))
+    return left, right
+
+
 def _recoded(values: ObjArray) -> tuple[npt.NDArray[np.intp], ObjArray]:
     """A text column as codes into a table of its values (the last entry, None, for code -1)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     table = np.empty(len(uniques) + 1, dtype=object)
     table[:-1] = list(uniques)
     return codes.astype(np.intp, copy=False), table
-
-
-class _Reading(NamedTuple):
-    """What one text reads as: its range and, when the text allows another reading, the words
-    that say which reading was taken."""
-
-    range: Range
-    doubt: str | None
-
-
-def _read_words(
-    which: npt.NDArray[np.intp],
-    out: dict[str, Any],
-    rows: npt.NDArray[np.int64],
-    errors: list[BadRow],
-    convention: str | None,
-) -> None:
-    """Read the figure of each row in ``which`` from its text (in place in ``out``); each
-    distinct text (with its unit and convention) is read once, however many rows hold it.
-
-    A text with two readings ("1.5m", "2,7") takes the convention's choice without a warning per
-    row, and the row's note says which reading was taken and what the other one is.
-    """
-    low, best, high = out["low"], out["best"], out["high"]
-    note = out["note"]
-    unreadable = {e.row for e in errors if e.column in ("low", "best", "high", "closed")}
-    done: dict[tuple[str, str | None, str | None], _Reading | BadRow] = {}
-    for i in which.tolist():
-        text = out["text"][i]
-        row = int(rows[i])
-        if text is None:
-            if row not in unreadable:  # else already reported: the figure given was unreadable
-                reason = "a claim needs a figure: text, or at least one of low, best, high"
-                errors.append(BadRow(row, None, None, reason))
-            continue
-        key = (text, out["unit"][i], out["convention"][i] or convention)
-        got = done.get(key)
-        if got is None:
-            got = done[key] = _read_text(*key)
-        if isinstance(got, BadRow):
-            errors.append(BadRow(row, got.column, got.value, got.reason))
-            continue
-        r = got.range
-        low[i] = np.nan if r.low is None else r.low
-        best[i] = np.nan if r.best is None else r.best
-        high[i] = np.nan if r.high is None else r.high
-        out["closed"][i] = r.closed
-        out["unit"][i] = r.unit
-        out["convention"][i] = r.convention
-        if got.doubt is not None:
-            note[i] = got.doubt if note[i] is None else f"{note[i]}; {got.doubt}"
-
-
-def _read_text(text: str, unit: str | None, words: str | None) -> _Reading | BadRow:
-    """The figure of one text under ``words`` (a convention, None for the parser's), in
-    ``unit`` when given; or why it cannot be read (a BadRow without its row number)."""
-    from estimates.reading.parsing import parse
-
-    kwargs: dict[str, Any] = {} if words is None else {"convention": words}
-    if unit is not None:
-        kwargs["unit"] = unit
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", AmbiguousFigureWarning)
-            r = parse(text, **kwargs)
-    except DimensionError as exc:
-        return _unit_misfit(text, unit, words, exc)
-    except ParseError as exc:
-        return BadRow(None, "text", text, f"cannot read the figure: {exc}")
-    except EstimatesError as exc:  # an unknown convention
-        return BadRow(None, "convention", words, str(exc))
-    doubtful = any(issubclass(w.category, AmbiguousFigureWarning) for w in caught)
-    return _Reading(r, _doubt(text, r, kwargs) if doubtful else None)
-
-
-def _unit_misfit(text: str, unit: str | None, words: str | None, exc: DimensionError) -> BadRow:
-    """The row's ``unit`` does not measure what its text counts ("km" beside "5,000 troops")."""
-    from estimates.reading.parsing import parse
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", AmbiguousFigureWarning)
-            own = (parse(text) if words is None else parse(text, convention=words)).unit
-    except EstimatesError:
-        own = None
-    if own is None:
-        reason = f"does not fit the text {text!r}: {exc}"
-    else:
-        reason = (
-            f"the unit {unit!r} does not fit the text {text!r}, read in {own!r}: {exc}; allowed: "
-            f"a unit that measures what {own!r} measures, or a blank cell"
-        )
-    return BadRow(None, "unit", unit, reason)
-
-
-def _doubt(text: str, taken: Range, kwargs: dict[str, Any]) -> str:
-    """The note of a text read one way where it allows another: the reading taken, the others
-    and why ("'1.5m' read as 1,500,000 ...; it could also be 1.5 (1.45–1.55) m: ...")."""
-    from estimates.reading.parsing import parse_figure
-
-    figure = parse_figure(text, **kwargs)
-    others = " or ".join(str(alt) for alt in figure.alternatives)
-    why = "; ".join(
-        d for d in figure.ambiguities if "read as a multiplier" in d or "decimal comma" in d
-    )
-    return (
-        f"{figure.text!r} read as {taken} (the convention's choice); it could also be {others}"
-        + (f" ({why})" if why else "")
-    )
 
 
 def _check_range_rules(
