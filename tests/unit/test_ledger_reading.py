@@ -232,3 +232,81 @@ def test_each_distinct_text_is_read_once(monkeypatch: pytest.MonkeyPatch) -> Non
     )
     assert sorted(calls) == ["about 5", "lots", "more than 10"]
     assert len(got.errors) == 100 and {e.column for e in got.errors} == {"text"}
+
+
+# -- number cells: the plain ones at once, the others one by one ---------------------------------
+
+_CELLS = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "12",
+            "12,000",
+            "1,234.5",
+            " 12 ",
+            "1e-400",
+            "1e400",
+            "12_000",
+            "x",
+            "-0",
+            "+.5",
+            "5.",
+            "1,23",
+            "nan",
+            "inf",
+            "0.000",
+            "0e5",
+            "1\n",
+            "\u0661\u0662",
+            "1,000,000.25",
+        ]
+    ),
+    st.from_regex(r"[+-]?[0-9]{0,4}(\.[0-9]{0,3})?([eE][+-]?[0-9]{1,3})?", fullmatch=True),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(_CELLS, min_size=1, max_size=30))
+def test_number_cells_read_at_once_as_one_by_one(cells: list[str]) -> None:
+    n = len(cells)
+    rows = np.arange(1, n + 1)
+    errors: list[BadRow] = []
+    got = v._fast_numbers(pd.Series(cells, dtype="string[pyarrow]"), n, "low", rows, errors)
+    want: list[float] = []
+    bad: list[tuple[int, object, str]] = []
+    for i, cell in enumerate(cells, start=1):
+        one = v._number_cell(cell)
+        if isinstance(one, v._Bad):
+            bad.append((i, cell, one.reason))
+            want.append(np.nan)
+        else:
+            want.append(one)
+    np.testing.assert_array_equal(got, np.array(want, dtype=float))
+    assert (
+        np.signbit(got[~np.isnan(got)]).tolist()
+        == np.signbit(np.array(want)[~np.isnan(want)]).tolist()
+    )
+    assert [(e.row, e.value, e.reason) for e in errors] == bad
+    # an object column of the same text, and the file reader, give the same
+    again: list[BadRow] = []
+    same = v._fast_numbers(pd.Series(cells, dtype=object), n, "low", rows, again)
+    np.testing.assert_array_equal(same, got)
+    assert [str(e) for e in again] == [str(e) for e in errors]
+
+
+def test_a_file_of_grouped_thousands_reads_without_reading_cells_one_by_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    read_one: list[object] = []
+    real = v._number_cell
+
+    def counted(x: object) -> object:
+        read_one.append(x)
+        return real(x)
+
+    monkeypatch.setattr(v, "_number_cell", counted)
+    body = "".join(f'q{i},"{i},000",s\n' for i in range(1, 200)) + "q0,12_000,s\n"
+    got = Ledger.read_csv(io.StringIO("quantity,low,source\n" + body), errors="collect")
+    assert read_one == ["12_000"]  # only the cell that is not a plain number
+    assert [(e.row, e.column) for e in got.errors] == [(200, "low")]
+    assert sorted(got.ledger.to_frame()["low"])[:2] == [1000.0, 2000.0]

@@ -22,14 +22,12 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from estimates.errors import BadRow, ClaimFileError, InvalidValueError, MissingExtraError
 from estimates.ledger._io import atomic_write
 from estimates.ledger.schema import CLAIM_COLUMNS, NUMBER_COLUMNS
 
-FloatArray = npt.NDArray[np.float64]
 PathOrBuffer = str | os.PathLike[str] | IO[str]
 
 __all__ = [
@@ -68,7 +66,7 @@ def read_csv_table(path: PathOrBuffer) -> RawTable:
 
     >>> import io
     >>> read_csv_table(io.StringIO("quantity,low,source\\nq,12,s\\n")).table["low"].tolist()
-    [12.0]
+    ['12']
     """
     where, data, given = _read_bytes(path)
     if not data:
@@ -372,10 +370,9 @@ def _fast_csv(data: bytes, header: list[str]) -> pd.DataFrame | None:
         cells = table.column(name)
         if name not in NUMBER_COLUMNS:
             return _arrow_categorical(_arrow_unguarded(cells))
-        cells = cells.combine_chunks()
-        numbers = _arrow_numbers(cells)
-        # else read cell by cell by the validation
-        return cells.to_numpy(zero_copy_only=False) if numbers is None else numbers
+        # the text of each cell, kept in Arrow: the validation converts the plain numbers at
+        # once and reads only the others one by one
+        return pd.Series(pd.arrays.ArrowExtensionArray(cells.combine_chunks()))
 
     # Arrow's kernels release the GIL: the columns are encoded side by side
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
@@ -413,32 +410,6 @@ def _arrow_categorical(cells: Any) -> pd.Categorical[Any]:
     return pd.Categorical.from_codes(
         codes, dtype=pd.CategoricalDtype(pd.Index(names, dtype=object))
     )
-
-
-def _arrow_numbers(cells: Any) -> FloatArray | None:
-    """A text column of plain decimal numbers as floats (blank = NaN), or None when some cell
-    needs the careful reading (thousands separators, spaces, NaN or infinity, not a number).
-
-    Arrow's text-to-number conversion rounds correctly, as ``float()`` does.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    blank = pc.equal(cells, "")
-    try:
-        values = pc.cast(pc.if_else(blank, pa.scalar(None, pa.string()), cells), pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    arr = np.asarray(values.to_numpy(zero_copy_only=False), dtype=float)
-    stated = ~np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
-    if not np.isfinite(arr[stated]).all():
-        return None
-    zero = stated & (arr == 0)
-    if zero.any():  # "1e-400" reads as 0: the careful reading refuses it
-        mantissa = pc.match_substring_regex(cells.filter(pa.array(zero)), "^[+-]?[0-9.]*[1-9]")
-        if pc.any(mantissa).as_py():
-            return None
-    return arr
 
 
 def _reject_constant(name: str) -> float:

@@ -203,7 +203,7 @@ class _Plain:
         self.one = one
 
     def mask(self, values: list[object]) -> npt.NDArray[np.bool_]:
-        if len(values) > 64 and all(type(x) is str for x in values):
+        if len(values) > 64 and set(map(type, values)) == {str}:
             try:
                 import pyarrow as pa
                 import pyarrow.compute as pc
@@ -334,6 +334,9 @@ def _fast_numbers(
                 )
             )
         return np.where(bad, np.nan, arr)
+    cells = _arrow_text(series)
+    if cells is not None:
+        return _text_numbers(cells, n, name, rows, errors)
     values = series.to_numpy(dtype=object)
     try:
         blank = np.asarray(pd.isna(values) | (values == ""), dtype=bool)
@@ -348,6 +351,76 @@ def _fast_numbers(
         pass
     out, _, _ = _per_value(series, n, _number_cell, name, rows, errors)
     return np.array([math.nan if x is None else x for x in out], dtype=float)
+
+
+def _arrow_text(series: pd.Series[Any]) -> Any:
+    """A column of text (or blanks) as one Arrow string array, or None when it holds anything
+    else or pyarrow is not there."""
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pyarrow is an optional extra
+        return None
+    try:
+        if isinstance(series.dtype, pd.ArrowDtype | pd.StringDtype):
+            cells = pa.array(series.array)
+        elif series.dtype == object:
+            cells = pa.array(series.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        else:
+            return None
+    except (TypeError, ValueError):  # a cell that is not text (a number, a lone surrogate)
+        return None
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
+    return cells if pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type) else None
+
+
+def _text_numbers(
+    cells: Any, n: int, name: str, rows: npt.NDArray[np.int64], errors: list[BadRow]
+) -> FloatArray:
+    """Numbers from a column of text in Arrow: the cells that are plain decimal numbers (or
+    thousands grouped by ',') converted at once (Arrow's conversion rounds as ``float()``
+    does); only the other cells are read one by one (each distinct text once), and reported
+    when they are not figures."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    blank = np.asarray(pc.fill_null(pc.equal(cells, ""), True), dtype=bool)
+    plain = pc.fill_null(pc.match_substring_regex(cells, _NUMBER.pattern), False)
+    grouped = pc.fill_null(pc.match_substring_regex(cells, _THOUSANDS.pattern), False)
+    fast_cells = pc.or_(plain, grouped)
+    fast = np.asarray(fast_cells, dtype=bool)
+    out = np.full(n, np.nan)
+    if fast.any():
+        text = cells.filter(fast_cells)
+        if pc.any(grouped).as_py():
+            text = pc.if_else(grouped.filter(fast_cells), pc.replace_substring(text, ",", ""), text)
+        try:
+            got = np.asarray(pc.cast(text, pa.float64()), dtype=float)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            got = None
+        if got is None:
+            fast[:] = False
+        else:
+            at = np.flatnonzero(fast)
+            # beyond a float's range (1e400, 1e-400 read as 0): the careful reading refuses it
+            odd = ~np.isfinite(got)
+            zero = got == 0
+            if zero.any():
+                tiny = pc.match_substring_regex(text.filter(pa.array(zero)), _NONZERO.pattern)
+                odd[np.flatnonzero(zero)[np.asarray(tiny, dtype=bool)]] = True
+            out[at[~odd]] = got[~odd]
+            fast[at[odd]] = False
+    careful = ~fast & ~blank
+    if careful.any():
+        seen: dict[str, float | _Bad] = {}
+        texts = cells.filter(pa.array(careful)).to_pylist()
+        for i, x in zip(np.flatnonzero(careful).tolist(), texts, strict=True):
+            v = seen[x] if x in seen else seen.setdefault(x, _number_cell(x))
+            if isinstance(v, _Bad):
+                errors.append(BadRow(int(rows[i]), name, x, v.reason))
+            else:
+                out[i] = v
+    return out
 
 
 def _plain_numbers(text: npt.NDArray[np.str_]) -> bool:
