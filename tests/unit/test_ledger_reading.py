@@ -186,7 +186,9 @@ def test_a_unit_that_does_not_fit_the_text_is_a_row_numbered_error_beside_the_ot
     reason = got.errors[0].reason
     assert "kilometer" in reason and "'person'" in reason and "5000 troops" in reason
     [kept] = got.ledger.to_frame().to_dict("records")
-    assert kept["text"] == "1.5 million barrels a day" and kept["unit"] == "barrel / day"
+    read = est.parse("1.5 million barrels a day", unit="barrel/day")
+    assert kept["text"] == "1.5 million barrels a day"
+    assert (kept["unit"], kept["best"]) == (read.unit, read.best) == (read.unit, 1_500_000)
     with pytest.raises(ClaimFileError) as caught:
         Ledger.read_csv(io.StringIO(text))
     assert [e.row for e in caught.value.errors] == [1, 3]

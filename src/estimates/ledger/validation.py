@@ -386,13 +386,16 @@ def _text_numbers(
 
     blank = np.asarray(pc.fill_null(pc.equal(cells, ""), True), dtype=bool)
     plain = pc.fill_null(pc.match_substring_regex(cells, _NUMBER.pattern), False)
-    grouped = pc.fill_null(pc.match_substring_regex(cells, _THOUSANDS.pattern), False)
-    fast_cells = pc.or_(plain, grouped)
+    fast_cells = plain
+    grouped = None
+    if not np.asarray(plain, dtype=bool)[~blank].all():  # some cell is not plain: 12,000?
+        grouped = pc.fill_null(pc.match_substring_regex(cells, _THOUSANDS.pattern), False)
+        fast_cells = pc.or_(plain, grouped)
     fast = np.asarray(fast_cells, dtype=bool)
     out = np.full(n, np.nan)
     if fast.any():
         text = cells.filter(fast_cells)
-        if pc.any(grouped).as_py():
+        if grouped is not None and pc.any(grouped).as_py():
             text = pc.if_else(grouped.filter(fast_cells), pc.replace_substring(text, ",", ""), text)
         try:
             got = np.asarray(pc.cast(text, pa.float64()), dtype=float)
