@@ -2,24 +2,31 @@
 
 Generated claims (10 per quantity, 200 per source on average, the shape of ``_generate``) are
 written as partitioned Parquet, read lazily (``Ledger.read_parquet(path, lazy=True)``) and
-reconciled with ``robust`` and ``pooled`` on a ``distributed.LocalCluster`` of two worker
-processes, each limited to 2 GiB. Printed: wall time, time per claim, peak memory of each
-worker, and the ratio to the in-memory run (``Ledger.from_frame`` + ``reconcile_all``) on
-1,000,000 claims of the same shape, measured in the same run.
+reconciled with ``robust`` (a per-quantity method: a shuffle, then the pipeline per partition)
+and ``crh`` (learns each source's weight: iterations of per-source sums reduced on the client)
+on a ``distributed.LocalCluster`` of two worker processes, each limited to 2 GiB. Printed: wall
+time, time per claim, peak memory of each worker, the ratio to the in-memory run
+(``Ledger.from_frame`` + ``reconcile_all``) on ``BENCH_DASK_IN_MEMORY`` claims (default
+1,000,000) of the same shape, measured in the same run, and for a learning method the number
+of iterations and the bytes the client received per iteration.
 
 Size and skipping (environment): ``BENCH_DASK_CLAIMS`` (default 2,000,000; the issue's figure
-is 10,000,000 claims about 1,000,000 quantities from 50,000 sources), ``BENCH_DASK=0`` skips
+is 10,000,000 claims about 1,000,000 quantities from 50,000 sources), ``BENCH_DASK_METHODS``
+(default ``robust,crh``), ``BENCH_DASK=0`` skips
 this benchmark (it needs the ``dask`` extra and takes minutes), and
 ``benchmarks/run.py --skip dask`` does the same.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pickle
 import resource
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +36,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 N_CLAIMS = int(os.environ.get("BENCH_DASK_CLAIMS", "2000000"))
-IN_MEMORY = 1_000_000  # claims of the in-memory baseline
+IN_MEMORY = int(os.environ.get("BENCH_DASK_IN_MEMORY", "1000000"))  # the in-memory baseline
+METHODS = tuple(os.environ.get("BENCH_DASK_METHODS", "robust,crh").split(","))
 PART = 250_000  # claims per Parquet file (one partition each)
 WORKER_MEMORY = "2GiB"
 
@@ -133,8 +141,7 @@ def main() -> None:
             f"written in {time.perf_counter() - started:.1f} s"
         )
         base_files = files[: max(IN_MEMORY // PART, 1)]
-        # crh and catd are not distributed yet (docs/scale.md): the per-quantity methods only
-        for method in ("robust", "pooled"):
+        for method in METHODS:
             base = in_memory(base_files, method)
             base_total = base["check"] + base["reconcile"]
             per_base = base_total / base["claims"]
@@ -154,7 +161,8 @@ def main() -> None:
             ):  # fmt: skip
                 claims = est.Ledger.read_parquet(folder, lazy=True)
                 t0 = time.perf_counter()
-                table = est.reconcile_all(claims, method=method)
+                with _received() as sizes:
+                    table = est.reconcile_all(claims, method=method)
                 wall = time.perf_counter() - t0
                 peaks = worker_peaks_mib(client)
             per = wall / n
@@ -165,6 +173,34 @@ def main() -> None:
                 f"{', '.join(f'{p:,.0f}' for p in peaks)} MiB",
                 flush=True,
             )
+            if len(sizes) > 3:  # names, first sums, then one report per iteration
+                rounds = sizes[3:] if method == "plurality" else sizes[2:]
+                print(
+                    f"  {method:6s} learning: {len(rounds)} iterations, the client received "
+                    f"{max(rounds) / 2**20:.2f} MiB per iteration at most (first sums "
+                    f"{sizes[1] / 2**20:.2f} MiB, source names {sizes[0] / 2**20:.2f} MiB)",
+                    flush=True,
+                )
+
+
+@contextlib.contextmanager
+def _received() -> Iterator[list[int]]:
+    """The bytes the client receives at each step of a learning method (pickled sizes)."""
+    from estimates.reconciliation import _distributed_learning as learning
+
+    sizes: list[int] = []
+    compute = learning._compute
+
+    def counting(dask: Any, objs: Any, scheduler: Any) -> list[Any]:
+        out = compute(dask, objs, scheduler)
+        sizes.append(len(pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)))
+        return out
+
+    learning._compute = counting  # type: ignore[assignment]
+    try:
+        yield sizes
+    finally:
+        learning._compute = compute  # type: ignore[assignment]
 
 
 if __name__ == "__main__":

@@ -179,30 +179,39 @@ def _mixed_sources(*, claims: int, quantities: int, sources: int, seed: int) -> 
 
 
 def test_learning_sends_per_source_tables_not_claims(monkeypatch: pytest.MonkeyPatch) -> None:
-    """What the client receives per iteration is one row per source and partition (and the
-    groups that moved), whatever the number of claims: no step gathers the claims."""
+    """What the client receives is per source (and per pair of sources for plurality's copy
+    counts), whatever the number of claims: no step gathers the claims. Before the first
+    iteration each partition sends its own per-source table; each iteration's tables are added
+    up on the workers, so the client receives one row per source, not one per partition."""
     from estimates.reconciliation import _distributed_learning as learning
 
-    received: list[int] = []
+    received: list[tuple[int, int]] = []
     compute = learning._compute
 
     def spy(dask: Any, objs: Any, scheduler: Any) -> list[Any]:
         out = compute(dask, objs, scheduler)
-        received.append(max((_numbers(o) for o in out), default=0))
+        received.append((len(out), max((_numbers(o) for o in out), default=0)))
         return out
 
     monkeypatch.setattr(learning, "_compute", spy)
+    n_src = 12
     for method in LEARNED:
         received.clear()
-        frame = _mixed_sources(claims=4000, quantities=800, sources=12, seed=3)
+        frame = _mixed_sources(claims=4000, quantities=800, sources=n_src, seed=3)
         got = est.reconcile_all(
-            dd.from_pandas(frame, npartitions=2), method=method, scheduler="sync"
+            dd.from_pandas(frame, npartitions=2), method=method, npartitions=5, scheduler="sync"
         )
         same(est.reconcile_all(frame, method=method), got)
-        assert len(received) >= 3  # names, first sums, at least one iteration
-        # per partition at most: per source a few numbers (claims, 6 grade counts, group, sums)
-        # and, for plurality's copy counts, two sparse source-pair tables (row, column, count)
-        assert max(received) <= 10 * 12 + 2 * 3 * 12 * 12 < 4000, (method, received)
+        names, first, *rounds = received
+        assert names[0] == first[0] == 5  # one table per partition
+        # per partition: per source a few numbers (claims, 6 grade counts, group, sums) and,
+        # for plurality's copy counts, two sparse source-pair tables (row, column, count)
+        assert first[1] <= 10 * n_src + 2 * 3 * n_src**2, (method, first)
+        assert rounds, method  # at least one iteration
+        for parts, numbers in rounds:
+            # one table for all partitions: per source its code and one or two sums, and the
+            # groups that moved (at most one per source)
+            assert parts == 1 and numbers <= 4 * n_src, (method, rounds)
 
 
 def _numbers(obj: Any) -> int:

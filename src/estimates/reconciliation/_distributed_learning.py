@@ -14,7 +14,8 @@ and a step per source, except that the two steps run in different places:
   claims is the sum of its partitions' sums), the in-memory weight step runs on them, and the
   new weights go back to every partition (one array per source).
 
-No step gathers the claims: what travels is one row per source and partition per iteration.
+No step gathers the claims: what travels is one row per source and partition per iteration,
+added up two by two on the workers, so that the client receives one row per source.
 Before the first iteration the same kind of reduction gives each source's claim count and most
 frequent grade, the connected groups (each partition's own groups, as pairs of a group and a
 source, joined on the client: :func:`_components`) and, for plurality, the copy statistics
@@ -193,6 +194,30 @@ def _compute(dask: Any, objs: Sequence[Any], scheduler: Any) -> list[Any]:
     return list(dask.compute(*objs, scheduler=scheduler))
 
 
+def _summed(dask: Any, states: Sequence[Any]) -> Any:
+    """One iteration's reports added up on the workers, two by two (a tree): the client
+    receives one sum per source, however many partitions there are."""
+    level = [dask.delayed(_report)(s) for s in states]
+    while len(level) > 1:
+        pairs = [level[i : i + 2] for i in range(0, len(level), 2)]
+        level = [dask.delayed(_add_reports)(*p) if len(p) == 2 else p[0] for p in pairs]
+    return level[0]
+
+
+def _add_reports(a: Any, b: Any) -> Any:
+    """Two iteration reports as one: the groups that moved in either, and the per-source sums
+    added (a source held by both partitions sums its two rows)."""
+    if a is None or b is None:
+        return b if a is None else a
+    moved = np.union1d(a[0], b[0]).astype(np.intp)
+    idx = np.concatenate([a[1][0], b[1][0]])
+    values = np.concatenate([a[1][1], b[1][1]])
+    sources, at = np.unique(idx, return_inverse=True)
+    total = np.zeros((sources.size, *values.shape[1:]))
+    np.add.at(total, at, values)
+    return moved, (sources.astype(np.intp), total)
+
+
 class _Reduce:
     """Per-source sums, added up from the partitions' (global source, values) pairs."""
 
@@ -280,13 +305,13 @@ def reconcile_learned(
             states = _persist(
                 dask, [delayed(spec.on_parts.step)(s, shared) for s in states], scheduler
             )
-            spec.primed(_compute(dask, [delayed(_report)(s) for s in states], scheduler))
+            spec.primed(_compute(dask, [_summed(dask, states)], scheduler))
         for _ in spec.rounds():
             shared = delayed(spec.next(), pure=True)
             states = _persist(
                 dask, [delayed(spec.on_parts.step)(s, shared) for s in states], scheduler
             )
-            if spec.learn(_compute(dask, [delayed(_report)(s) for s in states], scheduler)):
+            if spec.learn(_compute(dask, [_summed(dask, states)], scheduler)):
                 break
     final = delayed(spec.final(), pure=True)
     pieces = [
