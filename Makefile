@@ -2,6 +2,7 @@
 #   make demo    the package with its plot extra, then the demo (nothing else installed)
 #   make test    the development tools too, then the tests, lint and type checks
 #   make bench   the benchmarks (with the development install)
+#   make test-oldest   the unit and golden tests on the oldest versions the package allows
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,7 +11,10 @@ BIN := $(VENV)/bin
 DEMO_STAMP := $(VENV)/.installed-demo
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test bench clean
+OLD := .venv-oldest
+OLD_STAMP := $(OLD)/.installed
+
+.PHONY: demo test bench test-oldest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +37,17 @@ test: $(DEV_STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy src
 
+$(OLD_STAMP): pyproject.toml .ci/oldest.txt
+	$(PYTHON) -m venv $(OLD)
+	$(OLD)/bin/python -m pip install --quiet --upgrade pip
+	$(OLD)/bin/python -m pip install --quiet -c .ci/oldest.txt -e ".[plot,parquet,strategies]" pytest
+	touch $@
+
+test-oldest: $(OLD_STAMP)
+	$(OLD)/bin/python -m pytest -q tests/unit tests/golden --ignore=tests/unit/test_dask.py
+
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(OLD) .pytest_cache .mypy_cache .ruff_cache

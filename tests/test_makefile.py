@@ -19,7 +19,8 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is no
 
 
 def planned(target: str, tmp_path: Path) -> str:
-    for name in ("Makefile", "pyproject.toml"):
+    for name in ("Makefile", "pyproject.toml", ".ci/oldest.txt"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
     # run as from a shell, even when the suite itself runs under make (CI): no inherited flags,
     # no "Entering directory" lines
@@ -53,3 +54,18 @@ def test_tests_and_benchmarks_install_the_development_tools(target: str, tmp_pat
 def test_ci_runs_make_test_on_a_clean_clone() -> None:
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in script and 'cd "$(dirname "$0")/.."' in script
+
+
+def test_the_oldest_versions_allowed_are_the_floors_of_pyproject(tmp_path: Path) -> None:
+    steps = planned("test-oldest", tmp_path)
+    assert "-c .ci/oldest.txt" in steps and "pytest -q tests/unit" in steps
+    # every pinned package is pinned at the floor pyproject.toml declares
+    pins = dict(
+        line.split("==")
+        for line in (ROOT / ".ci" / "oldest.txt").read_text(encoding="utf-8").splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    project = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    for name, version in pins.items():
+        floor = version.rstrip(".*")
+        assert f'"{name}>={floor}"' in project, (name, floor)
