@@ -9,8 +9,10 @@ Assumptions, and where they come from:
 - **Agreement is evidence** (the plurality vote of truth discovery; Yin, Han & Yu, "Truth
   discovery with multiple conflicting information providers on the web", KDD 2007). Figures that
   agree within a tolerance support each other; a range supports every figure it contains. The
-  answer is the figure with the most trusted weight behind it, so when sources cluster on exact
-  figures the answer is one of the clusters, never a midpoint between them. The tolerance is
+  answer is the figure with the most trusted weight behind it among the figures that two
+  independent sources back, so when sources cluster on exact figures the answer is one of the
+  clusters, never a midpoint between them, and a figure nobody else states never wins however
+  its source is trusted. The tolerance is
   ``tolerance=`` in the claim's unit, or by default half the figure's own rounding unit (12,000
   supports 11,500–12,500; 12,345 supports 12,344.5–12,345.5), as a bare figure is read by the
   ``ferson`` convention.
@@ -298,8 +300,12 @@ def truths(lay: Layout, source_weight: FloatArray, independence: FloatArray) -> 
     seg, starts = lay.seg, lay.starts
     w = lay.prior * source_weight[lay.src] * independence[lay.src] * lay.share
     support = _support(lay, w)
-    top = segment_max(support, starts)
-    tied = support >= top[seg] - _TIE * np.maximum(top[seg], 1.0)
+    # only a figure that two independent sources back can win: a figure nobody else states (a
+    # vandal's, however trusted its source's record or prior) never outvotes an agreement
+    backing = _support(lay, independence[lay.src] * lay.share)
+    eligible = backing > 1.0 + 1e-6
+    top = segment_max(np.where(eligible, support, 0.0), starts)
+    tied = eligible & (support >= top[seg] - _TIE * np.maximum(top[seg], 1.0))
     # among tied figures, the one nearest the weighted median of the tied claims (then the
     # lower): claims that back none of them, a vandal's say, cannot break the tie
     centre = np.nan_to_num(_median(lay, np.where(tied, w, 0.0)))
