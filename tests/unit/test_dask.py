@@ -83,15 +83,29 @@ def client() -> Iterator[Any]:
     shuffled=st.integers(1, 3),
     method=st.sampled_from(METHODS),
     known_on=st.one_of(st.none(), st.dates(START, END)),
+    resolve=st.sets(st.sampled_from(("q1", "q2", "q3")), max_size=2),
 )
 def test_same_as_in_memory_on_a_cluster(
-    client: Any, ledger: Ledger, parts: int, shuffled: int, method: str, known_on: Any
+    client: Any,
+    ledger: Ledger,
+    parts: int,
+    shuffled: int,
+    method: str,
+    known_on: Any,
+    resolve: set[str],
 ) -> None:
-    mem = est.reconcile_all(ledger, method=method, known_on=known_on)
-    frame = ledger.to_frame().sample(frac=1.0, random_state=parts)  # rows in another order
+    """Per-quantity methods; ``pooled`` also with ``resolved=`` (true values of some of the
+    quantities, which teach every quantity's weights)."""
+    frame = ledger.to_frame()
+    present = set(frame["quantity"]) if len(frame) else set()
+    extra: dict[str, Any] = {}
+    if method == "pooled" and resolve & present:
+        extra["resolved"] = {q: 100.0 + i for i, q in enumerate(sorted(resolve & present))}
+    mem = est.reconcile_all(ledger, method=method, known_on=known_on, **extra)
+    frame = frame.sample(frac=1.0, random_state=parts)  # rows in another order
     got = est.reconcile_all(
         dd.from_pandas(frame, npartitions=parts), method=method, known_on=known_on,
-        npartitions=shuffled, scheduler=client,
+        npartitions=shuffled, scheduler=client, **extra,
     )  # fmt: skip
     same(mem, got)
 
