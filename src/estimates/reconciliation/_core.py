@@ -66,8 +66,20 @@ import pandas as pd
 
 from estimates.errors import DimensionError, ReconcileError, UnknownMethodError
 from estimates.reconciliation.methods import Combined, Evidence, get_method, readings
-from estimates.reconciliation.stages.change import in_conflict, overtaken
+from estimates.reconciliation.stages.arrays import segment_starts
+from estimates.reconciliation.stages.change import in_conflict
+from estimates.reconciliation.stages.evidence import merge
+from estimates.reconciliation.stages.roles import ROLES, USED_ROLES, Role
 from estimates.reconciliation.stages.running import CEILING, FLOOR, RunningResult, running_totals
+from estimates.reconciliation.stages.time import (
+    base_start,
+    before_every_figure,
+    flow_window,
+    main_kind,
+    pick,
+    supersede,
+)
+from estimates.reconciliation.stages.weights import confidence, recency, reliability, stale
 from estimates.values import units as _units
 from estimates.values.dates import DAY_SECONDS, to_period
 from estimates.values.vocabulary import KINDS, NO_GRADE_WEIGHT, RELIABILITY_WEIGHT, KindCode
@@ -95,38 +107,6 @@ BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.intp]
 Int64Array = npt.NDArray[np.int64]
 ObjectArray = npt.NDArray[np.object_]
-
-#: The role of a claim in a reconciliation, by code.
-ROLES: tuple[str, ...] = (
-    "used",
-    "superseded",
-    "duplicate",
-    "relay",
-    "stale",
-    "outlier",
-    "bound",
-    "projection",
-    "out of window",
-    "future",
-    "revised",
-    "overtaken",
-)
-(
-    USED,
-    SUPERSEDED,
-    DUPLICATE,
-    RELAY,
-    STALE,
-    OUTLIER,
-    BOUND,
-    PROJECTION,
-    OUT_OF_WINDOW,
-    FUTURE,
-    REVISED,
-    OVERTAKEN,
-) = range(12)
-#: Role codes of claims that carry weight in the answer.
-USED_ROLES: frozenset[int] = frozenset({USED, STALE, OUTLIER, BOUND, FUTURE})
 
 #: Prior weight of an Admiralty reliability grade: :data:`estimates.values.vocabulary.RELIABILITY_WEIGHT`.
 _NO_GRADE_WEIGHT = NO_GRADE_WEIGHT
@@ -376,167 +356,10 @@ def _equals(series: pd.Series[Any], value: str) -> BoolArray:
     return result
 
 
-def _segment_bounds(keys: list[npt.NDArray[Any]]) -> BoolArray:
-    """True where a row starts a new run of equal keys (rows already sorted by ``keys``)."""
-    n = keys[0].size
-    new = np.zeros(n, dtype=bool)
-    if n:
-        new[0] = True
-        for k in keys:
-            new[1:] |= k[1:] != k[:-1]
-    return new
-
-
-def _relays(
-    group_key: Int64Array,
-    lo: FloatArray,
-    hi: FloatArray,
-    best: FloatArray,
-    cl: BoolArray,
-    cr: BoolArray,
-    since: Int64Array,
-    stated: Int64Array,
-    relay_days: int,
-) -> BoolArray:
-    """Claims repeating, on a later day within ``relay_days`` (here in seconds), a figure their
-    source gave.
-
-    Same quantity, kind, resolved source, start and figure (bounds, best, open ends); the
-    earliest report is the statement, each later one stated within ``relay_days`` after the
-    statement is a relay of it (a report later than that is a new statement). Only figures given more than once are sorted (one hash pass finds
-    them); equal hashes are checked field by field, so a hash collision never makes a relay.
-    """
-    n = group_key.size
-    out = np.zeros(n, dtype=bool)
-    if n < 2:
-        return out
-    fig = _hash_figures(
-        lo, hi, np.where(np.isnan(best), -np.inf, best), cl.astype(float), cr.astype(float),
-        group_key.astype(float), since.astype(float),
-    )  # fmt: skip
-    repeated = np.flatnonzero(pd.Series(fig).duplicated(keep=False).to_numpy())
-    if repeated.size < 2:
-        return out
-    order = repeated[np.lexsort((stated[repeated], fig[repeated]))]
-    later, earlier = order[1:], order[:-1]
-    same = (
-        (group_key[later] == group_key[earlier])
-        & (lo[later] == lo[earlier])
-        & (hi[later] == hi[earlier])
-        & _same_float(best[later], best[earlier])
-        & (cl[later] == cl[earlier])
-        & (cr[later] == cr[earlier])
-        & (since[later] == since[earlier])
-    )
-    # runs of one figure, in order of the day stated; each run's first report is a statement,
-    # and so is every report more than relay_days after the statement it would relay
-    run_start = np.r_[True, ~same]
-    run_id = np.cumsum(run_start) - 1
-    run_len = np.bincount(run_id)
-    days = stated[order]
-    dated = days != NO_DAY
-    first_day = days[np.flatnonzero(run_start)][run_id]
-    short = run_len[run_id] <= 2
-    # a run of two: the second relays the first when stated on a later day within the window
-    relay = short & ~run_start & dated & dated[np.maximum(np.arange(order.size) - 1, 0)]
-    relay &= (days > first_day) & (days - first_day <= relay_days)
-    # longer runs (rare) are walked report by report: the statement moves on
-    run_first = np.flatnonzero(run_start)
-    for run in np.flatnonzero(run_len > 2).tolist():
-        anchor = NO_DAY
-        for j in range(int(run_first[run]), int(run_first[run] + run_len[run])):
-            d = int(days[j])
-            if d == NO_DAY:
-                continue
-            if anchor != NO_DAY and anchor < d <= anchor + relay_days:
-                relay[j] = True
-            elif anchor == NO_DAY or d > anchor + relay_days:
-                anchor = d
-    out[order[relay]] = True
-    return out
-
-
-def _lexsort_ints(keys: list[Int64Array]) -> tuple[IntArray, Int64Array | None]:
-    """The stable order sorting rows by ``keys`` (most significant first), all integers.
-
-    When the keys' ranges multiply to less than 2**62 they are packed into one integer and
-    sorted once, and the packed keys come back in sorted order (equal rows, equal keys);
-    otherwise a lexsort, and None.
-    """
-    n = keys[0].size
-    if n == 0:
-        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int64)
-    packed = np.zeros(n, dtype=np.int64)
-    span = 1
-    seen: list[Int64Array] = []
-    for raw in keys:
-        # a key equal to an earlier one orders nothing more (an as-of day that is the day
-        # stated, as it is when no as-of was given)
-        if any(raw is k or np.array_equal(raw, k) for k in seen):
-            continue
-        seen.append(raw)
-        # "no date" sorts first, just below the earliest date
-        valid = raw != NO_DAY
-        k = raw if valid.all() or not valid.any() else np.where(valid, raw, raw[valid].min() - DAY)
-        lo, hi = int(k.min()), int(k.max())
-        offset = k - lo
-        if hi - lo >= DAY:
-            # instants of whole days lie whole days apart: pack the number of steps, not seconds
-            step = int(np.gcd.reduce(offset))
-            if step > 1:
-                offset //= step
-                hi = lo + int(offset.max())
-        width = hi - lo + 1
-        if span * width >= 2**62:
-            order: IntArray = np.lexsort(tuple(reversed(keys))).astype(np.intp)
-            return order, None
-        if width > 1:
-            packed = packed * width + offset
-        span *= width
-    if span * n < 2**62:
-        # the row number as a last key makes every key unique: a quicksort is then stable
-        order = np.argsort(packed * n + np.arange(n, dtype=np.int64)).astype(np.intp)
-    else:
-        order = np.argsort(packed, kind="stable").astype(np.intp)
-    return order, packed[order]
-
-
-def _hash_figures(*columns: FloatArray) -> npt.NDArray[np.uint64]:
-    """A 64-bit key per row from float columns (NaN and -0.0 normalised); equal rows, equal keys."""
-    h = np.zeros(columns[0].size, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for i, c in enumerate(columns):
-            clean = np.where(np.isnan(c), -7.25e300, c) + 0.0
-            bits = clean.view(np.uint64)
-            h = (h ^ bits) * np.uint64(0x9E3779B97F4A7C15 + 2 * i)
-            h ^= h >> np.uint64(29)
-    return h
-
-
-def _same_float(a: FloatArray, b: FloatArray) -> BoolArray:
-    both_nan = np.isnan(a) & np.isnan(b)
-    result: BoolArray = (a == b) | both_nan
-    return result
-
-
-def _confidence_factor(
-    confidence: FloatArray, hedge_codes: IntArray, hedge_names: ObjectArray, yardstick: str
-) -> FloatArray:
-    """Per claim: confidence, else the hedge's probability on the yardstick, else 1."""
-    if hedge_names.size == 0 and bool(np.isnan(confidence).all()):
-        return np.ones(confidence.size)  # nothing stated: every claim counts fully
-    conf = confidence.copy()
-    need = np.isnan(conf) & (hedge_codes >= 0)
-    if need.any():
-        fn = _hedge_function()
-        if fn is not None:
-            probs = np.array(
-                [_hedge_probability(fn, str(u), yardstick) for u in hedge_names] + [math.nan],
-                dtype=float,
-            )
-            conf[need] = probs[hedge_codes[need]]
-    conf = np.where(np.isnan(conf), 1.0, conf)
-    return np.clip(conf, MIN_CONFIDENCE, 1.0)
+def _hedge_probabilities(names: ObjectArray, yardstick: str) -> FloatArray:
+    """Per distinct hedge, its probability on the yardstick (NaN when it has no reading)."""
+    fn = _hedge_function()
+    return np.array([_hedge_probability(fn, str(u), yardstick) for u in names], dtype=float)
 
 
 def _hedge_function() -> Any:
@@ -672,11 +495,7 @@ def run(
     declared_weight = np.array([_grade_weight(x) for x in declared] + [_NO_GRADE_WEIGHT])
     grade_weight: FloatArray | float = _NO_GRADE_WEIGHT  # no grade anywhere: one weight
     if not no_grades:
-        grade_weight = np.where(
-            letter_codes >= 0,
-            own_weight[letter_codes],
-            declared_weight[src] if n else np.zeros(0),
-        )
+        grade_weight = reliability(letter_codes, own_weight, src, declared_weight)
 
     # -- 3. units ------------------------------------------------------------------------------
     low = take(_floats(frame, "low", n_all))
@@ -767,230 +586,72 @@ def run(
         t_e = stated
     if np.array_equal(t_s, stated):
         t_s = stated
-    no_since = bool((since == NO_DAY).all())
 
     # which ends of a running total's figures were stated (a convention's cap is not evidence)
     lo_stated, hi_stated = _stated_ends(frame, kind == CUMULATIVE, take, n_all)
 
     # -- weights per claim (confidence × reliability) ------------------------------------------
     hedge_codes, hedge_names = _codes(frame, "hedge", n_all)
-    claim_factor = _confidence_factor(
-        take(_floats(frame, "confidence", n_all)),
-        take(hedge_codes),
-        hedge_names,
-        settings.yardstick,
+    hedge_codes = take(hedge_codes)
+    stated_confidence = take(_floats(frame, "confidence", n_all))
+    hedge_probability = None  # looked up only when a claim has a hedge and no confidence
+    if hedge_names.size and bool((np.isnan(stated_confidence) & (hedge_codes >= 0)).any()):
+        hedge_probability = _hedge_probabilities(hedge_names, settings.yardstick)
+    claim_factor = (
+        confidence(stated_confidence, hedge_codes, hedge_probability, floor=MIN_CONFIDENCE)
+        * grade_weight
     )
-    claim_factor = claim_factor * grade_weight
 
     role = np.zeros(n, dtype=np.int8)
-    role[is_proj & has_obs[qc]] = PROJECTION
+    role[is_proj & has_obs[qc]] = Role.PROJECTION
 
-    # -- 4. one source, one day, one moment: one interval ----------------------------------------
-    group_key = (qc.astype(np.int64) * 4 + kind) * ns + src
-    # relays first, claim by claim: a later report of a figure the same source gave within
-    # relay_days counts once, whatever else the source said on the day of the relay
-    merge_keys = [group_key, t_e, stated, t_s, since]
-    order1, packed1 = _lexsort_ints(merge_keys)
-    # only a source that said several things about a quantity can repeat itself
-    sorted_gk = group_key[order1]
-    in_big = np.zeros(n, dtype=bool)
-    if n > 1:
-        same_next = sorted_gk[1:] == sorted_gk[:-1]
-        in_big[order1[1:][same_next]] = True
-        in_big[order1[:-1][same_next]] = True
-    is_relay = np.zeros(n, dtype=bool)
-    several = np.flatnonzero(in_big)
-    if several.size > 1:
-        sv = several
-        is_relay[sv] = _relays(
-            group_key[sv], lo_raw[sv], hi_raw[sv], best[sv], cl[sv], cr[sv], since[sv],
-            stated[sv], settings.relay_days * DAY,
-        )  # fmt: skip
-    relay_flag = is_relay.astype(np.int64)
-    if is_relay.any():
-        # a relay never joins the other figures of its day: sort again with it as a key
-        order1, packed1 = _lexsort_ints([*merge_keys, relay_flag])
-    if packed1 is not None:
-        new_ev = _segment_bounds([packed1])
-    else:
-        new_ev = _segment_bounds(
-            [k[order1] for k in (group_key, t_e, stated, t_s, since, relay_flag)]
-        )
-    ev_of_sorted = np.cumsum(new_ev) - 1
-    ev_starts = np.flatnonzero(new_ev)
-    m = ev_starts.size
-    ev_of = np.empty(n, dtype=np.intp)
-    ev_of[order1] = ev_of_sorted
-    counts = np.diff(np.r_[ev_starts, n]) if n else np.zeros(0, dtype=np.intp)
-
-    first_row = order1[ev_starts] if m else np.zeros(0, dtype=np.intp)
-    e_lo = lo_raw[first_row]
-    e_hi = hi_raw[first_row]
-    e_best = best[first_row]
-    e_cl = cl[first_row]
-    e_cr = cr[first_row]
-    e_factor = claim_factor[first_row]
-    all_same = np.ones(m, dtype=bool)
-    # most groups hold one claim; only the others need reducing
-    multi = np.flatnonzero(counts > 1) if m else np.zeros(0, dtype=np.intp)
-    if multi.size:
-        pos = np.flatnonzero((counts > 1)[ev_of_sorted])
-        rows_m = order1[pos]
-        gid = ev_of_sorted[pos]
-        starts_m = np.flatnonzero(np.r_[True, gid[1:] != gid[:-1]])
-
-        def red_min(x: npt.NDArray[Any]) -> npt.NDArray[Any]:
-            return np.minimum.reduceat(x[rows_m], starts_m)
-
-        def red_max(x: npt.NDArray[Any]) -> npt.NDArray[Any]:
-            return np.maximum.reduceat(x[rows_m], starts_m)
-
-        best_key = np.where(has_best, best, -np.inf)
-        same_m = (
-            (red_min(lo_raw) == red_max(lo_raw))
-            & (red_min(hi_raw) == red_max(hi_raw))
-            & (red_min(best_key) == red_max(best_key))
-            & (red_min(cl) == red_max(cl))
-            & (red_min(cr) == red_max(cr))
-        )
-        # a best stands for an unstated end (the reading of estimates.reconciliation.methods.readings)
-        lo_m, hi_m, be_m = lo_raw[rows_m], hi_raw[rows_m], best[rows_m]
-        eff_lo = np.where(np.isfinite(lo_m), lo_m, np.where(np.isnan(be_m), -np.inf, be_m))
-        eff_hi = np.where(np.isfinite(hi_m), hi_m, np.where(np.isnan(be_m), np.inf, be_m))
-        g_lo_eff = np.minimum.reduceat(eff_lo, starts_m)
-        g_hi_eff = np.maximum.reduceat(eff_hi, starts_m)
-        # a hull end is closed when some row reaching it is closed there (a best is closed)
-        cl_eff = np.where(np.isfinite(lo_m), cl[rows_m], ~np.isnan(be_m))
-        cr_eff = np.where(np.isfinite(hi_m), cr[rows_m], ~np.isnan(be_m))
-        local = np.cumsum(np.r_[True, gid[1:] != gid[:-1]]) - 1
-        g_cl = np.maximum.reduceat(((eff_lo == g_lo_eff[local]) & cl_eff), starts_m)
-        g_cr = np.maximum.reduceat(((eff_hi == g_hi_eff[local]) & cr_eff), starts_m)
-        all_same[multi] = same_m
-        e_lo[multi] = np.where(same_m, e_lo[multi], g_lo_eff)
-        e_hi[multi] = np.where(same_m, e_hi[multi], g_hi_eff)
-        # the figures' own best, when they all state the same one (each lies within the hull)
-        same_best = (red_min(best_key) == red_max(best_key)) & np.isfinite(red_min(best_key))
-        e_best[multi] = np.where(same_m | same_best, e_best[multi], np.nan)
-        e_cl[multi] = np.where(same_m, e_cl[multi], g_cl & np.isfinite(g_lo_eff))
-        e_cr[multi] = np.where(same_m, e_cr[multi], g_cr & np.isfinite(g_hi_eff))
-        # the interval weighs as its most confident figure: repeating a figure adds nothing
-        e_factor[multi] = np.maximum.reduceat(claim_factor[rows_m], starts_m)
-        # a running total's figures of one day that all hold together state their overlap
-        # ("at least 400" and "499": 499); figures that cannot all hold stay one hull
-        cum_m = kind[rows_m][starts_m] == CUMULATIVE
-        if cum_m.any():
-            i_lo = np.maximum.reduceat(eff_lo, starts_m)
-            i_hi = np.minimum.reduceat(eff_hi, starts_m)
-            inter = cum_m & ~same_m & (i_lo <= i_hi)
-            if inter.any():
-                inside = (be_m >= i_lo[local]) & (be_m <= i_hi[local])
-                b_in = np.maximum.reduceat(np.where(inside, be_m, -np.inf), starts_m)
-                i_cl = np.maximum.reduceat((eff_lo == i_lo[local]) & cl_eff, starts_m)
-                i_cr = np.maximum.reduceat((eff_hi == i_hi[local]) & cr_eff, starts_m)
-                tgt = multi[inter]
-                e_lo[tgt] = i_lo[inter]
-                e_hi[tgt] = i_hi[inter]
-                e_best[tgt] = np.where(np.isfinite(b_in[inter]), b_in[inter], np.nan)
-                e_cl[tgt] = i_cl[inter] & np.isfinite(i_lo[inter])
-                e_cr[tgt] = i_cr[inter] & np.isfinite(i_hi[inter])
-    e_q = qc[first_row]
-    e_kind = kind[first_row]
-    e_src = src[first_row]
-    e_gk = group_key[first_row]
-    e_sd = stated[first_row]
-    e_te = e_sd if t_e is stated else t_e[first_row]
-    e_ts = e_sd if t_s is stated else t_s[first_row]
-    e_since = np.full(m, NO_DAY, dtype=np.int64) if no_since else since[first_row]
-    if is_proj.any():
-        e_role = np.where(is_proj[first_row] & has_obs[e_q], PROJECTION, USED).astype(np.int8)
-    else:
-        e_role = np.full(m, USED, dtype=np.int8)
-    # a figure repeated by its source on the same day adds nothing: a duplicate
-    if multi.size:
-        same_fig = _hash_figures(
-            lo_raw[rows_m], hi_raw[rows_m], np.where(has_best[rows_m], best[rows_m], -np.inf),
-            cl[rows_m].astype(float), cr[rows_m].astype(float), gid.astype(float),
-        )  # fmt: skip
-        dup = pd.Series(same_fig).duplicated(keep="first").to_numpy()
-        dup_rows = rows_m[dup]
-        role[dup_rows[role[dup_rows] != PROJECTION]] = DUPLICATE
-
-    e_role[is_relay[first_row] & (e_role == USED)] = RELAY
+    # -- 4. one source, one day, one moment: one interval (stages.evidence) -------------------
+    merged = merge(
+        q=qc, kind=kind, source=src, n_sources=ns, moment=t_e, stated=stated, start=t_s,
+        since=since, low=lo_raw, best=best, high=hi_raw, closed_left=cl, closed_right=cr,
+        factor=claim_factor, cumulative=kind == CUMULATIVE, set_apart=is_proj & has_obs[qc], relay_days=settings.relay_days * DAY,
+    )  # fmt: skip
+    role[merged.duplicate] = Role.DUPLICATE
+    ev_of, counts, first_row = merged.evidence_of, merged.count, merged.first
+    m = first_row.size
+    e_q, e_kind, e_src, e_gk = merged.q, merged.kind, merged.source, merged.group
+    e_sd, e_te, e_ts, e_since = merged.stated, merged.moment, merged.start, merged.since
+    e_lo, e_best, e_hi = merged.low, merged.best, merged.high
+    e_cl, e_cr, e_factor = merged.closed_left, merged.closed_right, merged.factor
+    e_role = merged.role.copy()
+    del merged
     # the per-claim working columns are done with: a million rows hold ~8 MB per column, and
     # freeing them here keeps the peak memory of a large run down
     del q_all, stated_all, known, raw_codes, grade_weight, ucodes, closed_codes, cl, cr
     del lo_raw, hi_raw, has_best, smallest, fin, kind_codes, t_s, stated_start, no_as_of, since
-    del is_proj, proj_alone, hedge_codes, claim_factor, group_key, merge_keys, order1, packed1
-    del sorted_gk, in_big, is_relay, several, relay_flag, new_ev, ev_of_sorted, ev_starts, multi
+    del is_proj, proj_alone, hedge_codes, stated_confidence, claim_factor
 
-    alive = e_role == USED
-
-    # -- one kind of observation per quantity: the most common (ties: stock, cumulative, flow);
-    # a flow beside running totals, or a running total beside levels, measures something else
-    # counted over the evidence, so that duplicates and relays do not tip the balance
-    obs_ev = alive & (e_kind != PROJECTION_KIND)
-    kind_counts = np.bincount(e_q[obs_ev] * 3 + e_kind[obs_ev], minlength=nq * 3).reshape(nq, 3)
-    main_kind = np.argmax(kind_counts, axis=1).astype(np.int8)
-    other_kind = alive & (e_kind != PROJECTION_KIND) & (e_kind != main_kind[e_q])
-    e_role[other_kind] = OUT_OF_WINDOW
-    alive &= ~other_kind
-
-    # -- cumulative: one base start per quantity -----------------------------------------------
-    base_since = np.full(nq, NO_DAY, dtype=np.int64)
-    cum_known = alive & (e_kind == CUMULATIVE) & (e_since != NO_DAY)
-    if cum_known.any():
-        pair_q = e_q[cum_known].astype(np.int64)
-        pair_s = e_since[cum_known]
-        keys = np.stack([pair_q, pair_s])
-        uniq, cnt = np.unique(keys, axis=1, return_counts=True)
-        order = np.lexsort((-uniq[1], -cnt, uniq[0]))
-        firsts = _segment_bounds([uniq[0][order]])
-        base_since[uniq[0][order][firsts]] = uniq[1][order][firsts]
-    far_base = (
-        alive
-        & (e_kind == CUMULATIVE)
-        & (e_since != NO_DAY)
-        & (base_since[e_q] != NO_DAY)
-        & (np.abs(e_since - base_since[e_q]) > settings.since_days * DAY)
+    alive = e_role == Role.USED
+    # -- one kind of observation per quantity (stages.time) -----------------------------------
+    kinds = main_kind(
+        q=e_q, kind=e_kind, observation=alive & (e_kind != PROJECTION_KIND), n_quantities=nq
     )
-    e_role[far_base] = OUT_OF_WINDOW
-    alive &= ~far_base
-    other_start = np.bincount(e_q[far_base], minlength=nq)
-
-    # -- flow: one window per quantity -----------------------------------------------------------
-    is_flow = alive & (e_kind == FLOW)
-    win_end = np.full(nq, NO_DAY, dtype=np.int64)
-    win_since = np.full(nq, NO_DAY, dtype=np.int64)
-    if is_flow.any():
-        before_f = is_flow & (e_ts <= at_cmp[e_q])
-        after_f = is_flow & ~before_f & hindsight[e_q]
-        # reference row: the latest window ending at or before ``at``; else the earliest after
-        idx = np.flatnonzero(before_f)
-        order = np.lexsort((e_sd[idx], e_te[idx], e_q[idx]))
-        lasts = (
-            np.r_[e_q[idx][order][1:] != e_q[idx][order][:-1], True]
-            if idx.size
-            else np.zeros(0, bool)
-        )
-        ref = idx[order][lasts]
-        idx2 = np.flatnonzero(after_f & ~np.isin(e_q, e_q[ref]))
-        order = np.lexsort((e_sd[idx2], e_te[idx2], e_q[idx2]))
-        firsts = _segment_bounds([e_q[idx2][order]]) if idx2.size else np.zeros(0, bool)
-        ref = np.r_[ref, idx2[order][firsts]].astype(np.intp)
-        win_end[e_q[ref]] = e_te[ref]
-        win_since[e_q[ref]] = e_since[ref]
-        ws = win_since[e_q]
-        in_window = (e_te == win_end[e_q]) & (
-            (e_since == NO_DAY)
-            | (ws == NO_DAY)
-            | (np.abs(e_since - ws) <= settings.since_days * DAY)
-        )
-        outside = is_flow & ~in_window
-        e_role[outside] = OUT_OF_WINDOW
-        alive &= ~outside
+    main = kinds.kind
+    e_role[kinds.other] = Role.OUT_OF_WINDOW
+    alive &= ~kinds.other
+    # -- cumulative: one base start per quantity ----------------------------------------------
+    base = base_start(
+        q=e_q, since=e_since, cumulative=alive & (e_kind == CUMULATIVE), n_quantities=nq,
+        window=settings.since_days * DAY,
+    )  # fmt: skip
+    e_role[base.far] = Role.OUT_OF_WINDOW
+    alive &= ~base.far
+    base_since, other_start = base.since, base.n_far
+    # -- flow: one window per quantity ---------------------------------------------------------
+    outside = flow_window(
+        q=e_q, moment=e_te, start=e_ts, stated=e_sd, since=e_since, flow=alive & (e_kind == FLOW),
+        at=at_cmp, hindsight=hindsight, window=settings.since_days * DAY,
+    )  # fmt: skip
+    e_role[outside] = Role.OUT_OF_WINDOW
+    alive &= ~outside
 
     # -- running totals: moments, floors forward, ceilings back (stages.running) --------------
-    cum_ev = alive & (e_kind == CUMULATIVE) & (main_kind[e_q] == CUMULATIVE)
+    cum_ev = alive & (e_kind == CUMULATIVE) & (main[e_q] == CUMULATIVE)
     running = None
     if cum_ev.any():
         ce = np.flatnonzero(cum_ev)
@@ -1007,194 +668,37 @@ def run(
         running_qs = e_q[ce]
 
     # -- 5. time: supersession and bounds, per (quantity, kind, source) ------------------------
-    # evidence rows are in order1 order: by group, then the moment described, then stated day
-    g_new = _segment_bounds([e_gk]) if m else np.zeros(0, bool)
-    g_starts = np.flatnonzero(g_new)
-    ng = g_starts.size
-    pos = np.arange(m)
-    at_e = at_cmp[e_q]
-    is_cum = e_kind == CUMULATIVE
-    lower_cand = alive & np.where(
-        is_cum, e_ts <= at_e, (e_ts <= at_e) | _proj_alone(e_kind, has_obs, e_q)
-    )
-    upper_cand = alive & is_cum & (e_te >= at_e) & ((e_ts <= at_e) | hindsight[e_q])
-    after_cand = alive & ~is_cum & ~lower_cand & hindsight[e_q]
-    big = m + 1
-    last_lower = (
-        np.maximum.reduceat(np.where(lower_cand, pos, -1), g_starts) if ng else np.zeros(0, np.intp)
-    )
-    first_upper = (
-        np.minimum.reduceat(np.where(upper_cand, pos, big), g_starts)
-        if ng
-        else np.zeros(0, np.intp)
-    )
-    first_after = (
-        np.minimum.reduceat(np.where(after_cand, pos, big), g_starts)
-        if ng
-        else np.zeros(0, np.intp)
-    )
-    g_cum = is_cum[g_starts] if ng else np.zeros(0, bool)
-    # stock-like: the latest at or before ``at``; failing that (hindsight) the earliest after
-    g_rep = np.where(last_lower >= 0, last_lower, np.where(first_after < big, first_after, -1))
-    g_rep = np.where(
-        g_cum,
-        np.where(last_lower >= 0, last_lower, np.where(first_upper < big, first_upper, -1)),
-        g_rep,
-    )
-    g_has = g_rep >= 0
-    e_used = np.zeros(m, dtype=bool)
-    e_side = np.zeros(m, dtype=np.int8)
-    stock_rep = g_rep[g_has & ~g_cum]
-    e_used[stock_rep] = True
-    future_rows = stock_rep[e_ts[stock_rep] > at_e[stock_rep]]
-    cum_l = last_lower[g_cum & (last_lower >= 0)]
-    cum_u = first_upper[g_cum & (first_upper < big)]
-    e_used[cum_l] = True
-    e_used[cum_u] = True
-    e_side[cum_l] = -1
-    e_side[cum_u] = np.where(e_side[cum_u] == -1, 0, 1).astype(np.int8)
-    superseded = alive & ~e_used
-    e_role[superseded & (is_cum | (e_ts <= at_e) | _proj_alone(e_kind, has_obs, e_q))] = SUPERSEDED
-    e_role[superseded & ~is_cum & (e_ts > at_e) & ~_proj_alone(e_kind, has_obs, e_q)] = (
-        OUT_OF_WINDOW
-    )
-    e_role[future_rows] = FUTURE
-    e_role[e_used & is_cum & (e_side != 0)] = BOUND
-    # a stock's figure that every later figure contradicts was overtaken (stages.change)
-    stock_now = stock_rep[(e_kind[stock_rep] == STOCK) & (e_ts[stock_rep] <= at_e[stock_rep])]
-    if stock_now.size > 1 and settings.change_days is not None:
-        r_lo = np.where(
-            np.isfinite(e_lo[stock_now]), e_lo[stock_now],
-            np.where(np.isnan(e_best[stock_now]), -np.inf, e_best[stock_now]),
-        )  # fmt: skip
-        r_hi = np.where(
-            np.isfinite(e_hi[stock_now]), e_hi[stock_now],
-            np.where(np.isnan(e_best[stock_now]), np.inf, e_best[stock_now]),
-        )  # fmt: skip
-        gone = stock_now[
-            overtaken(
-                q=e_q[stock_now], moment=e_te[stock_now], source=e_src[stock_now], low=r_lo,
-                high=r_hi, apart=settings.change_days * DAY,
-            )
-        ]  # fmt: skip
-        e_role[gone] = OVERTAKEN
-        e_used[gone] = False
-        g_rep[np.isin(g_rep, gone)] = -1
-        g_has = g_rep >= 0
-
+    # evidence rows are sorted by group, then the moment described, then the day stated
+    alone = (e_kind == PROJECTION_KIND) & ~has_obs[e_q]
+    kept = supersede(
+        group=e_gk, q=e_q, start=e_ts, moment=e_te, alive=alive, cumulative=e_kind == CUMULATIVE,
+        stock=e_kind == STOCK, alone=alone, at=at_cmp, hindsight=hindsight, role=e_role,
+        low=e_lo, best=e_best, high=e_hi, source=e_src,
+        change=None if settings.change_days is None else settings.change_days * DAY,
+    )  # fmt: skip
     # -- "at" before every figure: an explicit unknown ------------------------------------------
-    obs = (e_role != PROJECTION) & (e_role != RELAY) & (e_role != DUPLICATE)
-    any_before = np.zeros(nq, dtype=bool)
-    bef = obs & ((e_ts <= at_e) | _proj_alone(e_kind, has_obs, e_q))
-    any_before[e_q[bef]] = True
-    too_early = ~any_before & np.isin(np.arange(nq), e_q)
-    drop = too_early[e_q] & e_used
-    e_role[drop] = OUT_OF_WINDOW
-    e_used &= ~drop
-
-    # -- the evidence: one row per (quantity, kind, source) group with a used row --------------
-    g_l = np.where(g_cum, last_lower, g_rep)
-    g_u = np.where(g_cum, np.where(first_upper < big, first_upper, -1), g_rep)
-    g_ok = g_has & ~too_early[e_q[g_starts]] if ng else np.zeros(0, bool)
-    gl, gu = g_l[g_ok].copy(), g_u[g_ok].copy()
-    gi = np.flatnonzero(g_ok)
-    # a running total cannot fall: when a source's earlier figure is above its later one, the
-    # two cannot both hold and the one stated later (its revision) is kept, as a bound
-    pair = g_cum[gi] & (gl >= 0) & (gu >= 0) & (gl != gu)
-    if pair.any():
-        pl, pu = gl[pair], gu[pair]
-        low_l = np.where(
-            np.isfinite(e_lo[pl]), e_lo[pl], np.where(np.isnan(e_best[pl]), -np.inf, e_best[pl])
-        )
-        high_u = np.where(
-            np.isfinite(e_hi[pu]), e_hi[pu], np.where(np.isnan(e_best[pu]), np.inf, e_best[pu])
-        )
-        fell = low_l > high_u
-        if fell.any():
-            idx = np.flatnonzero(pair)[fell]
-            keep_upper = e_sd[gu[idx]] > e_sd[gl[idx]]
-            dropped = np.where(keep_upper, gl[idx], gu[idx])
-            e_role[dropped] = SUPERSEDED
-            e_used[dropped] = False
-            e_side[dropped] = 0
-            # the one kept stays a bound on its own side
-            gl[idx] = np.where(keep_upper, -1, gl[idx])
-            gu[idx] = np.where(keep_upper, gu[idx], -1)
-    one = np.where(gl >= 0, gl, gu)  # a representative row
-    same_row = gl == gu
+    too_early, early_role = before_every_figure(
+        q=e_q, start=e_ts, role=kept.role, used=kept.used, alone=alone, at=at_cmp
+    )
+    # -- the evidence: one interval per (quantity, kind, source) that stands ------------------
+    picked = pick(
+        kept=kept, q=e_q, too_early=too_early, stated=e_sd, low=e_lo, best=e_best, high=e_hi,
+        closed_left=e_cl, closed_right=e_cr, factor=e_factor, role=early_role,
+    )  # fmt: skip
+    one, gl, gu = picked.row, picked.lower, picked.upper
     has_l, has_u = gl >= 0, gu >= 0
-    sl = np.where(has_l, gl, 0)
-    su = np.where(has_u, gu, 0)
-    cum_g = g_cum[gi]
-    if cum_g.any():
-        ev_low = np.where(
-            cum_g & ~same_row,
-            np.where(
-                has_l,
-                np.where(
-                    np.isfinite(e_lo[sl]),
-                    e_lo[sl],
-                    np.where(np.isnan(e_best[sl]), -np.inf, e_best[sl]),
-                ),
-                -np.inf,
-            ),
-            e_lo[one],
-        )
-        ev_high = np.where(
-            cum_g & ~same_row,
-            np.where(
-                has_u,
-                np.where(
-                    np.isfinite(e_hi[su]),
-                    e_hi[su],
-                    np.where(np.isnan(e_best[su]), np.inf, e_best[su]),
-                ),
-                np.inf,
-            ),
-            e_hi[one],
-        )
-        ev_best = np.where(cum_g & ~same_row, np.nan, e_best[one])
-        ev_cl = np.where(
-            cum_g & ~same_row,
-            has_l & (e_cl[sl] | ~np.isfinite(e_lo[sl])) & np.isfinite(ev_low),
-            e_cl[one],
-        )
-        ev_cr = np.where(
-            cum_g & ~same_row,
-            has_u & (e_cr[su] | ~np.isfinite(e_hi[su])) & np.isfinite(ev_high),
-            e_cr[one],
-        )
-        factor_lu = np.where(
-            cum_g & ~same_row & has_l & has_u, (e_factor[sl] + e_factor[su]) / 2, e_factor[one]
-        )
-    else:
-        # no running totals: every evidence row is one figure as it was merged
-        ev_low, ev_high, ev_best = e_lo[one], e_hi[one], e_best[one]
-        ev_cl, ev_cr, factor_lu = e_cl[one], e_cr[one], e_factor[one]
+    ev_low, ev_high, ev_best = picked.low, picked.high, picked.best
+    ev_cl, ev_cr = picked.closed_left, picked.closed_right
     ev_q = e_q[one]
     ev_src = e_src[one]
-    recency = np.ones(one.size)
-    if settings.half_life:
-        age = np.abs(at_e[one] - e_te[one]).astype(float)
-        age = np.where((at[ev_q] == NO_DAY) | (e_te[one] == NO_DAY), 0.0, age)
-        recency = 0.5 ** (age / (float(settings.half_life) * DAY))
-    ev_weight = factor_lu * recency
-    stale = recency < STALE_BELOW
-    # evidence id of each evidence row (the row of the final Evidence), -1 when unused
-    final_of_e = np.full(m, -1, dtype=np.intp)
-    final_of_e[gl[has_l]] = np.flatnonzero(has_l)
-    any_cum = bool(g_cum.any())  # else each group's lower and upper row are the same row
-    if any_cum:
-        final_of_e[gu[has_u]] = np.flatnonzero(has_u)
-    if settings.half_life:
-        stale_rows = one[stale]
-        e_role[stale_rows] = np.where(e_role[stale_rows] == USED, STALE, e_role[stale_rows])
-
-    # the working columns of the evidence rows are done with too (see above)
-    del alive, obs_ev, other_kind, far_base, is_flow, g_new, g_starts, is_cum, lower_cand
-    del upper_cand, after_cand, last_lower, first_upper, first_after, g_cum, g_rep, g_has, e_used
-    del stock_rep, future_rows, cum_l, cum_u, superseded, obs, bef, drop, g_l, g_u, g_ok, gi, pair
-    del same_row, sl, su, cum_g, recency, factor_lu, stale, at_e, pos, e_lo, e_hi, e_best
+    # -- weights: confidence × reliability (above) × recency (stages.weights) -----------------
+    half_life = None if not settings.half_life else float(settings.half_life) * DAY
+    fresh = recency(at[ev_q], e_te[one], half_life)
+    ev_weight = picked.factor * fresh
+    final_of_e = picked.interval
+    e_role = stale(picked.role, one, fresh).copy()
+    e_side = picked.side.copy()
+    del alive, kinds, base, outside, alone, kept, early_role, fresh, e_lo, e_hi, e_best
     del e_cl, e_cr, e_factor, e_kind, e_gk, e_ts, e_since, e_q, e_src
 
     # -- 6. combine --------------------------------------------------------------------------
@@ -1209,7 +713,7 @@ def run(
     table: pd.DataFrame | None = None
     seg_has = np.zeros(nq, dtype=bool)
     if k:
-        ev_starts_q = np.flatnonzero(_segment_bounds([ev_q]))
+        ev_starts_q = np.flatnonzero(segment_starts([ev_q]))
         seg_q = ev_q[ev_starts_q]
         seg_has[seg_q] = True
         # (no copies: the arrays are already of these types and nothing else writes to them)
@@ -1253,10 +757,8 @@ def run(
         rq_hi = res_high[ev_q]
         known_res = ~np.isnan(rq_lo) & ~np.isnan(rq_hi)
         misses = known_res & ((r_high < rq_lo) | (r_low > rq_hi))
-        out_rows = gl[has_l & misses]
-        if any_cum:
-            out_rows = np.r_[out_rows, gu[has_u & misses]].astype(np.intp)
-        e_role[out_rows] = OUTLIER
+        e_role[gl[has_l & misses]] = Role.OUTLIER
+        e_role[gu[has_u & misses]] = Role.OUTLIER
         # conflict: the used figures cannot all hold
         # figures about moments change_days or more apart are change, not conflict (a stock)
         conflict_seg = in_conflict(
@@ -1291,7 +793,10 @@ def run(
         res_cl[rq], res_cr[rq] = running.closed_left[rq], running.closed_right[rq]
         conflict[rq] = running.conflict[rq]
         seg_has[rq] = True
-        code = np.array([USED, BOUND, BOUND, SUPERSEDED, REVISED, OUT_OF_WINDOW], dtype=np.int8)
+        code = np.array(
+            [Role.USED, Role.BOUND, Role.BOUND, Role.SUPERSEDED, Role.REVISED, Role.OUT_OF_WINDOW],
+            dtype=np.int8,
+        )
         in_answer = answered[e_q_running]
         e_role[running_ev[in_answer]] = code[running.outcome[in_answer]]
         e_side[running_ev] = np.where(
@@ -1359,7 +864,9 @@ def run(
 
     # -- per claim --------------------------------------------------------------------------------
     claim_ev_role = e_role[ev_of]
-    role = np.where((role == DUPLICATE) | (role == PROJECTION), role, claim_ev_role).astype(np.int8)
+    role = np.where(
+        (role == Role.DUPLICATE) | (role == Role.PROJECTION), role, claim_ev_role
+    ).astype(np.int8)
     claim_evidence = final_of_e[ev_of]
     claim_used = np.isin(role, list(USED_ROLES)) & (claim_evidence >= 0)
     claim_evidence = np.where(claim_used, claim_evidence, -1)
@@ -1384,7 +891,7 @@ def run(
     if running_sources is not None:
         n_sources = np.where(running_sources > 0, running_sources, n_sources).astype(np.intp)
     e_side_claim = (
-        np.where(role == BOUND, e_side[ev_of], 0).astype(np.int8)
+        np.where(role == Role.BOUND, e_side[ev_of], 0).astype(np.int8)
         if detail
         else np.zeros(0, np.int8)
     )
@@ -1428,7 +935,7 @@ def run(
         merged=counts[ev_of] if n and detail else np.zeros(0, dtype=np.intp),
         base_since=base_since,
         hindsight=hindsight,
-        main_kind=main_kind,
+        main_kind=main,
         ev_q=ev_q.astype(np.intp),
         ev_low=ev_low_r,
         ev_high=ev_high_r,
@@ -1529,12 +1036,6 @@ def _running_note(
                 "a running total cannot fall"
             )
     return "; ".join(parts) or None
-
-
-def _proj_alone(kind: npt.NDArray[np.int8], has_obs: BoolArray, q: IntArray) -> BoolArray:
-    """Evidence rows that are projections of a quantity with no observations."""
-    result: BoolArray = (kind == PROJECTION_KIND) & ~has_obs[q]
-    return result
 
 
 def _claim_levels(frame: pd.DataFrame, n: int) -> FloatArray:

@@ -1,0 +1,354 @@
+"""Same evidence once: one source's figures of one day about one moment become one interval,
+and a later report of a figure its source gave is a relay of that statement.
+
+Two stages of arrays:
+
+- :func:`relays`: among figures of one quantity, kind and source, a later report of the same
+  figure (bounds, best, open ends, start) stated within ``relay_days`` after the statement it
+  repeats is a **relay** and counts once; a report later than that is a new statement.
+- :func:`merge`: the figures of one quantity, kind and source stated on one day about one moment
+  (and one start) become one evidence row: their hull, a best standing for an unstated end
+  (identical figures: a **duplicate**, each after the first); a running total's figures that all
+  hold together state their overlap. A relay never joins the figures of its day.
+
+Times are instants (:mod:`.arrays`). This module imports nothing from the rest of the package
+but its sibling stages.
+
+>>> out = merge(q=np.array([0, 0]), kind=np.array([0, 0], np.int8), source=np.array([0, 0]),
+...             n_sources=1, moment=np.array([5, 5]), stated=np.array([5, 5]),
+...             start=np.array([5, 5]), since=np.full(2, NO_DAY), low=np.array([10.0, 12.0]),
+...             high=np.array([11.0, 15.0]), best=np.full(2, np.nan),
+...             closed_left=np.ones(2, bool), closed_right=np.ones(2, bool), factor=np.ones(2),
+...             cumulative=np.zeros(2, bool), set_apart=np.zeros(2, bool), relay_days=7 * 86_400)
+>>> out.low.tolist(), out.high.tolist(), out.count.tolist()
+([10.0], [15.0], [2])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from estimates.reconciliation.stages.arrays import (
+    NO_DAY,
+    BoolArray,
+    FloatArray,
+    Int64Array,
+    IntArray,
+    frozen,
+    hash_rows,
+    same_float,
+    segment_starts,
+    sort_ints,
+)
+from estimates.reconciliation.stages.roles import Role
+
+__all__ = ["Merged", "merge", "relays"]
+
+
+def relays(
+    group: Int64Array,
+    low: FloatArray,
+    high: FloatArray,
+    best: FloatArray,
+    closed_left: BoolArray,
+    closed_right: BoolArray,
+    since: Int64Array,
+    stated: Int64Array,
+    relay_days: int,
+) -> BoolArray:
+    """Per row: does it repeat, on a later day within ``relay_days`` (seconds), a figure of its
+    ``group`` (quantity, kind and source)?
+
+    Same group, start (``since``) and figure (``low``/``high`` with ``±inf`` for no end, ``best``,
+    open ends); the earliest report is the statement, each later one stated within
+    ``relay_days`` after the statement is a relay of it (a report later than that is a new
+    statement, which later reports may relay in turn). Undated reports are neither. Only figures
+    given more than once are sorted (one hash pass finds them); equal hashes are checked field by
+    field, so a hash collision never makes a relay.
+
+    >>> relays(np.zeros(3, np.int64), np.ones(3), np.ones(3), np.full(3, np.nan),
+    ...        np.ones(3, bool), np.ones(3, bool), np.full(3, NO_DAY),
+    ...        np.array([0, 3, 20]) * 86_400, 7 * 86_400).tolist()
+    [False, True, False]
+    """
+    n = group.size
+    out = np.zeros(n, dtype=bool)
+    if n < 2:
+        return out
+    cl, cr = closed_left, closed_right
+    fig = hash_rows(
+        low, high, np.where(np.isnan(best), -np.inf, best), cl.astype(float), cr.astype(float),
+        group.astype(float), since.astype(float),
+    )  # fmt: skip
+    repeated = np.flatnonzero(pd.Series(fig).duplicated(keep=False).to_numpy())
+    if repeated.size < 2:
+        return out
+    order = repeated[np.lexsort((stated[repeated], fig[repeated]))]
+    later, earlier = order[1:], order[:-1]
+    same = (
+        (group[later] == group[earlier])
+        & (low[later] == low[earlier])
+        & (high[later] == high[earlier])
+        & same_float(best[later], best[earlier])
+        & (cl[later] == cl[earlier])
+        & (cr[later] == cr[earlier])
+        & (since[later] == since[earlier])
+    )
+    # runs of one figure, in order of the day stated; each run's first report is a statement,
+    # and so is every report more than relay_days after the statement it would relay
+    run_start = np.r_[True, ~same]
+    run_id = np.cumsum(run_start) - 1
+    run_len = np.bincount(run_id)
+    days = stated[order]
+    dated = days != NO_DAY
+    first_day = days[np.flatnonzero(run_start)][run_id]
+    short = run_len[run_id] <= 2
+    # a run of two: the second relays the first when stated on a later day within the window
+    relay = short & ~run_start & dated & dated[np.maximum(np.arange(order.size) - 1, 0)]
+    relay &= (days > first_day) & (days - first_day <= relay_days)
+    # longer runs (rare) are walked report by report: the statement moves on
+    run_first = np.flatnonzero(run_start)
+    for run in np.flatnonzero(run_len > 2).tolist():
+        anchor = NO_DAY
+        for j in range(int(run_first[run]), int(run_first[run] + run_len[run])):
+            d = int(days[j])
+            if d == NO_DAY:
+                continue
+            if anchor != NO_DAY and anchor < d <= anchor + relay_days:
+                relay[j] = True
+            elif anchor == NO_DAY or d > anchor + relay_days:
+                anchor = d
+    out[order[relay]] = True
+    return out
+
+
+@dataclass(frozen=True)
+class Merged:
+    """What :func:`merge` returns (read-only arrays).
+
+    Per claim (``n``): ``evidence_of``, the evidence row it went into; ``duplicate``, whether it
+    repeats a figure its source gave on the same day (the first of them is not a duplicate).
+
+    Per evidence row (``m``, sorted by quantity, kind, source, moment, day stated, start, start
+    of count, relay): ``first`` (its first claim), ``count`` (claims merged), ``q``, ``kind``,
+    ``source``, ``group`` (one number per quantity, kind and source), ``stated``, ``moment``,
+    ``start``, ``since``, the interval ``low``/``best``/``high`` (``±inf`` for no end) with
+    ``closed_left``/``closed_right``, ``factor`` (its most confident figure's prior weight) and
+    ``role`` (``used``, ``projection`` or ``relay``).
+    """
+
+    evidence_of: IntArray
+    duplicate: BoolArray
+    first: IntArray
+    count: IntArray
+    q: IntArray
+    kind: npt.NDArray[np.int8]
+    source: IntArray
+    group: Int64Array
+    stated: Int64Array
+    moment: Int64Array
+    start: Int64Array
+    since: Int64Array
+    low: FloatArray
+    best: FloatArray
+    high: FloatArray
+    closed_left: BoolArray
+    closed_right: BoolArray
+    factor: FloatArray
+    role: npt.NDArray[np.int8]
+
+
+def merge(
+    *,
+    q: IntArray,
+    kind: npt.NDArray[np.int8],
+    source: IntArray,
+    n_sources: int,
+    moment: Int64Array,
+    stated: Int64Array,
+    start: Int64Array,
+    since: Int64Array,
+    low: FloatArray,
+    best: FloatArray,
+    high: FloatArray,
+    closed_left: BoolArray,
+    closed_right: BoolArray,
+    factor: FloatArray,
+    cumulative: BoolArray,
+    set_apart: BoolArray,
+    relay_days: int,
+) -> Merged:
+    """One evidence row per (quantity, kind, source, moment, day stated, start, start of count),
+    relays apart.
+
+    Per claim: ``q`` (quantity), ``kind`` (code, 0–3), ``source`` (code, below ``n_sources``),
+    the instants ``moment`` (the end of the moment described), ``stated``, ``start`` (the
+    start of the moment described) and ``since`` (a running total's start, :data:`NO_DAY` for
+    none), the figure ``low``/``best``/``high`` (``±inf``: no end; ``best`` NaN: none) with its
+    closed ends, ``factor`` (prior weight), ``cumulative`` (a running total), ``set_apart`` (a
+    projection of a quantity with observations) and ``relay_days`` in seconds.
+    """
+    n = q.size
+    cl, cr = closed_left, closed_right
+    group = (q.astype(np.int64) * 4 + kind) * n_sources + source
+    # relays first, claim by claim: a later report of a figure the same source gave within
+    # relay_days counts once, whatever else the source said on the day of the relay
+    keys = [group, moment, stated, start, since]
+    order, packed = sort_ints(keys)
+    # only a source that said several things about a quantity can repeat itself
+    sorted_group = group[order]
+    several = np.zeros(n, dtype=bool)
+    if n > 1:
+        same_next = sorted_group[1:] == sorted_group[:-1]
+        several[order[1:][same_next]] = True
+        several[order[:-1][same_next]] = True
+    is_relay = np.zeros(n, dtype=bool)
+    sv = np.flatnonzero(several)
+    if sv.size > 1:
+        is_relay[sv] = relays(
+            group[sv], low[sv], high[sv], best[sv], cl[sv], cr[sv], since[sv], stated[sv],
+            relay_days,
+        )  # fmt: skip
+    relay_key = is_relay.astype(np.int64)
+    if is_relay.any():
+        # a relay never joins the other figures of its day: sort again with it as a key
+        order, packed = sort_ints([*keys, relay_key])
+    if packed is not None:
+        new = segment_starts([packed])
+    else:
+        new = segment_starts([k[order] for k in (*keys, relay_key)])
+    ev_sorted = np.cumsum(new) - 1
+    starts = np.flatnonzero(new)
+    m = starts.size
+    evidence_of = np.empty(n, dtype=np.intp)
+    evidence_of[order] = ev_sorted
+    count = np.diff(np.r_[starts, n]).astype(np.intp) if n else np.zeros(0, dtype=np.intp)
+    first = order[starts] if m else np.zeros(0, dtype=np.intp)
+
+    e_lo, e_hi, e_best = low[first], high[first], best[first]
+    e_cl, e_cr, e_factor = cl[first], cr[first], factor[first]
+    duplicate = np.zeros(n, dtype=bool)
+    # most evidence rows hold one claim; only the others need reducing
+    if m and bool((count > 1).any()):
+        pos = np.flatnonzero((count > 1)[ev_sorted])
+        rows = order[pos]
+        gid = ev_sorted[pos]
+        _hull(
+            rows, gid, np.flatnonzero(count > 1), low, best, high, cl, cr, factor,
+            cumulative[rows], e_lo, e_best, e_hi, e_cl, e_cr, e_factor,
+        )  # fmt: skip
+        # a figure repeated by its source on the same day adds nothing: a duplicate
+        same_fig = hash_rows(
+            low[rows], high[rows], np.where(np.isnan(best[rows]), -np.inf, best[rows]),
+            cl[rows].astype(float), cr[rows].astype(float), gid.astype(float),
+        )  # fmt: skip
+        dup = pd.Series(same_fig).duplicated(keep="first").to_numpy()
+        duplicate[rows[dup]] = True
+        duplicate &= ~set_apart
+    role = np.where(set_apart[first], Role.PROJECTION, Role.USED).astype(np.int8)
+    role[is_relay[first] & (role == Role.USED)] = Role.RELAY
+    return Merged(
+        evidence_of=frozen(evidence_of),
+        duplicate=frozen(duplicate),
+        first=frozen(first),
+        count=frozen(count),
+        q=frozen(q[first]),
+        kind=frozen(kind[first]),
+        source=frozen(source[first]),
+        group=frozen(group[first]),
+        stated=frozen(stated[first]),
+        moment=frozen(moment[first]),
+        start=frozen(start[first]),
+        since=frozen(since[first]),
+        low=frozen(e_lo),
+        best=frozen(e_best),
+        high=frozen(e_hi),
+        closed_left=frozen(e_cl),
+        closed_right=frozen(e_cr),
+        factor=frozen(e_factor),
+        role=frozen(role),
+    )
+
+
+def _hull(
+    rows: IntArray,
+    gid: IntArray,
+    multi: IntArray,
+    low: FloatArray,
+    best: FloatArray,
+    high: FloatArray,
+    cl: BoolArray,
+    cr: BoolArray,
+    factor: FloatArray,
+    cumulative: BoolArray,
+    e_lo: FloatArray,
+    e_best: FloatArray,
+    e_hi: FloatArray,
+    e_cl: BoolArray,
+    e_cr: BoolArray,
+    e_factor: FloatArray,
+) -> None:
+    """Write into the ``e_*`` rows ``multi`` (evidence rows of several claims) their interval.
+
+    ``rows`` are those claims grouped by evidence row (``gid``, ascending). Identical figures
+    stay as they are; others become their hull, a best standing for an unstated end, with the
+    figures' own best when they all state one; the weight is the most confident figure's. A
+    running total's figures (``cumulative``, per row of ``rows``) that all hold together state
+    their overlap ("at least 400" and "499": 499).
+    """
+    group_new = np.r_[True, gid[1:] != gid[:-1]]
+    starts = np.flatnonzero(group_new)
+    local = np.cumsum(group_new) - 1
+
+    def spread(x: npt.NDArray[Any]) -> BoolArray:
+        taken = x[rows]
+        same: BoolArray = np.minimum.reduceat(taken, starts) == np.maximum.reduceat(taken, starts)
+        return same
+
+    best_key = np.where(np.isnan(best), -np.inf, best)
+    same_best = spread(best_key)
+    same = spread(low) & spread(high) & same_best & spread(cl) & spread(cr)
+    lo_m, hi_m, be_m = low[rows], high[rows], best[rows]
+    eff_lo = np.where(np.isfinite(lo_m), lo_m, np.where(np.isnan(be_m), -np.inf, be_m))
+    eff_hi = np.where(np.isfinite(hi_m), hi_m, np.where(np.isnan(be_m), np.inf, be_m))
+    g_lo = np.minimum.reduceat(eff_lo, starts)
+    g_hi = np.maximum.reduceat(eff_hi, starts)
+    # a hull end is closed when some row reaching it is closed there (a best is closed)
+    cl_eff = np.where(np.isfinite(lo_m), cl[rows], ~np.isnan(be_m))
+    cr_eff = np.where(np.isfinite(hi_m), cr[rows], ~np.isnan(be_m))
+    g_cl = np.maximum.reduceat((eff_lo == g_lo[local]) & cl_eff, starts)
+    g_cr = np.maximum.reduceat((eff_hi == g_hi[local]) & cr_eff, starts)
+    e_lo[multi] = np.where(same, e_lo[multi], g_lo)
+    e_hi[multi] = np.where(same, e_hi[multi], g_hi)
+    # the figures' own best, when they all state the same one (each lies within the hull)
+    one_best = same_best & np.isfinite(np.minimum.reduceat(best_key[rows], starts))
+    e_best[multi] = np.where(same | one_best, e_best[multi], np.nan)
+    e_cl[multi] = np.where(same, e_cl[multi], g_cl & np.isfinite(g_lo))
+    e_cr[multi] = np.where(same, e_cr[multi], g_cr & np.isfinite(g_hi))
+    # the interval weighs as its most confident figure: repeating a figure adds nothing
+    e_factor[multi] = np.maximum.reduceat(factor[rows], starts)
+    # a running total's figures of one day that all hold together state their overlap;
+    # figures that cannot all hold stay one hull
+    cum = cumulative[starts]
+    if not cum.any():
+        return
+    i_lo = np.maximum.reduceat(eff_lo, starts)
+    i_hi = np.minimum.reduceat(eff_hi, starts)
+    inter = cum & ~same & (i_lo <= i_hi)
+    if not inter.any():
+        return
+    inside = (be_m >= i_lo[local]) & (be_m <= i_hi[local])
+    b_in = np.maximum.reduceat(np.where(inside, be_m, -np.inf), starts)
+    i_cl = np.maximum.reduceat((eff_lo == i_lo[local]) & cl_eff, starts)
+    i_cr = np.maximum.reduceat((eff_hi == i_hi[local]) & cr_eff, starts)
+    target = multi[inter]
+    e_lo[target] = i_lo[inter]
+    e_hi[target] = i_hi[inter]
+    e_best[target] = np.where(np.isfinite(b_in[inter]), b_in[inter], np.nan)
+    e_cl[target] = i_cl[inter] & np.isfinite(i_lo[inter])
+    e_cr[target] = i_cr[inter] & np.isfinite(i_hi[inter])
