@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
+import pytest
 
 import estimates as est
+from estimates.reconciliation.stages.arrays import NO_DAY
 from estimates.reconciliation.stages.change import in_conflict, overtaken
 
 C = est.Claim
@@ -91,3 +94,48 @@ def test_noise_is_not_change() -> None:
     grown = troops((3_000, "NIS", "2024-10-01"), (9_800, "DoD", "2024-12-01"),
                    (10_100, "HUR", "2024-12-10"))  # fmt: skip
     assert "overtaken" in set(est.reconcile(grown, "troops", known_on="2025-01-15").claims["role"])
+
+
+def _pairwise_conflict(
+    starts: npt.NDArray[np.intp],
+    moment: npt.NDArray[np.int64],
+    low: npt.NDArray[np.float64],
+    high: npt.NDArray[np.float64],
+    apart: int,
+) -> list[bool]:
+    """The rule of ``in_conflict`` written pair by pair: per segment, its figures cannot all
+    hold, and (when all are dated and span ``apart`` or more) two about moments less than
+    ``apart`` apart do not overlap."""
+    ends = np.r_[starts[1:], low.size]
+    out = []
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        lo, hi, t = low[a:b], high[a:b], moment[a:b]
+        plain = bool(lo.max() > hi.min())
+        if not plain or (t == NO_DAY).any() or int(t.max()) - int(t.min()) < apart:
+            out.append(plain)
+            continue
+        out.append(any(
+            abs(int(t[i]) - int(t[j])) < apart and hi[i] < lo[j]
+            for i in range(b - a) for j in range(b - a)
+        ))  # fmt: skip
+    return out
+
+
+@pytest.mark.parametrize("scale", [1, 86_400, 2**56])
+def test_in_conflict_agrees_with_the_pairwise_rule(scale: int) -> None:
+    # moments in days, in seconds, and so far apart that they cannot be packed as they are
+    rng = np.random.default_rng(scale % 1000)
+    for _ in range(300):
+        lengths = rng.integers(1, 8, rng.integers(1, 6))
+        starts = np.r_[0, np.cumsum(lengths)[:-1]].astype(np.intp)
+        n = int(lengths.sum())
+        moment = rng.integers(0, 30, n).astype(np.int64) * scale
+        if rng.uniform() < 0.2:
+            moment[rng.integers(0, n)] = NO_DAY
+        low = rng.integers(0, 20, n).astype(float)
+        high = low + rng.integers(0, 5, n)
+        if rng.uniform() < 0.2:
+            high[rng.integers(0, n)] = np.inf
+        apart = int(rng.integers(1, 10)) * scale
+        got = in_conflict(starts=starts, moment=moment, low=low, high=high, apart=apart)
+        assert got.tolist() == _pairwise_conflict(starts, moment, low, high, apart)

@@ -136,14 +136,57 @@ def in_conflict(
     out: BoolArray = top > bottom
     if apart is None or not out.any():
         return out
-    ends = np.r_[starts[1:], n]
-    for k in np.flatnonzero(out).tolist():
-        rows = np.arange(starts[k], ends[k])
-        t = moment[rows]
-        dated = t != _NO_DAY
-        if not dated.all() or int(t.max()) - int(t.min()) < apart:
-            continue  # all about one situation: the plain test stands
-        near = np.abs(t[:, None] - t[None, :]) < apart
-        disjoint = high[rows][:, None] < low[rows][None, :]
-        out[k] = bool((near & disjoint).any())
+    # segments whose figures span ``apart`` or more (all dated) need the pairwise test: does a
+    # figure lie wholly below another about a moment less than ``apart`` away? Per row, the
+    # lowest ``high`` among the rows of its segment within ``apart`` of its moment (a windowed
+    # minimum over rows sorted by moment) is compared with its ``low``.
+    lengths = np.diff(np.r_[starts, n])
+    seg = np.repeat(np.arange(starts.size), lengths)
+    dated = moment != _NO_DAY
+    t = np.where(dated, moment, 0)
+    all_dated = np.minimum.reduceat(dated, starts)
+    span = np.maximum.reduceat(t, starts) - np.minimum.reduceat(t, starts)
+    refine = out & all_dated & (span >= apart)
+    if not refine.any():
+        return out
+    rows = np.flatnonzero(refine[seg])
+    rows = rows[np.lexsort((t[rows], seg[rows]))]
+    s, tt = seg[rows].astype(np.int64), t[rows].astype(np.int64)
+    # (segment, moment) packed into one sorted integer; when the moments' span could overflow
+    # the packing, they are replaced by their ranks among the moments and the windows' ends
+    m = tt.size
+    base = int(tt.min()) - apart
+    width = int(tt.max()) + apart - base + 1
+    if width * (int(s[-1]) + 1) < 2**62:
+        ends = np.r_[tt - apart, tt + apart] - base
+        key = s * width + (tt - base)
+    else:
+        ranks = np.unique(np.r_[tt, tt - apart, tt + apart], return_inverse=True)[1]
+        width = int(ranks.max()) + 1
+        ends, key = ranks[m:], s * width + ranks[:m]
+    first = np.searchsorted(key, s * width + ends[:m], side="right")
+    last = np.searchsorted(key, s * width + ends[m:], side="left")
+    below = _window_min(high[rows], first, last) < low[rows]
+    hit = np.zeros(starts.size, dtype=bool)
+    hit[s[below]] = True
+    out[refine] = hit[refine]
     return out
+
+
+def _window_min(values: FloatArray, first: IntArray, last: IntArray) -> FloatArray:
+    """Per query, the minimum of ``values[first:last]`` (each window non-empty): a sparse table
+    of minima over runs of 1, 2, 4, ... values, two lookups per query (NaN is ignored)."""
+    levels = [values]
+    size = 1
+    while 2 * size <= values.size:
+        prev = levels[-1]
+        levels.append(np.fmin(prev[:-size], prev[size:]))
+        size *= 2
+    length = last - first
+    k = (np.frexp(np.maximum(length, 1))[1] - 1).astype(np.intp)  # floor(log2(length))
+    result = np.empty(first.size)
+    for level in np.unique(k).tolist():
+        q = np.flatnonzero(k == level)
+        table = levels[level]
+        result[q] = np.fmin(table[first[q]], table[last[q] - (1 << level)])
+    return result
