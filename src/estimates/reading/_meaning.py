@@ -91,7 +91,9 @@ def _to_range(reading: _Reading, convention: Convention, unit: str | None, text:
     high: float | None
     best: float | None
     closed: Closed
-    if reading.vague is not None:
+    if b is None and a is not None and reading.vague is None:  # one number: most figures
+        low, best, high, closed = _apply(_rule(convention, op), a)
+    elif reading.vague is not None:
         word, factor = reading.vague
         entry = convention.vague_entry(word)
         low = None if entry.low is None else entry.low * factor
@@ -195,9 +197,13 @@ def _checked_range(
     no negative count. The object is the one validation gives: the same field values, all six
     fields set, no extra and no private attributes (a property test holds the two equal).
     """
-    for x in (low, best, high):
-        if x is not None and (type(x) is not float or x - x != 0.0):  # NaN and inf fail x - x
-            return None
+    # floats and finite (NaN and inf fail x - x == 0)
+    if low is not None and (type(low) is not float or low - low != 0.0):
+        return None
+    if best is not None and (type(best) is not float or best - best != 0.0):
+        return None
+    if high is not None and (type(high) is not float or high - high != 0.0):
+        return None
     if closed not in _CLOSED_NAMES or not convention or convention.isspace():
         return None
     if unit is not None:

@@ -78,6 +78,7 @@ _CHUNK = 256
 # Lookahead past the end reads None from this many padding slots (the grammar looks at most a
 # dozen tokens ahead of what it has read), so the hot path indexes lists without bounds checks.
 _PAD = 32
+_PADDING: tuple[None, ...] = (None,) * _PAD
 
 
 class _Stream:
@@ -98,12 +99,32 @@ class _Stream:
         self.toks: list[_Tok] = []
         if len(text) <= _EAGER and start == 0:
             toks = self.toks
-            self._pos = _tokens(_TOKEN_RE.findall(text), toks, 0)
+            words: list[str | None] = []
+            pos = 0
+            for blank, num, word, sym in _TOKEN_RE.findall(text):  # _tokens, with the words
+                pos += len(blank)
+                if num:
+                    end = pos + len(num)
+                    toks.append(_new_tok(_Tok, (_NUM, num, pos, end, num)))
+                    words.append(None)
+                elif word:
+                    end = pos + len(word)
+                    low = word.lower()
+                    toks.append(_new_tok(_Tok, (_WORD, low, pos, end, word)))
+                    words.append(low)
+                elif sym:
+                    end = pos + len(sym)
+                    toks.append(_new_tok(_Tok, (_SYM, sym, pos, end, sym)))
+                    words.append(sym)
+                else:
+                    continue
+                pos = end
+            self._pos = pos
             self._done = True
             self._it: Iterator[re.Match[str]] = iter(())
-            pad: list[None] = [None] * _PAD
-            self.get = [*toks, *pad].__getitem__
-            self.word = [*(None if t.kind == _NUM else t.low for t in toks), *pad].__getitem__
+            self.get = [*toks, *_PADDING].__getitem__
+            words += _PADDING
+            self.word = words.__getitem__
         else:
             self._pos = start  # a long text may be read from where its first figure can be
             self._done = False
