@@ -184,9 +184,12 @@ def _canonical_unit(unit: str | None) -> str | None:
 
 
 @functools.lru_cache(maxsize=8192)
-def _parse_cached(text: str, convention: str, unit: str | None) -> tuple[Range, _Reading]:
+def _parse_cached(text: str, convention: str, unit: str | None) -> tuple[Range, _Reading | None]:
+    """The range of a short text, and its reading when that has other readings to report (the
+    cache keeps no more: fewer live objects for the garbage collector to walk)."""
     reading = _fast_reading(text) or _general_reading(text)
-    return _to_range(reading, get_convention(convention), unit, text), reading
+    r = _to_range(reading, get_convention(convention), unit, text)
+    return r, (reading if reading.alternatives else None)
 
 
 def _doubt(reading: _Reading, text: str, strict: bool) -> None:
@@ -243,12 +246,13 @@ def parse(
         _check_text(text)
     if unit is not None:
         unit = _canonical_unit(unit)
+    reading: _Reading | None
     if len(text) <= 256:
         r, reading = _parse_cached(text, convention, unit)
     else:
         reading = _first_reading(text)
         r = _to_range(reading, get_convention(convention), unit, text)
-    if reading.alternatives:
+    if reading is not None and reading.alternatives:
         _doubt(reading, text, strict)
     return r
 
