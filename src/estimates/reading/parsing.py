@@ -188,8 +188,18 @@ def _parse_cached(text: str, convention: str, unit: str | None) -> tuple[Range, 
     """The range of a short text, and its reading when that has other readings to report (the
     cache keeps no more: fewer live objects for the garbage collector to walk)."""
     reading = _fast_reading(text) or _general_reading(text)
-    r = _to_range(reading, get_convention(convention), unit, text)
+    conv = _CONVENTIONS.get(convention) if type(convention) is str else None
+    if conv is None:
+        conv = get_convention(convention)
+        if type(convention) is str:
+            _CONVENTIONS[convention] = conv
+    r = _to_range(reading, conv, unit, text)
     return r, (reading if reading.alternatives else None)
+
+
+# Conventions by name, as get_convention gives them, for the hot path (emptied when one is
+# registered or removed).
+_CONVENTIONS: dict[str, Convention] = {}
 
 
 def _doubt(reading: _Reading, text: str, strict: bool) -> None:
@@ -209,6 +219,7 @@ def _doubt(reading: _Reading, text: str, strict: bool) -> None:
 
 
 _convention_listeners.append(_parse_cached.cache_clear)
+_convention_listeners.append(_CONVENTIONS.clear)
 _convention_listeners.append(_RULE_TABLES.clear)
 
 
