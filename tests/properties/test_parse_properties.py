@@ -298,3 +298,10 @@ def test_a_range_built_without_the_validator_is_the_validated_range(
     assert built.model_fields_set == valid.model_fields_set
     assert (built.__pydantic_extra__, built.__pydantic_private__) == (None, None)
     assert hash(built) == hash(valid) and repr(built) == repr(valid)
+
+
+@pytest.mark.parametrize("text", ["between 0k and 0", "between 1k and 2", "between 2k and 3,000"])
+def test_the_fast_path_leaves_a_multiplier_before_and_to_the_general_reader(text: str) -> None:
+    from estimates.reading._fast import _fast_reading
+
+    assert _fast_reading(text) is None  # "1k and 2" may be one number ("5 hundred and 40")

@@ -124,6 +124,8 @@ def _fast_reading(text: str) -> _Reading | None:
         joiner = conn.strip()
         if joiner == "and" and opener != "between":
             return None
+        if joiner == "and" and mult is not None and mult2 is None:
+            return None  # "between 1k and 2": the general reader reads "1k and 2" as one number
         if opener is None and op not in ("bare", "about", "around"):
             pass  # "more than 5-10": the bound applies to the range
         else:
