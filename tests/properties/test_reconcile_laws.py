@@ -161,6 +161,30 @@ def _two_claims(a: Range, b: Range) -> Ledger:
     c=0.001,
     method="pooled",
 )
+# a running total above an open floor: its best sits half the floor's last digit above it, a
+# digit once lost for figures too small for the words module
+@example(
+    ledger=Ledger(
+        [
+            Claim(
+                quantity="q1",
+                value=Range.exactly(1.4, unit="km"),
+                source="B",
+                stated_on=Period.day(START),
+                kind="cumulative",
+            ),
+            Claim(
+                quantity="q1",
+                value=Range(low=1.75, closed="neither", unit="km"),
+                source="A",
+                stated_on=Period.day(END),
+                kind="cumulative",
+            ),
+        ]
+    ),
+    c=0.001,
+    method="robust",
+)
 def test_scaling_every_figure_scales_the_answer(ledger: Ledger, c: float, method: str) -> None:
     # figures near the ends of the float range would underflow or overflow when scaled
     figures = ledger.frame[["low", "best", "high"]].to_numpy(dtype=float).ravel()

@@ -373,3 +373,22 @@ def test_without_detail_the_per_claim_extras_are_left_out() -> None:
     lean = core_run(frame, Settings())
     assert lean.weight.size == 0 and lean.resolved_source.size == 0 and lean.ev_low.size == 0
     assert lean.role.size == 1 and lean.n_claims.tolist() == [1]
+
+
+def test_an_unknown_says_so_before_what_else_its_note_says() -> None:
+    # a running total with no bound left (its figures set apart) still says which count it is,
+    # but the note first says the answer is unknown
+    from estimates.reconciliation._answer import Answer, settle_unknowns
+
+    answer = Answer.empty(2)
+    answer.answered[:] = True
+    answer.low[:], answer.high[:] = -np.inf, np.inf
+    answer.note[0] = "counted since 2024-08-26 (1 figure counted from another start set apart)"
+    answer.note[1] = "conflict: A and B give figures about 2024-08-27 that cannot both hold"
+    day = np.full(2, 86_399)
+    settle_unknowns(answer, np.array([0, 1]), day, day, np.zeros(2, bool))
+    assert np.isnan(answer.low).all() and np.isnan(answer.high).all()
+    assert answer.note[0] == "unknown: no figure bounds it; counted since 2024-08-26 " + (
+        "(1 figure counted from another start set apart)"
+    )
+    assert str(answer.note[1]).startswith("conflict: A and B")

@@ -255,6 +255,12 @@ def settle_unknowns(
         off |= ((best == low) & ~cl) | ((best == high) & ~cr)
     answer.low, answer.high, answer.best = low, high, np.where(off, np.nan, best)
     answer.closed_left, answer.closed_right = cl, cr
+    # an unknown's note says so first: what else the note says (a count that restarts) follows
+    said = np.array(
+        [isinstance(x, str) and x.startswith(("unknown", "conflict")) for x in note], dtype=bool
+    )
+    prefixed = np.array([f"unknown: no figure bounds it; {x}" for x in note], dtype=object)
+    note = np.where(unknown & (note != None) & ~said, prefixed, note)  # noqa: E711
     answer.note = np.where(unknown & (note == None), "unknown", note)  # noqa: E711
 
 

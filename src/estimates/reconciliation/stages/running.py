@@ -106,9 +106,20 @@ def rounding_unit(values: FloatArray) -> FloatArray:
 
     >>> rounding_unit(np.array([2000.0, 912.0, 31643.0, 2.5, 0.0, np.nan])).tolist()
     [1000.0, 1.0, 1.0, 0.1, 1.0, nan]
+    >>> [float(f"{u:.3g}") for u in rounding_unit(np.array([1.75, 0.00175, 1.75e12]))]
+    [0.01, 1e-05, 10000000000.0]
     """
     v = np.asarray(values, dtype=float)
-    unit: FloatArray = np.where(v == 0, 1.0, steps(v))
+    # the place is read at four digits before the point and scaled back, so that it is the same
+    # figure's at any power of ten (1.75 → 0.01, 0.00175 → 0.00001): the words module gives up on
+    # very large or very small figures, which a running total in another unit still has
+    a = np.abs(v)
+    scalable = np.isfinite(a) & (a > 0)
+    shift = np.zeros(v.shape)
+    shift[scalable] = 3.0 - np.floor(np.log10(a[scalable]))
+    scale = 10.0**shift
+    place = steps(a * scale) / scale
+    unit: FloatArray = np.where(v == 0, 1.0, place)
     return unit
 
 
