@@ -108,6 +108,8 @@ def rounding_unit(values: FloatArray) -> FloatArray:
     [1000.0, 1.0, 1.0, 0.1, 1.0, nan]
     >>> [float(f"{u:.3g}") for u in rounding_unit(np.array([1.75, 0.00175, 1.75e12]))]
     [0.01, 1e-05, 10000000000.0]
+    >>> np.isnan(rounding_unit(np.array([5e-324, 1.7e308]))).tolist()
+    [True, True]
     """
     v = np.asarray(values, dtype=float)
     # the place is read at four digits before the point and scaled back, so that it is the same
@@ -116,9 +118,11 @@ def rounding_unit(values: FloatArray) -> FloatArray:
     a = np.abs(v)
     scalable = np.isfinite(a) & (a > 0)
     shift = np.zeros(v.shape)
-    shift[scalable] = 3.0 - np.floor(np.log10(a[scalable]))
+    # (within the floats' range: a figure at its very edge keeps no place)
+    shift[scalable] = np.clip(3.0 - np.floor(np.log10(a[scalable])), -290.0, 290.0)
     scale = 10.0**shift
-    place = steps(a * scale) / scale
+    with np.errstate(over="ignore", invalid="ignore"):
+        place = steps(a * scale) / scale
     unit: FloatArray = np.where(v == 0, 1.0, place)
     return unit
 
