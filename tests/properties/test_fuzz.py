@@ -25,7 +25,7 @@ from estimates.faces import cli
 #: each example reads, writes or reconciles a whole generated ledger: a fixed budget under every
 #: profile keeps the suite within its time (the cheap laws of parsing and values run the
 #: profile's count)
-whole_ledger = settings(max_examples=50)
+whole_ledger = settings(max_examples=35)
 
 _CLAIMS = [
     est.Claim(quantity="troops", value=est.Range.between(10_000, 12_000, unit="person"),

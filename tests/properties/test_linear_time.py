@@ -1,7 +1,7 @@
 """Reading runs in time linear in the text: four times the text costs about four times the time.
 
 Each case times one call on a text and on the same text four times as long (CPU time, the best
-of three runs with the garbage collector paused, so other work on the machine and collection
+of two runs with the garbage collector paused, so other work on the machine and collection
 pauses count little) and asserts the *ratio*: linear work gives about 4, quadratic work 16. No
 absolute time is asserted.
 """
@@ -42,7 +42,7 @@ RATIO = 9.0  # linear is 4; quadratic 16
 
 def _cpu(fn: Callable[[str], object], text: str) -> float:
     best = float("inf")
-    for _ in range(3):
+    for _ in range(2):
         gc.collect()
         gc.disable()
         try:

@@ -14,7 +14,7 @@ from estimates.strategies import claims, ledgers, ranges
 #: each example reads, writes or reconciles a whole generated ledger: a fixed budget under every
 #: profile keeps the suite within its time (the cheap laws of parsing and values run the
 #: profile's count)
-whole_ledger = settings(max_examples=50)
+whole_ledger = settings(max_examples=35)
 
 
 def _roundtrip(ledger: Ledger, suffix: str) -> Ledger:

@@ -19,7 +19,7 @@ from estimates.strategies import claims, ledgers
 #: each example reads, writes or reconciles a whole generated ledger: a fixed budget under every
 #: profile keeps the suite within its time (the cheap laws of parsing and values run the
 #: profile's count)
-whole_ledger = settings(max_examples=50)
+whole_ledger = settings(max_examples=35)
 
 START, END = dt.date(2024, 1, 1), dt.date(2024, 12, 31)
 END2 = dt.date(2025, 6, 30)
