@@ -25,7 +25,15 @@ import pandas as pd
 from estimates.errors import ReconcileError
 from estimates.reconciliation._frame import Columns, Resolved, claim_levels, instant_text
 from estimates.reconciliation.methods import Combined, Evidence
-from estimates.reconciliation.stages.arrays import DAY, segment_starts
+from estimates.reconciliation.stages.arrays import (
+    DAY,
+    BoolArray,
+    FloatArray,
+    Int64Array,
+    IntArray,
+    ObjectArray,
+    segment_starts,
+)
 from estimates.reconciliation.stages.change import in_conflict
 from estimates.reconciliation.stages.evidence import Merged
 from estimates.reconciliation.stages.roles import USED_ROLES, Role
@@ -42,12 +50,6 @@ __all__ = [
     "running_answer",
     "settle_unknowns",
 ]
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.intp]
-Int64Array = npt.NDArray[np.int64]
-ObjectArray = npt.NDArray[np.object_]
 
 
 @dataclass(frozen=True)

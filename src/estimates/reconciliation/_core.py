@@ -95,7 +95,15 @@ from estimates.reconciliation._frame import (
     to_instant,
 )
 from estimates.reconciliation.methods import get_method, readings
-from estimates.reconciliation.stages.arrays import DAY, NO_DAY
+from estimates.reconciliation.stages.arrays import (
+    DAY,
+    NO_DAY,
+    BoolArray,
+    FloatArray,
+    Int64Array,
+    IntArray,
+    ObjectArray,
+)
 from estimates.reconciliation.stages.evidence import Merged, merge
 from estimates.reconciliation.stages.known import Known, known_on
 from estimates.reconciliation.stages.roles import ROLES, USED_ROLES, Role
@@ -128,12 +136,6 @@ __all__ = [
     "run",
     "to_instant",
 ]
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.intp]
-Int64Array = npt.NDArray[np.int64]
-ObjectArray = npt.NDArray[np.object_]
 
 #: A claim's confidence below this still counts this much: weights must stay > 0.
 MIN_CONFIDENCE = 0.05

@@ -25,7 +25,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from estimates.errors import DimensionError, UnknownMethodError
-from estimates.reconciliation.stages.arrays import DAY, NO_DAY
+from estimates.reconciliation.stages.arrays import (
+    DAY,
+    NO_DAY,
+    BoolArray,
+    FloatArray,
+    Int64Array,
+    IntArray,
+    ObjectArray,
+)
 from estimates.reconciliation.stages.weights import reliability
 from estimates.values import units as _units
 from estimates.values.dates import to_period
@@ -51,12 +59,6 @@ __all__ = [
     "text_codes",
     "to_instant",
 ]
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.intp]
-Int64Array = npt.NDArray[np.int64]
-ObjectArray = npt.NDArray[np.object_]
 
 _KINDS: dict[str, int] = {name: int(KindCode[name.upper()]) for name in KINDS}
 STOCK, PROJECTION_KIND = int(KindCode.STOCK), int(KindCode.PROJECTION)

@@ -27,6 +27,7 @@ __all__ = [
     "FloatArray",
     "Int64Array",
     "IntArray",
+    "ObjectArray",
     "frozen",
     "hash_rows",
     "reading_high",
@@ -40,6 +41,7 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.intp]
 Int64Array = npt.NDArray[np.int64]
+ObjectArray = npt.NDArray[np.object_]
 
 #: The instant meaning "no date" (the smallest int64; NaT read as int64 is this number).
 NO_DAY = int(np.iinfo(np.int64).min)
