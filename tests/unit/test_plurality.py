@@ -12,6 +12,7 @@ from estimates.reconciliation.methods import Combined, Evidence, get_method, is_
 from estimates.reconciliation.plurality import (
     Copying,
     SourceStatistics,
+    claim_independence,
     copy_statistics,
     independence,
     layout,
@@ -168,6 +169,33 @@ def test_copy_statistics_and_independence() -> None:
     # many more are
     keep_many, _ = independence(Copying(copy.shared * 10, copy.same * 10))  # type: ignore[operator]
     assert keep_many[0] == pytest.approx(0.5, abs=0.01)
+
+
+def test_the_copy_discount_counts_only_the_partners_present() -> None:
+    # a, b and c copy one another on 60 contested quantities; on 30 more, a speaks alone of them
+    q, s, v = [], [], []
+    for i in range(60):
+        for src, x in (("a", i), ("b", i), ("c", i), ("d", i + 1), ("e", i + 2)):
+            q.append(f"q{i}")
+            s.append(src)
+            v.append(float(x))
+    for i in range(30):
+        for src, x in (("a", i), ("d", i + 1), ("e", i + 1)):
+            q.append(f"r{i}")
+            s.append(src)
+            v.append(float(x))
+    lay = layout(Evidence.from_rows(quantity=q, source=s, best=v), 0.0)
+    _, c = independence(copy_statistics(lay))
+    keep = claim_independence(lay, c)
+    family = np.isin(lay.src, [0, 1, 2])
+    on_r = lay.seg >= 60  # quantities sort q… before r…
+    # where the three are present they weigh as one; where a is alone it keeps its whole vote
+    assert keep[family & ~on_r] == pytest.approx(1 / 3, abs=0.01)
+    assert np.all(keep[on_r] == 1.0)
+    out = plurality(Evidence.from_rows(quantity=q, source=s, best=v), {"tolerance": 0})
+    rows = table(out)
+    # the table's independence is the share its claims keep on average: a's is higher than b's
+    assert rows["a"]["independence"] > rows["b"]["independence"] + 0.2
 
 
 # -- the method ------------------------------------------------------------------------------------

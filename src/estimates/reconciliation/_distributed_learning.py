@@ -602,6 +602,17 @@ class _PluralityWork:
     lay: Any
     truths: Any = None
     stats: Any = None
+    keep: Any = None  # per claim, once the client has sent the copy pairs
+
+
+def _local_pairs(pairs: Any, glob: IntArray) -> Any:
+    """The client's source-pair matrix restricted to a partition's sources, in its numbering."""
+    from scipy import sparse
+
+    g = np.maximum(glob, 0)  # (a source with no evidence row here is never read)
+    local = sparse.csr_matrix(pairs)[g][:, g].tocsr()
+    absent = sparse.diags((glob >= 0).astype(np.float64))
+    return (absent @ local @ absent).tocsr()
 
 
 class _PluralityOnParts:
@@ -635,24 +646,31 @@ class _PluralityOnParts:
         return _PluralityWork(lay)
 
     def step(self, part: _Part, shared: Any) -> _Part:
-        from estimates.reconciliation.plurality import source_statistics, truths
+        from estimates.reconciliation.plurality import (
+            claim_independence,
+            source_statistics,
+            truths,
+        )
 
         if part.ev is None:
             return part
-        vote, keep, comp_src = shared
+        vote, pairs, comp_src = shared
         w = part.work
         assert isinstance(w, _PluralityWork)
         g = np.maximum(part.glob, 0)  # (a source with no evidence row here is never read)
-        vote_l, keep_l = vote[g], keep[g]
-        t = truths(w.lay, vote_l, keep_l)
-        stats = source_statistics(w.lay, t, keep_l)
+        keep = w.keep
+        if keep is None:
+            keep = claim_independence(w.lay, _local_pairs(pairs, part.glob))
+        vote_l = vote[g]
+        t = truths(w.lay, vote_l, keep)
+        stats = source_statistics(w.lay, t, keep)
         here = _present(part)
         sums = (part.glob[here], np.stack([stats.scored[here], stats.hits[here]], axis=1))
         moved: IntArray = np.zeros(0, dtype=np.intp)
         if w.truths is not None:
             comp_seg = comp_src[g[w.lay.src[w.lay.starts]]]
             moved = np.unique(comp_seg[t.truth != w.truths.truth])
-        out = dataclasses.replace(part, work=_PluralityWork(w.lay, t, stats))
+        out = dataclasses.replace(part, work=_PluralityWork(w.lay, t, stats, keep))
         out.report = (moved, sums)
         return out
 
@@ -661,14 +679,14 @@ class _PluralityOnParts:
 
         from estimates.reconciliation.plurality import _result, _Weights
 
-        acc, vote, keep, grade = shared
+        acc, vote, _, grade = shared
         w = part.work
         ev = part.ev
         assert isinstance(w, _PluralityWork) and ev is not None
         g = np.maximum(part.glob, 0)
         n_loc = len(ev.source_names)
         # the per-source table of the result is the client's to build: no copy pairs here
-        weights = _Weights(acc[g], vote[g], keep[g], sparse.csr_matrix((n_loc, n_loc)))
+        weights = _Weights(acc[g], vote[g], w.keep, sparse.csr_matrix((n_loc, n_loc)))
         return _result(ev, w.lay, w.truths, w.stats, weights, grade[g], 0)
 
 
@@ -683,6 +701,10 @@ class _PluralitySpec(_Spec):
 
         self.cfg = _Settings(settings.options)
         self.on_parts: Any = _PluralityOnParts(self.cfg)
+        # what final() hands the partitions when there is no source at all
+        self.acc = self.vote = np.zeros(0)
+        self.grade: IntArray = np.zeros(0, dtype=np.intp)
+        self.pairs: Any = None
 
     def start(self, firsts: Sequence[Any], n_src: int) -> None:
         from scipy import sparse
@@ -704,14 +726,14 @@ class _PluralitySpec(_Spec):
             data = np.concatenate([np.zeros(0), *(f[k][2] for f in live)])
             return sparse.coo_matrix((data, (rows, cols)), shape=(n_src, n_src)).tocsr()
 
-        self.keep, _ = independence(Copying(shared=matrix(2), same=matrix(3)))
+        _, self.pairs = independence(Copying(shared=matrix(2), same=matrix(3)))
         self.add = add
         self.acc = np.array(self.prior_acc, dtype=np.float64)
         self.vote = np.ones(n_src)
         self.frozen = np.zeros(self.n_comp, dtype=bool)
 
     def prime(self) -> Any:
-        return self.vote, self.keep, self.comp_src
+        return self.vote, self.pairs, self.comp_src
 
     def primed(self, reports: Sequence[Any]) -> None:
         self.sums = self.add.add([r[1] for r in reports if r is not None], width=2)
@@ -727,7 +749,7 @@ class _PluralitySpec(_Spec):
         hold = self.frozen[self.comp_src]
         self.acc = np.where(hold, self.acc, acc_new)
         self.vote = np.where(hold, self.vote, vote_new)
-        return self.vote, self.keep, self.comp_src
+        return self.vote, self.pairs, self.comp_src
 
     def learn(self, reports: Sequence[Any]) -> bool:
         self.frozen = _frozen_after(reports, self.frozen)
@@ -735,4 +757,4 @@ class _PluralitySpec(_Spec):
         return bool(self.frozen.all())
 
     def final(self) -> Any:
-        return self.acc, self.vote, self.keep, self.grade
+        return self.acc, self.vote, self.pairs, self.grade

@@ -33,8 +33,10 @@ Assumptions, and where they come from:
   often than independent sources can). For each pair of sources, the contested quantities both
   state (where some figures differ) give the probability that one copies the other (see
   :func:`independence`): sources that never differ where others do are copies, sources that
-  differ now and then are not. A source's vote is divided by ``1 + Σ c`` over the others, so a
-  group of sources copying one another weighs about as one. Relays stated as such (``via``)
+  differ now and then are not. On each quantity, a claim's vote is divided by ``1 + Σ c`` over
+  the other sources that state that quantity (:func:`claim_independence`), so the members of a
+  group of sources copying one another that are present weigh together about as one, whether
+  the whole group states the quantity or only part of it. Relays stated as such (``via``)
   are merged before this method runs, as for every method.
 - **Vandals and scale errors** (a figure ×1,000, off by orders of magnitude, digits swapped)
   agree with nobody: they never win a quantity that others state, and they earn no trust.
@@ -97,6 +99,7 @@ __all__ = [
     "Layout",
     "SourceStatistics",
     "Truths",
+    "claim_independence",
     "copy_statistics",
     "independence",
     "layout",
@@ -287,22 +290,23 @@ def _median(lay: Layout, w: FloatArray, q: float = 0.5) -> FloatArray:
 
 
 def truths(lay: Layout, source_weight: FloatArray, independence: FloatArray) -> Truths:
-    """Stage (a): each quantity's answer given each source's weight and independence.
+    """Stage (a): each quantity's answer given each source's weight and each claim's independence.
 
     Args:
         lay: the claims (see :func:`layout`).
         source_weight: per source, its learned vote (> 0).
-        independence: per source, the share of its vote kept after the copy discount (0, 1].
+        independence: per claim, the share of its vote kept after the copy discount (0, 1]
+            (see :func:`claim_independence`).
 
     Returns:
         The answers and the support behind them (see :class:`Truths`).
     """
     seg, starts = lay.seg, lay.starts
-    w = lay.prior * source_weight[lay.src] * independence[lay.src] * lay.share
+    w = lay.prior * source_weight[lay.src] * independence * lay.share
     support = _support(lay, w)
     # only a figure that two independent sources back can win: a figure nobody else states (a
     # vandal's, however trusted its source's record or prior) never outvotes an agreement
-    backing = _support(lay, independence[lay.src] * lay.share)
+    backing = _support(lay, independence * lay.share)
     eligible = backing > 1.0 + 1e-6
     top = segment_max(np.where(eligible, support, 0.0), starts)
     tied = eligible & (support >= top[seg] - _TIE * np.maximum(top[seg], 1.0))
@@ -314,7 +318,7 @@ def truths(lay: Layout, source_weight: FloatArray, independence: FloatArray) -> 
     pick = np.where(tied & (dist <= near[seg]), lay.point, np.inf)
     mode = np.minimum.reduceat(pick, starts)
     holds = (lay.win_lo <= mode[seg]) & (mode[seg] <= lay.win_hi)
-    agreeing = segment_sum(np.where(holds, independence[lay.src] * lay.share, 0.0), starts)
+    agreeing = segment_sum(np.where(holds, independence * lay.share, 0.0), starts)
     plural = agreeing > 1.0 + 1e-6
     # no plurality: nothing was learned from this quantity, so no learned trust decides it
     plain = np.nan_to_num(_median(lay, lay.prior * lay.share))
@@ -422,6 +426,37 @@ def independence(copy: Copying) -> tuple[FloatArray, object]:
     return 1.0 / (1.0 + np.asarray(pairs.sum(axis=1)).ravel()), pairs
 
 
+def claim_independence(lay: Layout, pairs: object) -> FloatArray:
+    """Per claim, the share of its vote it keeps: ``1 / (1 + Σ c)`` over the other sources that
+    state its quantity, ``c`` the pair matrix of :func:`independence`.
+
+    Only the copy partners present count: three copiers on one quantity weigh together about as
+    one there, and a member of the group alone on a quantity keeps its whole vote, since no copy
+    of it repeats it there.
+
+    >>> from estimates.reconciliation.methods import Evidence
+    >>> from scipy import sparse
+    >>> ev = Evidence.from_rows(quantity=["a", "a", "a", "b", "b"],
+    ...                         source=["x", "y", "z", "x", "z"], best=[1.0, 1.0, 2.0, 5.0, 6.0])
+    >>> c = sparse.csr_matrix(np.array([[0, 1.0, 0], [1.0, 0, 0], [0, 0, 0]]))  # x and y copy
+    >>> claim_independence(layout(ev, 0.0), c).tolist()
+    [0.5, 0.5, 1.0, 1.0, 1.0]
+    """
+    from scipy import sparse
+
+    present = sparse.csr_matrix(
+        (np.ones(lay.seg.size), (lay.seg, lay.src)), shape=(lay.starts.size, lay.n_sources)
+    )
+    present.sum_duplicates()
+    present.data = np.minimum(present.data, 1.0)
+    # (quantity, source): the sum of c between the source and every source on the quantity
+    partners = (present @ sparse.csr_matrix(pairs)).tocsr()
+    if lay.seg.size == 0 or partners.nnz == 0:
+        return np.ones(lay.seg.size)
+    got = np.asarray(partners[lay.seg, lay.src], dtype=np.float64).ravel()
+    return 1.0 / (1.0 + got)
+
+
 # -- stage (b): per-source statistics, sums over claims -----------------------------------------
 
 
@@ -438,11 +473,12 @@ def source_statistics(lay: Layout, t: Truths, independence: FloatArray) -> Sourc
     """Stage (b): score each claim against the leave-one-out answer, and sum per source.
 
     A claim counts when its quantity has a plurality and another source's weight on it. Leaving
-    a claim out removes its copies too: its weight over its source's independence, about the
-    weight of the group that never differs from it, so copies cannot confirm one another.
+    a claim out removes its copies too: its weight over its independence, about the weight of
+    the group present on its quantity that never differs from it, so copies cannot confirm one
+    another.
     """
     seg = lay.seg
-    own = np.minimum(t.weight / independence[lay.src], t.total[seg])
+    own = np.minimum(t.weight / independence, t.total[seg])
     others = t.total[seg] - own > _TIE * np.maximum(t.total[seg], 1.0)
     counted = t.plurality[seg] & others
     rest = np.maximum(t.support[seg] - own, 0.0)
@@ -546,7 +582,8 @@ def plurality(ev: Evidence, options: Mapping[str, object]) -> Combined:
     grade = _source_grades(_grade_codes(ev.reliability), lay.src, n_src)
     by_grade = np.array([_GRADE_ACCURACY.get(g, cfg.prior_accuracy) for g in _GRADES])
     prior_acc = np.r_[by_grade, cfg.prior_accuracy][grade]
-    keep, copying = independence(copy_statistics(lay))
+    _, copying = independence(copy_statistics(lay))
+    keep = claim_independence(lay, copying)
     # a connected group of sources and quantities stops changing once its answers stop moving,
     # so that no group's answers depend on how long another group takes
     comp_seg, comp_src, n_comp = _components(lay.seg, lay.src, lay.starts.size, n_src)
@@ -572,6 +609,9 @@ def plurality(ev: Evidence, options: Mapping[str, object]) -> Combined:
 
 
 class _Weights(NamedTuple):
+    """Per source ``accuracy``, ``weight`` (vote) and ``copying`` (the pair matrix ``c``); per
+    claim ``independence``."""
+
     accuracy: FloatArray
     weight: FloatArray
     independence: FloatArray
@@ -629,7 +669,7 @@ def _notes(ev: Evidence, lay: Layout, t: Truths, w: _Weights) -> tuple[str | Non
     share = np.where(t.total > 0, t.support / np.where(t.total > 0, t.total, 1.0), 0.0)
     n_sources = segment_sum(lay.share, starts)
     agreeing = segment_sum(np.where(t.supports, lay.share, 0.0), starts)
-    discounted = w.independence[lay.src] < _INDEPENDENCE_SHOWN
+    discounted = w.independence < _INDEPENDENCE_SHOWN
     has_copies = segment_sum(discounted.astype(float), starts) > 0
     names = np.asarray(ev.source_names, dtype=object)
     notes: list[str | None] = []
@@ -678,7 +718,10 @@ def _table(
             continue
         order = np.lexsort((names[row.indices[strong]].astype(str), -row.data[strong]))
         partners.append("; ".join(str(names[j]) for j in row.indices[strong][order][:5]))
-    vote = w.weight * w.independence
+    # a source's independence: the share of its vote its claims keep, on average
+    kept = np.bincount(lay.src, weights=w.independence, minlength=n_src)
+    independent = kept / np.maximum(claims, 1)
+    vote = w.weight * independent
     top = vote[active].max() if active.any() else 1.0
     scored = stats.scored
     error = np.where(scored > 0, 1.0 - stats.hits / np.where(scored > 0, scored, 1.0), np.nan)
@@ -691,7 +734,7 @@ def _table(
             "prior": pd.Series(letters[active], dtype=object),
             "error": error[active],
             "accuracy": w.accuracy[active],
-            "independence": w.independence[active],
+            "independence": independent[active],
             "copies": pd.Series(np.array(partners, dtype=object)[active], dtype=object),
         }
     )
