@@ -17,7 +17,7 @@ import estimates as est
 from estimates.errors import BadRow, ClaimFileError
 from estimates.ledger import _ids, formats
 from estimates.ledger import validation as v
-from estimates.ledger._frame import canonical, frame_claim_ids
+from estimates.ledger._frame import canonical, frame_claim_ids, sorted_codes
 
 Ledger = est.Ledger
 
@@ -93,6 +93,17 @@ def test_id_texts_write_keys_as_sixteen_hex_digits() -> None:
     keys = np.random.default_rng(3).integers(0, 2**63, 500, dtype=np.uint64) * np.uint64(2)
     assert _ids.id_texts(keys).tolist() == [f"{k:016x}" for k in keys.tolist()]
     assert _ids.id_texts(np.zeros(0, dtype=np.uint64)).tolist() == []
+
+
+@given(st.lists(st.one_of(st.none(), _NAMES, st.text(max_size=3)), max_size=300))
+def test_sorted_codes_are_a_sorted_factorize(values: list[str | None]) -> None:
+    texts = np.array(
+        [x for x in values if x is None or v._unicode_problem(x) is None] + [None], dtype=object
+    )
+    codes, names = sorted_codes(texts)
+    want_codes, want_names = pd.factorize(texts, sort=True, use_na_sentinel=True)
+    assert names.tolist() == list(want_names) == sorted(want_names)
+    assert codes.tolist() == want_codes.tolist()
 
 
 @given(st.lists(st.one_of(st.none(), st.text(max_size=8)), max_size=20))

@@ -39,10 +39,11 @@ CATEGORY_COLUMNS: tuple[str, ...] = (
 
 
 def as_column(values: Any, name: str) -> pd.Series[Any]:
+    """A column of the ledger's frame from a new array of ``values`` (kept, not copied)."""
     if name in NUMBER_COLUMNS:
-        return pd.Series(np.asarray(values, dtype=float), dtype="float64")
+        return pd.Series(np.asarray(values, dtype=float), dtype="float64", copy=False)
     if name in INTERNAL_DATE_COLUMNS:
-        return pd.Series(np.asarray(values, dtype="datetime64[s]"))
+        return pd.Series(np.asarray(values, dtype="datetime64[s]"), copy=False)
     if name in CATEGORY_COLUMNS:
         codes, uniques = pd.factorize(np.asarray(values, dtype=object), sort=True)
         return pd.Series(categorical(codes, np.asarray(uniques, dtype=object)))
@@ -54,6 +55,42 @@ def categorical(codes: npt.NDArray[Any], names: ObjArray) -> pd.Categorical[Any]
     return pd.Categorical.from_codes(
         codes, dtype=pd.CategoricalDtype(pd.Index(names, dtype=object))
     )
+
+
+def sorted_codes(values: ObjArray) -> tuple[npt.NDArray[np.intp], ObjArray]:
+    """Codes of ``values`` (text or None) into their distinct texts in sorted order (-1 for None).
+
+    What ``pd.factorize(values, sort=True)`` gives, with the distinct texts sorted by Arrow (by
+    their UTF-8 bytes, which is the order of their code points) instead of compared in Python.
+
+    >>> codes, names = sorted_codes(np.array(["b", None, "a", "b"], dtype=object))
+    >>> codes.tolist(), names.tolist()
+    ([1, -1, 0, 1], ['a', 'b'])
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    names = np.asarray(uniques, dtype=object)
+    order = text_order(names)
+    if (order == np.arange(order.size)).all():
+        return codes.astype(np.intp, copy=False), names
+    rank = np.empty(order.size + 1, dtype=np.intp)
+    rank[order] = np.arange(order.size)
+    rank[-1] = -1  # code -1 stays -1
+    return rank[codes], names[order]
+
+
+def text_order(names: ObjArray) -> npt.NDArray[np.intp]:
+    """The order sorting ``names`` (distinct texts) as Python sorts them."""
+    if names.size > 64:
+        try:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            # UTF-8 bytes sort as their code points do; a lone surrogate is not UTF-8
+            found = pc.array_sort_indices(pa.array(names, type=pa.string()))
+            return np.asarray(found, dtype=np.intp)
+        except (ImportError, TypeError, ValueError, UnicodeEncodeError):
+            pass
+    return np.argsort(names, kind="stable").astype(np.intp)
 
 
 def objects(series: pd.Series[Any]) -> ObjArray:
@@ -84,13 +121,28 @@ def tidy(frame: pd.DataFrame) -> pd.DataFrame:
     """Drop the categories no row uses, so equal claims always give equal frames."""
     for name in CATEGORY_COLUMNS:
         codes = frame[name].cat.codes.to_numpy()
-        k = len(frame[name].cat.categories)
-        used = np.bincount(codes[codes >= 0], minlength=k) > 0 if k else np.zeros(0, bool)
-        if not used.all():
-            rank = np.cumsum(used) - 1
-            names = np.asarray(frame[name].cat.categories, dtype=object)[used]
-            frame[name] = categorical(np.where(codes >= 0, rank[codes], -1), names)
+        names = np.asarray(frame[name].cat.categories, dtype=object)
+        kept, used = used_only(codes, names)
+        if used.size != names.size:
+            frame[name] = categorical(kept, used)
     return frame
+
+
+def used_only(codes: npt.NDArray[Any], names: ObjArray) -> tuple[npt.NDArray[Any], ObjArray]:
+    """``codes`` (-1 = missing) and ``names`` without the names no code points to.
+
+    >>> codes, names = used_only(np.array([2, -1, 2]), np.array(["a", "b", "c"], dtype=object))
+    >>> codes.tolist(), names.tolist()
+    ([0, -1, 0], ['c'])
+    """
+    seen = np.zeros(names.size + 1, dtype=bool)
+    seen[codes] = True  # code -1 marks the last entry, which is not a name
+    used = seen[:-1]
+    if used.all():
+        return codes, names
+    rank = np.cumsum(used) - 1
+    rank = np.r_[rank, -1].astype(codes.dtype if codes.dtype.kind == "i" else np.intp)
+    return rank[codes], names[used]
 
 
 def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -129,7 +129,7 @@ def claim_keys(
     return fold(hashes, optional, n=len(columns[0]) if columns else 0)
 
 
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8).astype(np.uint32)
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
 def id_texts(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.object_]:
@@ -139,12 +139,24 @@ def id_texts(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.object_]:
     ['00000000000000ff', 'ffffffffffffffff']
     """
     raw = np.ascontiguousarray(keys, dtype=">u8").view(np.uint8).reshape(-1, 8)
-    # the code points of the digits, four bytes each: a row of 16 is one numpy "<U16" text
-    digits = np.empty((raw.shape[0], 16), dtype="<u4")
+    # the ASCII digits of every id side by side, 16 bytes each
+    digits = np.empty((raw.shape[0], 16), dtype=np.uint8)
     digits[:, 0::2] = _HEX[raw >> 4]
     digits[:, 1::2] = _HEX[raw & 15]
-    texts: npt.NDArray[np.object_] = digits.reshape(-1).view("<U16").astype(object)
-    return texts
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pyarrow is an optional extra
+        # the code points of the digits, four bytes each: a row of 16 is one numpy "<U16" text
+        wide = digits.astype("<u4").reshape(-1).view("<U16")
+        return wide.astype(object)
+    # read as one Arrow string array (fixed offsets into the digits): Arrow makes each Python
+    # text straight from its ASCII bytes
+    n = raw.shape[0]
+    offsets = np.arange(0, 16 * n + 1, 16, dtype=np.int64)
+    array = pa.Array.from_buffers(
+        pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(digits)]
+    )
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=object)
 
 
 def claim_ids(

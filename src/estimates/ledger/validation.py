@@ -31,7 +31,8 @@ from estimates.ledger._frame import (
     ObjArray,
     as_column,
     categorical,
-    tidy,
+    sorted_codes,
+    used_only,
 )
 from estimates.ledger._ids import digests, fold, id_texts, number_hashes, text_hashes
 from estimates.ledger._words import read_words
@@ -713,20 +714,24 @@ def _canonical_frame(
     def column(name: str) -> pd.Series[Any]:
         if name in coded:
             codes, table = coded[name]
-            table_codes, names = pd.factorize(table, sort=True, use_na_sentinel=True)
             if _constant(codes):  # one value for every row (a column not given): no gather
-                row_codes = np.full(take.size, table_codes[codes[0]] if codes.size else -1)
+                value = table[codes[0]] if codes.size else None
+                names = np.array([] if pd.isna(value) or not take.size else [value], dtype=object)
+                row_codes = np.full(take.size, names.size - 1, dtype=np.int8)
             else:
-                row_codes = table_codes[codes[take]]
-            return pd.Series(categorical(row_codes, np.asarray(names, dtype=object)))
+                table_codes, names = sorted_codes(table)
+                small = table_codes.astype(np.min_scalar_type(-max(names.size, 1)), copy=False)
+                row_codes, names = used_only(small[codes[take]], names)
+            return pd.Series(categorical(row_codes, names), copy=False)
         values = out[name]
         if values.dtype.kind in "fM" and pd.isna(values[:1]).all() and pd.isna(values).all():
             return as_column(np.full(take.size, values[0] if values.size else np.nan), name)
         return as_column(values[take], name)
 
-    frame = pd.DataFrame({name: column(name) for name in FRAME_COLUMNS if name != "claim_id"})
-    frame["claim_id"] = pd.Series(id_texts(keys[first]), dtype=object)
-    return tidy(frame)
+    columns = {name: column(name) for name in FRAME_COLUMNS if name != "claim_id"}
+    columns["claim_id"] = pd.Series(id_texts(keys[first]), dtype=object)
+    # the columns are new arrays: kept as they are, not copied into blocks of one dtype
+    return pd.DataFrame(columns, copy=False)
 
 
 def _constant(codes: npt.NDArray[Any]) -> bool:
