@@ -95,6 +95,31 @@ def test_id_texts_write_keys_as_sixteen_hex_digits() -> None:
     assert _ids.id_texts(np.zeros(0, dtype=np.uint64)).tolist() == []
 
 
+def _splitmix(x: int) -> int:
+    mask = (1 << 64) - 1
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & mask
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & mask
+    return x ^ (x >> 31)
+
+
+@pytest.mark.parametrize("n", [1, _ids._BLOCK + 3])
+def test_keys_fold_each_field_with_splitmix64_in_order(n: int) -> None:
+    rng = np.random.default_rng(n)
+    fields = [rng.integers(0, 2**63, n, dtype=np.uint64), np.uint64(77), rng.integers(0, 9, n)]
+    hashes = [f.astype(np.uint64) if np.ndim(f) else f for f in fields]
+    level = np.where(np.arange(n) % 2 == 1, 0.9, np.nan)
+    keys = _ids.fold(hashes, [level], n=n)
+    for i in {0, n // 2, n - 1}:
+        want = 0x9E3779B97F4A7C15
+        for f in hashes:
+            want = _splitmix(want ^ int(f[i] if np.ndim(f) else f))
+        if i % 2 == 1:
+            want = _splitmix(want ^ int(np.float64(0.9).view(np.uint64)))
+        assert int(keys[i]) == want
+
+
 @given(st.lists(st.one_of(st.none(), _NAMES, st.text(max_size=3)), max_size=300))
 def test_sorted_codes_are_a_sorted_factorize(values: list[str | None]) -> None:
     texts = np.array(
