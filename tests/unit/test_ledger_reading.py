@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import warnings
 from pathlib import Path
 
@@ -330,6 +331,19 @@ def test_number_cells_read_at_once_as_one_by_one(cells: list[str]) -> None:
     same = v._fast_numbers(pd.Series(cells, dtype=object), n, "low", rows, again)
     np.testing.assert_array_equal(same, got)
     assert [str(e) for e in again] == [str(e) for e in errors]
+
+
+def test_arrow_reads_a_text_of_number_bytes_as_a_number_exactly_when_the_pattern_does() -> None:
+    pa = pytest.importorskip("pyarrow")
+    texts = ["".join(t) for k in range(1, 5) for t in itertools.product("09.eE+-", repeat=k)]
+    assert all(v._number_bytes_only(pa.array([t])) for t in texts)
+    for text in texts:
+        got = v._floats(pa.array([text]))
+        if v._NUMBER.match(text):
+            assert got is not None and got.tolist() == [float(text)], text
+        else:
+            assert got is None, text
+    assert not v._number_bytes_only(pa.array(["1", "inf"]))
 
 
 def test_a_file_of_grouped_thousands_reads_without_reading_cells_one_by_one(

@@ -385,35 +385,38 @@ def _text_numbers(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    blank = np.asarray(pc.fill_null(pc.equal(cells, ""), True), dtype=bool)
-    plain = pc.fill_null(pc.match_substring_regex(cells, _NUMBER.pattern), False)
-    fast_cells = plain
-    grouped = None
-    if not np.asarray(plain, dtype=bool)[~blank].all():  # some cell is not plain: 12,000?
-        grouped = pc.fill_null(pc.match_substring_regex(cells, _THOUSANDS.pattern), False)
-        fast_cells = pc.or_(plain, grouped)
-    fast = np.asarray(fast_cells, dtype=bool)
+    blank_cells = pc.fill_null(pc.equal(cells, ""), True)
+    blank = np.asarray(blank_cells, dtype=bool)
     out = np.full(n, np.nan)
-    if fast.any():
+    fast_cells = pc.invert(blank_cells)
+    text = cells.filter(fast_cells)
+    # cells of digits, '.', 'e', '+' and '-' only: Arrow reads such a text as a number exactly
+    # when the pattern of a plain number matches it, so the pattern need not run
+    got = _floats(text) if _number_bytes_only(text) else None
+    if got is None:
+        plain = pc.fill_null(pc.match_substring_regex(cells, _NUMBER.pattern), False)
+        fast_cells = plain
+        grouped = None
+        if not np.asarray(plain, dtype=bool)[~blank].all():  # some cell is not plain: 12,000?
+            grouped = pc.fill_null(pc.match_substring_regex(cells, _THOUSANDS.pattern), False)
+            fast_cells = pc.or_(plain, grouped)
         text = cells.filter(fast_cells)
         if grouped is not None and pc.any(grouped).as_py():
             text = pc.if_else(grouped.filter(fast_cells), pc.replace_substring(text, ",", ""), text)
-        try:
-            got = np.asarray(pc.cast(text, pa.float64()), dtype=float)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            got = None
-        if got is None:
-            fast[:] = False
-        else:
-            at = np.flatnonzero(fast)
-            # beyond a float's range (1e400, 1e-400 read as 0): the careful reading refuses it
-            odd = ~np.isfinite(got)
-            zero = got == 0
-            if zero.any():
-                tiny = pc.match_substring_regex(text.filter(pa.array(zero)), _NONZERO.pattern)
-                odd[np.flatnonzero(zero)[np.asarray(tiny, dtype=bool)]] = True
-            out[at[~odd]] = got[~odd]
-            fast[at[odd]] = False
+        got = _floats(text)
+    fast = np.asarray(fast_cells, dtype=bool)
+    if got is None:
+        fast[:] = False
+    elif got.size:
+        at = np.flatnonzero(fast)
+        # beyond a float's range (1e400, 1e-400 read as 0): the careful reading refuses it
+        odd = ~np.isfinite(got)
+        zero = got == 0
+        if zero.any():
+            tiny = pc.match_substring_regex(text.filter(pa.array(zero)), _NONZERO.pattern)
+            odd[np.flatnonzero(zero)[np.asarray(tiny, dtype=bool)]] = True
+        out[at[~odd]] = got[~odd]
+        fast[at[odd]] = False
     careful = ~fast & ~blank
     if careful.any():
         seen: dict[str, float | _Bad] = {}
@@ -425,6 +428,42 @@ def _text_numbers(
             else:
                 out[i] = v
     return out
+
+
+def _floats(text: Any) -> FloatArray | None:
+    """Arrow text read as numbers (rounded as ``float()`` rounds), or None when some cell is
+    not one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        return np.asarray(pc.cast(text, pa.float64()), dtype=float)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
+# the bytes of a plain decimal number: ASCII digits, '.', 'e', 'E', '+' and '-'
+_NUMBER_BYTES = np.zeros(256, dtype=bool)
+_NUMBER_BYTES[np.frombuffer(b"0123456789.eE+-", dtype=np.uint8)] = True
+
+
+def _number_bytes_only(text: Any) -> bool:
+    """Whether every byte of an Arrow text array is one of :data:`_NUMBER_BYTES`."""
+    import pyarrow as pa
+
+    if len(text) == 0:
+        return False
+    if pa.types.is_string(text.type):
+        offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)
+    elif pa.types.is_large_string(text.type):
+        offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)
+    else:
+        return False
+    first, last = int(offsets[text.offset]), int(offsets[text.offset + len(text)])
+    data = text.buffers()[2]
+    if data is None or first == last:
+        return False
+    return bool(_NUMBER_BYTES[np.frombuffer(data, dtype=np.uint8)[first:last]].all())
 
 
 def _plain_numbers(text: npt.NDArray[np.str_]) -> bool:
