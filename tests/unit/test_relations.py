@@ -571,7 +571,7 @@ def test_a_falling_series_is_reported_in_claims_not_pairs() -> None:
 def test_only_the_violations_kept_are_written_and_every_one_is_counted(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from estimates.reconciliation import relations
+    from estimates.reconciliation.relations import _checking as relations
 
     n = 300
     ledger = Ledger(
