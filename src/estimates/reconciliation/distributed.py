@@ -182,6 +182,8 @@ KEYWORDS: tuple[str, ...] = ("compute", "errors", "npartitions", "scheduler")
 #: How the in-memory table is built from the core's result: ``table(result, method, relations)``
 #: (:func:`estimates.reconciliation.reconcile._table`, handed in by the caller).
 TableFn = Callable[[Any, str, Any], pd.DataFrame]
+#: the in-memory check of ``resolved=``: (resolved, claims, quantity names or None, method)
+ResolveFn = Callable[..., dict[str, float]]
 
 
 def reconcile_all(
@@ -189,6 +191,7 @@ def reconcile_all(
     settings: Settings,
     *,
     table: TableFn,
+    resolve: ResolveFn | None = None,
     relations: Iterable[Any] | None = None,
     resolved: Mapping[str, object] | pd.Series[Any] | None = None,
     compute: bool = True,
@@ -198,8 +201,10 @@ def reconcile_all(
 ) -> Any:
     """Reconcile every quantity of a Dask claim table: the table of the in-memory run.
 
-    :func:`estimates.reconcile_all` calls this with its arguments checked (``settings``) and
-    its table builder (``table``); these keywords of it apply to a Dask frame only:
+    :func:`estimates.reconcile_all` calls this with its arguments checked (``settings``), its
+    table builder (``table``) and its check of ``resolved=`` (``resolve``: names, numbers and
+    units, so that a Dask frame is refused with the in-memory messages; needed with
+    ``resolved``); these keywords of it apply to a Dask frame only:
 
     Args:
         claims: a ``dask.dataframe.DataFrame`` with the columns of a claim table.
@@ -277,7 +282,9 @@ def reconcile_all(
     shuffled = frames.shuffle(on="quantity", npartitions=n_out, shuffle_method=how)
     out_meta = _partition_table(empty, (), settings=settings, table=table)
     if resolved is not None:
-        settings, extra = _resolving(resolved, shuffled, gate, settings, scheduler, table)
+        if resolve is None:
+            raise ReconcileError("resolved= needs the check of true values (resolve=)")
+        settings, extra = _resolving(resolved, shuffled, gate, settings, scheduler, resolve)
     else:
         extra = None
     if learned:
@@ -360,23 +367,13 @@ def _learning_settings(settings: Settings) -> None:
         TruthSettings(settings.options, settings.method)
 
 
-def _in_memory_check(table: TableFn) -> Callable[..., dict[str, float]]:
-    """The in-memory check of ``resolved=`` (names, numbers, units), so that a Dask frame is
-    refused with the same messages: it lives beside the table builder the caller handed in
-    (:mod:`estimates.reconciliation.reconcile`, loaded already since it is the caller; taken
-    from there at call time rather than imported, which would make the two modules import
-    each other)."""
-    check: Callable[..., dict[str, float]] = sys.modules[table.__module__]._resolved
-    return check
-
-
 def _resolving(
     resolved: Mapping[str, object] | pd.Series[Any],
     shuffled: Any,
     gate: Any,
     settings: Settings,
     scheduler: Any,
-    table: TableFn,
+    _resolved: ResolveFn,
 ) -> tuple[Settings, Any]:
     """The settings with the checked true values, and the resolved quantities' claims.
 
@@ -387,7 +384,6 @@ def _resolving(
     """
     import dataclasses
 
-    _resolved = _in_memory_check(table)
     if not isinstance(resolved, pd.Series | Mapping):
         _resolved(resolved, pd.DataFrame({"quantity": []}), set(), settings.method)
     keys = list(resolved.index) if isinstance(resolved, pd.Series) else list(resolved)

@@ -1044,7 +1044,13 @@ def reconcile_all(
         extra = {k: options.pop(k) for k in distributed.KEYWORDS if k in options}
         settings = _settings(method, at, known_on, sources, half_life, yardstick, options)
         lazy: pd.DataFrame = distributed.reconcile_all(
-            ledger, settings, table=_table, relations=relations, resolved=resolved, **extra
+            ledger,
+            settings,
+            table=_table,
+            resolve=_resolved,
+            relations=relations,
+            resolved=resolved,
+            **extra,
         )
         return lazy
     frame = _frame_of(ledger)
