@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import estimates as est
 from estimates.errors import BadRow, ClaimFileError
-from estimates.ledger import _ids, formats
+from estimates.ledger import _cells, _figures, _ids, formats
 from estimates.ledger import validation as v
 from estimates.ledger._frame import canonical, frame_claim_ids, sorted_codes
 
@@ -124,7 +124,8 @@ def test_keys_fold_each_field_with_splitmix64_in_order(n: int) -> None:
 @given(st.lists(st.one_of(st.none(), _NAMES, st.text(max_size=3)), max_size=300))
 def test_sorted_codes_are_a_sorted_factorize(values: list[str | None]) -> None:
     texts = np.array(
-        [x for x in values if x is None or v._unicode_problem(x) is None] + [None], dtype=object
+        [x for x in values if x is None or _cells._unicode_problem(x) is None] + [None],
+        dtype=object,
     )
     codes, names = sorted_codes(texts)
     want_codes, want_names = pd.factorize(texts, sort=True, use_na_sentinel=True)
@@ -134,7 +135,7 @@ def test_sorted_codes_are_a_sorted_factorize(values: list[str | None]) -> None:
 
 @given(st.lists(st.one_of(st.none(), st.text(max_size=8)), max_size=20))
 def test_digests_are_blake2b_of_the_utf8_text(names: list[str | None]) -> None:
-    names = [x for x in names if x is None or v._unicode_problem(x) is None]
+    names = [x for x in names if x is None or _cells._unicode_problem(x) is None]
     want = [
         int.from_bytes(hashlib.blake2b(x.encode(), digest_size=8).digest(), "little")
         if x is not None
@@ -151,13 +152,13 @@ def test_digests_are_blake2b_of_the_utf8_text(names: list[str | None]) -> None:
 @given(st.lists(_NAMES, min_size=65, max_size=90))
 def test_plain_values_are_what_the_checks_give_back_unchanged(values: list[str]) -> None:
     def via(x: object) -> object:
-        got = v._text_check(False)(x)
+        got = _cells._text_check(False)(x)
         return v.join_via(v.split_via(got)) if isinstance(got, str) else got
 
     for plain, check in (
-        (v._NAME, v._text_check(True)),
-        (v._TEXT, v._text_check(False)),
-        (v._OUTLET, via),
+        (_cells._NAME, _cells._text_check(True)),
+        (_cells._TEXT, _cells._text_check(False)),
+        (_cells._OUTLET, via),
     ):
         many = plain.mask(list(values))  # over 64 values: one pattern over them all
         assert many.tolist() == [plain.one(x) for x in values]
@@ -310,12 +311,12 @@ def test_number_cells_read_at_once_as_one_by_one(cells: list[str]) -> None:
     n = len(cells)
     rows = np.arange(1, n + 1)
     errors: list[BadRow] = []
-    got = v._fast_numbers(pd.Series(cells, dtype="string[pyarrow]"), n, "low", rows, errors)
+    got = _figures._fast_numbers(pd.Series(cells, dtype="string[pyarrow]"), n, "low", rows, errors)
     want: list[float] = []
     bad: list[tuple[int, object, str]] = []
     for i, cell in enumerate(cells, start=1):
-        one = v._number_cell(cell)
-        if isinstance(one, v._Bad):
+        one = _figures._number_cell(cell)
+        if isinstance(one, _figures._Bad):
             bad.append((i, cell, one.reason))
             want.append(np.nan)
         else:
@@ -328,7 +329,7 @@ def test_number_cells_read_at_once_as_one_by_one(cells: list[str]) -> None:
     assert [(e.row, e.value, e.reason) for e in errors] == bad
     # an object column of the same text, and the file reader, give the same
     again: list[BadRow] = []
-    same = v._fast_numbers(pd.Series(cells, dtype=object), n, "low", rows, again)
+    same = _figures._fast_numbers(pd.Series(cells, dtype=object), n, "low", rows, again)
     np.testing.assert_array_equal(same, got)
     assert [str(e) for e in again] == [str(e) for e in errors]
 
@@ -336,27 +337,27 @@ def test_number_cells_read_at_once_as_one_by_one(cells: list[str]) -> None:
 def test_arrow_reads_a_text_of_number_bytes_as_a_number_exactly_when_the_pattern_does() -> None:
     pa = pytest.importorskip("pyarrow")
     texts = ["".join(t) for k in range(1, 5) for t in itertools.product("09.eE+-", repeat=k)]
-    assert all(v._number_bytes_only(pa.array([t])) for t in texts)
+    assert all(_figures._number_bytes_only(pa.array([t])) for t in texts)
     for text in texts:
-        got = v._floats(pa.array([text]))
-        if v._NUMBER.match(text):
+        got = _figures._floats(pa.array([text]))
+        if _figures._NUMBER.match(text):
             assert got is not None and got.tolist() == [float(text)], text
         else:
             assert got is None, text
-    assert not v._number_bytes_only(pa.array(["1", "inf"]))
+    assert not _figures._number_bytes_only(pa.array(["1", "inf"]))
 
 
 def test_a_file_of_grouped_thousands_reads_without_reading_cells_one_by_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     read_one: list[object] = []
-    real = v._number_cell
+    real = _figures._number_cell
 
     def counted(x: object) -> object:
         read_one.append(x)
         return real(x)
 
-    monkeypatch.setattr(v, "_number_cell", counted)
+    monkeypatch.setattr(_figures, "_number_cell", counted)
     body = "".join(f'q{i},"{i},000",s\n' for i in range(1, 200)) + "q0,12_000,s\n"
     got = Ledger.read_csv(io.StringIO("quantity,low,source\n" + body), errors="collect")
     assert read_one == ["12_000"]  # only the cell that is not a plain number
