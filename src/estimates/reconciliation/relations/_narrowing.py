@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from estimates.reconciliation.relations._model import AtMost, Monotone, SumOf, _sum_high, validate
 from estimates.values import units as _units
@@ -62,19 +62,44 @@ def narrow(
     ('5–10', '5–10')
     """
     rels = validate(relations, known=ranges.keys())
-    boxes = {q: _Box(r) for q, r in ranges.items()}
-    # each relation works in the unit of its first quantity; factor converts into it
-    conv: list[dict[str, float]] = []
-    for rel in rels:
-        ref = ranges[rel.quantities[0]].unit
-        conv.append({q: _units.factor(ranges[q].unit, ref) for q in rel.quantities})
-    notes: list[str] = []
-    changed: set[str] = set()
-    conflicts: set[tuple[int, str]] = set()
+    state = _Narrowing(ranges, rels)
+    for _ in range(max_rounds):
+        moved = False
+        for i, rel in enumerate(rels):
+            if isinstance(rel, AtMost):
+                moved |= state.at_most(i, rel)
+            elif isinstance(rel, SumOf):
+                moved |= state.sum_of(i, rel)
+        if not moved:
+            break
+    else:
+        state.notes.append(f"narrowing stopped after {max_rounds} rounds before settling")
+    return state.ranges(), state.notes
 
-    def tighten(q: str, side: str, value: float, closed: bool, f: float, why: str, i: int) -> bool:
+
+class _Narrowing:
+    """The working bounds of every range while the relations narrow them, and the notes."""
+
+    def __init__(
+        self, ranges: Mapping[str, Range], rels: Sequence[AtMost | SumOf | Monotone]
+    ) -> None:
+        self.given = ranges
+        self.rels = rels
+        self.boxes = {q: _Box(r) for q, r in ranges.items()}
+        # each relation works in the unit of its first quantity; factor converts into it
+        self.conv: list[dict[str, float]] = []
+        for rel in rels:
+            ref = ranges[rel.quantities[0]].unit
+            self.conv.append({q: _units.factor(ranges[q].unit, ref) for q in rel.quantities})
+        self.notes: list[str] = []
+        self.changed: set[str] = set()
+        self.conflicts: set[tuple[int, str]] = set()
+
+    def tighten(
+        self, q: str, side: str, value: float, closed: bool, f: float, why: str, i: int
+    ) -> bool:
         """Apply a bound ``value`` (in the relation's unit; ``f`` converts q into it)."""
-        box = boxes[q]
+        box = self.boxes[q]
         v = value / f
         if side == "low":
             tighter = v > box.lo + _tol(box.lo) or (v == box.lo and box.cl and not closed)
@@ -87,123 +112,88 @@ def narrow(
         if not tighter or math.isinf(v):
             return False
         if new_lo > new_hi or (new_lo == new_hi and not (new_cl and new_cr)):
-            if (i, q) not in conflicts:
-                conflicts.add((i, q))
-                notes.append(
-                    f"{q}: not narrowed by {rels[i]}: it would need {side} {_number(v)}, which "
-                    f"leaves no value beside its other end {_number(other)} (the ranges conflict "
-                    f"by {_number(gap)}); {why}"
+            if (i, q) not in self.conflicts:
+                self.conflicts.add((i, q))
+                self.notes.append(
+                    f"{q}: not narrowed by {self.rels[i]}: it would need {side} {_number(v)}, "
+                    f"which leaves no value beside its other end {_number(other)} (the ranges "
+                    f"conflict by {_number(gap)}); {why}"
                 )
             return False
         old = box.lo if side == "low" else box.hi
         box.lo, box.cl, box.hi, box.cr = new_lo, new_cl, new_hi, new_cr
-        changed.add(q)
-        notes.append(f"{q}: {side} {_number(old)} → {_number(v)}, because {why}")
+        self.changed.add(q)
+        self.notes.append(f"{q}: {side} {_number(old)} → {_number(v)}, because {why}")
         return True
 
-    for _ in range(max_rounds):
-        moved = False
-        for i, rel in enumerate(rels):
-            f = conv[i]
-            if isinstance(rel, AtMost):
-                p, w = boxes[rel.part], boxes[rel.whole]
-                fp, fw = f[rel.part], f[rel.whole]
-                moved |= tighten(
-                    rel.part,
-                    "high",
-                    w.hi * fw,
-                    w.cr,
-                    fp,
-                    f"{rel} ({rel.whole} is at most {_number(w.hi)})",
-                    i,
-                )
-                moved |= tighten(
-                    rel.whole,
-                    "low",
-                    p.lo * fp,
-                    p.cl,
-                    fw,
-                    f"{rel} ({rel.part} is at least {_number(p.lo)})",
-                    i,
-                )
-            elif isinstance(rel, SumOf):
-                t, ft = boxes[rel.total], f[rel.total]
-                lows = [boxes[q].lo * f[q] for q in rel.parts]
-                highs = [boxes[q].hi * f[q] for q in rel.parts]
-                all_cl = all(boxes[q].cl for q in rel.parts)
-                all_cr = all(boxes[q].cr for q in rel.parts)
-                moved |= tighten(
-                    rel.total,
-                    "low",
-                    math.fsum(lows),
-                    all_cl,
-                    ft,
-                    f"{rel} (the parts sum to at least {_number(math.fsum(lows))})",
-                    i,
-                )
-                moved |= tighten(
-                    rel.total,
-                    "high",
-                    _sum_high(highs),
-                    all_cr,
-                    ft,
-                    f"{rel} (the parts sum to at most {_number(_sum_high(highs))})",
-                    i,
-                )
-                for j, q in enumerate(rel.parts):
-                    others_hi = _sum_high(highs[:j] + highs[j + 1 :])
-                    others_lo = math.fsum(lows[:j] + lows[j + 1 :])
-                    others = [boxes[o] for o in rel.parts[:j] + rel.parts[j + 1 :]]
-                    lo_val = t.lo * ft - others_hi if math.isfinite(others_hi) else -math.inf
-                    hi_val = t.hi * ft - others_lo if math.isfinite(others_lo) else math.inf
-                    moved |= tighten(
-                        q,
-                        "low",
-                        lo_val,
-                        t.cl and all(o.cr for o in others),
-                        f[q],
-                        f"{rel} (the total is at least {_number(t.lo)} and the other parts at "
-                        f"most {_number(others_hi)})",
-                        i,
-                    )
-                    moved |= tighten(
-                        q,
-                        "high",
-                        hi_val,
-                        t.cr and all(o.cl for o in others),
-                        f[q],
-                        f"{rel} (the total is at most {_number(t.hi)} and the other parts at "
-                        f"least {_number(others_lo)})",
-                        i,
-                    )
-        if not moved:
-            break
-    else:
-        notes.append(f"narrowing stopped after {max_rounds} rounds before settling")
+    def at_most(self, i: int, rel: AtMost) -> bool:
+        """``part.high <= whole.high`` and ``whole.low >= part.low``: whether a bound moved."""
+        f = self.conv[i]
+        p, w = self.boxes[rel.part], self.boxes[rel.whole]
+        fp, fw = f[rel.part], f[rel.whole]
+        why_high = f"{rel} ({rel.whole} is at most {_number(w.hi)})"
+        moved = self.tighten(rel.part, "high", w.hi * fw, w.cr, fp, why_high, i)
+        why_low = f"{rel} ({rel.part} is at least {_number(p.lo)})"
+        return self.tighten(rel.whole, "low", p.lo * fp, p.cl, fw, why_low, i) or moved
 
-    out: dict[str, Range] = {}
-    for q, r in ranges.items():
-        if q not in changed:
-            out[q] = r
-            continue
-        box = boxes[q]
-        low = None if math.isinf(box.lo) else box.lo
-        high = None if math.isinf(box.hi) else box.hi
-        closed = closed_from_flags(box.cl and low is not None, box.cr and high is not None)
-        if low is not None and high is not None and low == high:
-            closed = "both"
-        best = r.best
-        if best is not None:
-            shell = Range(low=low, high=high, closed=closed, unit=r.unit)
-            if not shell.contains(best):
-                end = low if low is not None and best < low else high
-                keep = end is not None and shell.contains(end)
-                notes.append(
-                    f"{q}: best {_number(best)} lay outside the narrowed range; "
-                    + (f"moved to {_number(end)}" if keep and end is not None else "dropped")
-                )
-                best = end if keep else None
-        out[q] = Range(
-            low=low, best=best, high=high, closed=closed, unit=r.unit, convention=r.convention
-        )
-    return out, notes
+    def sum_of(self, i: int, rel: SumOf) -> bool:
+        """The total within the parts' sums, each part within the total less the others."""
+        f, boxes = self.conv[i], self.boxes
+        t, ft = boxes[rel.total], f[rel.total]
+        lows = [boxes[q].lo * f[q] for q in rel.parts]
+        highs = [boxes[q].hi * f[q] for q in rel.parts]
+        all_cl = all(boxes[q].cl for q in rel.parts)
+        all_cr = all(boxes[q].cr for q in rel.parts)
+        low_sum, high_sum = math.fsum(lows), _sum_high(highs)
+        why = f"{rel} (the parts sum to at least {_number(low_sum)})"
+        moved = self.tighten(rel.total, "low", low_sum, all_cl, ft, why, i)
+        why = f"{rel} (the parts sum to at most {_number(high_sum)})"
+        moved = self.tighten(rel.total, "high", high_sum, all_cr, ft, why, i) or moved
+        for j, q in enumerate(rel.parts):
+            others_hi = _sum_high(highs[:j] + highs[j + 1 :])
+            others_lo = math.fsum(lows[:j] + lows[j + 1 :])
+            others = [boxes[o] for o in rel.parts[:j] + rel.parts[j + 1 :]]
+            lo_val = t.lo * ft - others_hi if math.isfinite(others_hi) else -math.inf
+            hi_val = t.hi * ft - others_lo if math.isfinite(others_lo) else math.inf
+            why = (
+                f"{rel} (the total is at least {_number(t.lo)} and the other parts at "
+                f"most {_number(others_hi)})"
+            )
+            closed = t.cl and all(o.cr for o in others)
+            moved = self.tighten(q, "low", lo_val, closed, f[q], why, i) or moved
+            why = (
+                f"{rel} (the total is at most {_number(t.hi)} and the other parts at "
+                f"least {_number(others_lo)})"
+            )
+            closed = t.cr and all(o.cl for o in others)
+            moved = self.tighten(q, "high", hi_val, closed, f[q], why, i) or moved
+        return moved
+
+    def ranges(self) -> dict[str, Range]:
+        """Every range as narrowed (a ``best`` outside it moved to the nearest end or dropped)."""
+        out: dict[str, Range] = {}
+        for q, r in self.given.items():
+            if q not in self.changed:
+                out[q] = r
+                continue
+            box = self.boxes[q]
+            low = None if math.isinf(box.lo) else box.lo
+            high = None if math.isinf(box.hi) else box.hi
+            closed = closed_from_flags(box.cl and low is not None, box.cr and high is not None)
+            if low is not None and high is not None and low == high:
+                closed = "both"
+            best = r.best
+            if best is not None:
+                shell = Range(low=low, high=high, closed=closed, unit=r.unit)
+                if not shell.contains(best):
+                    end = low if low is not None and best < low else high
+                    keep = end is not None and shell.contains(end)
+                    self.notes.append(
+                        f"{q}: best {_number(best)} lay outside the narrowed range; "
+                        + (f"moved to {_number(end)}" if keep and end is not None else "dropped")
+                    )
+                    best = end if keep else None
+            out[q] = Range(
+                low=low, best=best, high=high, closed=closed, unit=r.unit, convention=r.convention
+            )
+        return out
