@@ -8,7 +8,7 @@ kind (a Dask partition, a database cursor) should call it too.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -91,6 +91,45 @@ def validate_claims(
     rows = np.arange(first_row, first_row + n, dtype=np.int64)
     errors: list[BadRow] = []
 
+    coded, out, closed, ids = _check_cells(table, rows, errors)
+    _check_rows(table, coded, out, closed, rows, errors, convention)
+
+    bad_rows = {e.row for e in errors}
+    keep_rows = np.flatnonzero([int(r) not in bad_rows for r in rows]) if bad_rows else np.arange(n)
+    keys = _claim_keys(coded, out, None if keep_rows.size == n else keep_rows)
+    keep_rows, keys = _check_given_ids(ids.codes, ids.table, keep_rows, keys, rows, errors)
+    frame = _canonical_frame(coded, out, keep_rows, keys)
+    # the per-row working arrays are done with: a million rows hold ~8 MB per column
+    out.clear()
+    coded.clear()
+    errors.sort(
+        key=lambda e: (
+            e.row or 0,
+            CLAIM_COLUMNS.index(e.column) if e.column in CLAIM_COLUMNS else -1,
+        )
+    )
+    return frame, errors
+
+
+class _Coded(NamedTuple):
+    """A text column as codes (-1 = missing) into a table of its normalised values."""
+
+    codes: npt.NDArray[np.intp]
+    table: ObjArray
+
+
+def _check_cells(
+    table: pd.DataFrame, rows: npt.NDArray[np.int64], errors: list[BadRow]
+) -> tuple[dict[str, tuple[npt.NDArray[np.intp], ObjArray]], _Columns, _Coded, _Coded]:
+    """Every cell checked and normalised, column by column (each distinct value once).
+
+    Returns the text columns as codes into their values (``coded``), the per-row columns
+    (``out``: figures, day bounds, and a coded column spelled out when a step reads it), and
+    the ``closed`` and ``claim_id`` cells as given (codes into their checked values); each bad
+    cell is added to ``errors``.
+    """
+    n = len(table)
+
     def col(name: str) -> pd.Series[Any] | None:
         return table[name] if name in table.columns else None
 
@@ -153,6 +192,26 @@ def validate_claims(
         unchanged=_NAME,
     )  # fmt: skip
 
+    return coded, out, _Coded(closed_codes, closed_table), _Coded(id_codes, id_table)
+
+
+def _check_rows(
+    table: pd.DataFrame,
+    coded: dict[str, tuple[npt.NDArray[np.intp], ObjArray]],
+    out: _Columns,
+    closed: _Coded,
+    rows: npt.NDArray[np.int64],
+    errors: list[BadRow],
+    convention: str | None,
+) -> None:
+    """The rules across the cells of a row: confidence and level in range, figures read from
+    words where a row gives none, ``closed`` normalised, the range rules and ``since``."""
+    n = len(table)
+
+    def col(name: str) -> pd.Series[Any] | None:
+        return table[name] if name in table.columns else None
+
+    closed_codes, closed_table = closed
     low, best, high = out["low"], out["best"], out["high"]
     conf = out["confidence"]
     for i in np.flatnonzero(~np.isnan(conf) & ((conf < 0) | (conf > 1))):
@@ -201,22 +260,6 @@ def validate_claims(
                 f"since is after the moment the figure describes ({out['as_of'][i] or out['stated_on'][i]})",
             )
         )
-
-    bad_rows = {e.row for e in errors}
-    keep_rows = np.flatnonzero([int(r) not in bad_rows for r in rows]) if bad_rows else np.arange(n)
-    keys = _claim_keys(coded, out, None if keep_rows.size == n else keep_rows)
-    keep_rows, keys = _check_given_ids(id_codes, id_table, keep_rows, keys, rows, errors)
-    frame = _canonical_frame(coded, out, keep_rows, keys)
-    # the per-row working arrays are done with: a million rows hold ~8 MB per column
-    out.clear()
-    coded.clear()
-    errors.sort(
-        key=lambda e: (
-            e.row or 0,
-            CLAIM_COLUMNS.index(e.column) if e.column in CLAIM_COLUMNS else -1,
-        )
-    )
-    return frame, errors
 
 
 def _check_given_ids(
