@@ -325,7 +325,14 @@ def test_sources_table_columns() -> None:
     ev, _ = panel(5)
     out = catd(ev, {})
     assert out.sources is not None
-    assert out.sources.columns.tolist() == ["source", "claims", "weight", "prior", "error"]
+    assert out.sources.columns.tolist() == [
+        "source",
+        "claims",
+        "weight",
+        "prior",
+        "error",
+        "independence",
+    ]
     assert out.sources["claims"].tolist() == [5] * 6
     assert out.sources["weight"].is_monotonic_decreasing
 
@@ -338,7 +345,11 @@ def test_sources_table_columns() -> None:
         ({"tol": -1.0}, "tol"),
         ({"coverage": 1.5}, "coverage"),
         ({"alpha": 0.05}, "allowed"),
-        ({"iterations": 3}, "allowed: coverage, loss, max_iter, prior_strength, tol"),
+        (
+            {"iterations": 3},
+            "allowed: coverage, discount_copies, loss, max_iter, prior_strength, tol",
+        ),
+        ({"discount_copies": "yes"}, "discount_copies must be True or False"),
     ],
 )
 def test_bad_options_say_what_is_allowed(options, words) -> None:
@@ -528,3 +539,41 @@ def test_law_quantities_sharing_no_source_do_not_change_each_other(
     np.testing.assert_allclose(both.best[:3], alone.best, rtol=1e-9)
     np.testing.assert_allclose(both.low[:3], alone.low, rtol=1e-9)
     np.testing.assert_allclose(both.high[:3], alone.high, rtol=1e-9)
+
+
+def relayed_feed(n_q: int = 60, seed: int = 0) -> tuple[Evidence, np.ndarray]:
+    """Five sites relaying one feed that is wrong a third of the time, and four careful sources."""
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(300, 1300, n_q).astype(float)
+    q, s, v = [], [], []
+    for i, t in enumerate(truth):
+        feed = t + (rng.integers(5, 30) if i % 3 == 0 else 0)
+        for k in range(5):
+            q.append(f"q{i:03d}")
+            s.append(f"relay{k}")
+            v.append(feed)
+        for k in range(4):
+            q.append(f"q{i:03d}")
+            s.append(f"careful{k}")
+            v.append(t if rng.random() < 0.9 else t + rng.integers(-40, 40))
+    return Evidence.from_rows(quantity=q, source=s, best=v), truth
+
+
+def test_copies_of_one_feed_count_about_once() -> None:
+    ev, truth = relayed_feed()
+    out = crh(ev, {})
+    published = crh(ev, {"discount_copies": False})
+    # the five relays outvote the four careful sources wherever the feed is wrong, unless they
+    # count as about one
+    assert np.mean(out.best == truth) > 0.9
+    assert np.mean(published.best == truth) < 0.75
+
+
+@pytest.mark.parametrize("method", [crh, catd])
+def test_the_sources_table_says_who_was_discounted(method) -> None:
+    ev, _ = relayed_feed()
+    rows = method(ev, {}).sources.set_index("source")
+    assert rows.loc["relay0", "independence"] < 0.3
+    assert rows.loc["careful0", "independence"] == 1.0
+    published = method(ev, {"discount_copies": False}).sources
+    assert (published["independence"] == 1.0).all()

@@ -398,6 +398,8 @@ class _TruthWork:
     valid_row: npt.NDArray[np.bool_]
     truth: FloatArray
     row_w: FloatArray
+    med: FloatArray  # the unweighted median, where the first truth step starts
+    copies: Any = None  # the partition's claims for the copy discount, until it is applied
 
 
 class _TruthOnParts:
@@ -440,9 +442,15 @@ class _TruthOnParts:
         med = np.nan_to_num(med)
         scale = _scale(ends, unit_w, med)
         truth = _update(ends, prior_w, lo, hi, seg, starts, med, self.cfg.loss)
+        copies = None
+        if self.cfg.discount_copies:
+            from estimates.reconciliation.copying import claim_points, claims_of
+
+            copies = claims_of(seg, src, claim_points(lo, hi), len(ev.source_names), starts.size)
         work = _TruthWork(
-            lo, hi, seg, starts, stated, prior_w, ends, known, scale, known[seg], truth, prior_w
-        )
+            lo, hi, seg, starts, stated, prior_w, ends, known, scale, known[seg], truth, prior_w,
+            med, copies,
+        )  # fmt: skip
         here = _present(part)
         claims = np.bincount(src, minlength=len(ev.source_names))
         part.report = (
@@ -450,6 +458,7 @@ class _TruthOnParts:
             (part.glob[here], _grade_counts(ev, src)[here]),
             _local_components(part),
             self._losses(part, work),
+            *_copy_reports(copies, part.glob),
         )
         return work
 
@@ -463,15 +472,22 @@ class _TruthOnParts:
         return part.glob[here], np.asarray(sums[here], dtype=np.float64)
 
     def step(
-        self, part: _Part, shared: tuple[FloatArray, npt.NDArray[np.bool_], IntArray]
+        self, part: _Part, shared: tuple[FloatArray, npt.NDArray[np.bool_], IntArray, Any]
     ) -> _Part:
         from estimates.reconciliation.truth import _update
 
         if part.ev is None:
             return part
-        src_w, frozen, comp_src = shared
+        src_w, frozen, comp_src, pairs = shared
         w = part.work
         assert isinstance(w, _TruthWork)
+        if pairs is not None and w.copies is not None:
+            # the first step: the copy discount joins the prior weights, and the first truth is
+            # taken again under them, as in memory
+            from estimates.reconciliation.copying import claim_independence
+
+            keep = claim_independence(w.copies, _local_pairs(pairs, part.glob))
+            w = dataclasses.replace(w, prior_w=w.prior_w * keep, truth=w.med, copies=None)
         gsrc = part.glob[np.asarray(part.ev.source, np.intp)]
         row_w = w.prior_w * src_w[gsrc]
         new = _update(w.ends, row_w, w.lo, w.hi, w.seg, w.starts, w.truth, self.cfg.loss)
@@ -547,11 +563,21 @@ class _TruthSpec(_Spec):
         self.n_src = n_src
         self.src_w = np.ones(n_src)
         self.frozen = np.zeros(self.n_comp, dtype=bool)
+        self.pairs = _copy_pairs(live, 4, n_src) if self.cfg.discount_copies else None
+
+    def prime(self) -> Any:
+        """The copy pairs, for the first truth step under the copy discount (as in memory)."""
+        if self.pairs is None:
+            return None
+        return np.ones(self.n_src), self.frozen, self.comp_src, self.pairs
+
+    def primed(self, reports: Sequence[Any]) -> None:
+        self.losses = self.add.add([r[1] for r in reports if r is not None])
 
     def rounds(self) -> range:
         return range(1, self.cfg.max_iter + 1)
 
-    def next(self) -> tuple[FloatArray, npt.NDArray[np.bool_], IntArray]:
+    def next(self) -> tuple[FloatArray, npt.NDArray[np.bool_], IntArray, None]:
         """This iteration's source weights, from the losses added up (the in-memory step)."""
         from estimates.reconciliation.truth import _source_weights
 
@@ -564,7 +590,7 @@ class _TruthSpec(_Spec):
             self.grade_error, self.cfg, self.method, self.comp_src, self.n_comp,
         )  # fmt: skip
         self.src_w = np.where(self.frozen[self.comp_src], self.src_w, new_w)
-        return self.src_w, self.frozen, self.comp_src
+        return self.src_w, self.frozen, self.comp_src, None
 
     def learn(self, reports: Sequence[Any]) -> bool:
         """Add up one iteration's reports; whether the iterations stop."""
@@ -605,6 +631,37 @@ class _PluralityWork:
     keep: Any = None  # per claim, once the client has sent the copy pairs
 
 
+def _copy_reports(claims: Any, glob: IntArray) -> tuple[Any, ...]:
+    """A partition's copy counts per pair of sources (global numbers), as two sparse triples."""
+    if claims is None:
+        return ()
+    from scipy import sparse
+
+    from estimates.reconciliation.copying import copy_statistics
+
+    copy = copy_statistics(claims)
+    out = []
+    for m in (copy.shared, copy.same):
+        c = sparse.coo_matrix(m)
+        out.append((glob[c.row], glob[c.col], np.asarray(c.data, dtype=np.float64)))
+    return tuple(out)
+
+
+def _copy_pairs(firsts: Sequence[Any], k: int, n_src: int) -> Any:
+    """The pair matrix ``c`` of the copy counts the partitions reported at ``k`` and ``k + 1``."""
+    from scipy import sparse
+
+    from estimates.reconciliation.copying import Copying, independence
+
+    def matrix(j: int) -> Any:
+        rows = np.concatenate([np.zeros(0, np.intp), *(f[j][0] for f in firsts)])
+        cols = np.concatenate([np.zeros(0, np.intp), *(f[j][1] for f in firsts)])
+        data = np.concatenate([np.zeros(0), *(f[j][2] for f in firsts)])
+        return sparse.coo_matrix((data, (rows, cols)), shape=(n_src, n_src)).tocsr()
+
+    return independence(Copying(shared=matrix(k), same=matrix(k + 1)))[1]
+
+
 def _local_pairs(pairs: Any, glob: IntArray) -> Any:
     """The client's source-pair matrix restricted to a partition's sources, in its numbering."""
     from scipy import sparse
@@ -622,26 +679,17 @@ class _PluralityOnParts:
         self.cfg = cfg
 
     def setup(self, part: _Part) -> _PluralityWork:
-        from estimates.reconciliation.plurality import copy_statistics, layout
+        from estimates.reconciliation.plurality import layout
 
         ev = part.ev
         assert ev is not None
         lay = layout(ev, self.cfg.tolerance)
         here = _present(part)
         g = part.glob
-        copy = copy_statistics(lay)
-
-        def pairs(m: Any) -> tuple[IntArray, IntArray, FloatArray]:
-            from scipy import sparse
-
-            c = sparse.coo_matrix(m)
-            return g[c.row], g[c.col], np.asarray(c.data, dtype=np.float64)
-
         part.report = (
             (g[here], _grade_counts(ev, np.asarray(ev.source, np.intp))[here]),
             _local_components(part),
-            pairs(copy.shared),
-            pairs(copy.same),
+            *_copy_reports(lay, g),
         )
         return _PluralityWork(lay)
 
@@ -707,9 +755,8 @@ class _PluralitySpec(_Spec):
         self.pairs: Any = None
 
     def start(self, firsts: Sequence[Any], n_src: int) -> None:
-        from scipy import sparse
 
-        from estimates.reconciliation.plurality import _GRADE_ACCURACY, Copying, independence
+        from estimates.reconciliation.plurality import _GRADE_ACCURACY
         from estimates.reconciliation.truth import _GRADES
 
         add = _Reduce(n_src)
@@ -720,13 +767,7 @@ class _PluralitySpec(_Spec):
         self.prior_acc = np.r_[by_grade, cfg.prior_accuracy][self.grade]
         self.comp_src, self.n_comp = _components([f[1] for f in live], n_src)
 
-        def matrix(k: int) -> Any:
-            rows = np.concatenate([np.zeros(0, np.intp), *(f[k][0] for f in live)])
-            cols = np.concatenate([np.zeros(0, np.intp), *(f[k][1] for f in live)])
-            data = np.concatenate([np.zeros(0), *(f[k][2] for f in live)])
-            return sparse.coo_matrix((data, (rows, cols)), shape=(n_src, n_src)).tocsr()
-
-        _, self.pairs = independence(Copying(shared=matrix(2), same=matrix(3)))
+        self.pairs = _copy_pairs(live, 2, n_src)
         self.add = add
         self.acc = np.array(self.prior_acc, dtype=np.float64)
         self.vote = np.ones(n_src)

@@ -81,6 +81,13 @@ import pandas as pd
 
 from estimates.errors import ReconcileError
 from estimates.reconciliation._segments import segment_ids, segment_max, segment_sum
+from estimates.reconciliation.copying import (
+    Copying,
+    claim_independence,
+    claim_points,
+    copy_statistics,
+    independence,
+)
 from estimates.reconciliation.truth import (
     _GRADES,
     _components,
@@ -121,15 +128,7 @@ _DEFAULTS: Final[dict[str, object]] = {
 }
 # Prior accuracy by Admiralty reliability letter; F ("cannot be judged") is no prior.
 _GRADE_ACCURACY: Final = {"A": 0.95, "B": 0.9, "C": 0.8, "D": 0.7, "E": 0.6}
-# pseudo-quantities where two sources both erred but differently: one shared mistake is no proof
-# copying (see independence()): agreement of copiers and of independent sources on contested
-# quantities, and the prior odds of copying
-_COPY_AGREE: Final = 0.999
-_INDEPENDENT_AGREE: Final = 0.9
-_COPY_LOG_PRIOR: Final = float(np.log(0.1))
-_AGREE_LOG_LR: Final = float(np.log(_COPY_AGREE / _INDEPENDENT_AGREE))
-_DIFFER_LOG_LR: Final = float(np.log((1 - _COPY_AGREE) / (1 - _INDEPENDENT_AGREE)))
-# a pair shares mistakes at least this often (c) before the table names it
+# a pair copies with at least this probability (c) before the sources table names it
 _COPY_SHOWN: Final = 0.5
 _TIE: Final = 1e-9
 # a note names the sources of a quantity that keep less than this share of their vote
@@ -204,11 +203,7 @@ def layout(ev: Evidence, tolerance: float | None) -> Layout:
     zero_floor = np.asarray(ev.positive, dtype=bool)[seg] & (low_in <= 0) & ~stated
     lo = np.where(stated, best, np.where(zero_floor, -np.inf, low_in))
     hi = np.where(stated, best, np.asarray(ev.high, dtype=np.float64))
-    both = np.isfinite(lo) & np.isfinite(hi)
-    with np.errstate(invalid="ignore"):  # the middle of an unbounded claim is not used
-        # halves added, not the sum halved: figures near 1.8e308 must not overflow
-        middle = lo / 2 + hi / 2
-    point = np.where(stated, best, np.where(both, middle, np.where(np.isfinite(lo), lo, hi)))
+    point = claim_points(lo, hi)
     if tolerance is None:
         tol_lo, tol_hi = rounding_tolerance(lo), rounding_tolerance(hi)
     else:
@@ -335,126 +330,6 @@ def truths(lay: Layout, source_weight: FloatArray, independence: FloatArray) -> 
         supports=supports,
         weight=w,
     )
-
-
-# -- copying: pairs of sources that (almost) never differ where others do ----------------------
-
-
-class Copying(NamedTuple):
-    """Per pair of sources (sparse, ``n_sources`` square): ``shared`` counts the contested
-    quantities both state (quantities on which some figures differ) and ``same`` those where their
-    figures are identical. Sums over claims: partial counts of disjoint quantities add up."""
-
-    shared: object
-    same: object
-
-
-def _figure_ids(lay: Layout) -> IntArray:
-    """A number per claim for its (quantity, exact figure), from the sort the layout holds."""
-    order = lay.point_order
-    p, q = lay.point[order], lay.seg[order]
-    same = (p[1:] == p[:-1]) | (np.isnan(p[1:]) & np.isnan(p[:-1]))
-    new = np.r_[True, ~same | (q[1:] != q[:-1])] if order.size else np.zeros(0, bool)
-    ids = np.empty(order.size, dtype=np.intp)
-    ids[order] = np.cumsum(new) - 1
-    return ids
-
-
-def copy_statistics(lay: Layout) -> Copying:
-    """Count, per pair of sources, the contested quantities they share and agree on exactly.
-
-    Computed once, from the figures alone: it needs no answer, so a wrong first answer cannot
-    make accurate sources look like copiers of one another.
-    """
-    from scipy import sparse
-
-    n_src, n_seg = lay.n_sources, lay.starts.size
-    seg = lay.seg
-    fig = _figure_ids(lay)
-    order = lay.point_order
-    new_fig = np.r_[True, fig[order][1:] != fig[order][:-1]] if order.size else np.zeros(0, bool)
-    figures = np.bincount(seg[order][new_fig], minlength=n_seg)
-    rows = np.flatnonzero(figures[seg] > 1)
-
-    def incidence(col: IntArray, n_col: int) -> sparse.csr_matrix:
-        m = sparse.csr_matrix(
-            (np.ones(rows.size), (lay.src[rows], col[rows])), shape=(n_src, max(n_col, 1))
-        )
-        m.sum_duplicates()
-        m.data = np.minimum(m.data, 1.0)
-        return m
-
-    per_q = incidence(seg, n_seg)
-    per_fig = incidence(fig, int(fig.max(initial=-1)) + 1)
-    return Copying(shared=(per_q @ per_q.T).tocsr(), same=(per_fig @ per_fig.T).tocsr())
-
-
-def independence(copy: Copying) -> tuple[FloatArray, object]:
-    """Each source's independence (the share of its vote it keeps) and the pair matrix ``c``.
-
-    ``c`` is the probability that a pair copies, from the contested quantities it shares: two
-    sources that copy agree on nearly all of them (here 999 in 1,000), two independent good
-    sources on fewer (here 9 in 10; each difference is strong evidence against copying), and a
-    pair copies with prior odds 1 to 10; ``c`` is the part of that probability above the prior,
-    rescaled to [0, 1]. These three numbers are this library's choice. A pair
-    that never differs is a copy after some 30 shared contested quantities, one that differs on
-    more than about 2 % of them is not. A source keeps ``1 / (1 + Σ c)`` of its vote, so a group
-    of ``k`` sources copying one another weighs as one.
-
-    >>> from scipy import sparse
-    >>> shared = sparse.csr_matrix(np.array([[0, 60, 60], [60, 0, 60], [60, 60, 0]]))
-    >>> same = sparse.csr_matrix(np.array([[0, 60, 40], [60, 0, 40], [40, 40, 0]]))
-    >>> keep, c = independence(Copying(shared, same))
-    >>> keep.round(2).tolist()
-    [0.51, 0.51, 1.0]
-    """
-    from scipy import sparse
-
-    shared = sparse.coo_matrix(copy.shared)
-    same = sparse.csr_matrix(copy.same)
-    off = shared.row != shared.col
-    row, col, n = shared.row[off], shared.col[off], shared.data[off].astype(np.float64)
-    agree = np.asarray(same[row, col]).ravel().astype(np.float64) if row.size else np.zeros(0)
-    differ = np.maximum(n - agree, 0.0)
-    log_odds = _COPY_LOG_PRIOR + agree * _AGREE_LOG_LR + differ * _DIFFER_LOG_LR
-    posterior = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
-    # only evidence beyond the prior discounts: sources that merely meet cost nothing
-    prior = 1.0 / (1.0 + np.exp(-_COPY_LOG_PRIOR))
-    c = np.maximum(posterior - prior, 0.0) / (1.0 - prior)
-    pairs = sparse.csr_matrix((c, (row, col)), shape=shared.shape)
-    pairs.eliminate_zeros()
-    return 1.0 / (1.0 + np.asarray(pairs.sum(axis=1)).ravel()), pairs
-
-
-def claim_independence(lay: Layout, pairs: object) -> FloatArray:
-    """Per claim, the share of its vote it keeps: ``1 / (1 + Σ c)`` over the other sources that
-    state its quantity, ``c`` the pair matrix of :func:`independence`.
-
-    Only the copy partners present count: three copiers on one quantity weigh together about as
-    one there, and a member of the group alone on a quantity keeps its whole vote, since no copy
-    of it repeats it there.
-
-    >>> from estimates.reconciliation.methods import Evidence
-    >>> from scipy import sparse
-    >>> ev = Evidence.from_rows(quantity=["a", "a", "a", "b", "b"],
-    ...                         source=["x", "y", "z", "x", "z"], best=[1.0, 1.0, 2.0, 5.0, 6.0])
-    >>> c = sparse.csr_matrix(np.array([[0, 1.0, 0], [1.0, 0, 0], [0, 0, 0]]))  # x and y copy
-    >>> claim_independence(layout(ev, 0.0), c).tolist()
-    [0.5, 0.5, 1.0, 1.0, 1.0]
-    """
-    from scipy import sparse
-
-    present = sparse.csr_matrix(
-        (np.ones(lay.seg.size), (lay.seg, lay.src)), shape=(lay.starts.size, lay.n_sources)
-    )
-    present.sum_duplicates()
-    present.data = np.minimum(present.data, 1.0)
-    # (quantity, source): the sum of c between the source and every source on the quantity
-    partners = (present @ sparse.csr_matrix(pairs)).tocsr()
-    if lay.seg.size == 0 or partners.nnz == 0:
-        return np.ones(lay.seg.size)
-    got = np.asarray(partners[lay.seg, lay.src], dtype=np.float64).ravel()
-    return 1.0 / (1.0 + got)
 
 
 # -- stage (b): per-source statistics, sums over claims -----------------------------------------

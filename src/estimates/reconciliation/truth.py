@@ -50,6 +50,14 @@ How claims enter:
   that a grade acts only as a prior that evidence overrides, never as a fixed multiplier.
   Evidence built by hand with grades should carry the same factor in its weights.
 
+- Copies count about once (``discount_copies=True``, the default): sources that never differ
+  where others do are copies (:mod:`estimates.reconciliation.copying`, after Dong,
+  Berti-Equille & Srivastava, VLDB 2009), and each claim's row weight is multiplied by its
+  independence on its quantity, so a group of copies present there weighs about as one source
+  in the truth step. Without the discount, a family of five sites relaying one feed outvotes
+  four careful independent sources, and the weighted median follows it.
+  ``discount_copies=False`` gives the methods as published.
+
 Quantities are coupled only through shared sources: the sources and quantities linked by claims
 form connected groups, and every sum or median over sources (CRH's share of the total loss, the
 typical loss of the prior pseudo-claims, the largest weight) is taken within a group; a group
@@ -62,10 +70,11 @@ moves by more than ``tol`` times its quantity's scale; default ``1e-6``), ``max_
 from the weighted ``(1 - coverage) / 2`` to the ``(1 + coverage) / 2`` quantile of the
 endpoints, widened to hold the best value; default 0.5, the quartiles: where one source holds
 more than three quarters of a quantity's learned weight, the range is that source's figure),
-``prior_strength`` (default 1.0) and, for :func:`catd`, ``alpha`` (default 0.05). The result's
-``sources`` table has one row per source that made a claim: ``source, claims, weight`` (learned,
-the largest is 1), ``prior`` (the Admiralty letter or None), ``error`` (mean normalised absolute
-error), sorted by weight. Its ``attrs`` hold ``iterations`` and ``converged``. Runs are deterministic.
+``prior_strength`` (default 1.0), ``discount_copies`` (default True) and, for :func:`catd`,
+``alpha`` (default 0.05). The result's ``sources`` table has one row per source that made a
+claim: ``source, claims, weight`` (learned, the largest is 1), ``prior`` (the Admiralty letter or
+None), ``error`` (mean normalised absolute error), ``independence`` (the share of its vote its
+claims keep after the copy discount, on average), sorted by weight. Its ``attrs`` hold ``iterations`` and ``converged``. Runs are deterministic.
 
 >>> from estimates.reconciliation.methods import Evidence
 >>> ev = Evidence.from_rows(
@@ -96,7 +105,7 @@ from estimates.values.vocabulary import GRADES, NO_GRADE_WEIGHT, RELIABILITY_WEI
 if TYPE_CHECKING:
     from estimates.reconciliation.methods import Combined, Evidence
 
-__all__ = ["catd", "crh"]
+__all__ = ["catd", "copy_discount", "crh"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -114,6 +123,7 @@ _DEFAULTS: Final[dict[str, object]] = {
     "max_iter": 100,
     "coverage": 0.5,
     "prior_strength": 1.0,
+    "discount_copies": True,
 }
 _CATD_DEFAULTS: Final[dict[str, object]] = {**_DEFAULTS, "alpha": 0.05}
 
@@ -135,7 +145,8 @@ def crh(ev: Evidence, options: Mapping[str, object]) -> Combined:
 
     Args:
         ev: the evidence, one segment per quantity.
-        options: ``loss``, ``tol``, ``max_iter``, ``coverage``, ``prior_strength``.
+        options: ``loss``, ``tol``, ``max_iter``, ``coverage``, ``prior_strength``,
+            ``discount_copies``.
 
     Returns:
         One combined range per quantity, and the learned ``sources`` table.
@@ -172,7 +183,8 @@ def catd(ev: Evidence, options: Mapping[str, object]) -> Combined:
 
     Args:
         ev: the evidence, one segment per quantity.
-        options: ``loss``, ``tol``, ``max_iter``, ``coverage``, ``prior_strength``, ``alpha``.
+        options: ``loss``, ``tol``, ``max_iter``, ``coverage``, ``prior_strength``,
+            ``discount_copies``, ``alpha``.
 
     Returns:
         One combined range per quantity, and the learned ``sources`` table.
@@ -192,7 +204,15 @@ def catd(ev: Evidence, options: Mapping[str, object]) -> Combined:
 
 
 class _Settings:
-    __slots__ = ("alpha", "coverage", "loss", "max_iter", "prior_strength", "tol")
+    __slots__ = (
+        "alpha",
+        "coverage",
+        "discount_copies",
+        "loss",
+        "max_iter",
+        "prior_strength",
+        "tol",
+    )
 
     def __init__(self, options: Mapping[str, object], method: str) -> None:
         defaults = _CATD_DEFAULTS if method == "catd" else _DEFAULTS
@@ -215,6 +235,12 @@ class _Settings:
         self.coverage = _number(merged, "coverage", low=0.0, high=1.0, low_open=False)
         self.prior_strength = _number(merged, "prior_strength", low=0.0, low_open=False)
         self.alpha = _number(merged, "alpha", low=0.0, high=1.0) if method == "catd" else 0.05
+        discount = merged["discount_copies"]
+        if not isinstance(discount, bool | np.bool_):
+            raise ReconcileError(
+                f"option discount_copies must be True or False; given {discount!r}"
+            )
+        self.discount_copies = bool(discount)
 
 
 def _number(
@@ -368,7 +394,8 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
     lo = np.where(stated, best, np.where(zero_floor, -np.inf, low_in))
     hi = np.where(stated, best, np.asarray(ev.high, dtype=np.float64))
     grade = _grade_codes(ev.reliability)
-    prior_w = _without_grade(np.asarray(ev.weight, dtype=np.float64), grade)
+    keep = copy_discount(lo, hi, seg, src, n_seg, n_src) if cfg.discount_copies else np.ones(n)
+    prior_w = _without_grade(np.asarray(ev.weight, dtype=np.float64), grade) * keep
 
     ends_ = _Endpoints(lo, hi, seg, src) if n else None
     if ends_ is None:
@@ -435,6 +462,7 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
     )
 
     error_mean = np.bincount(src, weights=err, minlength=n_src) / np.maximum(claims, 1)
+    kept = np.bincount(src, weights=keep, minlength=n_src) / np.maximum(claims, 1)
     top = src_w[active].max() if active.any() else 1.0
     # (the table's weights are shown relative to the largest; the answers used them per group)
     table = pd.DataFrame(
@@ -444,6 +472,7 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
             "weight": src_w[active] / top,
             "prior": pd.Series(letters[active], dtype=object),
             "error": error_mean[active],
+            "independence": kept[active],
         }
     )
     table = table.sort_values(["weight", "source"], ascending=[False, True], kind="stable")
@@ -459,6 +488,25 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
         note=tuple(notes.tolist()),
         sources=table,
     )
+
+
+def copy_discount(
+    lo: FloatArray, hi: FloatArray, seg: IntArray, src: IntArray, n_seg: int, n_src: int
+) -> FloatArray:
+    """Per claim, the share of its vote it keeps once the copies present on its quantity are
+    found (see :mod:`estimates.reconciliation.copying`): 1 for a source no other repeats there.
+    """
+    from estimates.reconciliation.copying import (
+        claim_independence,
+        claim_points,
+        claims_of,
+        copy_statistics,
+        independence,
+    )
+
+    claims = claims_of(seg, src, claim_points(lo, hi), n_src, n_seg)
+    _, pairs = independence(copy_statistics(claims))
+    return claim_independence(claims, pairs)
 
 
 def _closed_end(
@@ -610,6 +658,7 @@ def _empty(combined: type[Combined], n_seg: int, ev: Evidence) -> Combined:
                 "weight": pd.Series([], dtype=float),
                 "prior": pd.Series([], dtype=object),
                 "error": pd.Series([], dtype=float),
+                "independence": pd.Series([], dtype=float),
             }
         ),
     )
