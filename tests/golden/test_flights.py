@@ -96,8 +96,10 @@ def test_methods_table(flights) -> None:
     assert share["catd"] == pytest.approx(0.94)
     assert share["catd"] >= 0.90
     assert share["catd (squared loss)"] >= 0.90
-    # CRH's -log weights stay close together over 38 sources: no better than the plain median
-    assert share["crh"] == pytest.approx(0.805)
+    # CRH's -log weights stay close together over 38 sources, and with copies discounted from the
+    # figures alone (accurate sites that agree look like copies here) it falls below the plain
+    # median's 0.805
+    assert share["crh"] == pytest.approx(0.7525)
     assert max(share.values()) == share["catd"]
 
 

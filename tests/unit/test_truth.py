@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from estimates.errors import OptionError, ReconcileError
@@ -400,6 +400,7 @@ def test_presorted_quantile_matches_the_segment_quantile(q) -> None:
     st.sampled_from(["crh", "catd"]),
     st.sampled_from(["absolute", "squared"]),
 )
+@example(rows=[("a", "s1", 5e-324), ("a", "s1", 5e-324)], name="crh", loss="absolute")
 def test_answers_lie_within_the_figures(rows, name, loss) -> None:
     q, s, v = zip(*rows, strict=True)
     ev = Evidence.from_rows(quantity=list(q), best=list(v), source=list(s))

@@ -24,6 +24,7 @@ import numpy.typing as npt
 __all__ = [
     "Groups",
     "group",
+    "midpoint",
     "segment_ids",
     "segment_max",
     "segment_min",
@@ -168,6 +169,18 @@ def weighted_quantile(
     on_boundary = np.abs(cum[np.minimum(j, v.size - 1)] - target) <= tol
     both = has & on_boundary & (j + 1 < ends) & (0 < q < 1)
     nxt = np.minimum(j + 1, v.size - 1)
-    # halves first: the mean of two figures near the float limit must not overflow
-    result = np.where(both, 0.5 * result + 0.5 * v[nxt], result)
+    result = np.where(both, midpoint(result, v[nxt]), result)
     return np.where(has, result, np.nan)
+
+
+def midpoint(a: FloatArray, b: FloatArray) -> FloatArray:
+    """The mean of two figures, between them even at the ends of the floats: halves added (no
+    overflow near 1.8e308), held between the two (half the smallest subnormal rounds to 0).
+
+    >>> midpoint(np.array([1.0, 5e-324, 1.7e308]), np.array([2.0, 5e-324, 1.7e308])).tolist()
+    [1.5, 5e-324, 1.7e+308]
+    """
+    with np.errstate(invalid="ignore"):
+        middle = np.clip(a / 2 + b / 2, np.fmin(a, b), np.fmax(a, b))
+    out: FloatArray = np.where(a == b, a, middle)
+    return out

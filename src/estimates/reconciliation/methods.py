@@ -47,6 +47,7 @@ import pandas as pd
 
 from estimates.errors import OptionError, ReconcileError, UnknownMethodError
 from estimates.reconciliation._segments import (
+    midpoint,
     segment_ids,
     segment_max,
     segment_min,
@@ -507,7 +508,7 @@ def segment_quantiles(
             on_boundary = np.abs(cum[j] - target) <= tol
             nxt = np.searchsorted(cum, cum[j] + tol, side="right")
             valid = on_boundary & (nxt < ends) & (nxt <= last_pos)
-            result = np.where(valid, result / 2 + v[np.minimum(nxt, v.size - 1)] / 2, result)
+            result = np.where(valid, midpoint(result, v[np.minimum(nxt, v.size - 1)]), result)
         elif rule not in ("low", "high", "mid"):
             raise ReconcileError(f"unknown quantile rule {rule!r}; known: mid, low, high")
         out.append(np.where(has, result, np.nan))

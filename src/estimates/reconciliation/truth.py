@@ -99,7 +99,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from estimates.errors import ReconcileError
-from estimates.reconciliation._segments import segment_ids, segment_sum
+from estimates.reconciliation._segments import midpoint, segment_ids, segment_sum
 from estimates.values.vocabulary import GRADES, NO_GRADE_WEIGHT, RELIABILITY_WEIGHT
 
 if TYPE_CHECKING:
@@ -344,8 +344,7 @@ def _sorted_quantile(
     result = v[first]
     on_boundary = np.abs(cum[first] - target) <= tol
     both = on_boundary & has_next & (0.0 < q < 1.0)
-    with np.errstate(invalid="ignore"):
-        result = np.where(both, v[first] / 2 + v[nxt] / 2, result)
+    result = np.where(both, midpoint(v[first], v[nxt]), result)
     return np.where(total > 0, result, np.nan)
 
 
