@@ -11,6 +11,7 @@ from estimates.errors import OptionError, ReconcileError
 from estimates.reconciliation._core import RELIABILITY_WEIGHT
 from estimates.reconciliation.methods import Combined, Evidence, get_method
 from estimates.reconciliation.truth import catd, crh
+from tests.unit.truth_cases import copiers_and_honest
 
 METHODS = [crh, catd]
 
@@ -542,26 +543,8 @@ def test_law_quantities_sharing_no_source_do_not_change_each_other(
     np.testing.assert_allclose(both.high[:3], alone.high, rtol=1e-9)
 
 
-def relayed_feed(n_q: int = 60, seed: int = 0) -> tuple[Evidence, np.ndarray]:
-    """Five sites relaying one feed that is wrong a third of the time, and four careful sources."""
-    rng = np.random.default_rng(seed)
-    truth = rng.integers(300, 1300, n_q).astype(float)
-    q, s, v = [], [], []
-    for i, t in enumerate(truth):
-        feed = t + (rng.integers(5, 30) if i % 3 == 0 else 0)
-        for k in range(5):
-            q.append(f"q{i:03d}")
-            s.append(f"relay{k}")
-            v.append(feed)
-        for k in range(4):
-            q.append(f"q{i:03d}")
-            s.append(f"careful{k}")
-            v.append(t if rng.random() < 0.9 else t + rng.integers(-40, 40))
-    return Evidence.from_rows(quantity=q, source=s, best=v), truth
-
-
 def test_copies_of_one_feed_count_about_once() -> None:
-    ev, truth = relayed_feed()
+    ev, truth = copiers_and_honest()
     out = crh(ev, {})
     published = crh(ev, {"discount_copies": False})
     # the five relays outvote the four careful sources wherever the feed is wrong, unless they
@@ -572,9 +555,9 @@ def test_copies_of_one_feed_count_about_once() -> None:
 
 @pytest.mark.parametrize("method", [crh, catd])
 def test_the_sources_table_says_who_was_discounted(method) -> None:
-    ev, _ = relayed_feed()
+    ev, _ = copiers_and_honest()
     rows = method(ev, {}).sources.set_index("source")
-    assert rows.loc["relay0", "independence"] < 0.3
-    assert rows.loc["careful0", "independence"] == 1.0
+    assert rows.loc["copier0", "independence"] < 0.3
+    assert rows.loc["honest0", "independence"] == 1.0
     published = method(ev, {"discount_copies": False}).sources
     assert (published["independence"] == 1.0).all()

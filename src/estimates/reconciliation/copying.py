@@ -24,6 +24,8 @@ from typing import Final, NamedTuple, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from estimates.reconciliation.stages.arrays import FloatArray, IntArray
+
 __all__ = [
     "Claims",
     "Copying",
@@ -33,9 +35,6 @@ __all__ = [
     "copy_statistics",
     "independence",
 ]
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
 
 # the evidence model of independence(): how often copiers and independent sources agree on
 # contested quantities, and the prior odds of copying
