@@ -207,8 +207,6 @@ def plot_timeline(
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     plt = _matplotlib()
-    mdates: Any = importlib.import_module("matplotlib.dates")
-    ticker: Any = importlib.import_module("matplotlib.ticker")
     line2d: Any = importlib.import_module("matplotlib.lines").Line2D
 
     table, unit = _claim_table(ledger, quantity, sources)
@@ -229,17 +227,7 @@ def plot_timeline(
     bottom = float(min(finite.min(), 0.0)) if finite.size else 0.0
     arrow = 0.09 * ((top - bottom) or 1.0)
 
-    band_frame = None
-    if isinstance(band, pd.DataFrame):
-        missing = {"at", "low", "best", "high"} - set(band.columns)
-        if missing:
-            raise ReconcileError(
-                f"band must be a timeline table with columns at, low, best, high; missing "
-                f"{', '.join(sorted(missing))}"
-            )
-        band_frame = band
-    elif band:
-        band_frame = _band(ledger, quantity, table, cut=cut, method=method, sources=sources)
+    band_frame = _band_frame(band, ledger, quantity, table, cut, method, sources)
 
     for rec in dated.to_dict("records"):
         later = cut is not None and (pd.isna(rec["stated"]) or rec["stated"] > cut)
@@ -264,7 +252,51 @@ def plot_timeline(
             fontsize=9,
         )
     # what the marks mean, once, at the end of the legend
-    handles += [
+    handles += _mark_handles(line2d, dated, cut)
+
+    n_sources = len(order)
+    said = f"{len(dated)} claim{'s' if len(dated) != 1 else ''} from {n_sources} source{'s' if n_sources != 1 else ''}"
+    if band_frame is not None and len(band_frame):
+        said += f"; band: {method}, from what was known on each day"
+    _dress(axes, quantity, unit, said, handles, (bottom if bottom < 0 else 0, top + 1.6 * arrow))
+    if undated:
+        axes.annotate(
+            f"{undated} claim(s) without a date not shown",
+            xy=(0, -0.16),
+            xycoords="axes fraction",
+            fontsize=8,
+            color="grey",
+        )
+    return ax
+
+
+def _band_frame(
+    band: bool | pd.DataFrame,
+    ledger: Ledger,
+    quantity: str,
+    table: pd.DataFrame,
+    cut: np.datetime64 | None,
+    method: str,
+    sources: Sources | None,
+) -> pd.DataFrame | None:
+    """The band to draw: the timeline table given, the one computed, or None (``band=False``)."""
+    if isinstance(band, pd.DataFrame):
+        missing = {"at", "low", "best", "high"} - set(band.columns)
+        if missing:
+            raise ReconcileError(
+                f"band must be a timeline table with columns at, low, best, high; missing "
+                f"{', '.join(sorted(missing))}"
+            )
+        return band
+    if band:
+        return _band(ledger, quantity, table, cut=cut, method=method, sources=sources)
+    return None
+
+
+def _mark_handles(line2d: Any, dated: pd.DataFrame, cut: np.datetime64 | None) -> list[Any]:
+    """Legend entries saying what the marks mean: a range, an open end, a projection, a claim
+    stated after ``known_on`` (the last two only when the plot has one)."""
+    handles = [
         line2d([], [], ls="none", label=""),
         line2d([], [], color="grey", marker="o", lw=2, label="range, best as dot"),
         line2d(
@@ -295,12 +327,21 @@ def plot_timeline(
                 [], [], color="grey", marker="o", alpha=0.25, lw=2, label="stated after known on"
             )
         )
+    return handles
 
+
+def _dress(
+    axes: Any,
+    quantity: str,
+    unit: str | None,
+    said: str,
+    handles: list[Any],
+    ylim: tuple[float, float],
+) -> None:
+    """The title, the line under it (``said``), the axes' labels, ticks and limits, the legend."""
+    mdates: Any = importlib.import_module("matplotlib.dates")
+    ticker: Any = importlib.import_module("matplotlib.ticker")
     axes.set_title(_title(quantity), loc="left", fontsize=13, fontweight="bold", pad=22)
-    n_sources = len(order)
-    said = f"{len(dated)} claim{'s' if len(dated) != 1 else ''} from {n_sources} source{'s' if n_sources != 1 else ''}"
-    if band_frame is not None and len(band_frame):
-        said += f"; band: {method}, from what was known on each day"
     axes.annotate(said, xy=(0, 1), xycoords="axes fraction", xytext=(0, 6),
                   textcoords="offset points", fontsize=9, color="#555555", va="bottom")  # fmt: skip
     axes.set_ylabel(unit or "value")
@@ -312,7 +353,7 @@ def plot_timeline(
     dates = mdates.ConciseDateFormatter(locator, show_offset=False)
     dates.formats[2] = "%d %b"
     axes.xaxis.set_major_formatter(dates)
-    axes.set_ylim(bottom=bottom if bottom < 0 else 0, top=top + 1.6 * arrow)
+    axes.set_ylim(bottom=ylim[0], top=ylim[1])
     axes.grid(axis="y", alpha=0.3)
     axes.spines[["top", "right"]].set_visible(False)
     axes.legend(
@@ -325,15 +366,6 @@ def plot_timeline(
         title_fontsize=9,
         alignment="left",
     )
-    if undated:
-        axes.annotate(
-            f"{undated} claim(s) without a date not shown",
-            xy=(0, -0.16),
-            xycoords="axes fraction",
-            fontsize=8,
-            color="grey",
-        )
-    return ax
 
 
 def _dodge(dated: pd.DataFrame, cut: np.datetime64 | None) -> pd.DataFrame:
