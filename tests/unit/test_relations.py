@@ -544,9 +544,9 @@ def test_every_claim_in_a_conflict_is_reported_with_its_hardest_opponent(
     assert len(reported) <= len(parts) + len(wholes)
 
 
-def test_a_falling_series_is_reported_in_claims_not_pairs() -> None:
-    n = 400
-    ledger = Ledger(
+def _falling(n: int) -> Ledger:
+    """A running total stated on ``n`` days in a row, one less each day (every pair breaks it)."""
+    return Ledger(
         [
             claim(
                 "sent",
@@ -558,6 +558,11 @@ def test_a_falling_series_is_reported_in_claims_not_pairs() -> None:
             for i in range(n)
         ]
     )
+
+
+def test_a_falling_series_is_reported_in_claims_not_pairs() -> None:
+    n = 400
+    ledger = _falling(n)
     report = check(ledger, [monotone("sent")], max_violations=None)
     # every pair of days breaks the rule (n * (n - 1) / 2 = 79,800 pairs): one line per claim
     assert n - 1 <= len(report.violations) <= 2 * n
@@ -573,19 +578,7 @@ def test_only_the_violations_kept_are_written_and_every_one_is_counted(
 ) -> None:
     from estimates.reconciliation.relations import _checking as relations
 
-    n = 300
-    ledger = Ledger(
-        [
-            claim(
-                "sent",
-                Range.exactly(n - i, unit="person"),
-                f"S{i}",
-                str(np.datetime64("2024-01-01") + i),
-                kind="cumulative",
-            )
-            for i in range(n)
-        ]
-    )
+    ledger = _falling(300)
     whole = check(ledger, [monotone("sent")], max_violations=None)
     written: list[int] = []
     real = relations._write_violation

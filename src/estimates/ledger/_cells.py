@@ -182,9 +182,8 @@ class _Plain:
         return np.array([self.one(x) for x in values], dtype=bool)
 
 
-def _plain_name(x: object) -> bool:
-    """Whether ``x`` is printable ASCII text with no space at either end and no two together:
-    what the check of a name column gives back as it is."""
+def _trimmed_ascii(x: object) -> bool:
+    """Whether ``x`` is printable ASCII text, not blank, with no space at either end."""
     return (
         type(x) is str
         and x.isascii()
@@ -192,22 +191,18 @@ def _plain_name(x: object) -> bool:
         and x != ""
         and x[0] != " "
         and x[-1] != " "
-        and "  " not in x
     )
+
+
+def _plain_name(x: object) -> bool:
+    """Whether ``x`` is printable ASCII text with no space at either end and no two together:
+    what the check of a name column gives back as it is."""
+    return _trimmed_ascii(x) and "  " not in str(x)
 
 
 def _plain_outlet(x: object) -> bool:
     """Whether ``x`` is one outlet's name that the check of ``via`` gives back as it is."""
-    return (
-        type(x) is str
-        and x.isascii()
-        and x.isprintable()
-        and x != ""
-        and x[0] != " "
-        and x[-1] != " "
-        and ";" not in x
-        and "\\" not in x
-    )
+    return _trimmed_ascii(x) and ";" not in str(x) and "\\" not in str(x)
 
 
 def _plain_text(x: object) -> bool:

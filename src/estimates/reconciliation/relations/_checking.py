@@ -364,6 +364,22 @@ def _check_monotone(c: _Claims, rel: Monotone, within: int, implied: bool) -> li
     return out
 
 
+def _with_total(
+    c: _Claims,
+    rel: SumOf,
+    unit: str | None,
+    parts: list[tuple[float, int, float, bool]],
+    total: tuple[int, float],
+    gap: float,
+    why: str,
+) -> _Found:
+    """The violation of a sum: the part claims (figure, row, factor, closed) and the total's
+    claim (row, factor)."""
+    rows = [x[1] for x in parts] + [total[0]]
+    factors = [x[2] for x in parts] + [total[1]]
+    return _violation(c, rel, str(rel), rows, factors, gap, unit, why)
+
+
 def _check_sum_of(c: _Claims, rel: SumOf, within: int) -> list[_Found]:
     unit = _ref_unit(c, rel)
     t_rows = c.rows(rel.total)
@@ -414,18 +430,10 @@ def _check_sum_of(c: _Claims, rel: SumOf, within: int) -> list[_Found]:
                 if _above(
                     np.array(running), np.array(all_closed), np.array(t_hi), np.array(bool(c.cr[t]))
                 ):
-                    rows_v = [x[1] for x in chosen] + [int(t)]
-                    facs = [x[2] for x in chosen] + [float(ft[ti])]
+                    why = "the parts add up to more than the total"
                     out.append(
-                        _violation(
-                            c,
-                            rel,
-                            str(rel),
-                            rows_v,
-                            facs,
-                            running - t_hi,
-                            unit,
-                            "the parts add up to more than the total",
+                        _with_total(
+                            c, rel, unit, chosen, (int(t), float(ft[ti])), running - t_hi, why
                         )
                     )
                     break
@@ -438,18 +446,10 @@ def _check_sum_of(c: _Claims, rel: SumOf, within: int) -> list[_Found]:
                 np.array(highs_sum),
                 np.array(all(x[3] for x in bottom)),
             ):
-                rows_v = [x[1] for x in bottom] + [int(t)]
-                facs = [x[2] for x in bottom] + [float(ft[ti])]
+                why = "the parts add up to less than the total"
                 out.append(
-                    _violation(
-                        c,
-                        rel,
-                        str(rel),
-                        rows_v,
-                        facs,
-                        t_lo - highs_sum,
-                        unit,
-                        "the parts add up to less than the total",
+                    _with_total(
+                        c, rel, unit, bottom, (int(t), float(ft[ti])), t_lo - highs_sum, why
                     )
                 )
     return out
