@@ -18,7 +18,7 @@ import estimates as est
 from estimates.errors import BadRow, ClaimFileError
 from estimates.ledger import _cells, _figures, _ids, formats
 from estimates.ledger import validation as v
-from estimates.ledger._frame import canonical, frame_claim_ids, sorted_codes
+from estimates.ledger._frame import canonical, frame_claim_ids, id_order, sorted_codes
 
 Ledger = est.Ledger
 
@@ -94,6 +94,17 @@ def test_id_texts_write_keys_as_sixteen_hex_digits() -> None:
     keys = np.random.default_rng(3).integers(0, 2**63, 500, dtype=np.uint64) * np.uint64(2)
     assert _ids.id_texts(keys).tolist() == [f"{k:016x}" for k in keys.tolist()]
     assert _ids.id_texts(np.zeros(0, dtype=np.uint64)).tolist() == []
+
+
+@given(
+    st.lists(st.integers(0, 2**64 - 1), max_size=40),
+    st.lists(st.sampled_from(["0123456789ABCDEF", "not sixteen", "zzzzzzzzzzzzzzzz"]), max_size=2),
+)
+def test_ids_are_ordered_as_text(keys: list[int], odd: list[str]) -> None:
+    ids = _ids.id_texts(np.array(keys + keys[:3], dtype=np.uint64))
+    ids = np.concatenate([ids, np.array(odd, dtype=object)])
+    want = sorted(range(ids.size), key=lambda i: (ids[i], i))
+    assert id_order(ids).tolist() == want
 
 
 def _splitmix(x: int) -> int:

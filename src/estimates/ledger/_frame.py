@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from estimates.ledger._ids import claim_ids
+from estimates.ledger._ids import claim_ids, hex_keys
 from estimates.ledger.schema import CLAIM_COLUMNS, DATE_COLUMNS, NUMBER_COLUMNS
 
 ObjArray = npt.NDArray[np.object_]
@@ -203,6 +203,10 @@ def id_order(ids: ObjArray) -> npt.NDArray[np.intp]:
     Such ids (every derived id is 16 hex digits) sort as text exactly as their bytes read as
     two big-endian 64-bit integers: two integer keys instead of a million string comparisons.
     """
+    keys = hex_keys(ids)
+    if keys is not None:
+        # 16 lower-case hex digits sort as text exactly as the numbers they write
+        return np.argsort(keys, kind="stable").astype(np.intp)
     texts = ids.tolist()
     if texts and all(isinstance(x, str) for x in texts) and set(map(len, texts)) == {16}:
         try:

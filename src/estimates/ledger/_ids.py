@@ -173,6 +173,39 @@ def id_texts(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.object_]:
     return np.asarray(array.to_numpy(zero_copy_only=False), dtype=object)
 
 
+# the value of each lower-case hex digit by its byte (255: not one)
+_NIBBLE = np.full(256, 255, dtype=np.uint8)
+_NIBBLE[_HEX] = np.arange(16, dtype=np.uint8)
+
+
+def hex_keys(ids: npt.NDArray[np.object_]) -> npt.NDArray[np.uint64] | None:
+    """The keys that :func:`id_texts` wrote as ``ids``, read back at once; None when some id is
+    not 16 lower-case hex digits (or pyarrow is not there).
+
+    >>> keys = np.array([255, 2**64 - 1], dtype=np.uint64)
+    >>> hex_keys(id_texts(keys)).tolist() == keys.tolist(), hex_keys(np.array(["x"], dtype=object))
+    (True, None)
+    """
+    try:
+        import pyarrow as pa
+
+        texts = pa.array(ids, type=pa.string())
+    except (ImportError, TypeError, ValueError, UnicodeEncodeError):
+        return None  # not text, or no pyarrow
+    n = len(texts)
+    if texts.null_count or not n:
+        return None
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset : texts.offset + n + 1]
+    if not (np.diff(offsets) == 16).all():
+        return None
+    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    digits = _NIBBLE[data.reshape(n, 16)]
+    if (digits == 255).any():
+        return None
+    raw = (digits[:, 0::2] << 4) | digits[:, 1::2]
+    return np.ascontiguousarray(raw).view(">u8").reshape(n).astype(np.uint64)
+
+
 def claim_ids(
     columns: Sequence[npt.NDArray[Any]], optional: Sequence[npt.NDArray[np.float64]] = ()
 ) -> list[str]:
