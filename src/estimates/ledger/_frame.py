@@ -45,8 +45,8 @@ def as_column(values: Any, name: str) -> pd.Series[Any]:
     if name in INTERNAL_DATE_COLUMNS:
         return pd.Series(np.asarray(values, dtype="datetime64[s]"), copy=False)
     if name in CATEGORY_COLUMNS:
-        codes, uniques = pd.factorize(np.asarray(values, dtype=object), sort=True)
-        return pd.Series(categorical(codes, np.asarray(uniques, dtype=object)))
+        codes, names = sorted_codes(np.asarray(values, dtype=object))
+        return pd.Series(categorical(codes, names))
     return pd.Series(np.asarray(values, dtype=object), dtype=object)
 
 
