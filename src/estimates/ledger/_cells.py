@@ -231,18 +231,6 @@ def _text_check(strip: bool) -> Callable[[object], object]:
     return check
 
 
-def _text_column(
-    column: pd.Series[Any] | None,
-    n: int,
-    name: str,
-    rows: npt.NDArray[np.int64],
-    errors: list[BadRow],
-    *,
-    strip: bool,
-) -> ObjArray:
-    return _per_value(column, n, _text_check(strip), name, rows, errors)[0]
-
-
 def _choice_column(
     column: pd.Series[Any] | None,
     n: int,
