@@ -158,10 +158,13 @@ def _quantulum(phrases: list[str]) -> float | None:
 
     sample = phrases[:2000]
     parser.parse(sample[0])  # its models load once, outside the timing
-    start = time.process_time()
-    for text in sample:
-        parser.parse(text)
-    return len(sample) / (time.process_time() - start)
+    best = 0.0
+    for _ in range(3):  # the best of three, as parse's figure is the best of its runs
+        start = time.process_time()
+        for text in sample:
+            parser.parse(text)
+        best = max(best, len(sample) / (time.process_time() - start))
+    return best
 
 
 _CONTROL = re.compile(r"[\x00-\x08]")  # in none of the texts: its search reads every character
@@ -312,7 +315,7 @@ def main() -> None:
     else:
         ratio = cold / q
         met = "met" if ratio >= TARGET_RATIO else "NOT met"
-        print(f"quantulum3 on the same phrases: {q:,.0f} phrases/s; parse is {ratio:,.1f}x "
+        print(f"quantulum3 on the same phrases: {q:,.0f} phrases/s best of 3; parse is {ratio:,.1f}x "
               f"(target {TARGET_RATIO:,.0f}x: {met})")  # fmt: skip
 
     scores = held_out()

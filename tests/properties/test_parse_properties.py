@@ -193,6 +193,49 @@ def test_the_fast_path_reads_as_the_general_reader_does(text: str) -> None:
     assert _without_ends(slow) == _without_ends(fast)
 
 
+@given(
+    plain_phrases(),
+    CONVENTIONS,
+    st.sampled_from([None, "person", "percent", "USD", "kilometer", "soldiers"]),
+)
+def test_a_plain_number_goes_straight_to_the_range_the_reading_gives(
+    text: str, convention: str, unit: str | None
+) -> None:
+    """The direct path from a plain phrase to its range builds what the reading would: the same
+    object field for field, or nothing (then the reading is taken)."""
+    from estimates.errors import EstimatesError
+    from estimates.reading._fast import _FAST_RE, _fast_range
+    from estimates.reading._grammar import _iter_readings
+    from estimates.reading._meaning import _to_range
+    from estimates.reading.conventions import get_convention
+
+    m = _FAST_RE.fullmatch(text)
+    conv = get_convention(convention)
+    direct = None if m is None else _fast_range(m, conv, unit)
+    if direct is None:
+        return
+    try:
+        reading = next(iter(_iter_readings(text)))
+        expected: Range | str = _to_range(reading, conv, unit, text)
+    except EstimatesError as exc:
+        expected = repr(exc)
+    assert isinstance(expected, Range), (text, expected)
+    assert direct.__dict__ == expected.__dict__
+    assert [type(v) for v in direct.__dict__.values()] == [
+        type(v) for v in expected.__dict__.values()
+    ]
+    assert direct.model_fields_set == expected.model_fields_set
+
+
+def test_a_unit_defined_later_changes_the_plain_reading() -> None:
+    """The direct path forgets what it learnt of a phrase's words when the lexicon changes."""
+    from estimates.values import units
+
+    assert parse("12 zorbles").unit is None  # an unknown noun: no unit
+    units.define("zorble = [zorble]")  # stays defined for the process, as definitions do
+    assert parse("13 zorbles").unit == "zorble"
+
+
 NEWS_WORDS = [
     "North Korea", "sent", "1,500", "troops", "said", "on", "Oct.", "3", "the 8th", "to",
     "from", "since", "last", "August", "2024", "Thursday", ",", ".", "according to",

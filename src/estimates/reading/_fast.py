@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 import re
+from typing import NamedTuple
 
+from estimates.errors import EstimatesError
 from estimates.reading._grammar import _carry, _Reading
+from estimates.reading._meaning import _apply_to, _checked_range, _rule
 from estimates.reading._number_reader import _Num
 from estimates.reading._numbers import _numeral
 from estimates.reading._tokens import _new_tok
@@ -19,6 +22,9 @@ from estimates.reading._vocabulary import (
     _VERB_ENDINGS,
     _lexicon,
 )
+from estimates.reading.conventions import Convention, Rule
+from estimates.values import units as _units
+from estimates.values.ranges import Range
 
 # -- the fast path: "[lead] number [multiplier] [noun]", the shape most figures have ----------
 
@@ -72,41 +78,21 @@ def _fast_noun(noun: str, noun2: str | None) -> tuple[str | None, str] | None:
     return None, noun
 
 
-def _fast_number(
-    raw: str, mult: str | None, cur: str | None, own: str | None, amb: list[str]
-) -> _Num | None:
-    value, u, note = _numeral(raw)
-    if note:
-        amb.append(note)
-    scale = 1.0
-    if mult is not None:
-        found = (_FAST_CURRENCY_MULTIPLIERS if cur else _FAST_MULTIPLIERS).get(mult)
-        if found is None:
-            return None
-        scale = found
-        value *= scale
-        u *= scale
-    if not math.isfinite(value):
-        return None
-    unit = own if own is not None else ("USD" if cur else None)
-    grouped = scale != 1.0 or not raw.replace(".", "", 1).isdigit()
-    return _new_tok(_Num, (value, u, False, 0, unit, grouped, scale))
-
-
-def _fast_reading(text: str) -> _Reading | None:
-    """The reading of a plain phrase without the tokenizer, or ``None`` to take the long way.
-
-    Plain phrases are "[lead] [$]number[multiplier] [noun]" and the ranges "between X and Y",
-    "from X to Y", "X to Y", "X-Y". This accepts only what it reads exactly as the general
-    reader does (a property test holds the two to the same answers); everything else goes to
-    the general reader.
-    """
-    if len(text) > _FAST_LONGEST:
-        return None  # not a phrase: the general reader reads a long text from its first figure
-    m = _FAST_RE.fullmatch(text)
-    if m is None:
-        return None
-    lead, about, cur, raw, mult, conn, cur2, raw2, mult2, pct, noun, noun2 = m.groups()
+def _fast_shape(
+    lead: str | None,
+    about: str | None,
+    cur: str | None,
+    mult: str | None,
+    conn: str | None,
+    cur2: str | None,
+    mult2: str | None,
+    pct: str | None,
+    noun: str | None,
+    noun2: str | None,
+) -> _Shape | None:
+    """What the words of a plain phrase decide, whatever its numbers: the operator, each
+    number's multiplier and attached unit, the figure's unit and noun; ``None`` to take the
+    long way."""
     op = "bare"
     opener = None
     if about is not None:
@@ -132,20 +118,19 @@ def _fast_reading(text: str) -> _Reading | None:
             op = "range"
     elif opener is not None:
         return None
-    amb: list[str] = []
-    a = _fast_number(raw, mult, cur, None, amb)
-    if a is None:
+    scale = _fast_scale(mult, cur)
+    scale2 = _fast_scale(mult2, cur2)
+    if scale is None or scale2 is None:
         return None
-    b = None
-    if raw2 is not None:
-        b = _fast_number(raw2, mult2, cur2, "percent" if pct is not None else None, amb)
-        if b is None:
-            return None
+    unit_a = "USD" if cur else None
+    unit_b = None
+    if conn is not None:
+        unit_b = "percent" if pct is not None else ("USD" if cur2 else None)
     elif pct is not None:
-        a = a._replace(unit="percent")
+        unit_a = "percent"
     if pct is not None and (cur or cur2):
         return None
-    unit = (b.unit if b is not None else None) or a.unit
+    unit = unit_b or unit_a
     if noun is not None:
         if unit is not None or (about is not None and noun.lower() in _PERCENT_WORDS):
             return None
@@ -153,6 +138,169 @@ def _fast_reading(text: str) -> _Reading | None:
         if found_noun is None:
             return None
         unit, noun = found_noun
-    if b is not None:
+    return _Shape(op, scale, unit_a, scale2, unit_b, unit, noun)
+
+
+def _fast_scale(mult: str | None, cur: str | None) -> float | None:
+    if mult is None:
+        return 1.0
+    return (_FAST_CURRENCY_MULTIPLIERS if cur else _FAST_MULTIPLIERS).get(mult)
+
+
+class _Shape(NamedTuple):
+    op: str
+    scale: float  # the first number's multiplier (1 when none)
+    unit_a: str | None  # the unit attached to the first number ("$", "%")
+    scale2: float
+    unit_b: str | None
+    unit: str | None  # the figure's unit
+    noun: str | None
+
+
+# Shapes by the words of a phrase, for the lexicon they were read with (a unit defined later
+# may change a noun's reading). Phrases repeat their words far more than their numbers.
+_SHAPES: dict[tuple[str | None, ...], _Shape | None] = {}
+_SHAPES_LEXICON: list[object] = [None]
+
+
+def _check_lexicon() -> None:
+    """Forget shapes and plans read with another lexicon than the package's current one."""
+    lex = _units.lexicon()
+    if _SHAPES_LEXICON[0] is not lex:
+        _SHAPES.clear()
+        _forget_plans()
+        _SHAPES_LEXICON[0] = lex
+
+
+def _shape_of(key: tuple[str | None, ...]) -> _Shape | None:
+    _check_lexicon()
+    try:
+        return _SHAPES[key]
+    except KeyError:
+        pass
+    if len(_SHAPES) >= 4096:
+        _SHAPES.clear()
+    shape = _SHAPES[key] = _fast_shape(*key)
+    return shape
+
+
+def _fast_number(raw: str, scale: float, unit: str | None, amb: list[str]) -> _Num | None:
+    value, u, note = _numeral(raw)
+    if note:
+        amb.append(note)
+    if scale != 1.0:
+        value *= scale
+        u *= scale
+    if not math.isfinite(value):
+        return None
+    grouped = scale != 1.0 or not raw.replace(".", "", 1).isdigit()
+    return _new_tok(_Num, (value, u, False, 0, unit, grouped, scale))
+
+
+def _fast_reading(text: str) -> _Reading | None:
+    """The reading of a plain phrase without the tokenizer, or ``None`` to take the long way.
+
+    Plain phrases are "[lead] [$]number[multiplier] [noun]" and the ranges "between X and Y",
+    "from X to Y", "X to Y", "X-Y". This accepts only what it reads exactly as the general
+    reader does (a property test holds the two to the same answers); everything else goes to
+    the general reader.
+    """
+    if len(text) > _FAST_LONGEST:
+        return None  # not a phrase: the general reader reads a long text from its first figure
+    m = _FAST_RE.fullmatch(text)
+    return None if m is None else _fast_reading_of(m, text)
+
+
+def _fast_reading_of(m: re.Match[str], text: str) -> _Reading | None:
+    """:func:`_fast_reading` of the plain phrase ``text`` that ``m`` matched."""
+    lead, about, cur, raw, mult, conn, cur2, raw2, mult2, pct, noun, noun2 = m.groups()
+    shape = _shape_of((lead, about, cur, mult, conn, cur2, mult2, pct, noun, noun2))
+    if shape is None:
+        return None
+    amb: list[str] = []
+    a = _fast_number(raw, shape.scale, shape.unit_a, amb)
+    if a is None:
+        return None
+    b = None
+    if raw2 is not None:
+        b = _fast_number(raw2, shape.scale2, shape.unit_b, amb)
+        if b is None:
+            return None
         a, b = _carry(a, b, amb)
-    return _new_tok(_Reading, (0, len(text), op, a, b, None, unit, noun, tuple(amb), None, ()))
+    return _new_tok(
+        _Reading, (0, len(text), shape.op, a, b, None, shape.unit, shape.noun, tuple(amb), None, ())
+    )
+
+
+# -- the fastest path: one plain number straight to its Range -----------------------------------
+
+# What a convention and a caller's unit make of a shape: the rule, the multiplier, the unit of
+# the range and whether it counts things; ``None`` where the general path must decide (a unit
+# to convert to, a unit not in its canonical spelling, an operator the convention lacks).
+_Plan = tuple[Rule, float, str | None, bool]
+_PLANS: dict[tuple[object, ...], _Plan | None] = {}
+
+
+def _plan(shape: _Shape, convention: Convention, unit: str | None) -> _Plan | None:
+    target = shape.unit
+    if unit is not None:
+        if target is None:
+            target = unit
+        elif target != unit:
+            return None  # converted to the caller's unit: the general path
+    try:
+        if target is not None and _units.canonical(target) != target:
+            return None
+        count = target is not None and _units.is_count(target)
+        rule = _rule(convention, shape.op)
+    except EstimatesError:
+        return None
+    return rule, shape.scale, target, count
+
+
+def _fast_range(m: re.Match[str], convention: Convention, unit: str | None) -> Range | None:
+    """The range of a phrase ``m`` matched (with ``_FAST_RE``) that is one plain number
+    ("[lead] [$]number[multiplier] [noun]"), as :func:`estimates.reading._meaning._to_range`
+    makes it from the reading, without building the reading; ``None`` for any other phrase (a
+    property test holds the two to the same ranges)."""
+    _check_lexicon()
+    lead, about, cur, raw, mult, conn, _, _, _, pct, noun, noun2 = m.groups()
+    if conn is not None:
+        return None
+    key = (lead, about, cur, mult, pct, noun, noun2, id(convention), unit)
+    try:
+        plan = _PLANS[key]
+    except KeyError:
+        shape = _shape_of((lead, about, cur, mult, None, None, None, pct, noun, noun2))
+        plan = None if shape is None else _plan(shape, convention, unit)
+        if len(_PLANS) >= 4096:
+            _forget_plans()
+        _PLANS[key] = plan
+        _PLAN_CONVENTIONS[id(convention)] = convention  # its id is not reused while planned
+    if plan is None:
+        return None
+    rule, scale, target, count = plan
+    value, u, _ = _numeral(raw)
+    if scale != 1.0:
+        value *= scale
+        u *= scale
+    if value - value != 0.0:
+        return None  # not finite: the general path says why
+    low, best, high, closed = _apply_to(rule, value, u, False)
+    if count:
+        if low is None and high is not None:
+            low, closed = 0.0, ("both" if closed in ("both", "right") else "left")
+        elif low is not None and low < 0 and (best is None or best >= 0):
+            low, closed = 0.0, ("both" if closed in ("both", "left") else "left")
+    if low is not None and high is not None and low == high:
+        closed = "both"
+    return _checked_range(low, best, high, closed, target, count, convention.name, True)
+
+
+_PLAN_CONVENTIONS: dict[int, Convention] = {}
+
+
+def _forget_plans() -> None:
+    """Empty the plans (a convention was registered or removed)."""
+    _PLANS.clear()
+    _PLAN_CONVENTIONS.clear()

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from estimates.errors import ParseError, UnitError
 from estimates.reading._grammar import _Reading
 from estimates.reading._number_reader import _Num
-from estimates.reading.conventions import Convention, Rule
+from estimates.reading.conventions import Convention, Rule, VagueEntry
 from estimates.values import units as _units
 from estimates.values.ranges import Closed, Range, closed_from_flags
 from estimates.values.vocabulary import CLOSED
@@ -24,8 +24,14 @@ def _side(n: float, u: float, offset: float | None, ratio: float | None) -> floa
 
 
 def _apply(rule: Rule, n: _Num) -> tuple[float | None, float | None, float | None, Closed]:
-    value, u = n.value, n.u
-    if rule.exact_whole and (n.exact or (u <= 1 and value == int(value))):
+    return _apply_to(rule, n.value, n.u, n.exact)
+
+
+def _apply_to(
+    rule: Rule, value: float, u: float, exact: bool
+) -> tuple[float | None, float | None, float | None, Closed]:
+    """The rule applied to a number ``value`` whose last significant digit is ``u``."""
+    if rule.exact_whole and (exact or (u <= 1 and value == int(value))):
         return value, value, value, "both"
     low = _side(value, u, rule.low, rule.low_ratio)
     high = _side(value, u, rule.high, rule.high_ratio)
@@ -40,14 +46,15 @@ def _apply(rule: Rule, n: _Num) -> tuple[float | None, float | None, float | Non
     return low, (value if rule.best else None), high, rule.closed
 
 
-# Each convention's rules by operator, read here rather than through ``Convention.rule``: the
-# model keeps its index in a private attribute, and pydantic's lookup of those costs a
-# microsecond a call on the hot path. Keyed by identity, holding the convention so its id is
-# not reused; emptied when a convention is registered.
-_RULE_TABLES: dict[int, tuple[Convention, dict[str, Rule]]] = {}
+# Each convention's rules by operator and vague entries by word, read here rather than through
+# ``Convention.rule`` and ``Convention.vague_entry``: the model keeps its indexes in private
+# attributes, and pydantic's lookup of those costs a microsecond a call on the hot path. Keyed by
+# identity, holding the convention so its id is not reused; emptied when a convention is
+# registered.
+_RULE_TABLES: dict[int, tuple[Convention, dict[str, Rule], dict[str, VagueEntry]]] = {}
 
 
-def _rule(convention: Convention, op: str) -> Rule:
+def _tables(convention: Convention) -> tuple[Convention, dict[str, Rule], dict[str, VagueEntry]]:
     entry = _RULE_TABLES.get(id(convention))
     if entry is None or entry[0] is not convention:
         if len(_RULE_TABLES) >= 64:  # conventions built on the fly: keep the table small
@@ -55,10 +62,20 @@ def _rule(convention: Convention, op: str) -> Rule:
         entry = _RULE_TABLES[id(convention)] = (
             convention,
             {r.operator: r for r in convention.rules},
+            {v.word: v for v in convention.vague},
         )
-    found = entry[1].get(op)
+    return entry
+
+
+def _rule(convention: Convention, op: str) -> Rule:
+    found = _tables(convention)[1].get(op)
     # an operator the convention lacks: its own lookup raises the error that names the known ones
     return found if found is not None else convention.rule(op)
+
+
+def _vague_entry(convention: Convention, word: str) -> VagueEntry:
+    found = _tables(convention)[2].get(word)
+    return found if found is not None else convention.vague_entry(word)
 
 
 def _bounded(
@@ -95,7 +112,7 @@ def _to_range(reading: _Reading, convention: Convention, unit: str | None, text:
         low, best, high, closed = _apply(_rule(convention, op), a)
     elif reading.vague is not None:
         word, factor = reading.vague
-        entry = convention.vague_entry(word)
+        entry = _vague_entry(convention, word)
         low = None if entry.low is None else entry.low * factor
         best = None if entry.best is None else entry.best * factor
         high = None if entry.high is None else entry.high * factor
@@ -185,11 +202,13 @@ def _checked_range(
     unit: str | None,
     count: bool,
     convention: str,
+    canonical_unit: bool = False,
 ) -> Range | None:
     """The :class:`Range` these fields make, built without pydantic's validator when they
     plainly keep every rule it checks; ``None`` when they might not (the caller then runs the
     validator, which raises the error that names the broken rule). ``count`` is whether
-    ``unit`` counts things.
+    ``unit`` counts things; ``canonical_unit`` that the caller has checked that ``unit`` is in
+    its canonical spelling.
 
     The checks are the validator's, taken conservatively: numbers that are floats and finite, a
     unit already in its canonical spelling, the sides of an unbounded end open, ``low <= best
@@ -206,7 +225,7 @@ def _checked_range(
         return None
     if closed not in _CLOSED_NAMES or not convention or convention.isspace():
         return None
-    if unit is not None:
+    if unit is not None and not canonical_unit:
         try:
             if _units.canonical(unit) != unit:
                 return None

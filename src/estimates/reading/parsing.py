@@ -63,7 +63,14 @@ from estimates.errors import (
     ParseError,
     UnitError,
 )
-from estimates.reading._fast import _fast_reading
+from estimates.reading._fast import (
+    _FAST_LONGEST,
+    _FAST_RE,
+    _fast_range,
+    _fast_reading,
+    _fast_reading_of,
+    _forget_plans,
+)
 from estimates.reading._grammar import _exact, _first_start, _iter_readings, _Reader, _Reading
 from estimates.reading._meaning import _RULE_TABLES, _to_range
 from estimates.reading._tokens import _Stream
@@ -187,12 +194,20 @@ def _canonical_unit(unit: str | None) -> str | None:
 def _parse_cached(text: str, convention: str, unit: str | None) -> tuple[Range, _Reading | None]:
     """The range of a short text, and its reading when that has other readings to report (the
     cache keeps no more: fewer live objects for the garbage collector to walk)."""
-    reading = _fast_reading(text) or _general_reading(text)
     conv = _CONVENTIONS.get(convention) if type(convention) is str else None
     if conv is None:
         conv = get_convention(convention)
         if type(convention) is str:
             _CONVENTIONS[convention] = conv
+    m = _FAST_RE.fullmatch(text) if len(text) <= _FAST_LONGEST else None
+    reading = None
+    if m is not None:  # a plain phrase
+        r = _fast_range(m, conv, unit)  # one plain number: no reading to build
+        if r is not None:
+            return r, None
+        reading = _fast_reading_of(m, text)
+    if reading is None:
+        reading = _general_reading(text)
     r = _to_range(reading, conv, unit, text)
     return r, (reading if reading.alternatives else None)
 
@@ -221,6 +236,7 @@ def _doubt(reading: _Reading, text: str, strict: bool) -> None:
 _convention_listeners.append(_parse_cached.cache_clear)
 _convention_listeners.append(_CONVENTIONS.clear)
 _convention_listeners.append(_RULE_TABLES.clear)
+_convention_listeners.append(_forget_plans)
 
 
 def parse(
