@@ -161,8 +161,9 @@ _CALLER_UNITS: dict[str, tuple[object, str]] = {}
 def _canonical_unit(unit: str | None) -> str | None:
     """The unit a caller passes (``unit=``, a unit column), read as the same words are read after
     a figure: "barrels a day", "bpd", "bbl/d" and "barrel/day" are oil barrels a day and "pct" is
-    percent, as in the text, where the registry alone would read pint's 31.5-gallon barrel or a
-    picocarat. A unit the lexicon does not write is read by the registry."""
+    percent, as in the text, where the registry alone would read "barrels a day" as barrels
+    times a year times a day and "pct" as a picocarat. A unit the lexicon does not write is read
+    by the registry."""
     if unit is None:
         return None
     lexicon = _units.lexicon()

@@ -21,6 +21,7 @@ True
 from __future__ import annotations
 
 import functools
+import re
 import threading
 import tomllib
 from importlib import resources
@@ -165,21 +166,44 @@ def _clear_caches() -> None:
     factor.cache_clear()
 
 
+_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+def _oil_barrel(reg: pint.UnitRegistry[Any], m: re.Match[str]) -> str:
+    """A unit name of pint's spelling, with pint's 31.5-gallon ``barrel`` (prefixed or not; the
+    name "oil_barrel", "beer_barrel" and the others are other units) made the barrel of oil:
+    never a unit of this package (see definitions.txt)."""
+    name = m.group()
+    for prefix, base, suffix in reg.parse_unit_name(name):
+        if base == "barrel":
+            return f"{prefix}oil_barrel{suffix}"
+    return name
+
+
 @functools.lru_cache(maxsize=4096)
 def canonical(unit: str) -> str:
     """Return the canonical spelling of ``unit``; raise :class:`UnitError` if it is unknown.
+
+    A barrel ("barrel", "bbl", "barrels", "barrel/day") is the barrel of oil, 42 US gallons, as
+    the reader reads "barrels a day" and "bpd" in text; pint's barrel of 31.5 US gallons is
+    ``US_liquid_barrel``.
 
     >>> canonical("rounds")
     'shell'
     >>> canonical("km")
     'kilometer'
+    >>> canonical("bbl"), canonical("barrel/day")
+    ('oil_barrel', 'oil_barrel / day')
     """
     text = unit.strip()
     if not text:
         raise UnitError("a unit cannot be blank; leave it out for a plain number", unit=unit)
     reg = registry()
     try:
-        return str(reg.Unit(text))
+        found = str(reg.Unit(text))
+        if "barrel" in found:  # "barrel", "bbl", "barrel/day", "kbbl": the barrel of oil
+            found = str(reg.Unit(_NAME.sub(functools.partial(_oil_barrel, reg), found)))
+        return found
     except Exception as exc:  # pint: UndefinedUnitError, or a syntax error in the expression
         raise UnitError(
             f"unknown unit {unit!r}: the registry knows count units (person, container, shell, "
