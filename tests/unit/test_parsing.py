@@ -417,7 +417,7 @@ _FAST_TAILS = [
     "", " soldiers", " Troops", " special forces", " Special Forces", " us dollars",
     " per cent", " km", " L", " M", " brigades", " sent", " training", " Brigades", " of",
     " plus", " or", " more", " thousand", " dozen", " hundred", " heavy troops",
-    " special troops", " troops there", " a", " nearly", " x",
+    " special troops", " troops there", " a", " nearly", " x", " mbpd", " kbpd", " mmbbl",
 ]  # fmt: skip
 
 

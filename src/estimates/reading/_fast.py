@@ -66,6 +66,8 @@ def _fast_noun(noun: str, noun2: str | None) -> tuple[str | None, str] | None:
     lex = _lexicon()
     if low in _FAST_NOT_NOUNS or noun in _LETTER_MULTIPLIERS or low in lex.per:
         return None
+    if any(len(parts) == 1 for parts, _, _ in lex.sequences.get(noun, ())):
+        return None  # a symbol with a multiplier ("mbpd", a million barrels a day)
     if noun2 is not None:
         # a known pair; any other pair goes the long way
         unit = lex.nouns.get((low, noun2.lower()))

@@ -11,6 +11,7 @@ from estimates.reading._number_reader import _IncompleteError, _Num, _NumberRead
 from estimates.reading._tokens import _NUM, _SYM, _WORD, _Stream
 from estimates.reading._vocabulary import (
     _BIG,
+    _CURRENCIES,
     _CURRENCY_SYMBOLS,
     _DASHES,
     _FRACTIONS,
@@ -18,6 +19,7 @@ from estimates.reading._vocabulary import (
     _LETTER_MULTIPLIERS,
     _MINUS,
     _MODAL_FILLERS,
+    _MODAL_VERBS,
     _MODALS,
     _ONES,
     _ROUND_PLURALS,
@@ -100,13 +102,24 @@ class _Reader(_NumberReader):
         j = i
         if s.word(j) in _MODALS:  # "could exceed 10,000", "may well top 5,000"
             k = j + 1
-            while s.word(k) in _MODAL_FILLERS and k < j + 3:
+            while s.word(k) in _MODAL_FILLERS and k < j + 4:
                 k += 1
+            verb = s.get(k)
             if (
-                self.phrase(k, _LEAD_INDEX) is None
-                and (t := s.get(k)) is not None
-                and (t.kind != _NUM)
+                verb is not None
+                and verb.kind == _WORD
+                and verb.low not in _STOP
+                and s.toks[j].raw.islower()  # "May" may be the month
+                and not self.starts_figure(k)
+                and self.starts_figure(k + 1)
             ):
+                # one verb between the modal and the figure: "may top 5,000" (a bound), "could
+                # send more than 5,000 troops", "would cost $3 billion"
+                op = _MODAL_VERBS.get(verb.low, op)
+                k += 1
+                if op == "bare":
+                    self.start = k  # "could send around 12,000": the figure is what follows
+            elif self.phrase(k, _LEAD_INDEX) is None and not self.starts_figure(k):
                 return None
             self.modal, j = s.word(j), k
         lead = self.phrase(j, _LEAD_INDEX)
@@ -187,6 +200,31 @@ class _Reader(_NumberReader):
                     op = "range"
                 return op, self.with_unit(a, uw), b, None, b.end
         return op, a, None, None, a.end
+
+    def starts_figure(self, k: int) -> bool:
+        """Whether a figure may start at ``k``: a number, a number word, a lead, a currency."""
+        t = self.s.get(k)
+        if t is None:
+            return False
+        if t.kind == _NUM:
+            return True
+        return (
+            (t.low in _START_WORDS and t.low not in _MODALS)
+            or t.low in _CURRENCY_SYMBOLS
+            or (t.low in _MINUS and (nt := self.s.get(k + 1)) is not None and nt.kind == _NUM)
+        )
+
+    def per_unit(self, k: int) -> tuple[str, int] | None:
+        """A price's unit after a sum ("$100 a barrel", "€30 per tonne", "$5/gallon"): a unit of
+        the lexicon after "a", "an", "per" or "/", and the next index."""
+        s = self.s
+        w = s.word(k)
+        if w not in ("a", "an", "per") and not (w == "/" and s.attached(k)):
+            return None
+        got = self.lex_unit(k + 1, w == "/")
+        if got is None or got[1] != 1.0 or " " in got[0]:
+            return None
+        return got[0], got[2]
 
     def second(self, i: int) -> _Num | None:
         """The second number of a range, which may repeat an approximator ("2 - ~7 g")."""
@@ -358,6 +396,7 @@ def _read_at(reader: _Reader, i: int) -> _Reading | None:
     reader.amb = []
     reader.doubts = []
     reader.modal = None
+    reader.start = None
     got = reader.figure(i)
     if got is None:
         return None
@@ -393,9 +432,13 @@ def _read_at(reader: _Reader, i: int) -> _Reading | None:
             b = None if b is None else _scaled(b, scale)
     else:
         noun = None
+    if unit in _CURRENCIES and noun is None and n_unit is None:
+        per = reader.per_unit(j)  # "$100 a barrel": a price
+        if per is not None:
+            unit, j = f"{unit} / {per[0]}", per[1]
     if a is not None and b is not None:
         a, b = _carry(a, b, reader.amb)
-    first = s.get(i)
+    first = s.get(i if reader.start is None else reader.start)
     last = s.toks[j - 1]
     doubts = reader.doubts
     alternatives: list[_Reading] = []

@@ -55,7 +55,7 @@ class _NumberReader:
     """A hand-written reader of numbers over a token stream; every method returns ``None`` to say
     "no". :class:`estimates.reading._grammar._Reader` adds figures, nouns and units."""
 
-    __slots__ = ("amb", "doubts", "flip", "modal", "s")
+    __slots__ = ("amb", "doubts", "flip", "modal", "s", "start")
 
     def __init__(self, stream: _Stream, flip: frozenset[int] = frozenset()) -> None:
         self.s = stream
@@ -65,6 +65,9 @@ class _NumberReader:
         self.doubts: list[tuple[int, str]] = []
         self.flip = flip
         self.modal: str | None = None
+        # where the figure's words start, when not where the reading started ("could send
+        # around 12,000": the modal is read, the verb is not part of the figure)
+        self.start: int | None = None
 
     # -- small pieces ---------------------------------------------------------------------------
 
@@ -237,9 +240,10 @@ class _NumberReader:
                 exact = True
             elif w == "and" and seen:
                 nxt = s.word(j + 1)
-                if nxt in ("a", "an") and s.word(j + 2) in ("half", "quarter", "third"):
-                    cur += _FRACTIONS[s.word(j + 2)] * last  # type: ignore[index]
-                    j += 3
+                part = self.and_fraction(j)
+                if part is not None:  # "a dozen and a half", "two and three quarters"
+                    cur += part[0] * last
+                    j = part[1]
                     continue
                 # "one hundred and five", "two thousand and twelve"; not "five and twenty"
                 if (nxt in _ONES or nxt in _TENS) and (total > 0 or cur >= 100):
@@ -264,12 +268,27 @@ class _NumberReader:
         if not seen or j == i:
             return None
         value = total + cur
-        if value == int(value) and value != 0:
-            text = str(int(value))
-            u = 10.0 ** (len(text) - len(text.rstrip("0")))
+        return value, _word_precision(value), exact, j
+
+    def and_fraction(self, j: int) -> tuple[float, int] | None:
+        """ "and a half", "and a quarter", "and three quarters", "and two thirds" at ``j``: the
+        fraction (less than one) and the next index."""
+        s = self.s
+        if s.word(j) != "and":
+            return None
+        count_word, frac_word = s.word(j + 1), s.word(j + 2)
+        if frac_word not in _FRACTIONS:
+            return None
+        if count_word in ("a", "an", "one"):
+            count = 1.0
+        elif count_word in _ONES:
+            count = float(_ONES[count_word])
         else:
-            u = 1.0 if value == 0 else 0.01
-        return value, u, exact, j
+            return None
+        part = count * _FRACTIONS[frac_word]
+        if not 0 < part < 1 or (count > 1) != frac_word.endswith("s"):
+            return None  # "and five thirds", "and a halves": not a part of one
+        return part, j + 3
 
     def scale_after(self, j: int) -> tuple[float, int] | None:
         """ "a million", "of a million", "of a dozen" at ``j``: the scale and the next index."""
@@ -382,13 +401,23 @@ class _NumberReader:
             return None
         exact = False
         grouped = False
+        said = 1.0  # the scale the last number word says ("three thousand": a thousand)
+        part = None
         if t.kind == _NUM:
             value, u, exact, grouped, j = self.digits(j)
+            if (
+                t.raw.isdigit()
+                and s.word(i - 1) != "between"  # "between 1 and a half": its "and" joins the ends
+                and (part := self.and_fraction(j)) is not None
+            ):
+                value, j = value + part[0], part[1]  # "1 and a half million", "2 and a quarter"
         elif t.kind == _WORD:
             got = self.words_number(j)
             if got is None:
                 return None
             value, u, exact, j = got
+            last = s.word(j - 1)
+            said = _BIG.get(last, 100.0 if last == "hundred" else 1.0)  # type: ignore[arg-type]
         else:
             return None
         scale = 1.0
@@ -400,8 +429,12 @@ class _NumberReader:
             value *= scale
             u *= scale
             grouped = True
-            if t.kind == _NUM and scale >= 100:
+            if t.kind == _NUM and scale >= 100 and part is None:
                 value, u, j = self.more_digits(value, u, scale, j)
+        if part is not None:
+            u = _word_precision(value)  # as "one and a half million" in words
+        elif scale == 1.0 and said != 1.0:
+            scale = said  # carried to the first number of a range: "two to three thousand"
         w = s.word(j)
         if w == "%" or w in _PERCENT_WORDS:
             unit, j = "percent", j + 1
@@ -467,3 +500,12 @@ class _NumberReader:
                 if 0 < num < den:
                     return num, den, j + 3
         return None
+
+
+def _word_precision(value: float) -> float:
+    """The unit of the last significant digit of a number said in words: its trailing zeros for
+    a whole number ("one and a half million": 100,000), a hundredth otherwise."""
+    if value == int(value) and value != 0:
+        text = str(int(value))
+        return 10.0 ** (len(text) - len(text.rstrip("0")))
+    return 1.0 if value == 0 else 0.01

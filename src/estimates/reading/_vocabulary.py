@@ -377,7 +377,16 @@ _START_WORDS = (
 )
 # Modal verbs before a figure ("could exceed 10,000"): the figure is a projection.
 _MODALS = frozenset({"could", "may", "might", "would", "will", "can"})
-_MODAL_FILLERS = frozenset({"well", "easily", "even", "potentially", "soon", "eventually", "be"})
+_MODAL_FILLERS = frozenset(
+    {
+        "well", "easily", "even", "potentially", "soon", "eventually", "be", "likely",
+        "probably", "possibly", "still", "ultimately", "quickly", "further", "also",
+    }
+)  # fmt: skip
+# Verbs of comparison in their plain form, which reads as a bound only after a modal verb ("may
+# top 5,000", "could pass 1,000"; "the top 10" is a rank): the operator each states.
+_MODAL_VERBS = {"top": "more_than", "pass": "more_than", "outnumber": "more_than"}
+_CURRENCIES = frozenset(_CURRENCY_SYMBOLS.values()) | frozenset(_CURRENCY_CODES.values())
 _VERB_ENDINGS = ("ed", "ing")
 _HYPHENATED = frozenset(_ONES) | frozenset(_FRACTIONS)
 _DASHES = frozenset("-–—‐‑")
