@@ -343,6 +343,12 @@ def test_a_range_built_without_the_validator_is_the_validated_range(
     assert hash(built) == hash(valid) and repr(built) == repr(valid)
 
 
+def test_a_zero_after_a_multiplier_and_and_starts_the_second_number() -> None:
+    r = parse("between 0k and 0 million", convention="literal")  # found by the law above
+    assert (r.low, r.high) == (0, 0)
+    assert parse("5 thousand and 40", convention="literal").best == 5040  # a part still adds
+
+
 @pytest.mark.parametrize("text", ["between 0k and 0", "between 1k and 2", "between 2k and 3,000"])
 def test_the_fast_path_leaves_a_multiplier_before_and_to_the_general_reader(text: str) -> None:
     from estimates.reading._fast import _fast_reading

@@ -470,8 +470,9 @@ class _NumberReader:
             n = float(t.raw)
             nxt = self.multiplier(k + 1, False)
             m = nxt[0] if nxt is not None else 1.0
-            if n * m >= scale or (nxt is None and k == j):
-                # "3 million 152mm shells"; "2 thousand 500" (no "and", no multiplier) is a list
+            if n == 0 or n * m >= scale or (nxt is None and k == j):
+                # "3 million 152mm shells"; "2 thousand 500" (no "and", no multiplier) is a list;
+                # nothing adds a zero ("between 0k and 0 million" is two numbers)
                 return value, u, j
             value += n * m
             u = min(u, m)
