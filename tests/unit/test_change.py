@@ -139,3 +139,62 @@ def test_in_conflict_agrees_with_the_pairwise_rule(scale: int) -> None:
         apart = int(rng.integers(1, 10)) * scale
         got = in_conflict(starts=starts, moment=moment, low=low, high=high, apart=apart)
         assert got.tolist() == _pairwise_conflict(starts, moment, low, high, apart)
+
+
+def _pairwise_overtaken(
+    q: npt.NDArray[np.intp],
+    moment: npt.NDArray[np.int64],
+    source: npt.NDArray[np.intp],
+    low: npt.NDArray[np.float64],
+    high: npt.NDArray[np.float64],
+    apart: int,
+) -> list[bool]:
+    """The rule of ``overtaken`` written row by row: the figures about moments ``apart`` or more
+    later (as points, finite ones only) come from two sources, and this figure lies outside
+    their hull by more than the hull's width."""
+    with np.errstate(invalid="ignore"):
+        point = np.where(
+            np.isfinite(low) & np.isfinite(high),
+            (low + high) / 2,
+            np.where(np.isfinite(low), low, high),
+        )
+    out = []
+    for i in range(q.size):
+        if moment[i] == NO_DAY:
+            out.append(False)
+            continue
+        later = [
+            j
+            for j in range(q.size)
+            if q[j] == q[i]
+            and moment[j] != NO_DAY
+            and int(moment[j]) >= int(moment[i]) + apart
+            and np.isfinite(point[j])
+        ]
+        if len({int(source[j]) for j in later}) < 2:
+            out.append(False)
+            continue
+        h_lo, h_hi = min(point[j] for j in later), max(point[j] for j in later)
+        spread = h_hi - h_lo
+        out.append(bool(high[i] < h_lo - spread or low[i] > h_hi + spread))
+    return out
+
+
+@pytest.mark.parametrize("scale", [1, 86_400, 2**56])
+def test_overtaken_agrees_with_the_rule_row_by_row(scale: int) -> None:
+    # moments in days, in seconds, and so far apart that they cannot be packed as they are;
+    # runs of one quantity long enough to need several doublings of the later figures' window
+    rng = np.random.default_rng(scale % 1000 + 1)
+    for _ in range(150):
+        n = int(rng.integers(2, 40))
+        q = rng.integers(0, int(rng.integers(1, 4)), n).astype(np.intp)
+        moment = rng.integers(0, 40, n).astype(np.int64) * scale
+        moment[rng.uniform(size=n) < 0.1] = NO_DAY
+        low = rng.integers(0, 50, n).astype(float)
+        high = low + rng.integers(0, 5, n).astype(float)
+        low[rng.uniform(size=n) < 0.1] = -np.inf
+        high[rng.uniform(size=n) < 0.1] = np.inf
+        source = rng.integers(0, 4, n).astype(np.intp)
+        apart = int(rng.integers(1, 10)) * scale
+        got = overtaken(q=q, moment=moment, source=source, low=low, high=high, apart=apart)
+        assert got.tolist() == _pairwise_overtaken(q, moment, source, low, high, apart)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 __all__ = ["in_conflict", "overtaken"]
 
@@ -61,8 +60,8 @@ def overtaken(
     idx = np.flatnonzero(dated)
     # rows in (quantity, moment) order; the later figures of a row are then a suffix of its
     # quantity's rows, and their hull and sources are suffix minima and maxima (no loop)
-    order = idx[np.lexsort((moment[idx], q[idx]))]
-    qs, ts = q[order].astype(np.int64), moment[order].astype(np.int64)
+    order, key, target = _by_quantity_and_moment(q[idx], moment[idx], apart)
+    order = idx[order]
     lo, hi = low[order], high[order]
     # each figure as a point (the middle of its ends, or its one finite end), so that a
     # one-sided "more than 10,000" places the later figures without making them endless
@@ -71,44 +70,80 @@ def overtaken(
             np.isfinite(lo) & np.isfinite(hi), (lo + hi) / 2, np.where(np.isfinite(lo), lo, hi)
         )
     finite = np.isfinite(point)
-    src = source[order].astype(np.int64)
-    frame = pd.DataFrame(
-        {
-            "q": qs,
-            "p_min": np.where(finite, point, np.inf),
-            "p_max": np.where(finite, point, -np.inf),
-            "s_min": np.where(finite, src, np.iinfo(np.int64).max),
-            "s_max": np.where(finite, src, -1),
-        }
-    ).iloc[::-1]
-    grouped = frame.groupby("q", sort=False)
-    suffix = pd.DataFrame(
-        {
-            "p_min": grouped["p_min"].cummin(),
-            "p_max": grouped["p_max"].cummax(),
-            "s_min": grouped["s_min"].cummin(),
-            "s_max": grouped["s_max"].cummax(),
-        }
-    ).iloc[::-1]
-    # the first row of the same quantity describing a moment ``apart`` or more later: a search
-    # on (quantity, moment) packed into one integer, the moments replaced by their ranks among
-    # the moments and the targets (so that no span of moments can overflow the packing)
-    target = ts + apart
-    ranks = np.unique(np.r_[ts, target], return_inverse=True)[1].astype(np.int64)
-    width = int(ranks.max()) + 1
-    key = qs * width + ranks[: ts.size]
-    k = np.searchsorted(key, qs * width + ranks[ts.size :], side="left")
+    src = source[order].astype(np.float64)
+    # per row: the least point, the greatest (negated), the least source and the greatest
+    # (negated) among the rows from it to its quantity's end; inf where there are none
+    suffix = _suffix_min(
+        np.stack(
+            (
+                np.where(finite, point, np.inf),
+                np.where(finite, -point, np.inf),
+                np.where(finite, src, np.inf),
+                np.where(finite, -src, np.inf),
+            )
+        ),
+        q[order],
+    )
+    # the first row of the same quantity describing a moment ``apart`` or more later
+    k = np.searchsorted(key, target, side="left")
+    qs = q[order]
     has = k < order.size
     has[has] = qs[k[has]] == qs[has]
-    kk = np.where(has, k, 0)
-    h_lo = suffix["p_min"].to_numpy()[kk]
-    h_hi = suffix["p_max"].to_numpy()[kk]
-    two_sources = suffix["s_min"].to_numpy()[kk] < suffix["s_max"].to_numpy()[kk]
+    at_k = suffix[:, np.where(has, k, 0)]
+    h_lo, h_hi = at_k[0], -at_k[1]
+    two_sources = at_k[2] < -at_k[3]
     usable = has & np.isfinite(h_lo) & two_sources
     spread = np.where(usable, h_hi - h_lo, 0.0)
     with np.errstate(invalid="ignore"):
         outside = usable & ((hi < h_lo - spread) | (lo > h_hi + spread))
     out[order] = outside
+    return out
+
+
+def _by_quantity_and_moment(
+    q: IntArray, moment: Int64Array, apart: int
+) -> tuple[IntArray, Int64Array, Int64Array]:
+    """The order sorting rows by (quantity, moment), the sorted rows' keys, and per sorted row
+    the key of (its quantity, its moment + ``apart``): keys that sort as those pairs do.
+
+    The pair is packed into one integer; when the moments' span could overflow the packing, the
+    moments are replaced by their ranks among the moments and the targets first.
+    """
+    qs, ts = q.astype(np.int64), moment.astype(np.int64)
+    base = int(ts.min())
+    width = int(ts.max()) + apart - base + 1
+    if width * (int(qs.max()) + 1) < 2**62:
+        key = qs * width + (ts - base)
+        order: IntArray = np.argsort(key).astype(np.intp)
+        key = key[order]
+        return order, key, key + apart
+    order = np.lexsort((ts, qs)).astype(np.intp)
+    qs, ts = qs[order], ts[order]
+    ranks = np.unique(np.r_[ts, ts + apart], return_inverse=True)[1].astype(np.int64)
+    width = int(ranks.max()) + 1
+    return order, qs * width + ranks[: ts.size], qs * width + ranks[ts.size :]
+
+
+def _suffix_min(values: FloatArray, q: IntArray) -> FloatArray:
+    """Per column of ``values`` (columns sorted by ``q``, one row per measure), the least value
+    in each row among the columns from it to the last of its ``q``: windows doubled in length
+    on each pass, as many passes as the base-2 logarithm of the longest run of one ``q``."""
+    n = q.size
+    starts = np.flatnonzero(np.r_[True, q[1:] != q[:-1]])
+    lengths = np.diff(np.r_[starts, n])
+    end = np.repeat(starts + lengths, lengths)
+    out = values.copy()
+    position = np.arange(n)
+    reach = 1
+    longest = int(lengths.max()) if n else 0
+    while reach < longest:
+        # a column's window [i, i + 2 reach) is its own [i, i + reach) and its neighbour's,
+        # when the neighbour is of the same ``q`` (the others keep their window)
+        past = np.flatnonzero(position[reach:] >= end[:-reach])
+        keep = out[:, past]
+        out[:, :-reach] = np.minimum(out[:, :-reach], out[:, reach:])
+        out[:, past] = keep
+        reach *= 2
     return out
 
 
@@ -150,17 +185,21 @@ def in_conflict(
     if not refine.any():
         return out
     rows = np.flatnonzero(refine[seg])
-    rows = rows[np.lexsort((t[rows], seg[rows]))]
     s, tt = seg[rows].astype(np.int64), t[rows].astype(np.int64)
-    # (segment, moment) packed into one sorted integer; when the moments' span could overflow
-    # the packing, they are replaced by their ranks among the moments and the windows' ends
+    # (segment, moment) packed into one integer and sorted; when the moments' span could
+    # overflow the packing, they are replaced by their ranks among the moments and the windows'
+    # ends (the order of rows about one moment changes no window)
     m = tt.size
     base = int(tt.min()) - apart
     width = int(tt.max()) + apart - base + 1
     if width * (int(s[-1]) + 1) < 2**62:
-        ends = np.r_[tt - apart, tt + apart] - base
         key = s * width + (tt - base)
+        order = np.argsort(key)
+        rows, s, tt, key = rows[order], s[order], tt[order], key[order]
+        ends = np.r_[tt - apart, tt + apart] - base
     else:
+        order = np.lexsort((tt, s))
+        rows, s, tt = rows[order], s[order], tt[order]
         ranks = np.unique(np.r_[tt, tt - apart, tt + apart], return_inverse=True)[1]
         width = int(ranks.max()) + 1
         ends, key = ranks[m:], s * width + ranks[:m]
@@ -175,14 +214,16 @@ def in_conflict(
 
 def _window_min(values: FloatArray, first: IntArray, last: IntArray) -> FloatArray:
     """Per query, the minimum of ``values[first:last]`` (each window non-empty): a sparse table
-    of minima over runs of 1, 2, 4, ... values, two lookups per query (NaN is ignored)."""
+    of minima over runs of 1, 2, 4, ... values up to the longest window, two lookups per query
+    (NaN is ignored)."""
+    length = last - first
+    longest = int(length.max()) if length.size else 0
     levels = [values]
     size = 1
-    while 2 * size <= values.size:
+    while 2 * size <= longest:
         prev = levels[-1]
         levels.append(np.fmin(prev[:-size], prev[size:]))
         size *= 2
-    length = last - first
     k = (np.frexp(np.maximum(length, 1))[1] - 1).astype(np.intp)  # floor(log2(length))
     result = np.empty(first.size)
     for level in np.unique(k).tolist():
