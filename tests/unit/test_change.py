@@ -8,7 +8,7 @@ import pytest
 
 import estimates as est
 from estimates.reconciliation.stages.arrays import NO_DAY
-from estimates.reconciliation.stages.change import in_conflict, overtaken
+from estimates.reconciliation.stages.change import _suffix_min_int, in_conflict, overtaken
 
 C = est.Claim
 
@@ -198,3 +198,20 @@ def test_overtaken_agrees_with_the_rule_row_by_row(scale: int) -> None:
         apart = int(rng.integers(1, 10)) * scale
         got = overtaken(q=q, moment=moment, source=source, low=low, high=high, apart=apart)
         assert got.tolist() == _pairwise_overtaken(q, moment, source, low, high, apart)
+
+
+@pytest.mark.parametrize("scale", [1, 2**40])
+def test_the_least_later_source_of_each_quantity(scale: int) -> None:
+    # sources numbered far apart take the doubling path; near, the shifted running minimum
+    rng = np.random.default_rng(scale % 97)
+    seg = np.sort(rng.integers(0, 30, 400)).astype(np.intp)
+    seg = np.unique(seg, return_inverse=True)[1].astype(np.intp)
+    values = rng.integers(0, 50, 400).astype(np.int64) * scale
+    valid = rng.uniform(size=400) < 0.7
+    got = _suffix_min_int(values, valid, seg)
+    none = np.iinfo(np.int64).max
+    want = [
+        min((int(values[j]) for j in range(i, 400) if seg[j] == seg[i] and valid[j]), default=none)
+        for i in range(400)
+    ]
+    assert got.tolist() == want

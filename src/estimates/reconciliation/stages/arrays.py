@@ -116,10 +116,12 @@ def sort_ints(keys: list[Int64Array]) -> tuple[IntArray, Int64Array | None]:
             packed = packed * width + offset
         span *= width
     if span * n < 2**62:
-        # the row number as a last key makes every key unique: a quicksort is then stable
-        order = np.argsort(packed * n + np.arange(n, dtype=np.int64)).astype(np.intp)
-    else:
-        order = np.argsort(packed, kind="stable").astype(np.intp)
+        # the row number as a last key makes every key unique: the sorted keys are then the
+        # stable order and the packed keys at once (a plain sort of integers is several times
+        # faster than an indirect one)
+        keyed = np.sort(packed * n + np.arange(n, dtype=np.int64))
+        return (keyed % n).astype(np.intp), keyed // n
+    order = np.argsort(packed, kind="stable").astype(np.intp)
     return order, packed[order]
 
 

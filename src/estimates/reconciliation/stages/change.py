@@ -21,6 +21,8 @@ A pure function of arrays; it imports nothing from the rest of the package.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 import numpy.typing as npt
 
@@ -33,6 +35,7 @@ Int64Array = npt.NDArray[np.int64]
 
 #: The "no date" day number of the core (the smallest int64).
 _NO_DAY = int(np.iinfo(np.int64).min)
+_Numbers = TypeVar("_Numbers", FloatArray, Int64Array)
 
 
 def overtaken(
@@ -70,28 +73,23 @@ def overtaken(
             np.isfinite(lo) & np.isfinite(hi), (lo + hi) / 2, np.where(np.isfinite(lo), lo, hi)
         )
     finite = np.isfinite(point)
-    src = source[order].astype(np.float64)
-    # per row: the least point, the greatest (negated), the least source and the greatest
-    # (negated) among the rows from it to its quantity's end; inf where there are none
-    suffix = _suffix_min(
-        np.stack(
-            (
-                np.where(finite, point, np.inf),
-                np.where(finite, -point, np.inf),
-                np.where(finite, src, np.inf),
-                np.where(finite, -src, np.inf),
-            )
-        ),
-        q[order],
+    # per row, among the rows from it to its quantity's last: the least and the greatest point
+    # and source (none: inf and -inf for points, the largest and the least int64 for sources)
+    qs = q[order]
+    seg = np.cumsum(np.r_[True, qs[1:] != qs[:-1]]) - 1
+    p_min, p_max = _suffix_min(
+        [np.where(finite, point, np.inf), np.where(finite, -point, np.inf)], seg
     )
+    src = source[order].astype(np.int64)
+    s_min = _suffix_min_int(src, finite, seg)
+    s_max = -_suffix_min_int(-src, finite, seg)
     # the first row of the same quantity describing a moment ``apart`` or more later
     k = np.searchsorted(key, target, side="left")
-    qs = q[order]
     has = k < order.size
     has[has] = qs[k[has]] == qs[has]
-    at_k = suffix[:, np.where(has, k, 0)]
-    h_lo, h_hi = at_k[0], -at_k[1]
-    two_sources = at_k[2] < -at_k[3]
+    kk = np.where(has, k, 0)
+    h_lo, h_hi = p_min[kk], -p_max[kk]
+    two_sources = s_min[kk] < s_max[kk]
     usable = has & np.isfinite(h_lo) & two_sources
     spread = np.where(usable, h_hi - h_lo, 0.0)
     with np.errstate(invalid="ignore"):
@@ -124,26 +122,47 @@ def _by_quantity_and_moment(
     return order, qs * width + ranks[: ts.size], qs * width + ranks[ts.size :]
 
 
-def _suffix_min(values: FloatArray, q: IntArray) -> FloatArray:
-    """Per column of ``values`` (columns sorted by ``q``, one row per measure), the least value
-    in each row among the columns from it to the last of its ``q``: windows doubled in length
-    on each pass, as many passes as the base-2 logarithm of the longest run of one ``q``."""
-    n = q.size
-    starts = np.flatnonzero(np.r_[True, q[1:] != q[:-1]])
-    lengths = np.diff(np.r_[starts, n])
-    end = np.repeat(starts + lengths, lengths)
-    out = values.copy()
+def _suffix_min(columns: list[_Numbers], seg: IntArray) -> list[_Numbers]:
+    """Per row of each column (rows sorted by ``seg``, numbered from 0), the least value among
+    the rows from it to the last of its ``seg``: windows doubled in length on each pass, as
+    many passes as the base-2 logarithm of the longest run of one ``seg``."""
+    n = seg.size
+    lengths = np.bincount(seg)
+    end = np.cumsum(lengths)[seg]
+    out = [c.copy() for c in columns]
     position = np.arange(n)
     reach = 1
     longest = int(lengths.max()) if n else 0
     while reach < longest:
-        # a column's window [i, i + 2 reach) is its own [i, i + reach) and its neighbour's,
-        # when the neighbour is of the same ``q`` (the others keep their window)
+        # a row's window [i, i + 2 reach) is its own [i, i + reach) and its neighbour's, when
+        # the neighbour is of the same ``seg`` (the others keep their window)
         past = np.flatnonzero(position[reach:] >= end[:-reach])
-        keep = out[:, past]
-        out[:, :-reach] = np.minimum(out[:, :-reach], out[:, reach:])
-        out[:, past] = keep
+        for c in out:
+            keep = c[past]
+            c[:-reach] = np.minimum(c[:-reach], c[reach:])
+            c[past] = keep
         reach *= 2
+    return out
+
+
+def _suffix_min_int(values: Int64Array, valid: BoolArray, seg: IntArray) -> Int64Array:
+    """Per row (rows sorted by ``seg``, numbered from 0), the least ``valid`` value among the
+    rows from it to the last of its ``seg`` (none: the largest int64): one running minimum over
+    the reversed rows, each ``seg`` shifted above all the ``seg`` before it so that the minimum
+    starts afresh with each."""
+    none = np.iinfo(np.int64).max
+    if not valid.any():
+        return np.full(values.size, none, dtype=np.int64)
+    v_min, v_max = int(values[valid].min()), int(values[valid].max())
+    width = v_max - v_min + 2  # the last for the rows not valid
+    if int(seg[-1]) * width >= 2**62:
+        # values too far apart to shift: windows doubled per pass, as for the floats
+        filled: Int64Array = np.where(valid, values, none)
+        return _suffix_min([filled], seg)[0]
+    shift = seg.astype(np.int64) * width
+    key = np.where(valid, values - v_min, width - 1) + shift
+    least = np.minimum.accumulate(key[::-1])[::-1] - shift
+    out: Int64Array = np.where(least == width - 1, none, least + v_min)
     return out
 
 
