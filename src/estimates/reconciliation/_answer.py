@@ -258,12 +258,14 @@ def settle_unknowns(
     answer.low, answer.high, answer.best = low, high, np.where(off, np.nan, best)
     answer.closed_left, answer.closed_right = cl, cr
     # an unknown's note says so first: what else the note says (a count that restarts) follows
-    said = np.array(
-        [isinstance(x, str) and x.startswith(("unknown", "conflict")) for x in note], dtype=bool
-    )
-    prefixed = np.array([f"unknown: no figure bounds it; {x}" for x in note], dtype=object)
-    note = np.where(unknown & (note != None) & ~said, prefixed, note)  # noqa: E711
-    answer.note = np.where(unknown & (note == None), "unknown", note)  # noqa: E711
+    noted = note != None  # noqa: E711
+    note = note.copy()
+    for i in np.flatnonzero(unknown & noted).tolist():
+        x = note[i]
+        if not (isinstance(x, str) and x.startswith(("unknown", "conflict"))):
+            note[i] = f"unknown: no figure bounds it; {x}"
+    note[unknown & ~noted] = "unknown"
+    answer.note = note
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ __all__ = [
     "same_float",
     "segment_starts",
     "sort_ints",
+    "stable_order",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -123,6 +124,25 @@ def sort_ints(keys: list[Int64Array]) -> tuple[IntArray, Int64Array | None]:
         return (keyed % n).astype(np.intp), keyed // n
     order = np.argsort(packed, kind="stable").astype(np.intp)
     return order, packed[order]
+
+
+def stable_order(key: Int64Array) -> IntArray:
+    """The stable order sorting ``key`` (integers): when the keys' range times their number is
+    under 2**62, the row number is packed below each key and the packed keys sorted by value (a
+    plain sort of integers is several times faster than an indirect one); else a stable
+    argsort.
+
+    >>> stable_order(np.array([5, 2, 5, 1])).tolist()
+    [3, 1, 0, 2]
+    """
+    n = key.size
+    if n == 0:
+        return np.zeros(0, dtype=np.intp)
+    lo = int(key.min())
+    if (int(key.max()) - lo + 1) * n < 2**62:
+        keyed = np.sort((key - lo) * n + np.arange(n, dtype=np.int64))
+        return (keyed % n).astype(np.intp)
+    return np.argsort(key, kind="stable").astype(np.intp)
 
 
 def hash_rows(*columns: FloatArray) -> npt.NDArray[np.uint64]:

@@ -10,7 +10,8 @@ Noise is not change: an older figure is overtaken only when it lies outside the 
 hull by more than that hull's own width (further from all of them than they are from each
 other), and the later figures come from at least two sources.
 
-A pure function of arrays; it imports nothing from the rest of the package.
+A pure function of arrays; from the rest of the package it imports only the stages' shared helpers
+(:mod:`estimates.reconciliation.stages.arrays`).
 
 >>> import numpy as np
 >>> overtaken(q=np.array([0, 0, 0]), moment=np.array([0, 40, 45]), source=np.array([0, 1, 2]),
@@ -25,6 +26,8 @@ from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
+
+from estimates.reconciliation.stages.arrays import stable_order
 
 __all__ = ["in_conflict", "overtaken"]
 
@@ -112,7 +115,7 @@ def _by_quantity_and_moment(
     width = int(ts.max()) + apart - base + 1
     if width * (int(qs.max()) + 1) < 2**62:
         key = qs * width + (ts - base)
-        order: IntArray = np.argsort(key).astype(np.intp)
+        order = stable_order(key)
         key = key[order]
         return order, key, key + apart
     order = np.lexsort((ts, qs)).astype(np.intp)
@@ -213,7 +216,7 @@ def in_conflict(
     width = int(tt.max()) + apart - base + 1
     if width * (int(s[-1]) + 1) < 2**62:
         key = s * width + (tt - base)
-        order = np.argsort(key)
+        order = stable_order(key)
         rows, s, tt, key = rows[order], s[order], tt[order], key[order]
         ends = np.r_[tt - apart, tt + apart] - base
     else:
@@ -245,7 +248,7 @@ def _window_min(values: FloatArray, first: IntArray, last: IntArray) -> FloatArr
         size *= 2
     k = (np.frexp(np.maximum(length, 1))[1] - 1).astype(np.intp)  # floor(log2(length))
     result = np.empty(first.size)
-    for level in np.unique(k).tolist():
+    for level in np.flatnonzero(np.bincount(k)).tolist():
         q = np.flatnonzero(k == level)
         table = levels[level]
         result[q] = np.fmin(table[first[q]], table[last[q] - (1 << level)])
