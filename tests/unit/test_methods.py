@@ -291,3 +291,25 @@ def test_segment_quantiles_match_a_plain_loop() -> None:
         k = int(np.searchsorted(cum, 0.5 - 1e-12))
         expected = (v[k] + v[k + 1]) / 2 if abs(cum[k] - 0.5) < 1e-12 and k + 1 < v.size else v[k]
         assert mids[s] == expected
+
+
+def test_sorted_rows_and_others_merge_into_segment_and_value_order() -> None:
+    from estimates.reconciliation.methods import _merged, sort_segments
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        n = int(rng.integers(1, 40))
+        seg = np.sort(rng.integers(0, 5, n)).astype(np.intp)
+        values = rng.integers(0, 6, n).astype(float)
+        other = np.flatnonzero(rng.uniform(size=n) < 0.3)
+        rest = np.setdiff1d(np.arange(n), other)
+        rest = rest[sort_segments(values[rest], seg[rest])]
+        got = _merged(rest, other, values, seg, 5)
+        assert sorted(got.tolist()) == list(range(n))
+        key = list(zip(seg[got].tolist(), values[got].tolist(), strict=True))
+        assert key == sorted(key)
+        # among equal figures of one segment, the rows already sorted come first
+        from_other = np.isin(got, other)
+        for i in range(n - 1):
+            if key[i] == key[i + 1]:
+                assert not (from_other[i] and not from_other[i + 1])

@@ -540,6 +540,29 @@ def _search_sorted_segments(
     return lo
 
 
+def _merged(
+    sorted_rows: IntArray, other: IntArray, values: FloatArray, seg: IntArray, n_segments: int
+) -> IntArray:
+    """The rows ``sorted_rows`` (already in (segment, value) order) and ``other`` (any order)
+    together in (segment, value) order, an ``other`` row after the sorted rows of its value:
+    only ``other`` is sorted, then each finds its place among the sorted rows by bisection."""
+    b = other[sort_segments(values[other], seg[other])]
+    a_seg = seg[sorted_rows]
+    bounds = np.searchsorted(a_seg, np.arange(n_segments + 1), side="left")
+    s_b = seg[b]
+    before = _search_sorted_segments(
+        values[sorted_rows], bounds[s_b], bounds[s_b + 1], values[b],
+        right=np.ones(b.size, dtype=bool),
+    )  # fmt: skip
+    at = before + np.arange(b.size)
+    merged = np.empty(sorted_rows.size + b.size, dtype=np.intp)
+    is_b = np.zeros(merged.size, dtype=bool)
+    is_b[at] = True
+    merged[at] = b
+    merged[~is_b] = sorted_rows
+    return merged
+
+
 def _float_option(options: Mapping[str, object], name: str, default: float) -> float:
     value = options.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -664,11 +687,22 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
     med_lo, med_hi = lo_q, hi_q  # segments of plain figures: their median is inside already
     if ranged.any():
         # only segments holding a stated range are sorted again
-        sel = np.flatnonzero((segment_sum(ranged.astype(float), starts) > 0)[seg] & stated)
+        in_sel = (segment_sum(ranged.astype(float), starts) > 0)[seg] & stated
+        sel = np.flatnonzero(in_sel)
+        # a plain figure's ends are its point: the plain rows keep their place in ``order``
+        # and only the stated ranges are sorted and put among them
+        local = np.cumsum(in_sel) - 1
+        plain = order[(in_sel & ~ranged)[order]]
         lo_m, hi_m = (
-            segment_quantiles(r.low[sel], w[sel], seg[sel], nseg, [(0.5, "low")])[0],
-            segment_quantiles(r.high[sel], w[sel], seg[sel], nseg, [(0.5, "high")])[0],
-        )
+            segment_quantiles(
+                r.low[sel], w[sel], seg[sel], nseg, [(0.5, "low")],
+                order=local[_merged(plain, np.flatnonzero(ranged), r.low, seg, nseg)],
+            )[0],
+            segment_quantiles(
+                r.high[sel], w[sel], seg[sel], nseg, [(0.5, "high")],
+                order=local[_merged(plain, np.flatnonzero(ranged), r.high, seg, nseg)],
+            )[0],
+        )  # fmt: skip
         med_lo = np.where(np.isnan(lo_m), lo_q, lo_m)
         med_hi = np.where(np.isnan(hi_m), hi_q, hi_m)
     lo = np.fmin(lo_q, med_lo)
