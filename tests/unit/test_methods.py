@@ -294,7 +294,7 @@ def test_segment_quantiles_match_a_plain_loop() -> None:
 
 
 def test_sorted_rows_and_others_merge_into_segment_and_value_order() -> None:
-    from estimates.reconciliation.methods import _merged, sort_segments
+    from estimates.reconciliation._segments import merged_order, sort_segments
 
     rng = np.random.default_rng(3)
     for _ in range(200):
@@ -304,7 +304,7 @@ def test_sorted_rows_and_others_merge_into_segment_and_value_order() -> None:
         other = np.flatnonzero(rng.uniform(size=n) < 0.3)
         rest = np.setdiff1d(np.arange(n), other)
         rest = rest[sort_segments(values[rest], seg[rest])]
-        got = _merged(rest, other, values, seg, 5)
+        got = merged_order(rest, other, values, seg, 5)
         assert sorted(got.tolist()) == list(range(n))
         key = list(zip(seg[got].tolist(), values[got].tolist(), strict=True))
         assert key == sorted(key)

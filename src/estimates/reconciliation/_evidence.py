@@ -1,0 +1,309 @@
+"""The evidence a method reads, the answer it returns, and how each row is read.
+
+:class:`Evidence` holds the rows about many quantities, grouped by quantity (one contiguous
+segment per quantity); :class:`Combined` holds one interval per segment. Both are re-exported by
+:mod:`estimates.reconciliation.methods`, where methods are registered.
+
+How a row is read (shared by every built-in method, see :func:`readings`):
+
+- a figure with a best value but no stated bound on a side is read as reaching its best on that
+  side ("about 11,000" given as best 11,000 alone is the figure 11,000; to widen such figures,
+  read their text under a convention);
+- a figure with no best and one bound is *one-sided* ("more than 13,000"): a censored
+  observation, not a point; on a count (a quantity whose figures are all >= 0) a low of 0 with
+  no best counts as unbounded below, so "at most 8,000" stored as [0, 8,000] is one-sided too;
+- the *point* of a row is its best, else the midpoint of its two bounds, else (one-sided) its
+  bound.
+
+>>> ev = Evidence.from_rows(quantity=["q", "q"], low=[2.0, np.nan], best=[np.nan, 5.0])
+>>> readings(ev).point.tolist()
+[2.0, 5.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from estimates.errors import ReconcileError
+from estimates.reconciliation._segments import segment_ids, segment_min, segment_sum
+
+__all__ = ["Combined", "Evidence", "Readings", "readings", "side_closed"]
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.intp]
+Int64Array = npt.NDArray[np.int64]
+ObjectArray = npt.NDArray[np.object_]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The evidence about many quantities: rows grouped by quantity, one segment per quantity.
+
+    Every per-row array has one entry per row; ``starts`` gives the first row of each segment
+    (ascending, ``starts[0] == 0``); ``quantities`` and ``positive`` have one entry per segment.
+    All figures of a segment are in one unit. Segments are never empty.
+
+    Attributes:
+        low: low end; ``-inf`` where unbounded below.
+        high: high end; ``+inf`` where unbounded above.
+        best: best value; NaN where not stated.
+        closed_left: whether ``low`` itself belongs to the row's range.
+        closed_right: whether ``high`` itself belongs to the row's range.
+        weight: prior weight, > 0: confidence × reliability × recency (see :mod:`estimates.reconciliation._core`).
+        source: resolved source code per row (an index into ``source_names``).
+        source_names: the resolved source names.
+        reliability: Admiralty letter per row, or None.
+        starts: first row of each segment.
+        quantities: the quantity of each segment.
+        positive: per segment, whether every figure is >= 0 (a count).
+        as_of_day: optional, the day each figure describes (days since 1970-01-01), for methods
+            that look at time (``latest``); ``None`` when unknown.
+        stated_day: optional, the day each figure was stated (days since 1970-01-01).
+        level: optional, the probability each row's range was meant to carry (NaN where
+            neither the claim nor its convention states one); ``None`` when no row has one.
+
+    >>> ev = Evidence.from_rows(quantity=["a", "b", "a"], low=[1.0, 5.0, 2.0], high=[3.0, 6.0, 4.0])
+    >>> ev.quantities, ev.starts.tolist(), ev.low.tolist()
+    (('a', 'b'), [0, 2], [1.0, 2.0, 5.0])
+    """
+
+    low: FloatArray
+    high: FloatArray
+    best: FloatArray
+    closed_left: BoolArray
+    closed_right: BoolArray
+    weight: FloatArray
+    source: IntArray
+    source_names: tuple[str, ...]
+    reliability: ObjectArray
+    starts: IntArray
+    quantities: tuple[str, ...]
+    positive: BoolArray
+    as_of_day: Int64Array | None = field(default=None)
+    stated_day: Int64Array | None = field(default=None)
+    level: FloatArray | None = field(default=None)
+
+    @property
+    def n_rows(self) -> int:
+        """The number of rows.
+
+        >>> Evidence.from_rows(quantity=["a"], low=[1.0], high=[2.0]).n_rows
+        1
+        """
+        return int(self.low.size)
+
+    @property
+    def n_segments(self) -> int:
+        """The number of segments (quantities).
+
+        >>> Evidence.from_rows(quantity=["a", "b"], low=[1.0, 1.0], high=[2.0, 2.0]).n_segments
+        2
+        """
+        return int(self.starts.size)
+
+    @property
+    def segment(self) -> IntArray:
+        """The segment number of each row.
+
+        >>> Evidence.from_rows(quantity=["a", "b", "b"], low=[1.0] * 3, high=[2.0] * 3).segment.tolist()
+        [0, 1, 1]
+        """
+        return segment_ids(self.starts, self.n_rows)
+
+    @classmethod
+    def from_rows(
+        cls,
+        *,
+        quantity: Sequence[str],
+        low: Sequence[float] | None = None,
+        high: Sequence[float] | None = None,
+        best: Sequence[float] | None = None,
+        weight: Sequence[float] | None = None,
+        source: Sequence[str] | None = None,
+        closed_left: Sequence[bool] | None = None,
+        closed_right: Sequence[bool] | None = None,
+        reliability: Sequence[str | None] | None = None,
+        as_of_day: Sequence[int] | None = None,
+        level: Sequence[float] | None = None,
+    ) -> Evidence:
+        """Build evidence from plain per-row sequences (for tests and small examples).
+
+        Rows are grouped by quantity (stable). Missing ``low``/``high`` are unbounded, missing
+        ``best`` is not stated, weights default to 1, sources to one per row, sides to closed
+        where bounded.
+
+        >>> ev = Evidence.from_rows(quantity=["q", "q"], best=[3.0, 5.0], source=["A", "B"])
+        >>> ev.source_names, ev.low.tolist()
+        (('A', 'B'), [-inf, -inf])
+        """
+        q = np.asarray(quantity, dtype=object)
+        n = q.size
+        if n == 0:
+            raise ReconcileError("evidence needs at least one row")
+
+        def floats(values: Sequence[float] | None, fill: float) -> FloatArray:
+            if values is None:
+                return np.full(n, fill)
+            arr = np.asarray(values, dtype=float)
+            return np.where(np.isnan(arr), fill, arr)
+
+        lo = floats(low, -np.inf)
+        hi = floats(high, np.inf)
+        be = np.full(n, np.nan) if best is None else np.asarray(best, dtype=float)
+        w = np.ones(n) if weight is None else np.asarray(weight, dtype=float)
+        src_names = [f"source {i + 1}" for i in range(n)] if source is None else list(source)
+        src, names = pd.factorize(np.asarray(src_names, dtype=str), sort=True)
+        cl = (
+            np.isfinite(lo)
+            if closed_left is None
+            else np.asarray(closed_left, bool) & np.isfinite(lo)
+        )
+        cr = (
+            np.isfinite(hi)
+            if closed_right is None
+            else np.asarray(closed_right, bool) & np.isfinite(hi)
+        )
+        rel = (
+            np.full(n, None, dtype=object)
+            if reliability is None
+            else np.asarray(reliability, dtype=object)
+        )
+        codes, keys = pd.factorize(q.astype(str), sort=True)
+        order = np.argsort(codes, kind="stable")
+        sorted_codes = codes[order]
+        starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]).astype(np.intp)
+        vals = np.where(np.isnan(be), np.where(np.isfinite(lo), lo, hi), be)
+        finite = np.where(np.isfinite(vals), vals, 0.0)
+        positive = (
+            segment_min(np.minimum(finite, np.where(np.isfinite(lo), lo, 0.0))[order], starts) >= 0
+        )
+        return cls(
+            low=lo[order],
+            high=hi[order],
+            best=be[order],
+            closed_left=cl[order],
+            closed_right=cr[order],
+            weight=w[order],
+            source=src.astype(np.intp)[order],
+            source_names=tuple(str(s) for s in names),
+            reliability=rel[order],
+            starts=starts,
+            quantities=tuple(str(k) for k in keys),
+            positive=np.asarray(positive, dtype=bool),
+            as_of_day=None if as_of_day is None else np.asarray(as_of_day, dtype=np.int64)[order],
+            level=None if level is None else np.asarray(level, dtype=float)[order],
+        )
+
+
+@dataclass(frozen=True)
+class Combined:
+    """One combined interval per segment, as returned by a method.
+
+    ``low``/``high`` are ``-inf``/``+inf`` where unbounded; ``best`` is NaN where the method has
+    no central value. A NaN in ``low`` or ``high`` means "unknown" and must come with a ``note``
+    saying why (an empty intersection, no usable figure). ``sources`` is the per-source table of
+    truth-discovery methods (source, claims, weight, prior, error), or None. ``level`` is, per
+    segment, the probability that the range holds the true value (NaN where it is no such
+    statement); None for a method whose ranges never are (see :func:`range_meaning`).
+
+    >>> c = Combined.unknown(2, "no figures")
+    >>> c.note, np.isnan(c.low).all()
+    (('no figures', 'no figures'), np.True_)
+    """
+
+    low: FloatArray
+    best: FloatArray
+    high: FloatArray
+    closed_left: BoolArray
+    closed_right: BoolArray
+    note: tuple[str | None, ...]
+    sources: pd.DataFrame | None = None
+    level: FloatArray | None = None
+
+    def __post_init__(self) -> None:
+        n = self.low.size
+        sizes = {
+            self.best.size,
+            self.high.size,
+            self.closed_left.size,
+            self.closed_right.size,
+            len(self.note),
+        }
+        if sizes != {n}:
+            raise ReconcileError(
+                f"a method returned arrays of different lengths: {sorted(sizes | {n})}"
+            )
+        unknown = np.isnan(self.low) | np.isnan(self.high)
+        missing = [i for i in np.flatnonzero(unknown).tolist() if not self.note[i]]
+        if missing:
+            raise ReconcileError(
+                f"a method returned NaN bounds without a note for {len(missing)} segment(s); "
+                "an unknown result must say why"
+            )
+
+    @classmethod
+    def unknown(cls, n: int, note: str) -> Combined:
+        """``n`` unknown segments, each with the same ``note``.
+
+        >>> Combined.unknown(1, "why").best.tolist()
+        [nan]
+        """
+        nan = np.full(n, np.nan)
+        no = np.zeros(n, dtype=bool)
+        return cls(nan, nan.copy(), nan.copy(), no, no.copy(), (note,) * n)
+
+
+class Readings(NamedTuple):
+    """How each row is read: effective bounds, point and one-sidedness (see the module doc)."""
+
+    low: FloatArray
+    high: FloatArray
+    point: FloatArray
+    lower_only: BoolArray
+    upper_only: BoolArray
+
+
+def readings(ev: Evidence) -> Readings:
+    """Read every row of ``ev``: effective bounds, point, and whether it is one-sided.
+
+    >>> ev = Evidence.from_rows(quantity=["q"] * 3, low=[13.0, 2.0, np.nan], best=[np.nan, np.nan, 11.0],
+    ...                         high=[np.nan, 4.0, np.nan])
+    >>> r = readings(ev)
+    >>> r.point.tolist(), r.lower_only.tolist(), r.low.tolist(), r.high.tolist()
+    ([13.0, 3.0, 11.0], [True, False, False], [13.0, 2.0, 11.0], [inf, 4.0, 11.0])
+    """
+    has_best = np.isfinite(ev.best)
+    seg = ev.segment
+    # on a count a low of 0 with no best is what "at most" stores: unbounded below, for reading
+    zero_floor = ev.positive[seg] & (ev.low <= 0) & ~has_best & np.isfinite(ev.high) & (ev.high > 0)
+    raw_low = np.where(zero_floor, -np.inf, ev.low)
+    fin_lo = np.isfinite(raw_low)
+    fin_hi = np.isfinite(ev.high)
+    low = np.where(fin_lo, ev.low, np.where(has_best, ev.best, ev.low))
+    high = np.where(fin_hi, ev.high, np.where(has_best, ev.best, ev.high))
+    lower_only = ~has_best & fin_lo & ~fin_hi
+    upper_only = ~has_best & ~fin_lo & fin_hi
+    both = fin_lo & fin_hi
+    # halves added, not the sum halved: figures near 1.8e308 must not overflow
+    mid = np.where(
+        both, np.where(both, raw_low, 0.0) / 2 + np.where(both, ev.high, 0.0) / 2, np.nan
+    )
+    point = np.where(
+        has_best, ev.best, np.where(lower_only, raw_low, np.where(upper_only, ev.high, mid))
+    )
+    return Readings(low, high, point, lower_only, upper_only)
+
+
+def side_closed(value: FloatArray, ends: FloatArray, closed: BoolArray, ev: Evidence) -> BoolArray:
+    """A result end is closed unless some row with exactly that end value is open there."""
+    seg = ev.segment
+    open_here = (ends == value[seg]) & ~closed
+    result: BoolArray = (segment_sum(open_here.astype(float), ev.starts) == 0) & np.isfinite(value)
+    return result
