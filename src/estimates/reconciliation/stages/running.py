@@ -263,19 +263,7 @@ def _one_quantity(
     lo, hi = t_lo[rows], t_hi[rows]
     considered = (mom <= at) | hindsight
     # -- revisions: a source lowering its own earlier figure; the earlier one is set apart
-    alive = considered.copy()
-    src = source[rows]
-    for j in range(k):
-        if not alive[j]:
-            continue
-        earlier = np.flatnonzero(alive[:j] & (src[:j] == src[j]) & (mom[:j] < mom[j]))
-        for i in earlier.tolist():
-            # below the earlier figure's floor, or below the best it stated: the source lowered it
-            said = lo[i] if np.isnan(best[rows[i]]) else max(lo[i], float(best[rows[i]]))
-            if hi[j] < said:
-                alive[i] = False
-                outcome[i] = REVISED
-                falls.append(Fall(qi, int(rows[i]), int(rows[j]), "revision", said - hi[j]))
+    alive = _revisions(rows, source[rows], mom, lo, hi, best, considered, outcome, falls, qi)
     # -- moments: the figures about each moment, reconciled across sources
     live = np.flatnonzero(alive)
     if live.size == 0:
@@ -293,40 +281,11 @@ def _one_quantity(
         )
         return _One((-np.inf, np.nan, float(hi[top]), False, cr), False, -1, outcome, falls)
     moments = np.unique(mom[live])
-    m_lo = np.empty(moments.size)
-    m_hi = np.empty(moments.size)
-    m_lo_row = np.empty(moments.size, dtype=np.intp)
-    m_hi_row = np.empty(moments.size, dtype=np.intp)
-    m_best = np.full(moments.size, np.nan)
-    m_best_row = np.full(moments.size, -1, dtype=np.intp)
-    m_conflict = np.zeros(moments.size, dtype=bool)
-    m_stated = np.zeros(moments.size, dtype=bool)
-    for t, when in enumerate(moments.tolist()):
-        here = live[mom[live] == when]
-        top, bottom = here[np.argmax(lo[here])], here[np.argmin(hi[here])]
-        if lo[top] <= hi[bottom]:
-            m_lo[t], m_hi[t] = lo[top], hi[bottom]
-            m_lo_row[t], m_hi_row[t] = top, bottom
-        else:
-            # the moment's figures cannot all hold: span them
-            m_conflict[t] = True
-            falls.append(
-                Fall(qi, int(rows[top]), int(rows[bottom]), "moment", lo[top] - hi[bottom])
-            )
-            low_i, high_i = here[np.argmin(lo[here])], here[np.argmax(hi[here])]
-            m_lo[t], m_hi[t] = lo[low_i], hi[high_i]
-            m_lo_row[t], m_hi_row[t] = low_i, high_i
-        # a best the sources stated comes first; the middle of a range only when none did
-        stated_here = here[~np.isnan(best[rows[here]])]
-        m_stated[t] = stated_here.size > 0
-        with_best = stated_here if stated_here.size else here[~np.isnan(cand[rows[here]])]
-        if with_best.size:
-            c = cand[rows[with_best]]
-            w = np.maximum(weight[rows[with_best]], 1e-12)
-            srt = np.argsort(c, kind="stable")
-            med = weighted_quantile(c[srt], w[srt], np.zeros(1, np.intp), 0.5)[0]
-            m_best[t] = med
-            m_best_row[t] = with_best[srt][int(np.argmin(np.abs(c[srt] - med)))]
+    table = _moment_table(rows, moments, live, mom, lo, hi, best, cand, weight, falls, qi)
+    m_lo, m_hi, m_lo_row, m_hi_row = table.low, table.high, table.low_row, table.high_row
+    m_best, m_best_row, m_conflict, m_stated = (
+        table.best, table.best_row, table.conflict, table.stated
+    )  # fmt: skip
     before = moments <= at
     after = moments >= at
     # -- falls between moments: a moment entirely below an earlier moment's floor
@@ -401,12 +360,139 @@ def _one_quantity(
             if best_v > high_v or (best_v == high_v and not cr):
                 best_v = high_v if cr else np.nan
     # -- outcomes per row
+    _outcomes(outcome, considered, live, mom, moments, at, cons if span else None,
+              floor_row, ceil_row, b_row)  # fmt: skip
+    bound_lo = low_v if np.isfinite(low_v) else -np.inf
+    return _One(
+        (bound_lo, best_v, high_v, cl and np.isfinite(low_v), cr and np.isfinite(high_v)),
+        span,
+        int(rows[b_row]) if b_row >= 0 else -1,
+        outcome,
+        falls,
+        raised,
+    )
+
+
+def _revisions(
+    rows: IntArray,
+    src: IntArray,
+    mom: Int64Array,
+    lo: FloatArray,
+    hi: FloatArray,
+    best: FloatArray,
+    considered: BoolArray,
+    outcome: npt.NDArray[np.int8],
+    falls: list[Fall],
+    qi: int,
+) -> BoolArray:
+    """The rows still alive after revisions: a source lowering its own earlier figure (below
+    its floor, or below the best it stated) sets the earlier one apart (``outcome`` REVISED,
+    a "revision" fall; both written in place)."""
+    k = rows.size
+    alive = considered.copy()
+    for j in range(k):
+        if not alive[j]:
+            continue
+        earlier = np.flatnonzero(alive[:j] & (src[:j] == src[j]) & (mom[:j] < mom[j]))
+        for i in earlier.tolist():
+            # below the earlier figure's floor, or below the best it stated: the source lowered it
+            said = lo[i] if np.isnan(best[rows[i]]) else max(lo[i], float(best[rows[i]]))
+            if hi[j] < said:
+                alive[i] = False
+                outcome[i] = REVISED
+                falls.append(Fall(qi, int(rows[i]), int(rows[j]), "revision", said - hi[j]))
+    return alive
+
+
+@dataclass(frozen=True)
+class _Moments:
+    """Per moment (ascending) the interval its figures allow (``low``/``high`` and the rows of
+    those ends; their span when they cannot all hold, ``conflict``), and its best (``best``,
+    ``best_row``; ``stated`` when a source stated one)."""
+
+    low: FloatArray
+    high: FloatArray
+    low_row: IntArray
+    high_row: IntArray
+    best: FloatArray
+    best_row: IntArray
+    conflict: BoolArray
+    stated: BoolArray
+
+
+def _moment_table(
+    rows: IntArray,
+    moments: Int64Array,
+    live: IntArray,
+    mom: Int64Array,
+    lo: FloatArray,
+    hi: FloatArray,
+    best: FloatArray,
+    cand: FloatArray,
+    weight: FloatArray,
+    falls: list[Fall],
+    qi: int,
+) -> _Moments:
+    """The figures about each moment, reconciled across sources (a "moment" fall, appended to
+    ``falls``, where they cannot all hold)."""
+    m_lo = np.empty(moments.size)
+    m_hi = np.empty(moments.size)
+    m_lo_row = np.empty(moments.size, dtype=np.intp)
+    m_hi_row = np.empty(moments.size, dtype=np.intp)
+    m_best = np.full(moments.size, np.nan)
+    m_best_row = np.full(moments.size, -1, dtype=np.intp)
+    m_conflict = np.zeros(moments.size, dtype=bool)
+    m_stated = np.zeros(moments.size, dtype=bool)
+    for t, when in enumerate(moments.tolist()):
+        here = live[mom[live] == when]
+        top, bottom = here[np.argmax(lo[here])], here[np.argmin(hi[here])]
+        if lo[top] <= hi[bottom]:
+            m_lo[t], m_hi[t] = lo[top], hi[bottom]
+            m_lo_row[t], m_hi_row[t] = top, bottom
+        else:
+            # the moment's figures cannot all hold: span them
+            m_conflict[t] = True
+            falls.append(
+                Fall(qi, int(rows[top]), int(rows[bottom]), "moment", lo[top] - hi[bottom])
+            )
+            low_i, high_i = here[np.argmin(lo[here])], here[np.argmax(hi[here])]
+            m_lo[t], m_hi[t] = lo[low_i], hi[high_i]
+            m_lo_row[t], m_hi_row[t] = low_i, high_i
+        # a best the sources stated comes first; the middle of a range only when none did
+        stated_here = here[~np.isnan(best[rows[here]])]
+        m_stated[t] = stated_here.size > 0
+        with_best = stated_here if stated_here.size else here[~np.isnan(cand[rows[here]])]
+        if with_best.size:
+            c = cand[rows[with_best]]
+            w = np.maximum(weight[rows[with_best]], 1e-12)
+            srt = np.argsort(c, kind="stable")
+            med = weighted_quantile(c[srt], w[srt], np.zeros(1, np.intp), 0.5)[0]
+            m_best[t] = med
+            m_best_row[t] = with_best[srt][int(np.argmin(np.abs(c[srt] - med)))]
+    return _Moments(m_lo, m_hi, m_lo_row, m_hi_row, m_best, m_best_row, m_conflict, m_stated)
+
+
+def _outcomes(
+    outcome: npt.NDArray[np.int8],
+    considered: BoolArray,
+    live: IntArray,
+    mom: Int64Array,
+    moments: Int64Array,
+    at: int,
+    spanned: list[int] | None,
+    floor_row: int,
+    ceil_row: int,
+    b_row: int,
+) -> None:
+    """Each row's outcome (in place): the rows of the ``spanned`` moments when the figures
+    conflict, else the floor, the ceiling and the figures about ``at``; the best's row."""
+    k = outcome.size
     for j in range(k):
         if outcome[j] == REVISED or not considered[j]:
             continue
         outcome[j] = LOOSER
-    if span:
-        for t in cons:
+    if spanned is not None:
+        for t in spanned:
             for j in live[mom[live] == moments[t]].tolist():
                 outcome[j] = USED
     else:
@@ -419,12 +505,3 @@ def _one_quantity(
         outcome[at_rows] = USED
     if b_row >= 0:
         outcome[b_row] = USED if outcome[b_row] in (LOOSER, LATER) else outcome[b_row]
-    bound_lo = low_v if np.isfinite(low_v) else -np.inf
-    return _One(
-        (bound_lo, best_v, high_v, cl and np.isfinite(low_v), cr and np.isfinite(high_v)),
-        span,
-        int(rows[b_row]) if b_row >= 0 else -1,
-        outcome,
-        falls,
-        raised,
-    )
