@@ -13,7 +13,6 @@ from estimates.ledger.claims import Claim
 from estimates.ledger.table import Ledger
 from estimates.reconciliation._core import (
     NO_DAY,
-    RELIABILITY_WEIGHT,
     ROLES,
     CoreResult,
     Settings,
@@ -23,6 +22,7 @@ from estimates.reconciliation._core import (
 from estimates.reconciliation._core import run as core_run
 from estimates.values.ranges import Range
 from estimates.values.sources import Sources
+from estimates.values.vocabulary import RELIABILITY_WEIGHT
 
 
 def run(frame: pd.DataFrame, settings: Settings, **kw: Any) -> CoreResult:

@@ -33,7 +33,8 @@ The steps:
    (the latest window ending at or before ``at``). ``projection`` figures are set apart when a
    quantity has observations and reconciled on their own (each source's latest) when it has
    none. An ``at`` before every figure gives an unknown with the reason.
-6. **Prior weights** (documented numbers, see :data:`RELIABILITY_WEIGHT`):
+6. **Prior weights** (documented numbers, see
+   :data:`estimates.values.vocabulary.RELIABILITY_WEIGHT`):
    ``weight = confidence × reliability × recency`` where confidence is the claim's
    ``confidence``, else the probability of its ``hedge`` words on the yardstick (via
    ``estimates.reading.likelihood.hedge_confidence``, when that module is present), else 1, floored at
@@ -79,6 +80,10 @@ from estimates.reconciliation._answer import (
     settle_unknowns,
 )
 from estimates.reconciliation._frame import (
+    CUMULATIVE,
+    FLOW,
+    PROJECTION_KIND,
+    STOCK,
     Columns,
     Figures,
     Resolved,
@@ -118,7 +123,6 @@ from estimates.reconciliation.stages.time import (
     supersede,
 )
 from estimates.reconciliation.stages.weights import confidence, recency, stale
-from estimates.values.vocabulary import RELIABILITY_WEIGHT, KindCode
 
 if TYPE_CHECKING:
     from estimates.values.sources import Sources
@@ -127,7 +131,6 @@ __all__ = [
     "DAY",
     "MIN_CONFIDENCE",
     "NO_DAY",
-    "RELIABILITY_WEIGHT",
     "ROLES",
     "USED_ROLES",
     "CoreResult",
@@ -144,8 +147,6 @@ MIN_CONFIDENCE = 0.05
 # whole days differ by multiples of DAY and a count of 20:00 falls before "as of" that day;
 # NO_DAY means "no date" (stages.arrays). Options given in days (``relay_days``, ``since_days``,
 # ``change_days``, ``half_life``) are multiplied by DAY.
-
-STOCK, CUMULATIVE, FLOW, PROJECTION_KIND = (int(k) for k in KindCode)
 
 
 @dataclass(frozen=True)

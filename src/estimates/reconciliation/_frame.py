@@ -43,6 +43,10 @@ if TYPE_CHECKING:
     from estimates.values.sources import Sources
 
 __all__ = [
+    "CUMULATIVE",
+    "FLOW",
+    "PROJECTION_KIND",
+    "STOCK",
     "Columns",
     "Figures",
     "Resolved",
@@ -61,7 +65,9 @@ __all__ = [
 ]
 
 _KINDS: dict[str, int] = {name: int(KindCode[name.upper()]) for name in KINDS}
-STOCK, PROJECTION_KIND = int(KindCode.STOCK), int(KindCode.PROJECTION)
+#: The kinds as the stages read them (the codes of :class:`estimates.values.vocabulary.KindCode`),
+#: so that the stages and the core import nothing from ``values``.
+STOCK, CUMULATIVE, FLOW, PROJECTION_KIND = (int(k) for k in KindCode)
 #: The prior weight of a claim with no grade (:data:`estimates.values.vocabulary.NO_GRADE_WEIGHT`).
 _NO_GRADE_WEIGHT = NO_GRADE_WEIGHT
 
