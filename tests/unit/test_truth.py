@@ -8,9 +8,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from estimates.errors import OptionError, ReconcileError
-from estimates.reconciliation._core import RELIABILITY_WEIGHT
 from estimates.reconciliation.methods import Combined, Evidence, get_method
 from estimates.reconciliation.truth import catd, crh
+from estimates.values.vocabulary import RELIABILITY_WEIGHT
 from tests.unit.truth_cases import copiers_and_honest
 
 METHODS = [crh, catd]

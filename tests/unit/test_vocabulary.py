@@ -11,7 +11,7 @@ import estimates as est
 from estimates.ledger.claims import Claim
 from estimates.ledger.table import Ledger
 from estimates.reading.likelihood import credibility_grades, reliability_grades
-from estimates.reconciliation import _core, truth
+from estimates.reconciliation import _core, _frame, truth
 from estimates.values.ranges import Range
 from estimates.values.vocabulary import (
     CLOSED,
@@ -51,7 +51,9 @@ def test_the_admiralty_yardstick_and_the_grades_agree() -> None:
 
 
 def test_the_core_and_truth_discovery_use_the_same_tables() -> None:
-    assert _core.RELIABILITY_WEIGHT is RELIABILITY_WEIGHT
+    assert (
+        _frame.RELIABILITY_WEIGHT is RELIABILITY_WEIGHT
+    )  # the core's grade weights are read there
     assert tuple(truth._GRADES) == GRADES
     assert list(KindCode) == [_core.STOCK, _core.CUMULATIVE, _core.FLOW, _core.PROJECTION_KIND]
     assert [KINDS[k] for k in KindCode] == [k.name.lower() for k in KindCode]
