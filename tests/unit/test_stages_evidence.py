@@ -35,6 +35,24 @@ def test_a_repeat_within_relay_days_is_a_relay_and_one_beyond_is_a_new_statement
     assert relay_of([0, 8], relay_days=10) == [False, True]
 
 
+def test_the_window_counts_calendar_days_from_a_moment_to_a_whole_day() -> None:
+    # stated at 05:00 on day 0; reports of whole days are as late as their last second
+    def flags(*stated: int) -> list[bool]:
+        n = len(stated)
+        low = np.full(n, 10.0)
+        out: list[bool] = relays(
+            np.zeros(n, np.int64), low, low.copy(), np.full(n, np.nan), np.ones(n, bool),
+            np.ones(n, bool), np.full(n, NO_DAY), np.array(stated, dtype=np.int64), 7 * DAY,
+        ).tolist()  # fmt: skip
+        return out
+
+    morning, whole = 5 * 3_600, DAY - 1
+    assert flags(morning, 7 * DAY + whole) == [False, True]
+    assert flags(morning, 8 * DAY + whole) == [False, False]
+    # the same in a run of three, walked report by report
+    assert flags(morning, 3 * DAY + whole, 7 * DAY + whole) == [False, True, True]
+
+
 def test_the_statement_moves_on_when_a_report_comes_after_the_window() -> None:
     # day 9 is past day 0's window: a new statement, which day 12 then relays
     assert relay_of([0, 3, 9, 12]) == [False, True, False, True]

@@ -34,6 +34,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from estimates.reconciliation.stages.arrays import (
+    DAY,
     NO_DAY,
     BoolArray,
     FloatArray,
@@ -61,15 +62,18 @@ def relays(
     stated: Int64Array,
     relay_days: int,
 ) -> BoolArray:
-    """Per row: does it repeat, on a later day within ``relay_days`` (seconds), a figure of its
-    ``group`` (quantity, kind and source)?
+    """Per row: does it repeat, later and within ``relay_days`` (seconds, counted in calendar
+    days when a whole number of days), a figure of its ``group`` (quantity, kind and source)?
 
     Same group, start (``since``) and figure (``low``/``high`` with ``±inf`` for no end, ``best``,
     open ends); the earliest report is the statement, each later one stated within
     ``relay_days`` after the statement is a relay of it (a report later than that is a new
     statement, which later reports may relay in turn). Undated reports are neither. Only figures
     given more than once are sorted (one hash pass finds them); equal hashes are checked field by
-    field, so a hash collision never makes a relay.
+    field, so a hash collision never makes a relay. A report of a whole day is as late as that
+    day's last second, so the window counts calendar days: a statement made on the morning of
+    1 March is relayed by a report dated 8 March with a 7-day window, as one made any time on
+    1 March is.
 
     >>> relays(np.zeros(3, np.int64), np.ones(3), np.ones(3), np.full(3, np.nan),
     ...        np.ones(3, bool), np.ones(3, bool), np.full(3, NO_DAY),
@@ -110,7 +114,7 @@ def relays(
     short = run_len[run_id] <= 2
     # a run of two: the second relays the first when stated on a later day within the window
     relay = short & ~run_start & dated & dated[np.maximum(np.arange(order.size) - 1, 0)]
-    relay &= (days > first_day) & (days - first_day <= relay_days)
+    relay &= (days > first_day) & _within(days, first_day, relay_days)
     # longer runs (rare) are walked report by report: the statement moves on
     run_first = np.flatnonzero(run_start)
     for run in np.flatnonzero(run_len > 2).tolist():
@@ -119,12 +123,20 @@ def relays(
             d = int(days[j])
             if d == NO_DAY:
                 continue
-            if anchor != NO_DAY and anchor < d <= anchor + relay_days:
+            if anchor != NO_DAY and anchor < d and bool(_within(d, anchor, relay_days)):
                 relay[j] = True
-            elif anchor == NO_DAY or d > anchor + relay_days:
+            elif anchor == NO_DAY or not bool(_within(d, anchor, relay_days)):
                 anchor = d
     out[order[relay]] = True
     return out
+
+
+def _within(later: Any, earlier: Any, window: int) -> Any:
+    """Whether ``later`` is at most ``window`` seconds after ``earlier``: in calendar days when
+    the window is a whole number of days (both instants read by the day they fall on)."""
+    if window % DAY == 0:
+        return later // DAY - earlier // DAY <= window // DAY
+    return later - earlier <= window
 
 
 @dataclass(frozen=True)
