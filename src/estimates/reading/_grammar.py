@@ -361,6 +361,9 @@ _LOWER = frozenset({"more_than", "at_least"})
 _UPPER = frozenset({"up_to", "fewer_than"})
 
 
+_HYPHENS = frozenset({"-", "‐", "‑"})
+
+
 def _second_bound(reader: _Reader, op: str, a: _Num) -> tuple[str, _Num, _Num] | None:
     """ "greater than 40 and smaller than 90", "at most 500 and at least 100", "above 5, below
     10": a bound on the other side joined by "and", "but" or a comma. Returns the compound
@@ -408,6 +411,10 @@ def _read_at(reader: _Reader, i: int) -> _Reading | None:
             op, a, b = compound
             j = max(a.end, b.end)
     tail = reader.phrase(j, _TAIL_INDEX)
+    # "10,000-plus": the number, a hyphen and "plus" written as one word
+    plus_word = s.word(j) in _HYPHENS and s.word(j + 1) == "plus"
+    if tail is None and plus_word and s.attached(j) and s.attached(j + 1):
+        tail = ("at_least", j + 2)
     # a tail "+" counts only written against the number ("10,000+")
     if (
         tail is not None
