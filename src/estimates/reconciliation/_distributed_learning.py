@@ -46,11 +46,10 @@ import pandas as pd
 
 from estimates.reconciliation import _core
 from estimates.reconciliation.methods import Combined, Evidence
+from estimates.reconciliation.stages.arrays import FloatArray, IntArray
 
 __all__ = ["LEARNED", "reconcile_learned"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
 
 #: The methods this module distributes.
 LEARNED: tuple[str, ...] = ("catd", "crh", "plurality")

@@ -27,19 +27,19 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from estimates.errors import ReconcileError
 from estimates.reconciliation._segments import segment_ids, segment_min, segment_sum
+from estimates.reconciliation.stages.arrays import (
+    BoolArray,
+    FloatArray,
+    Int64Array,
+    IntArray,
+    ObjectArray,
+)
 
 __all__ = ["Combined", "Evidence", "Readings", "readings", "side_closed"]
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.intp]
-Int64Array = npt.NDArray[np.int64]
-ObjectArray = npt.NDArray[np.object_]
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 from scipy import special, stats
 
@@ -101,15 +100,13 @@ from estimates.reconciliation._segments import (
     segment_min,
     segment_sum,
 )
+from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, IntArray
 
 if TYPE_CHECKING:
     from estimates.reconciliation.methods import Combined, Evidence
 
 __all__ = ["PoolOptions", "Pooled", "pool_arrays", "pool_options", "pooled", "rounding_unit"]
 
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.intp]
 
 #: Share of a censored figure's mass shaped as a half-normal at its bound (see the module doc).
 _CENSORED_OWN = 0.05

@@ -111,11 +111,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 from scipy import special, stats
 
 from estimates.errors import ReconcileError
 from estimates.reconciliation._segments import segment_ids, segment_max, segment_sum
+from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, IntArray
 from estimates.values.words import number
 
 if TYPE_CHECKING:
@@ -123,9 +123,6 @@ if TYPE_CHECKING:
 
 __all__ = ["PoolOptions", "Pooled", "pool_arrays", "pool_options", "pooled_mean"]
 
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.intp]
 
 _MAX_ITER = 500
 

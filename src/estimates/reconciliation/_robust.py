@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-import numpy.typing as npt
 
 from estimates.errors import ReconcileError
 from estimates.reconciliation._evidence import Combined, Evidence, Readings, readings, side_closed
@@ -21,13 +20,10 @@ from estimates.reconciliation._segments import (
     segment_sum,
     sort_segments,
 )
+from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, IntArray
 from estimates.values.words import number
 
 __all__ = ["robust"]
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.intp]
 
 
 def _float_option(options: Mapping[str, object], name: str, default: float) -> float:

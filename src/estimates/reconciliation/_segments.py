@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from estimates.errors import ReconcileError
+from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, IntArray
 
 __all__ = [
     "Groups",
@@ -38,10 +39,6 @@ __all__ = [
     "sort_segments",
     "weighted_quantile",
 ]
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.intp]
 
 
 class Groups(NamedTuple):

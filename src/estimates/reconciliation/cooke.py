@@ -52,10 +52,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 from scipy import stats
 
 from estimates.errors import ReconcileError
+from estimates.reconciliation.stages.arrays import FloatArray, IntArray
 
 __all__ = [
     "OVERSHOOT",
@@ -68,9 +68,6 @@ __all__ = [
     "scores",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
-BoolArray = npt.NDArray[np.bool_]
 
 #: The share of the question's span added on each side of the intrinsic range (Cooke's k = 10 %).
 OVERSHOOT = 0.1

@@ -32,7 +32,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from estimates.errors import OptionError, ReconcileError, UnknownMethodError
 from estimates.reconciliation._evidence import (
@@ -48,6 +47,10 @@ from estimates.reconciliation._segments import (
     segment_min,
     segment_quantiles,
     sort_segments,
+)
+from estimates.reconciliation.stages.arrays import (
+    BoolArray,
+    FloatArray,
 )
 from estimates.values.words import number
 
@@ -76,12 +79,6 @@ __all__ = [
     "segment_quantiles",
     "sort_segments",
 ]
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.intp]
-Int64Array = npt.NDArray[np.int64]
-ObjectArray = npt.NDArray[np.object_]
 
 
 Method = Callable[[Evidence, Mapping[str, object]], Combined]

@@ -76,7 +76,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from estimates.errors import ReconcileError
@@ -88,6 +87,7 @@ from estimates.reconciliation.copying import (
     copy_statistics,
     independence,
 )
+from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, IntArray
 from estimates.reconciliation.truth import (
     _GRADES,
     _components,
@@ -116,9 +116,6 @@ __all__ = [
     "truths",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
-BoolArray = npt.NDArray[np.bool_]
 
 _DEFAULTS: Final[dict[str, object]] = {
     "tolerance": None,

@@ -35,6 +35,7 @@ import pandas as pd
 
 from estimates.errors import DateError, OptionError, ReconcileError
 from estimates.ledger.schema import OUTPUT_COLUMNS
+from estimates.reconciliation.stages.arrays import FloatArray
 from estimates.values.dates import to_period
 from estimates.values.ranges import closed_from_flags, side_flags
 from estimates.values.vocabulary import CLOSED
@@ -44,8 +45,6 @@ if TYPE_CHECKING:
     from estimates.ledger.table import Ledger
 
 __all__ = ["isotonic", "timeline"]
-
-FloatArray = npt.NDArray[np.float64]
 
 
 def isotonic(values: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> FloatArray:

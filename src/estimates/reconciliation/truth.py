@@ -100,6 +100,7 @@ import pandas as pd
 
 from estimates.errors import ReconcileError
 from estimates.reconciliation._segments import midpoint, segment_ids, segment_sum
+from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, IntArray
 from estimates.values.vocabulary import GRADES, NO_GRADE_WEIGHT, RELIABILITY_WEIGHT
 
 if TYPE_CHECKING:
@@ -107,9 +108,6 @@ if TYPE_CHECKING:
 
 __all__ = ["catd", "copy_discount", "crh"]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
-BoolArray = npt.NDArray[np.bool_]
 
 # Expected error of a graded source, as a multiple of the typical error of a claim. The grades are
 # the Admiralty (NATO STANAG 2511) reliability letters; F ("cannot be judged") and no grade are

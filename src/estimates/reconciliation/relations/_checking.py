@@ -14,14 +14,8 @@ import pandas as pd
 
 from estimates.errors import DateError, OptionError, RelationError
 from estimates.reconciliation.relations._model import AtMost, Monotone, SumOf, _sum_high, validate
-from estimates.reconciliation.relations._report import (
-    BoolArray,
-    FloatArray,
-    Int64Array,
-    ObjArray,
-    Report,
-    Violation,
-)
+from estimates.reconciliation.relations._report import ObjArray, Report, Violation
+from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, Int64Array
 from estimates.values import units as _units
 from estimates.values.dates import to_period
 from estimates.values.ranges import closed_from_flags

@@ -13,9 +13,6 @@ from estimates.values._model import Model
 
 # -- checking claims --------------------------------------------------------------------------
 
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-Int64Array = npt.NDArray[np.int64]
 ObjArray = npt.NDArray[np.object_]
 _DAY = np.timedelta64(1, "D")
 

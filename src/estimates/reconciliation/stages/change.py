@@ -25,16 +25,17 @@ from __future__ import annotations
 from typing import TypeVar
 
 import numpy as np
-import numpy.typing as npt
 
-from estimates.reconciliation.stages.arrays import stable_order
+from estimates.reconciliation.stages.arrays import (
+    BoolArray,
+    FloatArray,
+    Int64Array,
+    IntArray,
+    stable_order,
+)
 
 __all__ = ["in_conflict", "overtaken"]
 
-BoolArray = npt.NDArray[np.bool_]
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
-Int64Array = npt.NDArray[np.int64]
 
 #: The "no date" day number of the core (the smallest int64).
 _NO_DAY = int(np.iinfo(np.int64).min)

@@ -48,14 +48,11 @@ import numpy as np
 import numpy.typing as npt
 
 from estimates.reconciliation._segments import weighted_quantile
+from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, Int64Array, IntArray
 from estimates.values.words import steps
 
 __all__ = ["Fall", "RunningResult", "rounding_unit", "running_totals"]
 
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.intp]
-Int64Array = npt.NDArray[np.int64]
 
 #: Per-row outcome codes (the core maps them to its roles).
 USED, FLOOR, CEILING, LOOSER, REVISED, LATER = 0, 1, 2, 3, 4, 5
