@@ -26,7 +26,7 @@ def _claims() -> list[Claim]:
 
 
 def test_text_columns_are_categoricals_with_sorted_used_categories_inside() -> None:
-    view = Ledger(_claims())._view()
+    view = Ledger(_claims())._copy_frame()
     for name in CATEGORY_COLUMNS:
         assert isinstance(view[name].dtype, pd.CategoricalDtype), name
         names = list(view[name].cat.categories)
@@ -48,8 +48,8 @@ def test_frame_and_to_frame_give_plain_text_with_none_for_blanks() -> None:
 
 def test_input_order_never_changes_the_stored_frame() -> None:
     claims = _claims()
-    a = Ledger(claims)._view()
-    b = Ledger(claims[::-1])._view()
+    a = Ledger(claims)._copy_frame()
+    b = Ledger(claims[::-1])._copy_frame()
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -57,18 +57,18 @@ def test_merge_of_ledgers_with_different_categories_equals_one_ledger_of_all() -
     claims = _claims()
     left, right = Ledger(claims[:2]), Ledger(claims[2:])
     merged = left.merge(right)
-    assert isinstance(merged._view()["source"].dtype, pd.CategoricalDtype)
-    pd.testing.assert_frame_equal(merged._view(), Ledger(claims)._view())
-    pd.testing.assert_frame_equal(right.merge(left)._view(), merged._view())
+    assert isinstance(merged._copy_frame()["source"].dtype, pd.CategoricalDtype)
+    pd.testing.assert_frame_equal(merged._copy_frame(), Ledger(claims)._copy_frame())
+    pd.testing.assert_frame_equal(right.merge(left)._copy_frame(), merged._copy_frame())
 
 
 def test_select_and_known_on_keep_only_the_categories_their_rows_use() -> None:
     ledger = Ledger(_claims())
     picked = ledger.select("troops")
-    assert list(picked._view()["quantity"].cat.categories) == ["troops"]
-    assert list(picked._view()["source"].cat.categories) == ["DoD", "NIS"]
+    assert list(picked._copy_frame()["quantity"].cat.categories) == ["troops"]
+    assert list(picked._copy_frame()["source"].cat.categories) == ["DoD", "NIS"]
     early = ledger.known_on("2024-10-25")
-    assert list(early._view()["quantity"].cat.categories) == ["shells", "troops"]
+    assert list(early._copy_frame()["quantity"].cat.categories) == ["shells", "troops"]
     assert reconcile_all(picked)["quantity"].tolist() == ["troops"]
 
 
@@ -87,7 +87,7 @@ def test_summary_names_units_without_blanks() -> None:
 
 def test_core_reads_categorical_codes_and_plain_text_alike() -> None:
     ledger = Ledger(_claims())
-    a = run(ledger._view(), Settings(method="robust"))
+    a = run(ledger._arrays(), Settings(method="robust"))
     b = run(ledger.frame, Settings(method="robust"))
     assert a.quantities.tolist() == b.quantities.tolist() == ["shells", "tanks", "troops"]
     for name in ("low", "best", "high", "n_claims", "n_sources", "role", "row"):
@@ -95,7 +95,7 @@ def test_core_reads_categorical_codes_and_plain_text_alike() -> None:
 
 
 def test_core_ignores_categories_no_row_uses() -> None:
-    view = Ledger(_claims())._view()
+    view = Ledger(_claims())._copy_frame()
     cut = view.iloc[np.flatnonzero(view["quantity"].to_numpy(dtype=object) == "troops")]
     assert len(cut["quantity"].cat.categories) == 3  # a slice keeps every category
     res = run(cut, Settings(method="robust"))

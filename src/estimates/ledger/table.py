@@ -50,6 +50,7 @@ from estimates.ledger._frame import (
     plain,
     tidy,
 )
+from estimates.ledger.arrays import ClaimArrays, claim_arrays
 from estimates.ledger.claims import KINDS, Claim
 from estimates.ledger.formats import PathOrBuffer
 from estimates.ledger.schema import CLAIM_COLUMNS, NUMBER_COLUMNS
@@ -69,8 +70,9 @@ class Collected(NamedTuple):
 
 
 def _frozen(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with the arrays holding its columns marked read-only: the ledger hands them to
-    the reconciliation core (:meth:`Ledger._view`), and a write must never reach the ledger."""
+    """``frame`` with the arrays holding its columns marked read-only: nothing that reads the
+    ledger's own frame may write to it (what the ledger hands out is a copy,
+    :meth:`Ledger._arrays`, :meth:`Ledger._copy_frame`)."""
     for arr in frame._mgr.arrays:
         # a numpy block, or the numpy array inside an extension array (a categorical's codes,
         # a datetime array's values)
@@ -211,24 +213,36 @@ class Ledger:
         """
         return plain(self._frame)
 
-    def _view(self) -> pd.DataFrame:
-        """The ledger's own frame, without a copy: for the reconciliation core only.
+    def _arrays(self) -> ClaimArrays:
+        """What the ledger hands the reconciliation core: its columns as a frozen set of new,
+        read-only numpy arrays (:mod:`estimates.ledger.arrays`), sorted by claim id. Nothing in
+        it shares the ledger's storage, and a write into it raises, on any pandas version.
 
-        Sanctioned private access (``estimates.reconciliation.reconcile`` and ``estimates.reconciliation._core`` use it): the
-        columns of :attr:`frame`, sorted by claim id, with the :data:`CATEGORY_COLUMNS` held as
-        pandas categoricals (sorted categories, each one used by some row; missing = code -1).
-        It shares the ledger's arrays, which are read-only: on any pandas a write into the view
-        copies the column (copy-on-write) or is refused, and the ledger never changes.
+        >>> led = Ledger([Claim(quantity="q", value=Range.between(1, 2), source="s")])
+        >>> arrays = led._arrays()
+        >>> arrays.source.codes.tolist(), arrays.high.tolist()
+        ([0], [2.0])
+        >>> arrays.high[0] = 0.5
+        Traceback (most recent call last):
+        ...
+        ValueError: assignment destination is read-only
+        >>> led[0].value.high
+        2.0
+        """
+        return claim_arrays(self._frame)
+
+    def _copy_frame(self) -> pd.DataFrame:
+        """A deep copy of the ledger's own frame (the columns of :attr:`frame`, the
+        :data:`CATEGORY_COLUMNS` as pandas categoricals), for code that shows rows of it or
+        hands a checked partition on: nothing in it shares the ledger's storage.
 
         >>> led = Ledger([Claim(quantity="q", value=Range.exactly(1), source="s")])
-        >>> view = led._view()
-        >>> view["source"].cat.codes.tolist()
-        [0]
-        >>> view.loc[0, "low"] = 5.0
-        >>> led[0].value.low
-        1.0
+        >>> copy = led._copy_frame()
+        >>> copy.loc[0, "low"] = 5.0
+        >>> copy["source"].cat.codes.tolist(), led[0].value.low
+        ([0], 1.0)
         """
-        return self._frame.copy(deep=False)
+        return self._frame.copy(deep=True)
 
     # -- reading and writing --------------------------------------------------------------------
 

@@ -135,7 +135,7 @@ def combine(
         positive=positive[seg_q],
         as_of_day=np.asarray(ev.moment[one], dtype=np.int64),
         stated_day=np.asarray(ev.stated[one], dtype=np.int64),
-        level=cols.take(claim_levels(cols.frame, len(cols.frame)))[ev.first[one]],
+        level=cols.take(claim_levels(cols.arrays))[ev.first[one]],
     )
     combined = fn(evidence, dict(options))
     if not isinstance(combined, Combined) or combined.low.size != seg_q.size:

@@ -1,7 +1,8 @@
 """The columnar reconciliation pipeline: every quantity at once, on numpy arrays.
 
-This module knows nothing of pydantic. It takes a ledger's frame (one row per claim, the columns
-of :attr:`estimates.ledger.table.Ledger.frame`) and runs every step of DESIGN §3 on whole arrays: rows
+This module knows nothing of pydantic. It takes what a ledger hands it, a frozen set of read-only
+arrays (:class:`estimates.ledger.arrays.ClaimArrays`: one row per claim, text as integer codes,
+numbers, dates as instants), and runs every step of DESIGN §3 on whole arrays: rows
 are sorted once by (quantity, kind, resolved source, dates) and every step is a segment
 operation, with no Python loop per quantity and no Python object per claim. ``reconcile`` (one
 quantity, with roles and an explanation) and ``reconcile_all`` (one row per quantity) both call
@@ -48,8 +49,8 @@ The steps:
 Each step is a stage, a pure function of arrays returning read-only arrays, under
 :mod:`estimates.reconciliation.stages`: ``known`` (1), ``evidence`` (4), ``time`` (5, with
 ``running`` for running totals and ``change`` for stocks that change), ``weights`` (6), and the
-roles as an ``IntEnum`` in ``roles``. The frame becomes their arrays, with the policies of steps
-2 and 3 (aliases, grades, unit factors, kinds, hedge probabilities) applied beforehand, in
+roles as an ``IntEnum`` in ``roles``. The ledger's arrays become theirs, with the policies of
+steps 2 and 3 (aliases, grades, unit factors, kinds, hedge probabilities) applied beforehand, in
 :mod:`estimates.reconciliation._frame`. :func:`run` is their sequence; the method's answer, the
 running totals' answer, the unknowns and the per-claim table are built here from their outputs.
 
@@ -57,7 +58,7 @@ running totals' answer, the unknowns and the per-claim table are built here from
 >>> frame = pd.DataFrame({"quantity": ["q", "q", "q"], "low": [10.0, 11.0, 900.0],
 ...                       "best": [float("nan")] * 3, "high": [10.0, 11.0, 900.0],
 ...                       "source": ["A", "B", "C"]})
->>> out = run(frame, Settings(method="robust"))
+>>> out = run(claim_arrays(frame), Settings(method="robust"))
 >>> out.best.tolist(), out.n_sources.tolist()
 ([11.0], [3])
 """
@@ -72,6 +73,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from estimates.ledger.arrays import ClaimArrays, claim_arrays
 from estimates.reconciliation._answer import (
     Running,
     combine,
@@ -88,15 +90,12 @@ from estimates.reconciliation._frame import (
     Figures,
     Resolved,
     Times,
-    equals,
     hedge_probabilities,
     instant_text,
-    instants,
     read_figures,
     read_sources,
     read_times,
     stated_ends,
-    text_codes,
     to_instant,
 )
 from estimates.reconciliation.methods import get_method, readings
@@ -133,8 +132,10 @@ __all__ = [
     "NO_DAY",
     "ROLES",
     "USED_ROLES",
+    "ClaimArrays",
     "CoreResult",
     "Settings",
+    "claim_arrays",
     "instant_text",
     "run",
     "to_instant",
@@ -180,7 +181,7 @@ class CoreResult:
     unknown), ``closed_left``/``closed_right``, ``n_claims``, ``n_sources``, ``conflict``,
     ``note``, and the method's per-source table ``sources``.
 
-    Per known claim: ``row`` (position in the input frame), ``claim_q`` (quantity index),
+    Per known claim: ``row`` (position in the ledger), ``claim_q`` (quantity index),
     ``role`` (code into :data:`ROLES`), ``weight`` (prior weight of the evidence it went into,
     0 when unused), ``evidence`` (evidence row, -1 when unused), ``claim_low``/``claim_best``/
     ``claim_high`` (in the quantity's unit), ``resolved_source``, ``kind`` code, ``as_of`` day,
@@ -242,9 +243,14 @@ class CoreResult:
 
 
 def run(
-    frame: pd.DataFrame, settings: Settings, *, only: str | None = None, detail: bool = False
+    claims: ClaimArrays | pd.DataFrame,
+    settings: Settings,
+    *,
+    only: str | None = None,
+    detail: bool = False,
 ) -> CoreResult:
-    """Reconcile every quantity of ``frame`` (a ledger frame) with ``settings``.
+    """Reconcile every quantity of ``claims`` (a ledger's arrays, or a ledger frame, read into
+    arrays first) with ``settings``.
 
     ``only`` restricts the work to one quantity (the rows of the others are dropped first),
     except for joint methods (truth discovery), which learn from every quantity. ``detail``
@@ -258,19 +264,19 @@ def run(
     [1.0, 5.0]
     """
     fn = get_method(settings.method)
-    frame, base_rows = _only(frame, only, settings.method)
+    arrays = claims if isinstance(claims, ClaimArrays) else claim_arrays(claims)
+    arrays, base_rows = _only(arrays, only, settings.method)
     # 1. known on (stages.known)
-    n_all = len(frame)
-    q_all, q_names = text_codes(frame, "quantity", n_all, sort=True)
-    stated_all = instants(frame, "stated_on_end", n_all)
+    q_all, q_names = arrays.quantity.codes, arrays.quantity.names
+    stated_all = arrays.stated_on_end
     nq = len(q_names)
     known = known_on(
         q=q_all, stated=stated_all, n_quantities=nq, known_on=settings.known_on, at=settings.at
     )
-    cols = Columns(frame, known.rows, known.everything)
+    cols = Columns(arrays, known.rows, known.everything)
     qc, stated = cols.take(q_all), cols.take(stated_all)
     del q_all, stated_all
-    # 2.–3. the frame's policies as arrays: sources and grades, units, kinds and times
+    # 2.–3. the policies as arrays: sources and grades, units, kinds and times
     sources = read_sources(cols, settings.sources, detail=detail)
     figures = read_figures(cols, qc, q_names)
     times = read_times(cols, qc, nq, stated)
@@ -366,15 +372,17 @@ def run(
 
 
 def _only(
-    frame: pd.DataFrame, only: str | None, method: str
-) -> tuple[pd.DataFrame, IntArray | None]:
+    arrays: ClaimArrays, only: str | None, method: str
+) -> tuple[ClaimArrays, IntArray | None]:
     """The rows of quantity ``only`` (all of them for a joint method) and their positions."""
     from estimates.reconciliation.methods import is_joint
 
     if only is None or is_joint(method):
-        return frame, None
-    base_rows = np.flatnonzero(equals(frame["quantity"], only)).astype(np.intp)
-    return frame.iloc[base_rows], base_rows
+        return arrays, None
+    hit = np.flatnonzero(arrays.quantity.names == only)
+    code = int(hit[0]) if hit.size else -2  # -2: no row has it
+    base_rows = np.flatnonzero(arrays.quantity.codes == code).astype(np.intp)
+    return arrays.take(base_rows), base_rows
 
 
 def _merge(
@@ -409,7 +417,7 @@ def _merge(
         closed_right=right_ok[closed_codes] & ~np.isnan(high), factor=factor * sources.weight,
         cumulative=cumulative, set_apart=times.set_apart, relay_days=settings.relay_days * DAY,
     )  # fmt: skip
-    lo_stated, hi_stated = stated_ends(cols.frame, cumulative, cols.take, len(cols.frame))
+    lo_stated, hi_stated = stated_ends(cols, cumulative)
     return merged, lo_stated[merged.first], hi_stated[merged.first]
 
 

@@ -1,15 +1,16 @@
-"""The ledger frame as the core's arrays: each column read once, cut to the known claims, and
-the policies applied before the stages run.
+"""The ledger's arrays as the stages read them: cut to the known claims, with the policies
+applied before the stages run.
 
-The stages (:mod:`estimates.reconciliation.stages`) take arrays and know nothing of names,
-units or words; here the frame's text columns become integer codes, and each policy becomes an
-array: source names resolved through :class:`~estimates.values.sources.Sources` (aliases,
+The core reads no frame: the ledger hands it a :class:`~estimates.ledger.arrays.ClaimArrays`
+(read-only arrays; text columns as integer codes into their sorted names). The stages
+(:mod:`estimates.reconciliation.stages`) take arrays and know nothing of names, units or
+words; here each policy becomes an array: source names resolved through :class:`~estimates.values.sources.Sources` (aliases,
 trailing qualifiers), grade letters their weights, units their conversion factors, kinds their
 codes, hedge words their probabilities, conventions their levels.
 
 >>> frame = pd.DataFrame({"quantity": ["q", "q"], "low": [1.0, 2.0], "unit": ["km", "m"],
 ...                       "source": ["A", "B"]})
->>> cols = Columns(frame, np.arange(2), True)
+>>> cols = Columns(claim_arrays(frame), np.arange(2), True)
 >>> read_figures(cols, np.zeros(2, np.intp), np.array(["q"], dtype=object)).low.tolist()
 [1.0, 0.002]
 """
@@ -25,6 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from estimates.errors import DimensionError, UnknownMethodError
+from estimates.ledger.arrays import ClaimArrays, claim_arrays
 from estimates.reconciliation.stages.arrays import (
     DAY,
     NO_DAY,
@@ -51,16 +53,14 @@ __all__ = [
     "Figures",
     "Resolved",
     "Times",
+    "claim_arrays",
     "claim_levels",
-    "equals",
     "hedge_probabilities",
     "instant_text",
-    "instants",
     "read_figures",
     "read_sources",
     "read_times",
     "stated_ends",
-    "text_codes",
     "to_instant",
 ]
 
@@ -107,21 +107,6 @@ def instant_text(t: int | None) -> str | None:
     return f"{day}T{clock}" + (f":{second % 60:02d}" if second % 60 else "")
 
 
-def instants(frame: pd.DataFrame, column: str, n: int) -> Int64Array:
-    """A date column as instants (seconds since 1970; :data:`NO_DAY` for none)."""
-    if column not in frame.columns:
-        return np.full(n, NO_DAY, dtype=np.int64)
-    values = frame[column].to_numpy()
-    if values.dtype.kind != "M":
-        values = pd.to_datetime(pd.Series(values), errors="raise").to_numpy()
-    if np.datetime_data(values.dtype) != ("s", 1):
-        # floor to whole seconds (NaT stays NaT)
-        values = values.astype("datetime64[s]")
-    # NaT is the smallest int64, which is NO_DAY
-    seconds: Int64Array = values.view(np.int64).copy()
-    return seconds
-
-
 def _day_start(start: Int64Array, end: Int64Array) -> Int64Array:
     """A period's start as the core compares it: a time of day as it is (start and end are
     then one instant), a whole day as its last second, like an end (so a one-day period is one
@@ -131,81 +116,9 @@ def _day_start(start: Int64Array, end: Int64Array) -> Int64Array:
     return result
 
 
-def _floats(frame: pd.DataFrame, column: str, n: int) -> FloatArray:
-    if column not in frame.columns:
-        return np.full(n, np.nan)
-    series = frame[column]
-    if series.dtype == np.float64:
-        # the frame's own (read-only) array: nothing in the pipeline writes to it
-        values: FloatArray = series.to_numpy()
-        return values
-    return np.asarray(series.to_numpy(dtype=float, na_value=np.nan), dtype=float)
-
-
-def _objects(frame: pd.DataFrame, column: str, n: int) -> ObjectArray:
-    if column not in frame.columns:
-        return np.full(n, None, dtype=object)
-    values = frame[column].to_numpy(dtype=object)
-    result: ObjectArray = np.where(pd.isna(values), np.array(None, dtype=object), values)
-    return result
-
-
 def _factorize(values: ObjectArray, *, sort: bool = False) -> tuple[IntArray, ObjectArray]:
     codes, uniques = pd.factorize(values, sort=sort, use_na_sentinel=True)
     return codes.astype(np.intp), np.asarray(uniques, dtype=object)
-
-
-def text_codes(
-    frame: pd.DataFrame, column: str, n: int, *, sort: bool = False
-) -> tuple[IntArray, ObjectArray]:
-    """Integer codes of a text column (-1 where missing) and its distinct values.
-
-    One hash pass over the column (none for a categorical column); sorting, when asked,
-    sorts only the distinct values.
-    """
-    if column not in frame.columns:
-        return np.full(n, -1, dtype=np.intp), np.zeros(0, dtype=object)
-    series = frame[column]
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        # a categorical column already holds its codes: no pass over the strings; categories
-        # no row uses (a frame cut from a bigger one) are dropped, so every name is present
-        codes = np.asarray(series.cat.codes.to_numpy(), dtype=np.intp)
-        names = np.asarray(series.cat.categories, dtype=object)
-        if names.size:
-            used = np.bincount(codes + 1, minlength=names.size + 1)[1:] > 0
-            if not used.all():
-                rank = np.cumsum(used) - 1
-                codes = np.where(codes >= 0, rank[codes], -1)
-                names = names[used]
-    else:
-        values = series.to_numpy(dtype=object)
-        first = values[0] if n else None
-        if isinstance(first, str) and bool((values == first).all()):
-            # one value throughout (one unit, one kind): a comparison, no hashing
-            return np.zeros(n, dtype=np.intp), np.array([first], dtype=object)
-        raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        names = np.asarray(uniques, dtype=object)
-        codes = np.asarray(raw_codes, dtype=np.intp)
-    if sort and names.size and not pd.Index(names, dtype=object).is_monotonic_increasing:
-        perm = np.argsort(names.astype(str), kind="stable")
-        rank = np.empty(perm.size, dtype=np.intp)
-        rank[perm] = np.arange(perm.size, dtype=np.intp)
-        codes = np.where(codes >= 0, rank[codes], -1)
-        names = names[perm]
-    return codes, names
-
-
-def equals(series: pd.Series[Any], value: str) -> BoolArray:
-    """Rows of a text column equal to ``value`` (a categorical compares its codes)."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        names = np.asarray(series.cat.categories, dtype=object)
-        hit = np.flatnonzero(names == value)
-        if not hit.size:
-            return np.zeros(len(series), dtype=bool)
-        found: BoolArray = series.cat.codes.to_numpy() == hit[0]
-        return found
-    result: BoolArray = series.to_numpy(dtype=object) == value
-    return result
 
 
 def hedge_probabilities(names: ObjectArray, yardstick: str) -> FloatArray:
@@ -260,10 +173,10 @@ def _grade_weight(letter: object) -> float:
 
 @dataclass(frozen=True)
 class Columns:
-    """The frame's columns, each read once from the whole frame and cut to the known claims
-    (``rows``; all of them when ``everything``): no copy of the frame."""
+    """The ledger's arrays, each cut to the known claims (``rows``; all of them when
+    ``everything``) when read."""
 
-    frame: pd.DataFrame
+    arrays: ClaimArrays
     rows: IntArray
     everything: bool
 
@@ -271,16 +184,17 @@ class Columns:
         return values if self.everything else values[self.rows]
 
     def floats(self, column: str) -> FloatArray:
-        result: FloatArray = self.take(_floats(self.frame, column, len(self.frame)))
+        result: FloatArray = self.take(self.arrays.floats(column))
         return result
 
     def instants(self, column: str) -> Int64Array:
-        result: Int64Array = self.take(instants(self.frame, column, len(self.frame)))
+        result: Int64Array = self.take(self.arrays.instants(column))
         return result
 
-    def codes(self, column: str, *, sort: bool = False) -> tuple[IntArray, ObjectArray]:
-        codes, names = text_codes(self.frame, column, len(self.frame), sort=sort)
-        return self.take(codes), names
+    def codes(self, column: str) -> tuple[IntArray, ObjectArray]:
+        """Per known claim the code of its text (-1: none) into the column's sorted names."""
+        found = self.arrays.codes(column)
+        return self.take(found.codes), found.names
 
 
 @dataclass(frozen=True)
@@ -362,7 +276,7 @@ def read_figures(cols: Columns, qc: IntArray, q_names: ObjectArray) -> Figures:
     units of the same dimension converted; two dimensions in one quantity raise."""
     nq = q_names.size
     low, best, high = cols.floats("low"), cols.floats("best"), cols.floats("high")
-    ucodes, unames = cols.codes("unit", sort=True)
+    ucodes, unames = cols.codes("unit")
     nu = len(unames)
     chosen = np.full(nq, -1, dtype=np.intp)
     if nu:
@@ -476,10 +390,8 @@ def read_times(cols: Columns, qc: IntArray, nq: int, stated: Int64Array) -> Time
     )
 
 
-def stated_ends(
-    frame: pd.DataFrame, rows: BoolArray, take: Any, n_all: int
-) -> tuple[BoolArray, BoolArray]:
-    """Which ends of the ``rows`` figures their sources stated.
+def stated_ends(cols: Columns, rows: BoolArray) -> tuple[BoolArray, BoolArray]:
+    """Which ends of the ``rows`` figures (a mask over the known claims) their sources stated.
 
     A figure given as numbers states both ends. A figure read from words under a convention
     other than ``literal`` states only the ends the literal reading has: "over 31,000" states
@@ -488,10 +400,11 @@ def stated_ends(
     n = rows.size
     lo = np.ones(n, dtype=bool)
     hi = np.ones(n, dtype=bool)
-    if not rows.any() or "text" not in frame.columns or "convention" not in frame.columns:
+    conventions = cols.arrays.convention
+    if not rows.any() or not conventions.names.size:
         return lo, hi
-    text = take(_objects(frame, "text", n_all))
-    conv = take(_objects(frame, "convention", n_all))
+    text = cols.take(cols.arrays.text)
+    conv = cols.take(conventions.objects())
     read = rows & (text != None) & (conv != None) & (conv != "literal")  # noqa: E711
     idx = np.flatnonzero(read)
     if not idx.size:
@@ -514,17 +427,15 @@ def stated_ends(
     return lo, hi
 
 
-def claim_levels(frame: pd.DataFrame, n: int) -> FloatArray:
+def claim_levels(arrays: ClaimArrays) -> FloatArray:
     """Per claim, the probability its range carries: its ``level``, else its convention's
     (:attr:`estimates.reading.conventions.Convention.level`), else NaN."""
-    level = _floats(frame, "level", n)
-    if "convention" not in frame.columns or not np.isnan(level).any():
-        return level
-    codes, names = text_codes(frame, "convention", n)
-    if names.size == 0:
+    level = arrays.level
+    names = arrays.convention.names
+    if names.size == 0 or not np.isnan(level).any():
         return level
     from estimates.reading.conventions import convention_level
 
     table = np.array([convention_level(str(x)) for x in names] + [math.nan], dtype=float)
-    result: FloatArray = np.where(np.isnan(level), table[codes], level)
+    result: FloatArray = np.where(np.isnan(level), table[arrays.convention.codes], level)
     return result

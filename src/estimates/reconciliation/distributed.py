@@ -142,7 +142,7 @@ def check_partition(
     bad = tuple(
         PartitionBadRow(e.row, e.column, e.value, e.reason, partition=partition) for e in got.errors
     )
-    return _text_categories(got.ledger._view()), bad
+    return _text_categories(got.ledger._copy_frame()), bad
 
 
 def _text_categories(frame: pd.DataFrame) -> pd.DataFrame:
@@ -163,7 +163,7 @@ def _check_columns(claims: Any) -> pd.DataFrame:
     from estimates.ledger.table import Ledger
 
     empty = pd.DataFrame({str(c): pd.Series([], dtype=object) for c in claims.columns})
-    return _text_categories(Ledger.from_frame(empty, where=WHERE)._view())
+    return _text_categories(Ledger.from_frame(empty, where=WHERE)._copy_frame())
 
 
 def _gate(*found: tuple[PartitionBadRow, ...], errors: Errors) -> tuple[PartitionBadRow, ...]:

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from estimates.errors import ClaimTableTypeError, DimensionError, ReconcileError
+from estimates.ledger.arrays import claim_arrays
 from estimates.reconciliation import _core
 from estimates.reconciliation._building import _build
 from estimates.reconciliation._core import (
@@ -69,7 +70,7 @@ __all__ = ["Conflict", "Reconciliation", "reconcile", "reconcile_all"]
 # -- the calls --------------------------------------------------------------------------------------
 
 
-def _frame_of(ledger: Ledger | pd.DataFrame) -> pd.DataFrame:
+def _ledger_of(ledger: Ledger | pd.DataFrame) -> Ledger:
     from estimates.ledger.table import Ledger
 
     if isinstance(ledger, pd.DataFrame):
@@ -86,9 +87,7 @@ def _frame_of(ledger: Ledger | pd.DataFrame) -> pd.DataFrame:
             f"claims must be a Ledger, a pandas DataFrame or a Dask DataFrame (the 'dask' "
             f"extra), got {type(ledger).__module__}.{type(ledger).__qualname__}"
         )
-    # the ledger's own frame, without a copy (its text columns are categoricals, read by their
-    # codes); the pipeline never writes to it
-    return ledger._view()
+    return ledger
 
 
 def _quantity_names(frame: pd.DataFrame) -> set[str]:
@@ -237,10 +236,13 @@ def reconcile(
     >>> r.value.low, r.value.high, r.value.closed
     (7000.0, 8000.0, 'right')
     """
-    frame = _frame_of(ledger)
-    present = _quantity_names(frame)
+    led = _ledger_of(ledger)
+    present = set(led.quantities)
     if resolved is not None:
-        options = {**options, "resolved": _resolved(resolved, frame, present, method)}
+        options = {
+            **options,
+            "resolved": _resolved(resolved, led._copy_frame(), present, method),
+        }
     settings = _settings(method, at, known_on, sources, half_life, yardstick, options)
     if quantity not in present:
         known = sorted(present)
@@ -250,21 +252,21 @@ def reconcile(
             quantity=quantity,
         )
     rels = list(relations or ())
+    from estimates.reconciliation.methods import is_joint
+
     if rels:
-        names = frame["quantity"].to_numpy(dtype=object)
         from estimates.reconciliation.relations import validate
 
         wanted = {quantity}
-        for rel in validate(rels, known=set(names.tolist())):
+        for rel in validate(rels, known=present):
             wanted.update(_relation_quantities(rel))
-        # the claims table and the conflicts read rows of the frame the core ran on
-        frame = frame.loc[np.isin(names, sorted(wanted))].reset_index(drop=True)
-        res = _core.run(frame, settings, detail=True)
-    else:
-        # learning from resolved quantities needs the others too
-        res = _core.run(
-            frame, settings, only=None if resolved is not None else quantity, detail=True
-        )
+        led = led.select(sorted(wanted))
+    elif resolved is None and not is_joint(method):
+        # learning from resolved quantities, or across quantities, needs the others too
+        led = led.select(quantity)
+    # the claims table and the conflicts read rows of the claims the core ran on
+    frame = led._copy_frame()
+    res = _core.run(claim_arrays(frame), settings, detail=True)
     i = int(np.flatnonzero(res.quantities == quantity)[0])
     ranges, narrow_notes = _apply_relations(res, rels)
     return _build(
@@ -420,11 +422,12 @@ def reconcile_all(
             **extra,
         )
         return lazy
-    frame = _frame_of(ledger)
+    led = _ledger_of(ledger)
     if resolved is not None:
-        options = {**options, "resolved": _resolved(resolved, frame, None, method)}
+        options = {**options, "resolved": _resolved(resolved, led._copy_frame(), None, method)}
     settings = _settings(method, at, known_on, sources, half_life, yardstick, options)
-    return _table(_core.run(frame, settings), method, relations)
+    # the core reads the ledger's arrays (new read-only copies), never its frame
+    return _table(_core.run(led._arrays(), settings), method, relations)
 
 
 def _table(res: CoreResult, method: str, relations: Iterable[Any] | None) -> pd.DataFrame:
