@@ -1,7 +1,8 @@
 # Everything a fresh machine needs, from python3 (>= 3.11) and make alone.
 #   make demo    the package with its plot extra, then the demo (nothing else installed)
 #   make test    the development tools too, then the tests, lint and type checks
-#   make bench   the benchmarks (with the development install)
+#   make bench   the benchmarks (with the development install and the bench extra: quantulum3,
+#                the baseline bench_parse compares reading speed with)
 #   make test-oldest   the unit and golden tests on the oldest versions the package allows
 PYTHON ?= python3
 VENV := .venv
@@ -10,6 +11,7 @@ BIN := $(VENV)/bin
 # pyproject.toml re-installs each on its next use
 DEMO_STAMP := $(VENV)/.installed-demo
 DEV_STAMP := $(VENV)/.installed-dev
+BENCH_STAMP := $(VENV)/.installed-bench
 
 OLD := .venv-oldest
 OLD_STAMP := $(OLD)/.installed
@@ -26,6 +28,10 @@ $(DEMO_STAMP): pyproject.toml | $(BIN)/python
 
 $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+$(BENCH_STAMP): pyproject.toml $(DEV_STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	touch $@
 
 demo: $(DEMO_STAMP)
@@ -46,7 +52,7 @@ $(OLD_STAMP): pyproject.toml .ci/oldest.txt
 test-oldest: $(OLD_STAMP)
 	$(OLD)/bin/python -m pytest -q tests/unit tests/golden --ignore=tests/unit/test_dask.py
 
-bench: $(DEV_STAMP)
+bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:

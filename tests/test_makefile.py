@@ -51,6 +51,12 @@ def test_tests_and_benchmarks_install_the_development_tools(target: str, tmp_pat
     assert 'pip install --quiet -e ".[dev]"' in steps
 
 
+def test_benchmarks_install_the_baseline_they_compare_with(tmp_path: Path) -> None:
+    # bench_parse times quantulum3 beside parse; without the bench extra it prints no ratio
+    assert 'pip install --quiet -e ".[bench]"' in planned("bench", tmp_path)
+    assert "[bench]" not in planned("test", tmp_path)
+
+
 def test_ci_runs_make_test_on_a_clean_clone() -> None:
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in script and 'cd "$(dirname "$0")/.."' in script
