@@ -2,7 +2,10 @@
 
 Every ``import`` of a package module is read from the source (module level and inside functions,
 not under ``TYPE_CHECKING`` and not in docstrings). A module may import its own layer or any layer
-below it: faces → reconciliation → ledger → reading → values, with ``errors`` beneath all.
+below it: faces → reconciliation → ledger → reading → values, with ``errors`` and ``_digits``
+(the precision of a figure) beneath all. Within reconciliation, the core (the pipeline, its
+stages and the bundled methods) imports nothing from values, reading or faces: the policies
+become arrays, or plain callables handed in, in ``reconciliation._frame`` before it runs.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ ROOT = Path(est.__file__).parent
 RANK = {
     "errors": 0,
     "_version": 0,
+    "_digits": 0,
     "values": 1,
     "reading": 2,
     "ledger": 3,
@@ -123,6 +127,33 @@ def test_no_import_cycles() -> None:
     for module in sorted(graph):
         if module not in state and (cycle := walk(module)):
             pytest.fail("import cycle: " + " → ".join(cycle))
+
+
+#: The core: the modules that run on arrays only, with no policy of their own.
+CORE = (
+    "estimates.reconciliation._core",
+    "estimates.reconciliation._answer",
+    "estimates.reconciliation._evidence",
+    "estimates.reconciliation._segments",
+    "estimates.reconciliation._robust",
+    "estimates.reconciliation._pooled",
+    "estimates.reconciliation._pooled_mean",
+    "estimates.reconciliation.methods",
+    "estimates.reconciliation.stages",
+)
+
+
+def test_the_core_imports_nothing_from_values_reading_or_faces() -> None:
+    graph = _graph()
+    core = [m for m in graph if any(m == c or m.startswith(c + ".") for c in CORE)]
+    assert len(core) >= len(CORE) + 5  # the stages are modules of their own
+    found = [
+        f"{m} imports {d}"
+        for m in core
+        for d in sorted(graph[m])
+        if _layer(d) in ("values", "reading", "faces")
+    ]
+    assert not found, "the core reads policies handed to it, not these:\n" + "\n".join(found)
 
 
 @pytest.mark.parametrize("name", sorted(est.__all__))

@@ -24,7 +24,7 @@ import pandas as pd
 
 from estimates.errors import ReconcileError
 from estimates.reconciliation._frame import Columns, Resolved, claim_levels, instant_text
-from estimates.reconciliation.methods import Combined, Evidence
+from estimates.reconciliation.methods import Combined, Evidence, NumberWriter
 from estimates.reconciliation.stages.arrays import (
     DAY,
     BoolArray,
@@ -39,7 +39,6 @@ from estimates.reconciliation.stages.evidence import Merged
 from estimates.reconciliation.stages.roles import USED_ROLES, Role
 from estimates.reconciliation.stages.running import CEILING, FLOOR, RunningResult
 from estimates.reconciliation.stages.time import Picked
-from estimates.values.words import number
 
 __all__ = [
     "Answer",
@@ -107,10 +106,11 @@ def combine(
     sources: Resolved,
     positive: BoolArray,
     cols: Columns,
+    number: NumberWriter,
 ) -> Answer:
     """The method's answer per quantity from the evidence intervals, the intervals it misses,
     and whether the used figures conflict (figures about moments ``change_days`` or more apart
-    are change, not conflict)."""
+    are change, not conflict); the method's notes write figures with ``number``."""
     nq = q_names.size
     answer = Answer.empty(nq)
     one = picked.row
@@ -136,6 +136,7 @@ def combine(
         as_of_day=np.asarray(ev.moment[one], dtype=np.int64),
         stated_day=np.asarray(ev.stated[one], dtype=np.int64),
         level=cols.take(claim_levels(cols.arrays))[ev.first[one]],
+        number=number,
     )
     combined = fn(evidence, dict(options))
     if not isinstance(combined, Combined) or combined.low.size != seg_q.size:
@@ -174,6 +175,7 @@ def running_answer(
     base_since: Int64Array,
     at: Int64Array,
     src_names: ObjectArray,
+    number: NumberWriter,
 ) -> tuple[tuple[tuple[int, int, int, str, float], ...], IntArray, IntArray]:
     """Running totals: the stage's answer replaces the method's (a running total the stage
     cannot answer is unknown), its outcomes become the roles and bound sides of its evidence
@@ -211,7 +213,7 @@ def running_answer(
     has_best_row = (res.best_row >= 0) & answered
     best_claim[has_best_row] = first[rows[res.best_row[has_best_row]]]
     for i in rq.tolist():
-        note = _running_note(res, i, int(at[i]), running.source, running.moment, src_names)
+        note = _running_note(res, i, int(at[i]), running.source, running.moment, src_names, number)
         if other_start[i]:
             # the count restarts: say from when, so that a lower figure is read as a new count
             start = f"counted since {instant_text(int(base_since[i]))} ({other_start[i]} "
@@ -328,6 +330,7 @@ def _running_note(
     src: IntArray,
     moment: Int64Array,
     src_names: ObjectArray,
+    number: NumberWriter,
 ) -> str | None:
     """What a running total's answer rests on: where its best comes from, and its conflicts."""
 

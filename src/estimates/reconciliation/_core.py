@@ -97,6 +97,7 @@ from estimates.reconciliation._frame import (
     read_times,
     stated_ends,
     to_instant,
+    write_number,
 )
 from estimates.reconciliation.methods import get_method, readings
 from estimates.reconciliation.stages.arrays import (
@@ -299,7 +300,7 @@ def run(
     change = None if settings.change_days is None else settings.change_days * DAY
     answer = combine(
         fn, settings.method, settings.options, change, merged, picked, ev_weight, q_names,
-        sources, figures.positive, cols,
+        sources, figures.positive, cols, write_number,
     )  # fmt: skip
     e_role[picked.lower[(picked.lower >= 0) & answer.misses]] = Role.OUTLIER
     e_role[picked.upper[(picked.upper >= 0) & answer.misses]] = Role.OUTLIER
@@ -309,7 +310,7 @@ def run(
     if running is not None:
         falls, best_claim, running_sources = running_answer(
             answer, running, e_role, e_side, merged.first, stood.other_start, stood.base_since,
-            known.at_or_far, sources.names,
+            known.at_or_far, sources.names, write_number,
         )  # fmt: skip
     settle_unknowns(answer, qc, known.known_on, known.at, stood.too_early)
     # per claim

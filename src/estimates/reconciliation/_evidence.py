@@ -22,7 +22,7 @@ How a row is read (shared by every built-in method, see :func:`readings`):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -39,7 +39,30 @@ from estimates.reconciliation.stages.arrays import (
     ObjectArray,
 )
 
-__all__ = ["Combined", "Evidence", "Readings", "readings", "side_closed"]
+__all__ = [
+    "Combined",
+    "Evidence",
+    "NumberWriter",
+    "Readings",
+    "plain_number",
+    "readings",
+    "side_closed",
+]
+
+#: How a note writes a figure. The pipeline hands every method the library's words
+#: (:func:`estimates.values.words.number`, read in :mod:`estimates.reconciliation._frame`) as
+#: :attr:`Evidence.number`: the core imports nothing from ``values``.
+NumberWriter = Callable[[float], str]
+
+
+def plain_number(x: float) -> str:
+    """A figure in a note of evidence that carries no writer: up to 15 significant digits,
+    thousands separated, no trailing ``.0``.
+
+    >>> plain_number(12000.0), plain_number(0.25), plain_number(-1234.5)
+    ('12,000', '0.25', '-1,234.5')
+    """
+    return f"{x:,.15g}"
 
 
 @dataclass(frozen=True)
@@ -68,6 +91,8 @@ class Evidence:
         stated_day: optional, the day each figure was stated (days since 1970-01-01).
         level: optional, the probability each row's range was meant to carry (NaN where
             neither the claim nor its convention states one); ``None`` when no row has one.
+        number: optional, how notes write a figure (:data:`NumberWriter`); the pipeline
+            gives the library's words, and without one notes use :func:`plain_number`.
 
     >>> ev = Evidence.from_rows(quantity=["a", "b", "a"], low=[1.0, 5.0, 2.0], high=[3.0, 6.0, 4.0])
     >>> ev.quantities, ev.starts.tolist(), ev.low.tolist()
@@ -89,6 +114,15 @@ class Evidence:
     as_of_day: Int64Array | None = field(default=None)
     stated_day: Int64Array | None = field(default=None)
     level: FloatArray | None = field(default=None)
+    number: NumberWriter | None = field(default=None, repr=False, compare=False)
+
+    def write(self, x: float) -> str:
+        """``x`` as this evidence's notes write it (see ``number``).
+
+        >>> Evidence.from_rows(quantity=["q"], best=[1.0]).write(13324.5)
+        '13,324.5'
+        """
+        return (self.number or plain_number)(x)
 
     @property
     def n_rows(self) -> int:

@@ -40,6 +40,7 @@ from estimates.reconciliation.stages.weights import reliability
 from estimates.values import units as _units
 from estimates.values.dates import to_period
 from estimates.values.vocabulary import KINDS, NO_GRADE_WEIGHT, RELIABILITY_WEIGHT, KindCode
+from estimates.values.words import number as _number
 
 if TYPE_CHECKING:
     from estimates.values.sources import Sources
@@ -62,12 +63,16 @@ __all__ = [
     "read_times",
     "stated_ends",
     "to_instant",
+    "write_number",
 ]
 
 _KINDS: dict[str, int] = {name: int(KindCode[name.upper()]) for name in KINDS}
 #: The kinds as the stages read them (the codes of :class:`estimates.values.vocabulary.KindCode`),
 #: so that the stages and the core import nothing from ``values``.
 STOCK, CUMULATIVE, FLOW, PROJECTION_KIND = (int(k) for k in KindCode)
+#: How the notes of the answers write a figure: the library's words
+#: (:func:`estimates.values.words.number`), handed to the core and through it to every method.
+write_number = _number
 #: The prior weight of a claim with no grade (:data:`estimates.values.vocabulary.NO_GRADE_WEIGHT`).
 _NO_GRADE_WEIGHT = NO_GRADE_WEIGHT
 

@@ -114,9 +114,9 @@ import numpy as np
 from scipy import special, stats
 
 from estimates.errors import ReconcileError
+from estimates.reconciliation._evidence import NumberWriter, plain_number
 from estimates.reconciliation._segments import segment_ids, segment_max, segment_sum
 from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, IntArray
-from estimates.values.words import number
 
 if TYPE_CHECKING:
     from estimates.reconciliation.methods import Combined, Evidence
@@ -272,11 +272,12 @@ def pool_arrays(
     closed_left: BoolArray | None = None,
     closed_right: BoolArray | None = None,
     options: Mapping[str, object] | None = None,
+    number: NumberWriter = plain_number,
 ) -> Pooled:
     """Pool grouped rows (segments start at ``starts``) by random effects; the array core.
 
-    ``low``/``high`` are ``-inf``/``+inf`` where unbounded, ``best`` NaN where not stated.
-    See the module docstring for every rule.
+    ``low``/``high`` are ``-inf``/``+inf`` where unbounded, ``best`` NaN where not stated;
+    ``number`` writes the figures of the notes. See the module docstring for every rule.
 
     A "more than 14,000" beside three figures near 10,000 pulls the estimate up:
 
@@ -569,6 +570,7 @@ def pooled_mean(ev: Evidence, options: Mapping[str, object]) -> Combined:
         closed_left=ev.closed_left,
         closed_right=ev.closed_right,
         options=options,
+        number=ev.write,
     )
     return Combined(
         low=res.low,

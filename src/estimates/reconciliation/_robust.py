@@ -21,7 +21,6 @@ from estimates.reconciliation._segments import (
     sort_segments,
 )
 from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, IntArray
-from estimates.values.words import number
 
 __all__ = ["robust"]
 
@@ -120,7 +119,7 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
         notes[i] = "no usable figure: every figure is unbounded on both sides"
     for i in np.flatnonzero(crossed & ~no_figure).tolist():
         notes[i] = (
-            f"conflict: lower bounds (about {number(lb[i])}) above upper bounds (about {number(ub[i])})"
+            f"conflict: lower bounds (about {ev.write(lb[i])}) above upper bounds (about {ev.write(ub[i])})"
         )
     return Combined(
         low=np.where(bad, nan, lo),

@@ -37,7 +37,9 @@ from estimates.errors import OptionError, ReconcileError, UnknownMethodError
 from estimates.reconciliation._evidence import (
     Combined,
     Evidence,
+    NumberWriter,
     Readings,
+    plain_number,
     readings,
     side_closed,
 )
@@ -52,7 +54,6 @@ from estimates.reconciliation.stages.arrays import (
     BoolArray,
     FloatArray,
 )
-from estimates.values.words import number
 
 __all__ = [
     "COMMON_OPTIONS",
@@ -60,6 +61,7 @@ __all__ = [
     "Combined",
     "Evidence",
     "Method",
+    "NumberWriter",
     "Readings",
     "check_options",
     "consensus",
@@ -72,6 +74,7 @@ __all__ = [
     "method_level",
     "method_options",
     "methods",
+    "plain_number",
     "range_meaning",
     "readings",
     "register_method",
@@ -122,7 +125,7 @@ def consensus(ev: Evidence, options: Mapping[str, object]) -> Combined:
     empty = (lo > hi) | ((lo == hi) & ~(cl & cr))
     best = _median_points(ev, r, lo, hi)
     note = tuple(
-        f"conflict: the figures cannot all hold (highest low {number(a)} above lowest high {number(b)})"
+        f"conflict: the figures cannot all hold (highest low {ev.write(a)} above lowest high {ev.write(b)})"
         if e
         else None
         for e, a, b in zip(empty.tolist(), lo.tolist(), hi.tolist(), strict=True)
@@ -203,6 +206,7 @@ def _mask_weights(ev: Evidence, keep: BoolArray) -> Evidence:
         as_of_day=None if ev.as_of_day is None else ev.as_of_day[keep],
         stated_day=None if ev.stated_day is None else ev.stated_day[keep],
         level=None if ev.level is None else ev.level[keep],
+        number=ev.number,
     )
 
 

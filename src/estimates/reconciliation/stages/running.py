@@ -47,9 +47,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from estimates._digits import places
 from estimates.reconciliation._segments import weighted_quantile
 from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, Int64Array, IntArray
-from estimates.values.words import steps
 
 __all__ = ["Fall", "RunningResult", "rounding_unit", "running_totals"]
 
@@ -95,32 +95,27 @@ class RunningResult:
     best_from_floor: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
+#: A running total's figure with more significant digits than this was computed (a unit
+#: conversion, an average): it has no rounding band.
+STATED_DIGITS = 8
+
+
 def rounding_unit(values: FloatArray) -> FloatArray:
     """The last significant digit's place of each value: 2,000 → 1,000; 912 → 1; 2.5 → 0.1.
 
-    The place is :func:`estimates.values.words.steps` (the one definition of a figure's
-    precision); a zero, which has no last significant digit, counts in whole units.
+    The place is :func:`estimates._digits.places` (the one definition of a figure's precision,
+    the same at any power of ten), NaN for a figure of more than :data:`STATED_DIGITS`
+    significant digits; a zero, which has no last significant digit, counts in whole units.
 
     >>> rounding_unit(np.array([2000.0, 912.0, 31643.0, 2.5, 0.0, np.nan])).tolist()
     [1000.0, 1.0, 1.0, 0.1, 1.0, nan]
-    >>> [float(f"{u:.3g}") for u in rounding_unit(np.array([1.75, 0.00175, 1.75e12]))]
-    [0.01, 1e-05, 10000000000.0]
+    >>> rounding_unit(np.array([1.75, 0.00175, 1.75e12, 123456789.0])).tolist()
+    [0.01, 1e-05, 10000000000.0, nan]
     >>> np.isnan(rounding_unit(np.array([5e-324, 1.7e308]))).tolist()
     [True, True]
     """
     v = np.asarray(values, dtype=float)
-    # the place is read at four digits before the point and scaled back, so that it is the same
-    # figure's at any power of ten (1.75 → 0.01, 0.00175 → 0.00001): the words module gives up on
-    # very large or very small figures, which a running total in another unit still has
-    a = np.abs(v)
-    scalable = np.isfinite(a) & (a > 0)
-    shift = np.zeros(v.shape)
-    # (within the floats' range: a figure at its very edge keeps no place)
-    shift[scalable] = np.clip(3.0 - np.floor(np.log10(a[scalable])), -290.0, 290.0)
-    scale = 10.0**shift
-    with np.errstate(over="ignore", invalid="ignore"):
-        place = steps(a * scale) / scale
-    unit: FloatArray = np.where(v == 0, 1.0, place)
+    unit: FloatArray = np.where(v == 0, 1.0, places(v, digits=STATED_DIGITS))
     return unit
 
 
