@@ -56,8 +56,8 @@ def test_learns_who_to_trust(method) -> None:
     w = weights(out)
     ranked = sorted(w, key=w.__getitem__, reverse=True)
     assert set(ranked[:2]) == {"exact", "close"}
+    # a vandal's claims each cost what a gross miss costs (the error cap): it ranks last
     assert ranked[-1] == "vandal"
-    assert w["vandal"] < 0.5 * min(w["noisy1"], w["noisy2"], w["noisy3"])
     assert min(w["exact"], w["close"]) > max(w["noisy1"], w["noisy2"], w["noisy3"])
     # the answers follow the trusted sources: closer to the truth than the plain median
     plain = get_method("robust")(ev, {}).best
@@ -72,7 +72,9 @@ def test_one_vandal_figure_does_not_move_an_answer(method) -> None:
     wild = [*calm[:3], 1e15, *calm[4:]]
     base = method(Evidence.from_rows(quantity=q, best=calm, source=s), {})
     hit = method(Evidence.from_rows(quantity=q, best=wild, source=s), {})
-    assert hit.best[0] == base.best[0] == 10.0
+    # (10 is read as 5-15, so 11 has the most support; the vandal changes nothing)
+    assert hit.best[0] == base.best[0]
+    assert 10.0 <= hit.best[0] <= 12.0
     assert np.all(np.isfinite(hit.best))
     assert hit.high[0] < 1e3
 
@@ -142,7 +144,9 @@ def test_admiralty_grades_are_priors_that_evidence_overrides(method) -> None:
     ev = graded(rows_q, panel_ev.best, names, np.where(names == "vandal", "A", None))
     w = weights(method(ev, {}))
     assert w["vandal"] == min(w.values())
-    assert w["vandal"] < 0.01 * w["exact"]
+    assert w["vandal"] < 0.5 * w["exact"]
+    published = weights(method(ev, {"published": True}))
+    assert published["vandal"] < 0.01 * published["exact"]
 
 
 def test_a_grade_is_not_a_fixed_multiplier() -> None:
@@ -348,7 +352,8 @@ def test_sources_table_columns() -> None:
         ({"alpha": 0.05}, "allowed"),
         (
             {"iterations": 3},
-            "allowed: coverage, discount_copies, loss, max_iter, prior_strength, tol",
+            "allowed: coverage, discount_copies, loss, max_iter, prior_strength, published, tol, "
+            "tolerance",
         ),
         ({"discount_copies": "yes"}, "discount_copies must be True or False"),
     ],
@@ -561,3 +566,78 @@ def test_the_sources_table_says_who_was_discounted(method) -> None:
     assert rows.loc["honest0", "independence"] == 1.0
     published = method(ev, {"discount_copies": False}).sources
     assert (published["independence"] == 1.0).all()
+
+
+def clusters(seed: int = 0, n: int = 40) -> tuple[Evidence, np.ndarray]:
+    """Sources that repeat exact figures in clusters: on each quantity three sources state the
+    truth, four state one other figure, and two more sources each a figure of their own between,
+    so the median of the nine figures is a lone figure between the clusters."""
+    rng = np.random.default_rng(seed)
+    q, s, v = [], [], []
+    truth = rng.integers(200, 900, n).astype(float)
+    for i, t in enumerate(truth):
+        # which sources are right rotates, so no source is better than another overall
+        names = np.roll([f"s{k}" for k in range(9)], i)
+        wrong = t + rng.choice([-1.0, 1.0]) * rng.integers(20, 40)
+        figures = [t] * 3 + [wrong] * 4 + list(np.linspace(t, wrong, 4)[1:3])
+        for name, x in zip(names, figures, strict=True):
+            q.append(f"q{i:02d}")
+            s.append(str(name))
+            v.append(float(x))
+    return Evidence.from_rows(quantity=q, best=v, source=s), truth
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_the_answer_is_a_cluster_not_a_figure_between_clusters(method) -> None:
+    ev, truth = clusters()
+    out = method(ev, {})
+    published = method(ev, {"published": True})
+    counts: dict[tuple[int, float], int] = {}
+    for g, x in zip(np.repeat(np.arange(len(ev.quantities)), 9), ev.best, strict=True):
+        counts[(g, x)] = counts.get((g, x), 0) + 1
+    # every answer is a figure that four sources state (the largest cluster), never a lone one
+    assert all(counts[(g, x)] == 4 for g, x in enumerate(out.best))
+    # the papers' weighted median lands on the lone figures between the clusters
+    assert sum(counts.get((g, x), 0) == 1 for g, x in enumerate(published.best)) > len(truth) / 2
+
+
+def identical_noise(seed: int = 0) -> tuple[Evidence, np.ndarray]:
+    """Nine sources with the same noise (sd 10) on 200 quantities: no source is better."""
+    rng = np.random.default_rng(seed)
+    truth = rng.uniform(100, 1000, 200)
+    q = np.repeat([f"q{i:03d}" for i in range(200)], 9).tolist()
+    s = [f"s{k}" for k in range(9)] * 200
+    v = (np.repeat(truth, 9) + rng.normal(0, 10, 1800)).tolist()
+    return Evidence.from_rows(quantity=q, best=v, source=s), truth
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_no_source_confirms_itself_into_most_of_the_weight(method) -> None:
+    ev, truth = identical_noise()
+    out = method(ev, {})
+    assert out.sources is not None
+    share = out.sources["weight"] / out.sources["weight"].sum()
+    assert share.max() < 0.2
+    median = np.array([np.median(ev.best[i * 9 : i * 9 + 9]) for i in range(200)])
+    assert np.abs(out.best - truth).mean() <= 1.05 * np.abs(median - truth).mean()
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_trusted_source_cannot_decide_a_quantity_alone(method) -> None:
+    # 'star' is exact on 30 quantities where the others are noisy; on the last it states a
+    # figure ten times the others', which all lie within a few units of each other
+    rng = np.random.default_rng(3)
+    q, s, v = [], [], []
+    for i in range(31):
+        t = 500.0 + 10 * i
+        for k, name in enumerate(["star", "a", "b", "c", "d"]):
+            x = t if name == "star" else t + rng.normal(0, 3) + 0.01 * k
+            if i == 30 and name == "star":
+                x = 10 * t
+            q.append(f"q{i:02d}")
+            s.append(name)
+            v.append(float(x))
+    out = method(Evidence.from_rows(quantity=q, best=v, source=s), {})
+    w = weights(out)
+    assert w["star"] == 1.0
+    assert out.best[-1] < 2 * 800.0

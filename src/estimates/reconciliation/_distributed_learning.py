@@ -398,6 +398,7 @@ class _TruthWork:
     truth: FloatArray
     row_w: FloatArray
     med: FloatArray  # the unweighted median, where the first truth step starts
+    step: Any  # the truth step (truth._Step)
     copies: Any = None  # the partition's claims for the copy discount, until it is applied
 
 
@@ -413,10 +414,11 @@ class _TruthOnParts:
 
     def setup(self, part: _Part) -> _TruthWork:
         from estimates.reconciliation.truth import (
+            _clusters,
             _Endpoints,
             _grade_codes,
             _scale,
-            _update,
+            _Step,
             _without_grade,
         )
 
@@ -440,7 +442,8 @@ class _TruthOnParts:
         known = np.isfinite(med)
         med = np.nan_to_num(med)
         scale = _scale(ends, unit_w, med)
-        truth = _update(ends, prior_w, lo, hi, seg, starts, med, self.cfg.loss)
+        step = _Step(ends, lo, hi, seg, starts, self.cfg, _clusters(ev, self.cfg), np.ones(n))
+        truth = step.answer(prior_w, med)
         copies = None
         if self.cfg.discount_copies:
             from estimates.reconciliation.copying import claim_points, claims_of
@@ -448,7 +451,7 @@ class _TruthOnParts:
             copies = claims_of(seg, src, claim_points(lo, hi), len(ev.source_names), starts.size)
         work = _TruthWork(
             lo, hi, seg, starts, stated, prior_w, ends, known, scale, known[seg], truth, prior_w,
-            med, copies,
+            med, step, copies,
         )  # fmt: skip
         here = _present(part)
         claims = np.bincount(src, minlength=len(ev.source_names))
@@ -464,6 +467,7 @@ class _TruthOnParts:
     def _losses(self, part: _Part, w: _TruthWork) -> tuple[IntArray, FloatArray]:
         t = w.truth[w.seg]
         err = np.where(w.valid_row, np.abs(t - np.clip(t, w.lo, w.hi)) / w.scale[w.seg], 0.0)
+        err = np.minimum(err, self.cfg.error_cap)
         per_claim = err**2 if self.squared else err
         assert part.ev is not None
         here = _present(part)
@@ -473,8 +477,6 @@ class _TruthOnParts:
     def step(
         self, part: _Part, shared: tuple[FloatArray, npt.NDArray[np.bool_], IntArray, Any]
     ) -> _Part:
-        from estimates.reconciliation.truth import _update
-
         if part.ev is None:
             return part
         src_w, frozen, comp_src, pairs = shared
@@ -486,10 +488,12 @@ class _TruthOnParts:
             from estimates.reconciliation.copying import claim_independence
 
             keep = claim_independence(w.copies, _local_pairs(pairs, part.glob))
-            w = dataclasses.replace(w, prior_w=w.prior_w * keep, truth=w.med, copies=None)
+            w = dataclasses.replace(
+                w, prior_w=w.prior_w * keep, truth=w.med, step=w.step.keeping(keep), copies=None
+            )
         gsrc = part.glob[np.asarray(part.ev.source, np.intp)]
         row_w = w.prior_w * src_w[gsrc]
-        new = _update(w.ends, row_w, w.lo, w.hi, w.seg, w.starts, w.truth, self.cfg.loss)
+        new = w.step.answer(row_w, w.truth)
         comp_seg = comp_src[gsrc[w.starts]]
         new = np.where(frozen[comp_seg], w.truth, new)
         moved = np.where(w.known, np.abs(new - w.truth) / w.scale, 0.0)

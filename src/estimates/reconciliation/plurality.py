@@ -293,8 +293,15 @@ def truths(lay: Layout, source_weight: FloatArray, independence: FloatArray) -> 
     Returns:
         The answers and the support behind them (see :class:`Truths`).
     """
-    seg, starts = lay.seg, lay.starts
     w = lay.prior * source_weight[lay.src] * independence * lay.share
+    return weighed(lay, w, independence)
+
+
+def weighed(lay: Layout, w: FloatArray, independence: FloatArray) -> Truths:
+    """Stage (a) given each claim's trusted weight ``w`` (its share of its source's say on the
+    quantity included) rather than each source's: what :func:`truths` computes once it has
+    them, and what learning methods with weights of their own use for their answers."""
+    seg, starts = lay.seg, lay.starts
     support = _support(lay, w)
     # only a figure that two independent sources back can win: a figure nobody else states (a
     # vandal's, however trusted its source's record or prior) never outvotes an agreement

@@ -84,7 +84,7 @@ claims keep after the copy discount, on average), sorted by weight. Its ``attrs`
 ... )
 >>> out = crh(ev, {})
 >>> out.best.tolist()
-[101.0, 7.0]
+[100.5, 7.0]
 >>> out.sources["source"].tolist()
 ['fair', 'good', 'vandal']
 """
@@ -99,12 +99,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from estimates.errors import ReconcileError
-from estimates.reconciliation._segments import midpoint, segment_ids, segment_sum
+from estimates.reconciliation._segments import midpoint, segment_ids, segment_max, segment_sum
 from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, IntArray
 from estimates.values.vocabulary import GRADES, NO_GRADE_WEIGHT, RELIABILITY_WEIGHT
 
 if TYPE_CHECKING:
     from estimates.reconciliation.methods import Combined, Evidence
+    from estimates.reconciliation.plurality import Layout
 
 __all__ = ["catd", "copy_discount", "crh"]
 
@@ -122,11 +123,17 @@ _DEFAULTS: Final[dict[str, object]] = {
     "coverage": 0.5,
     "prior_strength": 1.0,
     "discount_copies": True,
+    "tolerance": 0.0,
+    "published": False,
 }
 _CATD_DEFAULTS: Final[dict[str, object]] = {**_DEFAULTS, "alpha": 0.05}
 
 # 1.349 is the interquartile range of a standard normal distribution.
 _IQR_TO_SD: Final = 1.349
+# A claim's error, in units of its quantity's scale, counts at most this much in the weight
+# step: a claim is near its truth (scored by how near) or wrong, and a wrong claim costs its source
+# the same however far off it is (the truncated absolute loss of the gross-error model).
+_ERROR_CAP: Final = 0.5
 # Weights below this share of the largest are raised to it, so that a quantity claimed only by
 # distrusted sources still has an answer (theirs) instead of none.
 _WEIGHT_FLOOR: Final = 1e-9
@@ -206,10 +213,13 @@ class _Settings:
         "alpha",
         "coverage",
         "discount_copies",
+        "error_cap",
         "loss",
         "max_iter",
         "prior_strength",
+        "published",
         "tol",
+        "tolerance",
     )
 
     def __init__(self, options: Mapping[str, object], method: str) -> None:
@@ -239,6 +249,18 @@ class _Settings:
                 f"option discount_copies must be True or False; given {discount!r}"
             )
         self.discount_copies = bool(discount)
+        published = merged["published"]
+        if not isinstance(published, bool | np.bool_):
+            raise ReconcileError(f"option published must be True or False; given {published!r}")
+        self.published = bool(published)
+        tolerance = merged["tolerance"]
+        self.tolerance = (
+            None if tolerance is None else _number(merged, "tolerance", low=0.0, low_open=False)
+        )
+        # the papers' steps (and squared loss, the papers' original): no clusters, no cap on one
+        # claim's say or on an error
+        absolute = self.loss == "absolute" and not self.published
+        self.error_cap = _ERROR_CAP if absolute else np.inf
 
 
 def _number(
@@ -397,6 +419,7 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
     ends_ = _Endpoints(lo, hi, seg, src) if n else None
     if ends_ is None:
         return _empty(Combined, n_seg, ev)
+    step = _Step(ends_, lo, hi, seg, starts, cfg, _clusters(ev, cfg), keep)
 
     # quantities with no finite figure at all (every claim unbounded both ways) have no truth
     unit_w = np.ones(n)
@@ -418,7 +441,7 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
     comp_seg, comp_src, n_comp = _components(seg, src, n_seg, n_src)
     # first truths: the weighted median (or mean) under the prior weights alone
     row_w = prior_w.copy()
-    truth = _update(ends_, row_w, lo, hi, seg, starts, med, cfg.loss)
+    truth = step.answer(row_w, med)
     src_w = np.ones(n_src)
     frozen = np.zeros(n_comp, dtype=bool)
     iterations = 0
@@ -426,12 +449,13 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
     for iterations in range(1, cfg.max_iter + 1):  # noqa: B007 - the count is reported
         t = truth[seg]
         err = np.where(valid_row, np.abs(t - np.clip(t, lo, hi)) / scale[seg], 0.0)
+        err = np.minimum(err, cfg.error_cap)
         new_w = _source_weights(
             err, src, n_src, claims, active, grade_error, cfg, method, comp_src, n_comp
         )
         src_w = np.where(frozen[comp_src], src_w, new_w)
         row_w = prior_w * src_w[src]
-        new = _update(ends_, row_w, lo, hi, seg, starts, truth, cfg.loss)
+        new = step.answer(row_w, truth)
         new = np.where(frozen[comp_seg], truth, new)
         moved = np.where(known, np.abs(new - truth) / scale, 0.0)
         truth = new
@@ -529,6 +553,74 @@ def _scale(ends_: _Endpoints, w: FloatArray, med: FloatArray) -> FloatArray:
     tiny = 1e-9 * magnitude
     scale = np.where((scale > tiny) & (scale > 0), scale, mad)
     return np.where((scale > tiny) & (scale > 0), scale, np.maximum(tiny, 1.0))
+
+
+class _Step:
+    """The truth step: each quantity's answer given each claim's trusted weight.
+
+    Under absolute loss (unless ``published``): where two independent sources agree on a figure
+    (within the tolerance), the answer is the agreed figure with the most trusted weight behind it,
+    as :mod:`estimates.reconciliation.plurality` chooses it; elsewhere it is the weighted median,
+    in which no claim weighs more than the strongest other claim of its quantity, so that however
+    far a source is trusted, it cannot decide a quantity alone against every other source.
+    Otherwise the papers' weighted median or mean (:func:`_update`).
+    """
+
+    __slots__ = ("cfg", "clusters", "ends", "hi", "keep", "lo", "seg", "starts")
+
+    def __init__(
+        self,
+        ends_: _Endpoints,
+        lo: FloatArray,
+        hi: FloatArray,
+        seg: IntArray,
+        starts: IntArray,
+        cfg: _Settings,
+        clusters: Layout | None,
+        keep: FloatArray,
+    ) -> None:
+        self.ends, self.lo, self.hi, self.seg, self.starts = ends_, lo, hi, seg, starts
+        self.cfg, self.clusters, self.keep = cfg, clusters, keep
+
+    def keeping(self, keep: FloatArray) -> _Step:
+        """The same step once the copy discount ``keep`` is known."""
+        return _Step(
+            self.ends, self.lo, self.hi, self.seg, self.starts, self.cfg, self.clusters, keep
+        )
+
+    def answer(self, row_w: FloatArray, truth: FloatArray) -> FloatArray:
+        cfg = self.cfg
+        if cfg.published or cfg.loss != "absolute":
+            return _update(
+                self.ends, row_w, self.lo, self.hi, self.seg, self.starts, truth, cfg.loss
+            )
+        median = np.nan_to_num(
+            self.ends.quantile(_no_claim_alone(row_w, self.seg, self.starts), 0.5)
+        )
+        if self.clusters is None:
+            return median
+        from estimates.reconciliation.plurality import weighed
+
+        agreed = weighed(self.clusters, row_w * self.clusters.share, self.keep)
+        return np.where(agreed.plurality, agreed.truth, median)
+
+
+def _clusters(ev: Evidence, cfg: _Settings) -> Layout | None:
+    """The windows of agreement of the claims, where the truth step looks for clusters."""
+    if cfg.published or cfg.loss != "absolute":
+        return None
+    from estimates.reconciliation.plurality import layout
+
+    return layout(ev, cfg.tolerance)
+
+
+def _no_claim_alone(row_w: FloatArray, seg: IntArray, starts: IntArray) -> FloatArray:
+    """Each claim's weight, at most that of the strongest other claim of its quantity."""
+    top = segment_max(row_w, starts)
+    is_top = row_w >= top[seg]
+    n_top = segment_sum(is_top.astype(np.float64), starts)
+    second = np.where(n_top > 1, top, segment_max(np.where(is_top, 0.0, row_w), starts))
+    return np.where(second[seg] > 0, np.minimum(row_w, second[seg]), row_w)
 
 
 def _update(
