@@ -16,9 +16,30 @@ Two methods follow the method contract of :mod:`estimates.reconciliation.methods
 
 Both alternate two steps until the truths stop moving: given the truths, each claim's error is
 its distance to the truth over the quantity's scale, and each source's weight follows from its
-errors; given the weights, each truth is the weighted median of the claims (absolute loss, the
-default: one vandal figure cannot move an answer), or their weighted mean with
-``loss="squared"`` (the papers' original choice).
+errors; given the weights, each truth is found from the claims. With absolute loss (the
+default) the library departs from the papers in three ways, each for a failure the papers'
+steps show on real data (``published=True`` gives the papers' steps):
+
+- **Clusters.** Where sources repeat exact figures, the weighted median lands between clusters
+  (a figure nobody else states, between two groups that each agree). Where two independent
+  sources agree on a figure (within ``tolerance``, default 0: exactly; a range agrees with every
+  figure it holds), the answer is the agreed figure with the most learned weight behind it, as
+  :mod:`estimates.reconciliation.plurality` chooses it; elsewhere it is the weighted median. The
+  default tolerance is exact agreement, not the figures' rounding: these methods score a
+  claim against an answer its own weight helped choose, and a round figure's wide window would
+  let the most trusted source gather the support of every figure near its own.
+- **No claim decides alone.** In the weighted median no claim weighs more than the strongest
+  other claim of its quantity: the learned weights rank the sources, but one source, however
+  trusted, cannot set a quantity against every other source (a precise source's one gross
+  mistake stays a mistake, instead of becoming the answer and confirming the source).
+- **Gross misses are misses.** A claim's error counts at most half its quantity's scale in the
+  weight step: a claim is near its truth, and scored by how near, or wrong, and a wrong claim
+  costs its source the same however far off it is (the truncated absolute loss of the
+  gross-error model, Huber 1964). Without the cap, one wrong field (a time two hours off) among
+  hundreds of right ones writes a careful source off, and sources with a handful of claims
+  collect the weight.
+
+``loss="squared"`` gives the weighted mean (the papers' original choice), without these three.
 
 How claims enter:
 
@@ -70,8 +91,9 @@ moves by more than ``tol`` times its quantity's scale; default ``1e-6``), ``max_
 from the weighted ``(1 - coverage) / 2`` to the ``(1 + coverage) / 2`` quantile of the
 endpoints, widened to hold the best value; default 0.5, the quartiles: where one source holds
 more than three quarters of a quantity's learned weight, the range is that source's figure),
-``prior_strength`` (default 1.0), ``discount_copies`` (default True) and, for :func:`catd`,
-``alpha`` (default 0.05). The result's ``sources`` table has one row per source that made a
+``prior_strength`` (default 1.0), ``discount_copies`` (default True), ``tolerance`` (default 0,
+in the claims' unit; ``None`` reads each figure's rounding as :mod:`~estimates.reconciliation.plurality`
+does), ``published`` (default False) and, for :func:`catd`, ``alpha`` (default 0.05). The result's ``sources`` table has one row per source that made a
 claim: ``source, claims, weight`` (learned, the largest is 1), ``prior`` (the Admiralty letter or
 None), ``error`` (mean normalised absolute error), ``independence`` (the share of its vote its
 claims keep after the copy discount, on average), sorted by weight. Its ``attrs`` hold ``iterations`` and ``converged``. Runs are deterministic.
@@ -151,7 +173,7 @@ def crh(ev: Evidence, options: Mapping[str, object]) -> Combined:
     Args:
         ev: the evidence, one segment per quantity.
         options: ``loss``, ``tol``, ``max_iter``, ``coverage``, ``prior_strength``,
-            ``discount_copies``.
+            ``discount_copies``, ``tolerance``, ``published``.
 
     Returns:
         One combined range per quantity, and the learned ``sources`` table.
@@ -189,7 +211,7 @@ def catd(ev: Evidence, options: Mapping[str, object]) -> Combined:
     Args:
         ev: the evidence, one segment per quantity.
         options: ``loss``, ``tol``, ``max_iter``, ``coverage``, ``prior_strength``,
-            ``discount_copies``, ``alpha``.
+            ``discount_copies``, ``tolerance``, ``published``, ``alpha``.
 
     Returns:
         One combined range per quantity, and the learned ``sources`` table.
