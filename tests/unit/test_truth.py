@@ -377,8 +377,8 @@ def test_registered_by_name() -> None:
 
 @pytest.mark.parametrize("q", [0.25, 0.5, 0.75])
 def test_presorted_quantile_matches_the_segment_quantile(q) -> None:
+    from estimates.reconciliation._learning import _sorted_quantile
     from estimates.reconciliation._segments import weighted_quantile
-    from estimates.reconciliation.truth import _sorted_quantile
 
     rng = np.random.default_rng(7)
     sizes = rng.integers(1, 9, 300)

@@ -135,7 +135,7 @@ def _present(part: _Part) -> IntArray:
 
 def _local_components(part: _Part) -> tuple[IntArray, IntArray]:
     """The partition's own connected groups, as (group, global source) pairs."""
-    from estimates.reconciliation.truth import _components
+    from estimates.reconciliation._learning import _components
 
     ev = part.ev
     assert ev is not None
@@ -243,10 +243,10 @@ def _components(
 
     A partition's group is a set of sources linked through its quantities; two partitions'
     groups that share a source are one group. Each partition's group becomes a node linked to
-    its sources, and the in-memory union (:func:`estimates.reconciliation.truth._components`)
+    its sources, and the in-memory union (:func:`estimates.reconciliation._learning._components`)
     runs on these few nodes (at most one per source and partition), never on the claims.
     """
-    from estimates.reconciliation.truth import _components as union
+    from estimates.reconciliation._learning import _components as union
 
     nodes, members, offset = [], [], 0
     for piece in pairs:
@@ -413,14 +413,8 @@ class _TruthOnParts:
         self.squared = not (method == "crh" and cfg.loss == "absolute")
 
     def setup(self, part: _Part) -> _TruthWork:
-        from estimates.reconciliation.truth import (
-            _clusters,
-            _Endpoints,
-            _grade_codes,
-            _scale,
-            _Step,
-            _without_grade,
-        )
+        from estimates.reconciliation._learning import _grade_codes, _without_grade
+        from estimates.reconciliation.truth import _clusters, _Endpoints, _scale, _Step
 
         ev = part.ev
         assert ev is not None
@@ -552,7 +546,8 @@ class _TruthSpec(_Spec):
         self.squared = self.on_parts.squared
 
     def start(self, firsts: Sequence[Any], n_src: int) -> None:
-        from estimates.reconciliation.truth import _GRADE_ERROR, _GRADES
+        from estimates.reconciliation._learning import _GRADES
+        from estimates.reconciliation.truth import _GRADE_ERROR
 
         add = _Reduce(n_src)
         live = [f for f in firsts if f is not None]
@@ -607,14 +602,14 @@ class _TruthSpec(_Spec):
 
 def _most_frequent(counts: FloatArray) -> IntArray:
     """Per source, the grade code it is given most often (the better one on a tie), else -1:
-    :func:`estimates.reconciliation.truth._source_grades` on the counts added up."""
+    :func:`estimates.reconciliation._learning._source_grades` on the counts added up."""
     out: IntArray = np.where(counts.sum(axis=1) > 0, counts.argmax(axis=1), -1).astype(np.intp)
     return out
 
 
 def _grade_counts(ev: Evidence, src: IntArray) -> FloatArray:
     """Per local source, how often each grade is given (as _source_grades counts them)."""
-    from estimates.reconciliation.truth import _grade_codes
+    from estimates.reconciliation._learning import _grade_codes
 
     grade = _grade_codes(ev.reliability)
     n_loc = len(ev.source_names)
@@ -759,8 +754,8 @@ class _PluralitySpec(_Spec):
 
     def start(self, firsts: Sequence[Any], n_src: int) -> None:
 
+        from estimates.reconciliation._learning import _GRADES
         from estimates.reconciliation.plurality import _GRADE_ACCURACY
-        from estimates.reconciliation.truth import _GRADES
 
         add = _Reduce(n_src)
         live = [f for f in firsts if f is not None]

@@ -79,6 +79,15 @@ import numpy as np
 import pandas as pd
 
 from estimates.errors import ReconcileError
+from estimates.reconciliation._learning import (
+    _GRADES,
+    _components,
+    _grade_codes,
+    _number,
+    _sorted_quantile,
+    _source_grades,
+    _without_grade,
+)
 from estimates.reconciliation._segments import segment_ids, segment_max, segment_sum
 from estimates.reconciliation.copying import (
     Copying,
@@ -88,15 +97,6 @@ from estimates.reconciliation.copying import (
     independence,
 )
 from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, IntArray
-from estimates.reconciliation.truth import (
-    _GRADES,
-    _components,
-    _grade_codes,
-    _number,
-    _sorted_quantile,
-    _source_grades,
-    _without_grade,
-)
 
 if TYPE_CHECKING:
     from estimates.reconciliation.methods import Combined, Evidence

@@ -1,0 +1,115 @@
+"""What the learning methods (:mod:`~estimates.reconciliation.truth`,
+:mod:`~estimates.reconciliation.plurality`) share: options read as numbers, Admiralty grades as
+priors, the connected groups of sources and quantities, and weighted quantiles of values sorted
+once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from estimates.errors import ReconcileError
+from estimates.reconciliation._segments import midpoint, segment_ids
+from estimates.reconciliation.stages.arrays import FloatArray, IntArray
+from estimates.values.vocabulary import GRADES, NO_GRADE_WEIGHT, RELIABILITY_WEIGHT
+
+_GRADES: Final = GRADES
+
+
+def _number(
+    merged: Mapping[str, object],
+    name: str,
+    *,
+    low: float,
+    high: float = np.inf,
+    low_open: bool = True,
+) -> float:
+    value = merged[name]
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+    x = float(value) if ok else np.nan  # type: ignore[arg-type]
+    inside = (x > low if low_open else x >= low) and (x < high if np.isfinite(high) else x < np.inf)
+    if not (ok and inside):
+        left = "(" if low_open else "["
+        raise ReconcileError(
+            f"option {name} must be a number in {left}{low:g}, {high:g}); given {value!r}"
+        )
+    return x
+
+
+def _sorted_quantile(
+    v: FloatArray, w: FloatArray, starts: IntArray, ends: IntArray, q: float
+) -> FloatArray:
+    """Weighted ``q``-quantile per segment of values already sorted inside each segment.
+
+    The same definition as :func:`estimates.reconciliation._segments.weighted_quantile` (the first value whose
+    cumulative weight reaches ``q`` of the total; the mean of two values when exactly on their
+    boundary), found by binary search on one cumulative sum instead of a sort per call.
+    """
+    n_seg = starts.size
+    if n_seg == 0:
+        return np.zeros(0)
+    total = np.add.reduceat(w, starts) if w.size else np.zeros(n_seg)
+    seg = segment_ids(starts, w.size)
+    # each segment's weights sum to 1, so the running sum stays small and exact enough
+    wn = np.divide(w, total[seg], out=np.zeros_like(w), where=total[seg] > 0)
+    cum = np.cumsum(wn)
+    before = np.where(starts > 0, cum[np.maximum(starts - 1, 0)], 0.0)
+    target = before + q * np.where(total > 0, 1.0, 0.0)
+    # rounding of the running sum grows with its size and with the segment's length
+    tol = 1e-9 + (ends - starts + 2) * np.finfo(float).eps * (before + 1.0)
+    first = np.searchsorted(cum, target - tol, side="left")
+    first = np.clip(first, starts, ends - 1)
+    nxt = np.searchsorted(cum, target + tol, side="right")
+    has_next = nxt < ends
+    nxt = np.clip(nxt, starts, ends - 1)
+    result = v[first]
+    on_boundary = np.abs(cum[first] - target) <= tol
+    both = on_boundary & has_next & (0.0 < q < 1.0)
+    result = np.where(both, midpoint(v[first], v[nxt]), result)
+    return np.where(total > 0, result, np.nan)
+
+
+def _grade_codes(reliability: npt.ArrayLike) -> IntArray:
+    """Each row's Admiralty letter as 0 (A) to 5 (F), or -1 where none is given."""
+    codes, uniques = pd.factorize(pd.Series(np.asarray(reliability, dtype=object), dtype=object))
+    words = [str(u).strip().upper() for u in uniques]
+    table = np.array(
+        [_GRADES.index(w) if len(w) == 1 and w in _GRADES else -1 for w in words] + [-1]
+    )
+    return np.asarray(table[np.where(codes < 0, len(uniques), codes)], dtype=np.intp)
+
+
+def _source_grades(grade: IntArray, src: IntArray, n_src: int) -> IntArray:
+    """The most frequent grade code per source (the better one on a tie), or -1."""
+    given = grade >= 0
+    counts = np.bincount(
+        src[given] * len(_GRADES) + grade[given], minlength=n_src * len(_GRADES)
+    ).reshape(n_src, len(_GRADES))
+    return np.where(counts.sum(axis=1) > 0, counts.argmax(axis=1), -1).astype(np.intp)
+
+
+def _without_grade(weight: FloatArray, grade: IntArray) -> FloatArray:
+    """The row weights with the pipeline's grade factor divided out (see the module docstring)."""
+    factor = np.array([RELIABILITY_WEIGHT[g] for g in _GRADES] + [NO_GRADE_WEIGHT])
+    out: FloatArray = np.asarray(weight, dtype=np.float64) / factor[grade]
+    return out
+
+
+def _components(
+    seg: IntArray, src: IntArray, n_seg: int, n_src: int
+) -> tuple[IntArray, IntArray, int]:
+    """The connected groups of quantities and sources (linked by claims): labels per quantity
+    and per source, and their number. A source without claims is a group of its own."""
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
+    graph = sparse.coo_matrix(
+        (np.ones(seg.size), (seg, n_seg + src)), shape=(n_seg + n_src, n_seg + n_src)
+    )
+    n_comp, labels = connected_components(graph, directed=False)
+    labels = labels.astype(np.intp)
+    return labels[:n_seg], labels[n_seg:], int(n_comp)
