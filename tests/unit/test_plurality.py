@@ -87,6 +87,32 @@ def test_a_range_supports_every_figure_it_contains() -> None:
     assert t.supports.tolist() == [False, True, True, True]
 
 
+def test_a_range_holding_one_figure_is_no_agreement() -> None:
+    # five figures that never repeat, and a wide range that holds only the highest: the range
+    # backs that figure, but a plurality needs two sources stating it
+    ev = Evidence.from_rows(
+        quantity=["q"] * 6,
+        source=list("abcdef"),
+        best=[101.0, 98.0, 103.0, 99.5, 140.0, np.nan],
+        low=[np.nan] * 5 + [120.0],
+        high=[np.nan] * 5 + [200.0],
+    )
+    for method in ("plurality", "crh", "catd"):
+        out = get_method(method)(ev, {"tolerance": 0.0})
+        assert 98.0 <= out.best[0] <= 103.0, method
+    t = truths(layout(ev, 0.0), np.ones(6), np.ones(6))
+    assert t.plurality.tolist() == [False]
+    # a second source stating 140 makes it a plurality again
+    ev2 = Evidence.from_rows(
+        quantity=["q"] * 7,
+        source=list("abcdefg"),
+        best=[101.0, 98.0, 103.0, 99.5, 140.0, np.nan, 140.0],
+        low=[np.nan] * 5 + [120.0, np.nan],
+        high=[np.nan] * 5 + [200.0, np.nan],
+    )
+    assert truths(layout(ev2, 0.0), np.ones(7), np.ones(7)).truth.tolist() == [140.0]
+
+
 def test_one_sided_claims_support_what_they_allow() -> None:
     # "more than 13,000" (and "at most 20,000" stored as [0, 20,000]) back 14,000, not 12,000
     ev = Evidence.from_rows(

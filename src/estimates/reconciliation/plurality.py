@@ -10,7 +10,8 @@ Assumptions, and where they come from:
   discovery with multiple conflicting information providers on the web", KDD 2007). Figures that
   agree within a tolerance support each other; a range supports every figure it contains. The
   answer is the figure with the most trusted weight behind it among the figures that two
-  independent sources back, so when sources cluster on exact figures the answer is one of the
+  independent sources state (a range that merely holds a figure is no agreement: where figures
+  never repeat, one wide range would make a plurality of whichever figure it holds), so when sources cluster on exact figures the answer is one of the
   clusters, never a midpoint between them, and a figure nobody else states never wins however
   its source is trusted. The tolerance is
   ``tolerance=`` in the claim's unit, or by default half the figure's own rounding unit (12,000
@@ -146,7 +147,8 @@ class Layout(NamedTuple):
     ``sweep_sign`` and ``sweep_row`` order the windows' ends and the candidates by figure within
     each quantity, so that one running sum gives every candidate's support; ``point_order``
     sorts the claims by (quantity, point) for weighted medians; ``share`` is each claim's share
-    of its source's claims on its quantity (so a source counts once per quantity).
+    of its source's claims on its quantity (so a source counts once per quantity); ``figure`` is
+    1 for a claim that states one figure and 0 for a range or a bound.
     """
 
     seg: IntArray
@@ -166,6 +168,7 @@ class Layout(NamedTuple):
     is_candidate: BoolArray
     point_order: IntArray
     share: FloatArray
+    figure: FloatArray
 
 
 def rounding_tolerance(x: FloatArray) -> FloatArray:
@@ -241,6 +244,7 @@ def layout(ev: Evidence, tolerance: float | None) -> Layout:
         is_candidate=sweep_sign == 0.0,
         point_order=point_order,
         share=1.0 / per_pair[inverse].astype(np.float64),
+        figure=(lo == hi).astype(np.float64),
     )
 
 
@@ -305,7 +309,10 @@ def weighed(lay: Layout, w: FloatArray, independence: FloatArray) -> Truths:
     support = _support(lay, w)
     # only a figure that two independent sources back can win: a figure nobody else states (a
     # vandal's, however trusted its source's record or prior) never outvotes an agreement
-    backing = _support(lay, independence * lay.share)
+    # agreement is between figures: a range or a bound supports every figure it holds, but a
+    # figure and a range that merely holds it are no agreement (on figures that never repeat,
+    # one wide range would otherwise make a plurality of whichever figure it holds)
+    backing = _support(lay, independence * lay.share * lay.figure)
     eligible = backing > 1.0 + 1e-6
     top = segment_max(np.where(eligible, support, 0.0), starts)
     tied = eligible & (support >= top[seg] - _TIE * np.maximum(top[seg], 1.0))
@@ -317,7 +324,7 @@ def weighed(lay: Layout, w: FloatArray, independence: FloatArray) -> Truths:
     pick = np.where(tied & (dist <= near[seg]), lay.point, np.inf)
     mode = np.minimum.reduceat(pick, starts)
     holds = (lay.win_lo <= mode[seg]) & (mode[seg] <= lay.win_hi)
-    agreeing = segment_sum(np.where(holds, independence * lay.share, 0.0), starts)
+    agreeing = segment_sum(np.where(holds, independence * lay.share * lay.figure, 0.0), starts)
     plural = agreeing > 1.0 + 1e-6
     # no plurality: nothing was learned from this quantity, so no learned trust decides it
     plain = np.nan_to_num(_median(lay, lay.prior * lay.share))
