@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from estimates.errors import ReconcileError
-from estimates.reconciliation._segments import midpoint, segment_ids
+from estimates.reconciliation._segments import sorted_quantiles
 from estimates.reconciliation.stages.arrays import FloatArray, IntArray
 from estimates.values.vocabulary import GRADES, NO_GRADE_WEIGHT, RELIABILITY_WEIGHT
 
@@ -43,34 +43,10 @@ def _number(
 def _sorted_quantile(
     v: FloatArray, w: FloatArray, starts: IntArray, ends: IntArray, q: float
 ) -> FloatArray:
-    """Weighted ``q``-quantile per segment of values already sorted inside each segment.
-
-    The same definition as :func:`estimates.reconciliation._segments.weighted_quantile` (the first value whose
-    cumulative weight reaches ``q`` of the total; the mean of two values when exactly on their
-    boundary), found by binary search on one cumulative sum instead of a sort per call.
-    """
-    n_seg = starts.size
-    if n_seg == 0:
-        return np.zeros(0)
-    total = np.add.reduceat(w, starts) if w.size else np.zeros(n_seg)
-    seg = segment_ids(starts, w.size)
-    # each segment's weights sum to 1, so the running sum stays small and exact enough
-    wn = np.divide(w, total[seg], out=np.zeros_like(w), where=total[seg] > 0)
-    cum = np.cumsum(wn)
-    before = np.where(starts > 0, cum[np.maximum(starts - 1, 0)], 0.0)
-    target = before + q * np.where(total > 0, 1.0, 0.0)
-    # rounding of the running sum grows with its size and with the segment's length
-    tol = 1e-9 + (ends - starts + 2) * np.finfo(float).eps * (before + 1.0)
-    first = np.searchsorted(cum, target - tol, side="left")
-    first = np.clip(first, starts, ends - 1)
-    nxt = np.searchsorted(cum, target + tol, side="right")
-    has_next = nxt < ends
-    nxt = np.clip(nxt, starts, ends - 1)
-    result = v[first]
-    on_boundary = np.abs(cum[first] - target) <= tol
-    both = on_boundary & has_next & (0.0 < q < 1.0)
-    result = np.where(both, midpoint(v[first], v[nxt]), result)
-    return np.where(total > 0, result, np.nan)
+    """Weighted ``q``-quantile per segment of values already sorted inside each segment: the
+    package's one weighted quantile (:func:`estimates.reconciliation._segments.sorted_quantiles`,
+    where its rule is written)."""
+    return sorted_quantiles(v, w, starts, ends, [(q, "mid")])[0]
 
 
 def _grade_codes(reliability: npt.ArrayLike) -> IntArray:

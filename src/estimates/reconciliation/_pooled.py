@@ -92,6 +92,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from estimates._digits import places
 from estimates.errors import ReconcileError
 from estimates.reconciliation import cooke
 from estimates.reconciliation._segments import (
@@ -195,19 +196,14 @@ class Pooled:
 
 
 def rounding_unit(x: FloatArray) -> FloatArray:
-    """The unit of each figure's last significant digit (at most 15 digits); 1 for zero.
+    """The unit of each figure's last significant digit (:func:`estimates._digits.places`);
+    1 where it has none (zero, infinite).
 
     >>> rounding_unit(np.array([1500.0, 12000.0, 7.0, 0.25, 0.0, -30.0])).tolist()
     [100.0, 1000.0, 1.0, 0.01, 1.0, 10.0]
     """
-    out = np.ones(x.size)
-    for i, v in enumerate(np.abs(x).tolist()):
-        if v == 0 or not math.isfinite(v):
-            continue
-        digits = f"{v:.14e}"  # d.dddddddddddddde±XX
-        mantissa, exponent = digits.split("e")
-        kept = mantissa.replace(".", "").rstrip("0")
-        out[i] = 10.0 ** (int(exponent) - (len(kept) - 1))
+    unit = places(x)
+    out: FloatArray = np.where(np.isnan(unit), 1.0, unit)
     return out
 
 

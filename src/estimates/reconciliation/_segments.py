@@ -37,6 +37,7 @@ __all__ = [
     "segment_quantiles",
     "segment_sum",
     "sort_segments",
+    "sorted_quantiles",
     "weighted_quantile",
 ]
 
@@ -113,16 +114,12 @@ def segment_max(values: FloatArray, starts: IntArray) -> FloatArray:
 def weighted_quantile(
     values: FloatArray, weights: FloatArray, starts: IntArray, q: float
 ) -> FloatArray:
-    """Weighted ``q``-quantile of each segment (rows already grouped, any order inside).
+    """Weighted ``q``-quantile of each segment (rows already grouped, any order inside), by the
+    rule of :func:`sorted_quantiles` (at a boundary, the mean of the two values).
 
-    The definition: rows with a weight of zero (or below, or NaN) never count, neither as a
-    value nor as a neighbour. Sort the segment's other values and accumulate their weights; the
-    quantile is the first value whose cumulative weight reaches ``q`` of the segment total; when
-    it lands exactly on the boundary between two values (as the median of an even count of equal
-    weights does), the mean of it and the next value with weight. With equal weights, ``q=0.5``
-    is the ordinary median; ``q=0`` is the smallest value with weight, ``q=1`` the largest.
-    Segments with no positive weight give NaN; callers must treat that as "no evidence", never
-    as a number.
+    With equal weights, ``q=0.5`` is the ordinary median; ``q=0`` is the smallest value with
+    weight, ``q=1`` the largest. Segments with no positive weight give NaN; callers must treat
+    that as "no evidence", never as a number.
 
     >>> v = np.array([1.0, 2.0, 3.0, 1000.0])
     >>> weighted_quantile(v, np.array([1.0, 1.0, 1.0, 0.5]), np.array([0]), 0.5).tolist()
@@ -148,34 +145,11 @@ def weighted_quantile(
     # sort by (segment, value, weight): segments stay contiguous and in order, and the running
     # sum is added up in the same order whatever order the rows came in
     order = np.lexsort((weights[keep], values[keep], seg))
-    v = values[keep][order]
-    s = seg[order]
-    w_raw = weights[keep][order]
-    counts = np.bincount(s, minlength=m)
+    counts = np.bincount(seg, minlength=m)
     ends = np.cumsum(counts)
-    first_row = ends - counts
-    has = counts > 0
-    total = np.bincount(s, weights=w_raw, minlength=m)
-    if v.size == 0:
-        return np.full(m, np.nan)
-    # each segment's weights sum to 1, so the running sum grows by at most 1 per segment and
-    # one absolute tolerance absorbs its rounding in every segment, whatever the weights' size
-    w = w_raw / total[s]
-    cum = np.cumsum(w)
-    before = np.r_[0.0, cum][first_row]  # the running sum before each segment
-    target = before + q
-    tol = 1e-9
-    last = np.maximum(ends - 1, 0)
-    # the first row of each segment whose running sum reaches the target (never past its end)
-    j = np.searchsorted(cum, target - tol, side="left")
-    j = np.clip(j, first_row, last)
-    result = v[np.minimum(j, v.size - 1)]
-    # exactly on a boundary, with a next row in the segment (it has weight): the mean of the two
-    on_boundary = np.abs(cum[np.minimum(j, v.size - 1)] - target) <= tol
-    both = has & on_boundary & (j + 1 < ends) & (0 < q < 1)
-    nxt = np.minimum(j + 1, v.size - 1)
-    result = np.where(both, midpoint(result, v[nxt]), result)
-    return np.where(has, result, np.nan)
+    return sorted_quantiles(
+        values[keep][order], weights[keep][order], ends - counts, ends, [(q, "mid")]
+    )[0]
 
 
 def midpoint(a: FloatArray, b: FloatArray) -> FloatArray:
@@ -218,17 +192,9 @@ def segment_quantiles(
     *,
     order: IntArray | None = None,
 ) -> list[FloatArray]:
-    """Weighted quantiles of each segment, several at once; NaN for a segment with no weight.
-
-    ``seg`` is the segment of each row (rows in any order); ``specs`` lists ``(q, rule)``:
-
-    - ``"mid"``: the first value whose cumulative weight reaches ``q`` of the segment's total;
-      exactly on a boundary, the mean of it and the next value with weight (the ordinary
-      median for ``q=0.5`` and equal weights);
-    - ``"low"``: at a boundary the lower of the two values; ``"high"``: the higher one.
-
-    Rows with zero weight never count, not even as the neighbour at a boundary. Each quantile
-    is a binary search in one cumulative sum: no pass over the rows per quantile.
+    """Weighted quantiles of each segment, several at once (:func:`sorted_quantiles`); ``seg``
+    is the segment of each row (rows in any order), ``order`` the order sorting them by
+    (segment, value) when the caller has it.
 
     >>> v = np.array([1.0, 2.0, 3.0, 4.0])
     >>> [x.tolist() for x in segment_quantiles(v, np.ones(4), np.zeros(4, np.intp), 1,
@@ -237,42 +203,77 @@ def segment_quantiles(
     """
     if order is None:
         order = sort_segments(values, seg)
-    v = values[order]
-    s = seg[order]
-    counts = np.bincount(s, minlength=n_segments)
+    counts = np.bincount(seg[order], minlength=n_segments)
     ends = np.cumsum(counts)
-    starts = ends - counts
-    w_raw = np.maximum(weights[order], 0.0)
-    total = np.bincount(s, weights=w_raw, minlength=n_segments)
-    # each segment's weights sum to 1, so the running sum grows by 1 per segment and a fixed
-    # tolerance is meaningful everywhere
-    with np.errstate(invalid="ignore", divide="ignore"):
-        w = np.where(total[s] > 0, w_raw / total[s], 0.0)
-    cum = np.cumsum(w)
-    cum0 = np.r_[0.0, cum]
-    before = cum0[starts]
+    return sorted_quantiles(values[order], weights[order], ends - counts, ends, specs)
+
+
+def sorted_quantiles(
+    values: FloatArray,
+    weights: FloatArray,
+    starts: IntArray,
+    ends: IntArray,
+    specs: Sequence[tuple[float, str]],
+) -> list[FloatArray]:
+    """Weighted quantiles of segments ``[starts, ends)`` whose rows are sorted by value: the
+    package's one weighted quantile, each ``(q, rule)`` of ``specs`` a binary search in one
+    running sum (no pass over the rows per quantile).
+
+    The rule. Rows whose weight is not above zero (NaN included) never count, neither as a
+    value nor as the neighbour at a boundary. Each segment's weights are scaled to sum to 1 and
+    added up in value order; the ``q``-quantile is the first value whose running sum reaches
+    ``q``. A running sum equal to ``q`` (within the rounding of the sum: 1e-9, widened by the
+    segment's length and the sum's size) is a *boundary* between that value and the next value
+    with weight, where the rule decides: ``"mid"`` their mean (so ``q=0.5`` of an even count of
+    equal weights is the ordinary median; at ``q`` of 0 or 1, the value itself), ``"low"`` the
+    lower and ``"high"`` the higher of the two. A segment with no weight gives NaN.
+
+    The median of 1, 2, 4 and 5 is 3, whatever zero-weight row lies between 2 and 4:
+
+    >>> v = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 10.0])
+    >>> w = np.array([1.0, 1.0, 0.0, 1.0, 1.0, 1.0])
+    >>> [x.tolist() for x in sorted_quantiles(v, w, np.array([0, 5]), np.array([5, 6]),
+    ...                                       [(0.5, "mid"), (0.5, "low"), (0.5, "high")])]
+    [[3.0, 10.0], [2.0, 10.0], [4.0, 10.0]]
+    """
+    v = np.asarray(values, dtype=float)
+    starts = np.asarray(starts, dtype=np.intp)
+    ends = np.asarray(ends, dtype=np.intp)
+    m, n = starts.size, v.size
+    if n == 0:
+        return [np.full(m, np.nan) for _ in specs]
+    w_raw = np.asarray(weights, dtype=float)
+    w_raw = np.where(w_raw > 0, w_raw, 0.0)  # NaN too
+    seg = np.repeat(np.arange(m, dtype=np.intp), ends - starts)
+    total = np.bincount(seg, weights=w_raw, minlength=m)
     has = total > 0
-    tol = 1e-9
+    # each segment's weights sum to 1, so the running sum grows by 1 per segment; its rounding
+    # within a segment grows with the segment's length and the sum's size
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = np.where(total[seg] > 0, w_raw / total[seg], 0.0)
+    cum = np.cumsum(w)
+    before = np.r_[0.0, cum][starts]
+    tol = 1e-9 + (ends - starts + 2) * np.finfo(float).eps * (before + 1.0)
     last = np.maximum(ends - 1, 0)
-    # the last row with weight in each segment: the first reaching the segment's full total
+    # the last row with weight in each segment: the first whose running sum reaches the total
     last_pos = np.searchsorted(cum, before + 1.0 - tol, side="left")
-    last_pos = np.clip(np.minimum(last_pos, last), 0, max(v.size - 1, 0))
+    last_pos = np.clip(np.minimum(last_pos, last), 0, n - 1)
     out: list[FloatArray] = []
     for q, rule in specs:
+        if rule not in ("low", "high", "mid"):
+            raise ReconcileError(f"unknown quantile rule {rule!r}; known: mid, low, high")
         target = before + q
         if rule == "high":
             j = np.searchsorted(cum, target + tol, side="right")
         else:
             j = np.searchsorted(cum, target - tol, side="left")
-        j = np.clip(np.minimum(j, last_pos), starts, last) if v.size else j
-        result = v[j] if v.size else np.full(n_segments, np.nan)
-        if rule == "mid" and v.size and 0 < q < 1:
+        j = np.clip(np.minimum(j, last_pos), np.minimum(starts, n - 1), last)
+        result = v[j]
+        if rule == "mid" and 0 < q < 1:
             on_boundary = np.abs(cum[j] - target) <= tol
             nxt = np.searchsorted(cum, cum[j] + tol, side="right")
             valid = on_boundary & (nxt < ends) & (nxt <= last_pos)
-            result = np.where(valid, midpoint(result, v[np.minimum(nxt, v.size - 1)]), result)
-        elif rule not in ("low", "high", "mid"):
-            raise ReconcileError(f"unknown quantile rule {rule!r}; known: mid, low, high")
+            result = np.where(valid, midpoint(result, v[np.minimum(nxt, n - 1)]), result)
         out.append(np.where(has, result, np.nan))
     return out
 

@@ -79,6 +79,7 @@ from typing import TYPE_CHECKING, Final, NamedTuple
 import numpy as np
 import pandas as pd
 
+from estimates._digits import places
 from estimates.errors import ReconcileError
 from estimates.reconciliation._learning import (
     _GRADES,
@@ -172,21 +173,14 @@ class Layout(NamedTuple):
 
 
 def rounding_tolerance(x: FloatArray) -> FloatArray:
-    """Half the rounding unit of each figure: its last significant digit's place, halved.
+    """Half the rounding unit of each figure: its last significant digit's place
+    (:func:`estimates._digits.places`), halved; 0 where it has none.
 
     >>> rounding_tolerance(np.array([12000.0, 12345.0, 0.25, 0.0, np.inf])).tolist()
     [500.0, 0.5, 0.005, 0.0, 0.0]
     """
-    out = np.zeros(x.shape)
-    finite = np.isfinite(x) & (x != 0)
-    a = np.abs(np.where(finite, x, 1.0))
-    unit = np.where(finite, 10.0 ** np.floor(np.log10(a)), 0.0)
-    # the largest power of ten that the figure is a whole multiple of (down to 1e-9 of it)
-    for _ in range(10):
-        ratio = a / np.where(unit > 0, unit, 1.0)
-        whole = np.abs(ratio - np.round(ratio)) <= 1e-9 * ratio
-        unit = np.where(finite & ~whole, unit / 10.0, unit)
-    out[finite] = unit[finite] / 2.0
+    half = places(x) / 2
+    out: FloatArray = np.where(np.isnan(half), 0.0, half)
     return out
 
 

@@ -52,6 +52,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from estimates._digits import places
 from estimates.errors import EstimatesError
 
 __all__ = [
@@ -205,26 +206,24 @@ def _scientific(x: float, rounding: Rounding) -> str:
 def steps(values: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """Each figure's last significant digit as a power of ten (NaN where it tells nothing).
 
-    Whole numbers count their trailing zeros (``12,000`` → 1,000); decimals their decimals
-    (``1.25`` → 0.01). Zero, missing, infinite, huge or tiny figures and figures with more
-    than :data:`STATED_DECIMALS` decimals (computed, not stated) tell nothing.
+    The place is :func:`estimates._digits.places` (the one definition of a figure's precision):
+    whole numbers count their trailing zeros (``12,000`` → 1,000); decimals their decimals
+    (``1.25`` → 0.01). Zero, missing and infinite figures, figures written in the scientific
+    form (below :data:`SMALL_BELOW` or from :data:`FULL_BELOW` up) and figures with more than
+    :data:`STATED_DECIMALS` decimals (computed, not stated) tell nothing.
 
-    >>> steps([12000, 1500, 1.25, 0.0, float("nan"), 13324.713]).tolist()
-    [1000.0, 100.0, 0.01, nan, nan, 0.001]
+    >>> steps([12000, 1500, 1.25, 0.0, float("nan"), 13324.713, 2.5e15, 0.123456]).tolist()
+    [1000.0, 100.0, 0.01, nan, nan, 0.001, nan, nan]
     """
     given = np.abs(np.asarray(values, dtype=float))
-    out = np.full(given.shape, np.nan)
-    usable = np.isfinite(given) & (given >= SMALL_BELOW) & (given < FULL_BELOW)
-    x = given[usable]
-    found = np.full(x.shape, np.nan)
-    # the coarsest step first: 12,000 is a multiple of 1,000, and of 100 too
-    for power in range(14, -STATED_DECIMALS - 1, -1):
-        step = 10.0**power
-        scaled = x / step
-        whole = np.round(scaled)
-        hit = np.isnan(found) & (whole >= 1) & (np.abs(scaled - whole) <= _SNAP * scaled)
-        found[hit] = step
-    out[usable] = found
+    found = places(given)
+    with np.errstate(invalid="ignore"):
+        told = (
+            (given >= SMALL_BELOW)
+            & (given < FULL_BELOW)
+            & (found >= 10.0**-STATED_DECIMALS * (1 - _SNAP))
+        )
+    out: npt.NDArray[np.float64] = np.where(told, found, np.nan)
     return out
 
 
