@@ -316,9 +316,124 @@ def _pool(
     low, high, best, weight, lvl = (x[canon] for x in (low, high, best, weight, lvl))
     if source is not None:
         source = src_key[canon]
-    pos_row = positive[seg]
+    rows = _read_rows(low, high, best, weight, lvl, positive[seg], starts, seg)
+    truth = np.full(m, np.nan)
+    if opts.resolved:
+        index = {q: i for i, q in enumerate(quantities)}
+        for q, t in opts.resolved.items():
+            if q in index:
+                truth[index[q]] = t
+    log_seg, unit, all_zero = _working_scale(rows, positive, truth, starts, quantities, opts)
+    log_row, unit_row = log_seg[seg], unit[seg]
 
-    # -- how each row reads -------------------------------------------------------------------
+    def fwd(x: FloatArray) -> FloatArray:
+        logged = np.log(x, out=np.full(x.shape, np.nan), where=log_row & (x > 0))
+        return np.where(log_row, logged, x / unit_row)
+
+    full, lower_c, upper_c = rows.full, rows.lower_c, rows.upper_c
+    g_lo, g_hi = fwd(rows.q_lo), fwd(rows.q_hi)
+    q_mid = rows.q_mid
+    g_mid = np.where(
+        np.isfinite(q_mid), fwd(np.where(np.isfinite(q_mid), q_mid, 1.0)), (g_lo + g_hi) / 2
+    )
+    z = stats.norm.ppf((1 + rows.q_lvl) / 2)
+    floor = 0.01
+    left = np.where(full, np.maximum((g_mid - g_lo) / z, floor) * opts.widen, 1.0)
+    right = np.where(full, np.maximum((g_hi - g_mid) / z, floor) * opts.widen, 1.0)
+    bound = np.where(lower_c, fwd(np.where(lower_c, low, 1.0)), fwd(np.where(upper_c, high, 1.0)))
+
+    # -- weights: the pipeline's, and Cooke's with resolved quantities ---------------------------
+    w = np.where(rows.use, weight, 0.0)
+    table = None
+    notes: list[str | None] = [None] * m
+    if opts.resolved and source is not None:
+        w, table, n_used = _cooke_weights(
+            w, full, g_lo, g_mid, g_hi, rows.q_lvl, np.asarray(source, np.intp), seg, starts,
+            truth, fwd_truth=_forward_truth(truth, log_seg, unit), n_sources=len(source_names),
+            source_names=source_names, opts=opts,
+        )  # fmt: skip
+        for i in range(m):
+            k = n_used - (1 if np.isfinite(truth[i]) else 0)
+            own = " (this one left out)" if np.isfinite(truth[i]) else ""
+            plural = "question" if k == 1 else "questions"
+            notes[i] = f"weights from Cooke's Classical Model on {k} resolved {plural}{own}"
+    total = segment_sum(w, starts)
+    w = w / np.where(total > 0, total, 1.0)[seg]
+    parts = _Parts(np.where(full, g_mid, 0.0), left, right, np.where(full, w, 0.0))
+
+    n_full = segment_sum(full.astype(float), starts)
+    n_cens = segment_sum(rows.censored.astype(float), starts)
+    pool = (n_full > 0) & (total > 0)
+    out_low, out_best, out_high = np.full(m, np.nan), np.full(m, np.nan), np.full(m, np.nan)
+    out_lvl = np.full(m, np.nan)
+    cl, cr = np.zeros(m, bool), np.zeros(m, bool)
+    _only_bounds(rows, starts, (n_full == 0) & (n_cens > 0), out_low, out_high, cl, cr, notes)
+    for i in np.flatnonzero((n_full == 0) & (n_cens == 0)).tolist():
+        notes[i] = "no usable figure: every claim lacks both a best value and a bound"
+
+    if np.any(pool):
+        x = _invert(
+            parts, full, rows.censored, lower_c, bound, lvl, w, seg, starts, pool, opts.level
+        )
+        back = np.where(log_seg[:, None], np.exp(np.minimum(x, 709.0)), x * unit[:, None])
+        back = np.where(all_zero[:, None], 0.0, back)
+        back = np.where(positive[:, None] & ~log_seg[:, None], np.maximum(back, 0.0), back)
+        out_low = np.where(pool, back[:, 0], out_low)
+        out_best = np.where(pool, back[:, 1], out_best)
+        out_high = np.where(pool, back[:, 2], out_high)
+        cl |= pool
+        cr |= pool
+        out_lvl = np.where(pool, opts.level, out_lvl)
+    return Pooled(
+        low=out_low,
+        best=out_best,
+        high=out_high,
+        closed_left=cl,
+        closed_right=cr,
+        note=tuple(notes),
+        level=out_lvl,
+        log_scale=log_seg,
+        sources=table,
+    )
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """How each row reads: a range (``ranged``, two distinct stated ends), a ``point`` (a best,
+    or two equal ends: uniform over its rounding unit), whole distributions both (``full``),
+    or a censored figure (one end: ``lower_c`` above it, ``upper_c`` below it); each full
+    row's quantiles ``q_lo``/``q_hi`` at level ``q_lvl`` and its middle ``q_mid`` (NaN for a
+    bare range)."""
+
+    low: FloatArray
+    high: FloatArray
+    best: FloatArray
+    low_given: BoolArray
+    high_given: BoolArray
+    best_given: BoolArray
+    full: BoolArray
+    lower_c: BoolArray
+    upper_c: BoolArray
+    censored: BoolArray
+    use: BoolArray
+    q_lo: FloatArray
+    q_hi: FloatArray
+    q_lvl: FloatArray
+    q_mid: FloatArray
+    centre: FloatArray
+
+
+def _read_rows(
+    low: FloatArray,
+    high: FloatArray,
+    best: FloatArray,
+    weight: FloatArray,
+    lvl: FloatArray,
+    pos_row: BoolArray,
+    starts: IntArray,
+    seg: IntArray,
+) -> _Rows:
+    """How each row reads (see :class:`_Rows`)."""
     low_given = np.isfinite(low) & ~(
         pos_row & (low <= 0) & ~np.isfinite(best) & np.isfinite(high) & (high > 0)
     )
@@ -340,21 +455,34 @@ def _pool(
     zero_unit = np.where(np.isfinite(finest), finest, 1.0)[seg]
     half_round = np.where(point, np.where(centre == 0, zero_unit, units) / 2, 0.0)
     # a point: uniform over best ± u/2, whose 5 % and 95 % points are best ± 0.9 u/2
-    q_lo = np.where(point, centre - 0.9 * half_round, np.where(ranged, low, np.nan))
-    q_hi = np.where(point, centre + 0.9 * half_round, np.where(ranged, high, np.nan))
-    q_lvl = np.where(point, 0.9, lvl)
-    q_mid = np.where(ranged & ~best_given, np.nan, centre)  # a bare range: its middle below
+    return _Rows(
+        low=low, high=high, best=best, low_given=low_given, high_given=high_given, best_given=best_given,
+        full=full, lower_c=lower_c, upper_c=upper_c, censored=censored, use=full | censored,
+        q_lo=np.where(point, centre - 0.9 * half_round, np.where(ranged, low, np.nan)),
+        q_hi=np.where(point, centre + 0.9 * half_round, np.where(ranged, high, np.nan)),
+        q_lvl=np.where(point, 0.9, lvl),
+        q_mid=np.where(ranged & ~best_given, np.nan, centre),  # a bare range: its middle below
+        centre=centre,
+    )  # fmt: skip
 
-    # -- the working scale ---------------------------------------------------------------------
-    figures = np.where(full, np.fmin(q_lo, centre), np.where(lower_c, low, high))
+
+def _working_scale(
+    rows: _Rows,
+    positive: BoolArray,
+    truth: FloatArray,
+    starts: IntArray,
+    quantities: tuple[str, ...],
+    opts: PoolOptions,
+) -> tuple[BoolArray, FloatArray, BoolArray]:
+    """Per segment: whether it is pooled on the log scale (positive counts whose figures, and
+    true value when resolved, are all above zero, unless the option ``scale`` says otherwise),
+    the unit of the linear scale (the segment's largest stated figure; 1 on the log scale),
+    and whether its figures are all exactly zero (no size to set a spread by)."""
+    full, censored, low, high = rows.full, rows.censored, rows.low, rows.high
+    figures = np.where(full, np.fmin(rows.q_lo, rows.centre), np.where(rows.lower_c, low, high))
     nonpos = (full | censored) & (figures <= 0)
     any_nonpos = segment_sum(nonpos.astype(float), starts) > 0
-    truth = np.full(m, np.nan)
-    if opts.resolved:
-        index = {q: i for i, q in enumerate(quantities)}
-        for q, t in opts.resolved.items():
-            if q in index:
-                truth[index[q]] = t
+    m = starts.size
     if opts.scale == "log":
         if np.any(any_nonpos):
             bad = quantities[int(np.flatnonzero(any_nonpos)[0])] if quantities else "a quantity"
@@ -364,102 +492,47 @@ def _pool(
         log_seg = np.zeros(m, bool)
     else:
         log_seg = positive & ~any_nonpos & ~(truth <= 0)
-    log_row = log_seg[seg]
-    use = full | censored
     # the size of a segment: its largest stated figure (the linear scale works in units of it);
     # figures all exactly zero agree exactly and have no size to set a spread by
     stated = np.fmax(
         np.fmax(
-            np.abs(np.where(low_given, low, np.nan)), np.abs(np.where(high_given, high, np.nan))
+            np.abs(np.where(rows.low_given, low, np.nan)),
+            np.abs(np.where(rows.high_given, high, np.nan)),
         ),
-        np.abs(np.where(best_given, best, np.nan)),
+        np.abs(np.where(rows.best_given, rows.best, np.nan)),
     )
-    size = segment_max(np.where(use & np.isfinite(stated), stated, 0.0), starts)
-    all_zero = (size == 0) & ~log_seg
+    size = segment_max(np.where(rows.use & np.isfinite(stated), stated, 0.0), starts)
     unit = np.where(log_seg | (size == 0), 1.0, size)
-    unit_row = unit[seg]
+    return log_seg, unit, (size == 0) & ~log_seg
 
-    def fwd(x: FloatArray) -> FloatArray:
-        logged = np.log(x, out=np.full(x.shape, np.nan), where=log_row & (x > 0))
-        return np.where(log_row, logged, x / unit_row)
 
-    g_lo, g_hi = fwd(q_lo), fwd(q_hi)
-    g_mid = np.where(
-        np.isfinite(q_mid), fwd(np.where(np.isfinite(q_mid), q_mid, 1.0)), (g_lo + g_hi) / 2
-    )
-    z = stats.norm.ppf((1 + q_lvl) / 2)
-    floor = 0.01
-    left = np.where(full, np.maximum((g_mid - g_lo) / z, floor) * opts.widen, 1.0)
-    right = np.where(full, np.maximum((g_hi - g_mid) / z, floor) * opts.widen, 1.0)
-    bound = np.where(lower_c, fwd(np.where(lower_c, low, 1.0)), fwd(np.where(upper_c, high, 1.0)))
-
-    # -- weights: the pipeline's, and Cooke's with resolved quantities ---------------------------
-    w = np.where(use, weight, 0.0)
-    table = None
-    notes: list[str | None] = [None] * m
-    if opts.resolved and source is not None:
-        w, table, n_used = _cooke_weights(
-            w, full, g_lo, g_mid, g_hi, q_lvl, np.asarray(source, np.intp), seg, starts, truth,
-            fwd_truth=_forward_truth(truth, log_seg, unit), n_sources=len(source_names),
-            source_names=source_names, opts=opts,
-        )  # fmt: skip
-        for i in range(m):
-            k = n_used - (1 if np.isfinite(truth[i]) else 0)
-            own = " (this one left out)" if np.isfinite(truth[i]) else ""
-            plural = "question" if k == 1 else "questions"
-            notes[i] = f"weights from Cooke's Classical Model on {k} resolved {plural}{own}"
-    total = segment_sum(w, starts)
-    w = w / np.where(total > 0, total, 1.0)[seg]
-    parts = _Parts(np.where(full, g_mid, 0.0), left, right, np.where(full, w, 0.0))
-
-    n_full = segment_sum(full.astype(float), starts)
-    n_cens = segment_sum(censored.astype(float), starts)
-    pool = (n_full > 0) & (total > 0)
-    out_low, out_best, out_high = np.full(m, np.nan), np.full(m, np.nan), np.full(m, np.nan)
-    out_lvl = np.full(m, np.nan)
-    cl, cr = np.zeros(m, bool), np.zeros(m, bool)
-
-    # -- only bounds: no shape to pool them by --------------------------------------------------
-    only_c = (n_full == 0) & (n_cens > 0)
-    if np.any(only_c):
-        lo_b = np.maximum.reduceat(np.where(lower_c, low, -np.inf), starts)
-        hi_b = np.minimum.reduceat(np.where(upper_c, high, np.inf), starts)
-        for i in np.flatnonzero(only_c).tolist():
-            a, b = float(min(lo_b[i], hi_b[i])), float(max(lo_b[i], hi_b[i]))
-            out_low[i], out_high[i] = a, b
-            cl[i], cr[i] = math.isfinite(a), math.isfinite(b)
-            crossed = lo_b[i] > hi_b[i]
-            notes[i] = (
-                "only one-sided figures, and they conflict: the range spans the gap between them"
-                if crossed
-                else "only one-sided figures: their tightest bounds, with no central value and "
-                "no probability"
-            )
-    for i in np.flatnonzero((n_full == 0) & (n_cens == 0)).tolist():
-        notes[i] = "no usable figure: every claim lacks both a best value and a bound"
-
-    if np.any(pool):
-        x = _invert(parts, full, censored, lower_c, bound, lvl, w, seg, starts, pool, opts.level)
-        back = np.where(log_seg[:, None], np.exp(np.minimum(x, 709.0)), x * unit[:, None])
-        back = np.where(all_zero[:, None], 0.0, back)
-        back = np.where(positive[:, None] & ~log_seg[:, None], np.maximum(back, 0.0), back)
-        out_low = np.where(pool, back[:, 0], out_low)
-        out_best = np.where(pool, back[:, 1], out_best)
-        out_high = np.where(pool, back[:, 2], out_high)
-        cl |= pool
-        cr |= pool
-        out_lvl = np.where(pool, opts.level, out_lvl)
-    return Pooled(
-        low=out_low,
-        best=out_best,
-        high=out_high,
-        closed_left=cl,
-        closed_right=cr,
-        note=tuple(notes),
-        level=out_lvl,
-        log_scale=log_seg,
-        sources=table,
-    )
+def _only_bounds(
+    rows: _Rows,
+    starts: IntArray,
+    only_c: BoolArray,
+    out_low: FloatArray,
+    out_high: FloatArray,
+    cl: BoolArray,
+    cr: BoolArray,
+    notes: list[str | None],
+) -> None:
+    """Segments with only bounds have no shape to pool them by: their tightest bounds (the gap
+    between them when they cross), no central value and no probability (written in place)."""
+    if not np.any(only_c):
+        return
+    lo_b = np.maximum.reduceat(np.where(rows.lower_c, rows.low, -np.inf), starts)
+    hi_b = np.minimum.reduceat(np.where(rows.upper_c, rows.high, np.inf), starts)
+    for i in np.flatnonzero(only_c).tolist():
+        a, b = float(min(lo_b[i], hi_b[i])), float(max(lo_b[i], hi_b[i]))
+        out_low[i], out_high[i] = a, b
+        cl[i], cr[i] = math.isfinite(a), math.isfinite(b)
+        crossed = lo_b[i] > hi_b[i]
+        notes[i] = (
+            "only one-sided figures, and they conflict: the range spans the gap between them"
+            if crossed
+            else "only one-sided figures: their tightest bounds, with no central value and "
+            "no probability"
+        )
 
 
 def _forward_truth(truth: FloatArray, log_seg: BoolArray, unit: FloatArray) -> FloatArray:

@@ -108,7 +108,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from scipy import special, stats
@@ -315,17 +315,121 @@ def pool_arrays(
     # a canonical row order inside each segment: sums (and the EM iterations) then run in the
     # same order whatever order the rows came in, so the answer does not depend on it at all
     canon = np.lexsort((cr, cl, weight, best, high, low, seg))
-    low, high, best, weight, cl, cr = (x[canon] for x in (low, high, best, weight, cl, cr))
-    pos_row = positive[seg]
+    rows = _read_rows(
+        low[canon], high[canon], best[canon], weight[canon], cl[canon], cr[canon], positive[seg]
+    )
+    scale = _working_scale(rows, positive, seg, starts, opts)
+    n_point = _seg_count(rows.point, starts)
+    k = n_point + _seg_count(rows.censored, starts)
+    out = _Answer.empty(m)
+    _answer_single(out, rows, starts, k == 1)
+    _answer_one_sided(out, rows, starts, k, (k >= 2) & (n_point == 0), number)
+    for i in np.flatnonzero(k == 0):
+        out.notes[i] = "no usable figure: every claim lacks both a best value and a bound"
+    pool = (k >= 2) & (n_point >= 1)
+    tau2 = np.full(m, np.nan)
+    if np.any(pool):
+        studies = _studies(rows, scale, starts, seg, opts)
+        tau2 = _answer_pooled(out, rows, scale, studies, positive, pool, n_point, starts, seg, opts)
+    return Pooled(
+        low=out.low,
+        best=out.best,
+        high=out.high,
+        closed_left=out.cl,
+        closed_right=out.cr,
+        note=tuple(out.notes),
+        tau2=tau2,
+        k=k,
+        log_scale=scale.log_seg,
+    )
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The rows in their canonical order and how each reads: a ``point`` (a best, or two
+    sides), a censored figure (one side: ``lower_c`` above a bound, ``upper_c`` below one), or
+    nothing usable (no weight, or no figure)."""
+
+    low: FloatArray
+    high: FloatArray
+    best: FloatArray
+    weight: FloatArray
+    cl: BoolArray
+    cr: BoolArray
+    low_given: BoolArray
+    high_given: BoolArray
+    best_given: BoolArray
+    point: BoolArray
+    lower_c: BoolArray
+    upper_c: BoolArray
+    censored: BoolArray
+    use: BoolArray
+
+
+def _read_rows(
+    low: FloatArray,
+    high: FloatArray,
+    best: FloatArray,
+    weight: FloatArray,
+    cl: BoolArray,
+    cr: BoolArray,
+    pos_row: BoolArray,
+) -> _Rows:
+    """How each row reads (see :class:`_Rows`)."""
     # on a count, a low of 0 ("up to 8,000" read as [0, 8000]) is no information below
     low_given = np.isfinite(low) & ~(pos_row & (low <= 0))
     high_given = np.isfinite(high)
     best_given = np.isfinite(best)
+    # a row without prior weight says nothing (the contract promises weights > 0; this keeps
+    # a zero from being read as full weight below)
+    weighted = np.isfinite(weight) & (weight > 0)
+    point = (best_given | (low_given & high_given)) & weighted
+    lower_c = ~point & low_given & ~high_given & weighted
+    upper_c = ~point & high_given & ~low_given & weighted
+    censored = lower_c | upper_c
+    return _Rows(
+        low=low, high=high, best=best, weight=weight, cl=cl, cr=cr, low_given=low_given,
+        high_given=high_given, best_given=best_given, point=point, lower_c=lower_c,
+        upper_c=upper_c, censored=censored, use=point | censored,
+    )  # fmt: skip
 
-    # -- the working scale: log for positive counts whose figures are all above zero ---------
+
+@dataclass(frozen=True)
+class _Scale:
+    """The working scale: per segment whether it is the log scale (``log_seg``) and, on the
+    linear one, the ``unit`` its figures are measured in (1 on the log scale), and whether its
+    figures are all exactly zero (``all_zero``); per row the first two (``log_row``,
+    ``unit_row``)."""
+
+    log_seg: BoolArray
+    unit: FloatArray
+    all_zero: BoolArray
+    log_row: BoolArray
+    unit_row: FloatArray
+    use: BoolArray
+
+    def fwd(self, x: FloatArray) -> FloatArray:
+        """Figures onto the working scale."""
+        # the log only where it is defined; on a log row a figure at or below zero (only an
+        # unstated side, -inf) becomes NaN, and such values are never read below
+        logged = np.log(x, out=np.full(x.shape, np.nan), where=self.log_row & (x > 0))
+        # a used row's figures are at most the unit in size; an unused row's are never read
+        scaled = np.divide(x, self.unit_row, out=np.zeros(x.shape), where=self.use & ~self.log_row)
+        out: FloatArray = np.where(self.log_row, logged, scaled)
+        return out
+
+
+def _working_scale(
+    rows: _Rows, positive: BoolArray, seg: IntArray, starts: IntArray, opts: PoolOptions
+) -> _Scale:
+    """The log scale for positive counts whose figures are all above zero (unless the option
+    ``scale`` says otherwise), else the linear scale in units of the segment's largest figure."""
+    low, high, best = rows.low, rows.high, rows.best
+    low_given, high_given, best_given = rows.low_given, rows.high_given, rows.best_given
     # every stated figure counts: a range [-5, 5] with a best of 1 cannot be read on a log scale
     nonpos = (best_given & (best <= 0)) | (low_given & (low <= 0)) | (high_given & (high <= 0))
     any_nonpos = segment_sum(nonpos.astype(float), starts) > 0
+    m = starts.size
     if opts.scale == "log":
         if np.any(any_nonpos):
             bad = int(np.flatnonzero(any_nonpos)[0])
@@ -337,19 +441,6 @@ def pool_arrays(
         log_seg = np.zeros(m, bool)
     else:
         log_seg = positive & ~any_nonpos
-    log_row = log_seg[seg]
-
-    z = float(stats.norm.ppf((1 + opts.interval_level) / 2))
-    # a row without prior weight says nothing (the contract promises weights > 0; this keeps
-    # a zero from being read as full weight below)
-    weighted = np.isfinite(weight) & (weight > 0)
-    point = (best_given | (low_given & high_given)) & weighted
-    lower_c = ~point & low_given & ~high_given & weighted
-    upper_c = ~point & high_given & ~low_given & weighted
-    censored = lower_c | upper_c
-    use = point | censored
-    two_sided = low_given & high_given
-
     # the size of each segment: its largest stated figure. The linear scale works in units of
     # it, so that the arithmetic (squares, inverse variances) stays far from float overflow and
     # underflow at any magnitude, and scaling every figure scales the answer exactly
@@ -357,28 +448,41 @@ def pool_arrays(
         np.abs(np.where(best_given, best, 0.0)),
         np.maximum(np.abs(np.where(low_given, low, 0.0)), np.abs(np.where(high_given, high, 0.0))),
     )
-    scale_lin = segment_max(np.where(use, size, 0.0), starts)
+    scale_lin = segment_max(np.where(rows.use, size, 0.0), starts)
     # every figure zero: there is no size to measure an error by; such a segment is answered
-    # below without it (the 1 here only keeps the arithmetic finite)
-    all_zero = (scale_lin == 0) & ~log_seg
+    # without it (the 1 here only keeps the arithmetic finite)
     unit = np.where(log_seg | (scale_lin == 0), 1.0, scale_lin)
-    unit_row = unit[seg]
+    return _Scale(
+        log_seg=log_seg, unit=unit, all_zero=(scale_lin == 0) & ~log_seg, log_row=log_seg[seg],
+        unit_row=unit[seg], use=rows.use,
+    )  # fmt: skip
 
-    def fwd(x: FloatArray) -> FloatArray:
-        # the log only where it is defined; on a log row a figure at or below zero (only an
-        # unstated side, -inf) becomes NaN, and such values are never read below
-        logged = np.log(x, out=np.full(x.shape, np.nan), where=log_row & (x > 0))
-        # a used row's figures are at most the unit in size; an unused row's are never read
-        scaled = np.divide(x, unit_row, out=np.zeros(x.shape), where=use & ~log_row)
-        return np.where(log_row, logged, scaled)
 
+class _Studies(NamedTuple):
+    """Each row as a study on the working scale: its estimate ``y``, its variance ``v``, and
+    for a censored figure its ``bound``."""
+
+    y: FloatArray
+    v: FloatArray
+    bound: FloatArray
+
+
+def _studies(
+    rows: _Rows, scale: _Scale, starts: IntArray, seg: IntArray, opts: PoolOptions
+) -> _Studies:
+    """Each row as a study (interval semantics: the module docstring, 2); its variance is
+    divided by its share of the segment's largest prior weight."""
+    low, high, best = rows.low, rows.high, rows.best
+    best_given, low_given, high_given = rows.best_given, rows.low_given, rows.high_given
+    two_sided, use, fwd = low_given & high_given, rows.use, scale.fwd
+    z = float(stats.norm.ppf((1 + opts.interval_level) / 2))
     g_low, g_high, g_best = fwd(low), fwd(high), fwd(best)
     # midpoints and widths only of two-sided ranges: elsewhere a side is infinite (or NaN on
     # the log scale), and -inf + inf would be a NaN; those rows never read these values
-    mid = np.zeros(n)
+    mid = np.zeros(low.size)
     np.add(g_low, g_high, out=mid, where=two_sided)
     y = np.where(best_given, g_best, mid / 2)
-    spread = np.zeros(n)
+    spread = np.zeros(low.size)
     np.subtract(g_high, g_low, out=spread, where=two_sided)
     sd_range = spread / (2 * z)
     # a figure without a two-sided range: best·(1 ± default_error) read as the same interval,
@@ -386,156 +490,192 @@ def pool_arrays(
     anchor = np.where(best_given, best, np.where(low_given, low, np.where(high_given, high, 0.0)))
     e = opts.default_error
     sd_default = np.where(
-        log_row, (math.log1p(e) - math.log1p(-e)) / (2 * z), np.abs(fwd(anchor)) * e / z
+        scale.log_row, (math.log1p(e) - math.log1p(-e)) / (2 * z), np.abs(fwd(anchor)) * e / z
     )
-    sd = np.where(point & two_sided, sd_range, sd_default)
+    sd = np.where(rows.point & two_sided, sd_range, sd_default)
     # the floor: 1 % on the log scale, 1 % of the segment's largest figure on the linear one
     sd = np.maximum(np.where(use, sd, 1.0), opts.min_error)
-    top_w = segment_max(np.where(use, weight, 0.0), starts)
-    rel_w = np.where(use, weight / np.where(top_w > 0, top_w, 1.0)[seg], 1.0)
+    top_w = segment_max(np.where(use, rows.weight, 0.0), starts)
+    rel_w = np.where(use, rows.weight / np.where(top_w > 0, top_w, 1.0)[seg], 1.0)
     v = np.where(use, sd * sd / rel_w, 1.0)
-    bound = np.where(lower_c, g_low, g_high)
+    return _Studies(y=y, v=v, bound=np.where(rows.lower_c, g_low, g_high))
 
-    n_point = _seg_count(point, starts)
-    n_cens = _seg_count(censored, starts)
-    k = n_point + n_cens
 
-    out_low = np.full(m, -np.inf)
-    out_high = np.full(m, np.inf)
-    out_best = np.full(m, np.nan)
-    out_cl = np.zeros(m, bool)
-    out_cr = np.zeros(m, bool)
-    notes: list[str | None] = [None] * m
+@dataclass
+class _Answer:
+    """The per-segment answer as it is filled in, one kind of segment at a time."""
 
-    # -- one usable claim: its own range --------------------------------------------------------
-    single = k == 1
-    if np.any(single):
-        first_use = np.minimum.reduceat(np.where(use, np.arange(n), n), starts)
-        rows = first_use[single]
-        out_low[single] = low[rows]
-        out_high[single] = high[rows]
-        out_best[single] = best[rows]
-        out_cl[single] = cl[rows] & np.isfinite(low[rows])
-        out_cr[single] = cr[rows] & np.isfinite(high[rows])
-        for i in np.flatnonzero(single & ~np.isfinite(out_best)):
-            notes[i] = "one usable claim, with no central figure: its range is returned as stated"
+    low: FloatArray
+    high: FloatArray
+    best: FloatArray
+    cl: BoolArray
+    cr: BoolArray
+    notes: list[str | None]
 
-    # -- only one-sided figures: the intersection of the bounds, no central value ---------------
-    only_c = (k >= 2) & (n_point == 0)
-    if np.any(only_c):
-        lo_b = np.maximum.reduceat(np.where(lower_c, low, -np.inf), starts)
-        hi_b = np.minimum.reduceat(np.where(upper_c, high, np.inf), starts)
-        for i in np.flatnonzero(only_c):
-            lo_i, hi_i = lo_b[i], hi_b[i]
-            if lo_i > hi_i:
-                out_low[i], out_high[i] = hi_i, lo_i
-                out_cl[i] = out_cr[i] = True
-                notes[i] = (
-                    f"only one-sided figures, and they conflict: above {number(lo_i)} yet below "
-                    f"{number(hi_i)}; the range spans the gap between them, with no central value"
-                )
-            else:
-                out_low[i], out_high[i] = lo_i, hi_i
-                out_cl[i] = bool(np.isfinite(lo_i))
-                out_cr[i] = bool(np.isfinite(hi_i))
-                notes[i] = (
-                    f"only one-sided figures ({k[i]}): their bounds are combined, "
-                    "but they cannot locate a central value"
-                )
+    @classmethod
+    def empty(cls, m: int) -> _Answer:
+        return cls(
+            low=np.full(m, -np.inf), high=np.full(m, np.inf), best=np.full(m, np.nan),
+            cl=np.zeros(m, bool), cr=np.zeros(m, bool), notes=[None] * m,
+        )  # fmt: skip
 
-    for i in np.flatnonzero(k == 0):
-        notes[i] = "no usable figure: every claim lacks both a best value and a bound"
 
-    # -- random effects with censored figures -----------------------------------------------------
-    pool = (k >= 2) & (n_point >= 1)
-    if np.any(pool):
-        in_pool = pool[seg]
-        pt = point & in_pool
-        cens = censored & in_pool
-        # tau² and the residual spread come from the point figures alone: a censored figure
-        # says where the source's figure is not, which locates the mean but says little about
-        # the spread, and counting it as a full study would shrink the interval it cannot support
-        mu, tau2, _, q = _random_effects(y, v, pt, starts, seg, n_point)
-        s = np.sqrt(v + tau2[seg])
-        sw_pt = segment_sum(np.where(pt, 1.0 / s**2, 0.0), starts)
-        info_c = np.zeros(n)
-        share_c = np.zeros(n)
-        if np.any(cens):
-            # the EM fixed point of the censored likelihood for mu, tau² held at the points' value
-            c0 = np.where(cens, bound, 0.0)
-            y0 = np.where(pt, y, 0.0)
-            for _ in range(_MAX_ITER):
-                imputed = _censored_mean(mu[seg], s, c0, lower_c)
-                y_c = np.where(cens, imputed, y0)
-                w_all = np.where(pt | cens, 1.0 / s**2, 0.0)
-                sw_all = segment_sum(w_all, starts)
-                new_mu = segment_sum(w_all * y_c, starts) / np.where(sw_all > 0, sw_all, 1.0)
-                moved = np.abs(new_mu - mu)
-                mu = np.where(pool, new_mu, mu)
-                if not np.any((moved > 1e-12 * (1 + np.abs(mu))) & pool):
-                    break
-            # the Fisher information about mu of a censored normal figure, a share
-            # lambda·(lambda - a) in (0, 1) of a point's (Amemiya 1984, eq. 3.8 ff.)
-            a = np.where(lower_c, (c0 - mu[seg]) / s, (mu[seg] - c0) / s)
-            log_phi = -0.5 * a * a - 0.5 * math.log(2 * math.pi)
-            lam = np.exp(log_phi - special.log_ndtr(-a))
-            share_c = np.where(cens, np.clip(lam * (lam - a), 0.0, 1.0), 0.0)
-            info_c = share_c / s**2
-            # the residual spread of the points around the censoring-aware mean
-            df_pt = np.maximum(n_point - 1, 1).astype(float)
-            w_pt = np.where(pt, 1.0 / s**2, 0.0)
-            q = segment_sum(w_pt * (y0 - mu[seg]) ** 2, starts) / df_pt
-        sws = sw_pt + segment_sum(info_c, starts)
-        sws = np.where(sws > 0, sws, 1.0)  # segments outside the pool: any positive number
-        # with a single point figure there is no residual to measure the spread with
-        q = np.where(n_point >= 2, q, 1.0)
-        multiplier = np.maximum(q, 1.0) if opts.hk == "modified" else q
-        # degrees of freedom: the point figures', plus each bound's share of a study's information
-        df_eff = n_point - 1 + segment_sum(share_c, starts)
-        t = stats.t.ppf((1 + opts.level) / 2, np.maximum(df_eff, 1.0))
-        half = t * np.sqrt(multiplier / sws)
-        lo_w, hi_w = mu - half, mu + half
-        back_lo, back_mu, back_hi = (_back(x, log_seg, unit) for x in (lo_w, mu, hi_w))
-        # figures that are all exactly zero agree exactly, and have no size to set an error by
-        zero = pool & all_zero
-        back_lo, back_mu, back_hi = (np.where(zero, 0.0, x) for x in (back_lo, back_mu, back_hi))
-        # a count cannot be negative: an interval for the mean of figures near zero ends at zero
-        back_lo, back_mu, back_hi = (
-            np.where(positive & (x < 0), 0.0, x) for x in (back_lo, back_mu, back_hi)
-        )
-        out_low = np.where(pool, back_lo, out_low)
-        out_high = np.where(pool, back_hi, out_high)
-        # a best past the largest float is no figure: NaN, with the note below
-        out_best = np.where(pool, np.where(np.isfinite(back_mu), back_mu, np.nan), out_best)
-        # an end past the largest float is unbounded, not a figure
-        out_cl = np.where(pool, np.isfinite(back_lo), out_cl)
-        out_cr = np.where(pool, np.isfinite(back_hi), out_cr)
-        finite = np.isfinite(back_lo) & np.isfinite(back_mu) & np.isfinite(back_hi)
-        for i in np.flatnonzero(pool & ~finite):
-            notes[i] = (
-                "the pooled figure or its interval lies beyond the largest number a float "
-                "holds: that end is unbounded"
+def _answer_single(out: _Answer, rows: _Rows, starts: IntArray, single: BoolArray) -> None:
+    """A segment with one usable claim: its own range."""
+    if not np.any(single):
+        return
+    n = rows.low.size
+    first_use = np.minimum.reduceat(np.where(rows.use, np.arange(n), n), starts)
+    r = first_use[single]
+    out.low[single] = rows.low[r]
+    out.high[single] = rows.high[r]
+    out.best[single] = rows.best[r]
+    out.cl[single] = rows.cl[r] & np.isfinite(rows.low[r])
+    out.cr[single] = rows.cr[r] & np.isfinite(rows.high[r])
+    for i in np.flatnonzero(single & ~np.isfinite(out.best)):
+        out.notes[i] = "one usable claim, with no central figure: its range is returned as stated"
+
+
+def _answer_one_sided(
+    out: _Answer,
+    rows: _Rows,
+    starts: IntArray,
+    k: IntArray,
+    only_c: BoolArray,
+    number: NumberWriter,
+) -> None:
+    """A segment with only one-sided figures: the intersection of their bounds, no central
+    value (bounds that cross give the gap between them)."""
+    if not np.any(only_c):
+        return
+    lo_b = np.maximum.reduceat(np.where(rows.lower_c, rows.low, -np.inf), starts)
+    hi_b = np.minimum.reduceat(np.where(rows.upper_c, rows.high, np.inf), starts)
+    for i in np.flatnonzero(only_c):
+        lo_i, hi_i = lo_b[i], hi_b[i]
+        if lo_i > hi_i:
+            out.low[i], out.high[i] = hi_i, lo_i
+            out.cl[i] = out.cr[i] = True
+            out.notes[i] = (
+                f"only one-sided figures, and they conflict: above {number(lo_i)} yet below "
+                f"{number(hi_i)}; the range spans the gap between them, with no central value"
             )
-        # tau² back in the figures' units (squared) on the linear scale; past the float range
-        # it is infinite, as the interval is
-        tau_lin = np.sqrt(tau2) * np.where(log_seg, 1.0, unit)
-        big = tau_lin > 1e150
-        tau2_lin = np.where(big, np.inf, np.where(big, 0.0, tau_lin) ** 2)
-        tau2_out = np.where(pool, tau2_lin, np.nan)
-    else:
-        tau2_out = np.full(m, np.nan)
+        else:
+            out.low[i], out.high[i] = lo_i, hi_i
+            out.cl[i] = bool(np.isfinite(lo_i))
+            out.cr[i] = bool(np.isfinite(hi_i))
+            out.notes[i] = (
+                f"only one-sided figures ({k[i]}): their bounds are combined, "
+                "but they cannot locate a central value"
+            )
 
-    return Pooled(
-        low=out_low,
-        best=out_best,
-        high=out_high,
-        closed_left=out_cl,
-        closed_right=out_cr,
-        note=tuple(notes),
-        tau2=tau2_out,
-        k=k,
-        log_scale=log_seg,
+
+def _answer_pooled(
+    out: _Answer,
+    rows: _Rows,
+    scale: _Scale,
+    studies: _Studies,
+    positive: BoolArray,
+    pool: BoolArray,
+    n_point: IntArray,
+    starts: IntArray,
+    seg: IntArray,
+    opts: PoolOptions,
+) -> FloatArray:
+    """The segments of ``pool`` (two usable claims or more, a point among them): random
+    effects with censored figures, the interval taken back to the figures' scale. Returns
+    ``tau²`` per segment in the figures' units (NaN outside the pool)."""
+    in_pool = pool[seg]
+    pt = rows.point & in_pool
+    cens = rows.censored & in_pool
+    # tau² and the residual spread come from the point figures alone: a censored figure
+    # says where the source's figure is not, which locates the mean but says little about
+    # the spread, and counting it as a full study would shrink the interval it cannot support
+    mu, tau2, _, q = _random_effects(studies.y, studies.v, pt, starts, seg, n_point)
+    s = np.sqrt(studies.v + tau2[seg])
+    sw_pt = segment_sum(np.where(pt, 1.0 / s**2, 0.0), starts)
+    share_c = np.zeros(rows.low.size)
+    if np.any(cens):
+        mu, q, share_c = _censored(
+            mu, s, studies, pt, cens, rows.lower_c, pool, n_point, starts, seg
+        )
+    sws = sw_pt + segment_sum(share_c / s**2, starts)
+    sws = np.where(sws > 0, sws, 1.0)  # segments outside the pool: any positive number
+    # with a single point figure there is no residual to measure the spread with
+    q = np.where(n_point >= 2, q, 1.0)
+    multiplier = np.maximum(q, 1.0) if opts.hk == "modified" else q
+    # degrees of freedom: the point figures', plus each bound's share of a study's information
+    df_eff = n_point - 1 + segment_sum(share_c, starts)
+    t = stats.t.ppf((1 + opts.level) / 2, np.maximum(df_eff, 1.0))
+    half = t * np.sqrt(multiplier / sws)
+    log_seg, unit = scale.log_seg, scale.unit
+    back_lo, back_mu, back_hi = (_back(x, log_seg, unit) for x in (mu - half, mu, mu + half))
+    # figures that are all exactly zero agree exactly, and have no size to set an error by
+    zero = pool & scale.all_zero
+    back_lo, back_mu, back_hi = (np.where(zero, 0.0, x) for x in (back_lo, back_mu, back_hi))
+    # a count cannot be negative: an interval for the mean of figures near zero ends at zero
+    back_lo, back_mu, back_hi = (
+        np.where(positive & (x < 0), 0.0, x) for x in (back_lo, back_mu, back_hi)
     )
+    out.low = np.where(pool, back_lo, out.low)
+    out.high = np.where(pool, back_hi, out.high)
+    # a best past the largest float is no figure: NaN, with the note below
+    out.best = np.where(pool, np.where(np.isfinite(back_mu), back_mu, np.nan), out.best)
+    # an end past the largest float is unbounded, not a figure
+    out.cl = np.where(pool, np.isfinite(back_lo), out.cl)
+    out.cr = np.where(pool, np.isfinite(back_hi), out.cr)
+    finite = np.isfinite(back_lo) & np.isfinite(back_mu) & np.isfinite(back_hi)
+    for i in np.flatnonzero(pool & ~finite):
+        out.notes[i] = (
+            "the pooled figure or its interval lies beyond the largest number a float "
+            "holds: that end is unbounded"
+        )
+    # tau² back in the figures' units (squared) on the linear scale; past the float range
+    # it is infinite, as the interval is
+    tau_lin = np.sqrt(tau2) * np.where(log_seg, 1.0, unit)
+    big = tau_lin > 1e150
+    tau2_lin = np.where(big, np.inf, np.where(big, 0.0, tau_lin) ** 2)
+    result: FloatArray = np.where(pool, tau2_lin, np.nan)
+    return result
+
+
+def _censored(
+    mu: FloatArray,
+    s: FloatArray,
+    studies: _Studies,
+    pt: BoolArray,
+    cens: BoolArray,
+    lower_c: BoolArray,
+    pool: BoolArray,
+    n_point: IntArray,
+    starts: IntArray,
+    seg: IntArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The mean with the censored figures (the EM fixed point of the censored likelihood, with
+    tau² held at the points' value), the points' residual spread around it, and each censored
+    figure's share of a point's information about the mean."""
+    c0 = np.where(cens, studies.bound, 0.0)
+    y0 = np.where(pt, studies.y, 0.0)
+    for _ in range(_MAX_ITER):
+        imputed = _censored_mean(mu[seg], s, c0, lower_c)
+        y_c = np.where(cens, imputed, y0)
+        w_all = np.where(pt | cens, 1.0 / s**2, 0.0)
+        sw_all = segment_sum(w_all, starts)
+        new_mu = segment_sum(w_all * y_c, starts) / np.where(sw_all > 0, sw_all, 1.0)
+        moved = np.abs(new_mu - mu)
+        mu = np.where(pool, new_mu, mu)
+        if not np.any((moved > 1e-12 * (1 + np.abs(mu))) & pool):
+            break
+    # the Fisher information about mu of a censored normal figure, a share
+    # lambda·(lambda - a) in (0, 1) of a point's (Amemiya 1984, eq. 3.8 ff.)
+    a = np.where(lower_c, (c0 - mu[seg]) / s, (mu[seg] - c0) / s)
+    log_phi = -0.5 * a * a - 0.5 * math.log(2 * math.pi)
+    lam = np.exp(log_phi - special.log_ndtr(-a))
+    share_c = np.where(cens, np.clip(lam * (lam - a), 0.0, 1.0), 0.0)
+    # the residual spread of the points around the censoring-aware mean
+    df_pt = np.maximum(n_point - 1, 1).astype(float)
+    w_pt = np.where(pt, 1.0 / s**2, 0.0)
+    q = segment_sum(w_pt * (y0 - mu[seg]) ** 2, starts) / df_pt
+    return mu, q, share_c
 
 
 def pooled_mean(ev: Evidence, options: Mapping[str, object]) -> Combined:
