@@ -2,7 +2,8 @@
 
 Data sets: the two whole flight days of ../shared/data/truth/flight_days (2011-12-02 is the
 development day, 2011-12-03 is held out of all tuning), the 100-flight subset of
-../shared/data/truth/flights, and a generated long tail (``_longtail.py``). Scores: the share of
+../shared/data/truth/flights, a generated long tail (``_longtail.py``) and generated ratings
+rounded to tens, fives and units (``_ratings.py``, where agreement is chance). Scores: the share of
 items within one minute of the airlines' times (flights), the share exactly right (long tail).
 Baselines (``_baselines.py``): the plain median, the vote on exact figures, and CRH with
 absolute loss and ten iterations, in plain numpy. ``plurality`` is also run through
@@ -24,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import _baselines
 import _flight_days
 import _longtail
+import _ratings
 
 RUNS: dict[str, tuple[str, dict[str, object]]] = {
     "plurality": ("plurality", {}),
@@ -108,6 +110,20 @@ def main() -> None:
         print(f"-- {title}")
         for name, share, seconds in rows:
             print(f"   {name:<24} {share:.3f}   ({seconds:.1f} s)")
+    # mean absolute error (lower is better) over three generated rating sets
+    errors: dict[str, list[float]] = {}
+    for seed in range(3):
+        claims, truth = _ratings.ratings(seed=seed)
+        rows = score_table(claims, lambda est, truth=truth: -_mean_error(est, truth))
+        for name, score, _ in rows:
+            errors.setdefault(name, []).append(-score)
+    print("-- generated ratings rounded to tens, fives and units: mean absolute error")
+    for name, values in errors.items():
+        print(f"   {name:<24} {np.mean(values):.2f}")
+
+
+def _mean_error(est: pd.Series, truth: pd.Series) -> float:
+    return float(np.mean(np.abs(est.reindex(truth.index).to_numpy() - truth.to_numpy())))
 
 
 if __name__ == "__main__":

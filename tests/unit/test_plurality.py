@@ -113,6 +113,22 @@ def test_a_range_holding_one_figure_is_no_agreement() -> None:
     assert truths(layout(ev2, 0.0), np.ones(7), np.ones(7)).truth.tolist() == [140.0]
 
 
+def test_two_of_ten_figures_agreeing_is_no_plurality() -> None:
+    # whole numbers from ten sources: two happen to state 130; the rest spread around 102
+    figures = [97.0, 99.0, 100.0, 101.0, 102.0, 103.0, 104.0, 106.0, 130.0, 130.0]
+    ev = Evidence.from_rows(quantity=["q"] * 10, source=list("abcdefghij"), best=figures)
+    for method in ("plurality", "crh", "catd"):
+        out = get_method(method)(ev, {"tolerance": 0.0})
+        assert 100.0 <= out.best[0] <= 104.0, method
+    # three of them (with nine stating) make a plurality
+    ev3 = Evidence.from_rows(
+        quantity=["q"] * 9,
+        source=list("abcdefghi"),
+        best=[97.0, 99.0, 101.0, 102.0, 104.0, 106.0, 130.0, 130.0, 130.0],
+    )
+    assert truths(layout(ev3, 0.0), np.ones(9), np.ones(9)).truth.tolist() == [130.0]
+
+
 def test_one_sided_claims_support_what_they_allow() -> None:
     # "more than 13,000" (and "at most 20,000" stored as [0, 20,000]) back 14,000, not 12,000
     ev = Evidence.from_rows(

@@ -11,10 +11,13 @@ Assumptions, and where they come from:
   agree within a tolerance support each other; a range supports every figure it contains. The
   answer is the figure with the most trusted weight behind it among the figures that two
   independent sources state (a range that merely holds a figure is no agreement: where figures
-  never repeat, one wide range would make a plurality of whichever figure it holds), so when sources cluster on exact figures the answer is one of the
-  clusters, never a midpoint between them, and a figure nobody else states never wins however
-  its source is trusted. The tolerance is
-  ``tolerance=`` in the claim's unit, or by default half the figure's own rounding unit (12,000
+  never repeat, one wide range would make a plurality of whichever figure it holds), and that
+  at least three in ten of the quantity's independent figures back: where sources round to
+  whole numbers or to fives, two of ten agree by chance, and the chance figure would win. (The
+  share is this library's choice, not a published figure; the README gives its effect on
+  flight days and on generated ratings.) So when sources cluster on exact figures the answer is
+  one of the clusters, never a midpoint between them, and a figure nobody else states never
+  wins however its source is trusted. The tolerance is ``tolerance=`` in the claim's unit, or by default half the figure's own rounding unit (12,000
   supports 11,500–12,500; 12,345 supports 12,344.5–12,345.5), as a bare figure is read by the
   ``ferson`` convention.
 - **A source is as good as its record, with a prior** (the accuracy model of Dong,
@@ -130,6 +133,9 @@ _GRADE_ACCURACY: Final = {"A": 0.95, "B": 0.9, "C": 0.8, "D": 0.7, "E": 0.6}
 # a pair copies with at least this probability (c) before the sources table names it
 _COPY_SHOWN: Final = 0.5
 _TIE: Final = 1e-9
+# A plurality needs at least this share of the independent figures stated on its quantity (the
+# library's choice; see the module docstring)
+_PLURALITY_SHARE: Final = 0.3
 # a note names the sources of a quantity that keep less than this share of their vote
 _INDEPENDENCE_SHOWN: Final = 0.75
 
@@ -308,6 +314,10 @@ def weighed(lay: Layout, w: FloatArray, independence: FloatArray) -> Truths:
     # one wide range would otherwise make a plurality of whichever figure it holds)
     backing = _support(lay, independence * lay.share * lay.figure)
     eligible = backing > 1.0 + 1e-6
+    # and a plurality holds a material share of the figures: where figures are rounded (to whole
+    # numbers, to fives), a few sources agree by chance, and the chance figure would win
+    stating = segment_sum(independence * lay.share * lay.figure, starts)
+    eligible &= backing >= _PLURALITY_SHARE * stating[seg] - 1e-9
     top = segment_max(np.where(eligible, support, 0.0), starts)
     tied = eligible & (support >= top[seg] - _TIE * np.maximum(top[seg], 1.0))
     # among tied figures, the one nearest the weighted median of the tied claims (then the
