@@ -9,12 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from estimates.errors import ReconcileError
 from estimates.reconciliation._segments import (
     group,
     segment_ids,
     segment_max,
     segment_min,
     segment_sum,
+    sorted_quantiles,
     weighted_quantile,
 )
 
@@ -161,6 +163,30 @@ def test_agrees_with_the_methods_quantile(rows: list[tuple[int, float, float]], 
     mine = weighted_quantile(values, weights, starts, q)
     (theirs,) = segment_quantiles(values, weights, codes, starts.size, [(q, "mid")])
     np.testing.assert_array_equal(mine, theirs)
+    # and the learning methods' quantile of values sorted once (crh, catd, plurality)
+    from estimates.reconciliation._learning import _sorted_quantile
+
+    order = np.lexsort((values, codes))
+    ends = np.r_[starts[1:], values.size].astype(np.intp)
+    learned = _sorted_quantile(values[order], weights[order], starts, ends, q)
+    np.testing.assert_array_equal(mine, learned)
+
+
+def test_low_and_high_take_the_values_either_side_of_a_boundary() -> None:
+    # 1, 2 | 4, 5 with a zero-weight 3 between: at q = 0.5 the boundary lies between 2 and 4
+    values = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    weights = np.array([1.0, 1.0, 0.0, 1.0, 1.0])
+    got = sorted_quantiles(
+        values, weights, np.array([0]), np.array([5]), [(0.5, "low"), (0.5, "mid"), (0.5, "high")]
+    )
+    assert [x.tolist() for x in got] == [[2.0], [3.0], [4.0]]
+    # off a boundary all three rules give the value whose running sum passes q
+    got = sorted_quantiles(
+        values, weights, np.array([0]), np.array([5]), [(0.6, "low"), (0.6, "mid"), (0.6, "high")]
+    )
+    assert [x.tolist() for x in got] == [[4.0], [4.0], [4.0]]
+    with pytest.raises(ReconcileError, match="unknown quantile rule"):
+        sorted_quantiles(values, weights, np.array([0]), np.array([5]), [(0.5, "middle")])
 
 
 # -- grouping and segment reductions -----------------------------------------------------------
