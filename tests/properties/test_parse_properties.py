@@ -156,17 +156,36 @@ def test_bounds_keep_their_side(n: int) -> None:
 
 @st.composite
 def plain_phrases(draw: st.DrawFn) -> str:
-    """Phrases of the shape the fast path reads: [lead] [$]number[multiplier][%] [noun]."""
-    lead = draw(st.sampled_from(["", "About ", "some ", "more than ", "up to ", "an estimated "]))
+    """Phrases of the shape the fast path reads: [lead] [$]number[multiplier][%] [tail] [noun],
+    and ranges; with words and signs around them that it must leave to the general reader."""
+    lead = draw(
+        st.sampled_from(
+            ["", "About ", "some ", "more than ", "up to ", "an estimated ", "~", "> ", ">", "<= ",
+             "<=", ">=", "=> ", "=<", "≥ ", "≤", "< ", "at least ", "at most "]
+        )
+    )  # fmt: skip
     cur = draw(st.sampled_from(["", "$"]))
     n = draw(st.integers(0, 10**9))
     number = draw(st.sampled_from([f"{n:,}", str(n), f"{n / 100:g}"]))
     mult = draw(st.sampled_from(["", "k", "K", "M", "m", "bn", " million", " thousand", "x"]))
-    tail = draw(st.sampled_from(["", "%", " percent", " soldiers", " Troops", " km", " brigades"]))
+    pct = draw(st.sampled_from(["", "%", " percent"]))
+    after = draw(
+        st.sampled_from(
+            ["", "", "", " or more", " or greater", " or so", " or fewer", " or six", " plus",
+             "+", " and more", " and under", " or"]
+        )
+    )  # fmt: skip
+    noun = draw(
+        st.sampled_from(
+            ["", " soldiers", " Troops", " km", " brigades", " six", " percent",
+             " per day", " a day"]
+        )
+    )  # fmt: skip
     if draw(st.booleans()):
-        return f"{lead}{cur}{number}{mult}{tail}"
-    opener = draw(st.sampled_from(["", "between ", "from ", "about ", "up to "]))
-    conn = draw(st.sampled_from([" to ", " and ", "-", "–", " - "]))
+        return f"{lead}{cur}{number}{mult}{pct}{after}{noun}"
+    tail = pct + noun
+    opener = draw(st.sampled_from(["", "between ", "from ", "about ", "up to ", "> ", "<="]))
+    conn = draw(st.sampled_from([" to ", " and ", "-", "–", " - ", " through ", " thru "]))
     m = draw(st.integers(0, 10**9))
     second = draw(st.sampled_from([f"{m:,}", str(m), f"{m / 10:g}"]))
     mult2 = draw(st.sampled_from(["", "k", " million", "bn"]))

@@ -8,9 +8,9 @@ from typing import NamedTuple
 
 from estimates.errors import EstimatesError
 from estimates.reading._grammar import _carry, _Reading
-from estimates.reading._meaning import _apply_to, _checked_range, _rule
+from estimates.reading._meaning import _checked_range, _rule
 from estimates.reading._number_reader import _Num
-from estimates.reading._numbers import _numeral
+from estimates.reading._numbers import _numeral, _numeral_value
 from estimates.reading._tokens import _new_tok
 from estimates.reading._vocabulary import (
     _LEAD_INDEX,
@@ -22,17 +22,32 @@ from estimates.reading._vocabulary import (
     _VERB_ENDINGS,
     _lexicon,
 )
-from estimates.reading.conventions import Convention, Rule
+from estimates.reading.conventions import Convention
 from estimates.values import units as _units
-from estimates.values.ranges import Range
+from estimates.values.ranges import Closed, Range
 
-# -- the fast path: "[lead] number [multiplier] [noun]", the shape most figures have ----------
+# -- the fast path: "[lead] number [multiplier] [tail] [noun]", the shape most figures have ----
 
 _FAST_LEADS = {
     " ".join(words): op
     for entries in _LEAD_INDEX.values()
     for words, op in entries
     if all(w.isalpha() for w in words)
+}
+# Comparison signs ("> 25", "<=250", "≥ 5"), as the general reader reads them.
+_FAST_SIGNS = {
+    "".join(words): op
+    for entries in _LEAD_INDEX.values()
+    for words, op in entries
+    if all(not w.isalnum() for w in words) and words[0] not in ("~", "≈")
+}
+# Tails after one number ("or more", "or so", "plus", "+"). Those that start with "and" go the
+# long way: "at least 5 and under six" joins a second bound, which the general reader reads.
+_FAST_TAILS = {
+    " ".join(words): op
+    for entries in _TAIL_INDEX.values()
+    for words, op in entries
+    if words[0] in ("or", "plus", "+")
 }
 _FAST_MULTIPLIERS = {
     "k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "bn": 1e9, "mn": 1e6,
@@ -50,11 +65,13 @@ _FAST_MULTIPLIER = r"[A-Za-z]+| thousand| million| billion| trillion"
 # "~", "≈", "c.", "ca." and "approx." all mean "about" (see _LEADS).
 _FAST_LONGEST = 200  # characters; a longer text is not one plain phrase
 _FAST_RE = re.compile(
-    r"(?:(?P<lead>[A-Za-z]+(?: [A-Za-z]+){0,3}) |(?P<about>[~≈] ?|(?i:c|ca|approx)\. ))?"
+    r"(?:(?P<lead>[A-Za-z]+(?: [A-Za-z]+){0,3}) |(?P<about>[~≈] ?|(?i:c|ca|approx)\. )"
+    r"|(?P<sign>[<>]=?|=[<>]|[≥≤]) ?)?"
     rf"(?P<cur>\$)?(?P<num>{_FAST_NUMBER})(?P<mult>{_FAST_MULTIPLIER})?"
-    rf"(?:(?P<conn> to | and |\s?[-–]\s?)(?P<cur2>\$)?(?P<num2>{_FAST_NUMBER})"
+    rf"(?:(?P<conn> to | and | through | thru |\s?[-–]\s?)(?P<cur2>\$)?(?P<num2>{_FAST_NUMBER})"
     rf"(?P<mult2>{_FAST_MULTIPLIER})?)?"
     r"(?P<pct>%| percent)?"
+    r"(?P<tail>\+| or [a-z]+| plus)?"
     r"(?: (?P<noun>[A-Za-z]+)(?: (?P<noun2>[A-Za-z]+))?)?"
 )
 
@@ -83,12 +100,14 @@ def _fast_noun(noun: str, noun2: str | None) -> tuple[str | None, str] | None:
 def _fast_shape(
     lead: str | None,
     about: str | None,
+    sign: str | None,
     cur: str | None,
     mult: str | None,
     conn: str | None,
     cur2: str | None,
     mult2: str | None,
     pct: str | None,
+    tail: str | None,
     noun: str | None,
     noun2: str | None,
 ) -> _Shape | None:
@@ -99,6 +118,11 @@ def _fast_shape(
     opener = None
     if about is not None:
         op = "about"
+    elif sign is not None:
+        found_sign = _FAST_SIGNS.get(sign)
+        if found_sign is None:
+            return None
+        op = found_sign
     elif lead is not None:
         low = lead.lower()
         if low in ("between", "from"):
@@ -110,6 +134,12 @@ def _fast_shape(
             op = found
     if conn is not None:
         joiner = conn.strip()
+        if joiner in ("through", "thru"):
+            if opener is not None:
+                return None  # "between 5 through 10", "from 5 through 10": the long way
+            joiner = "to"
+        if tail is not None:
+            return None  # a tail after a range: the long way
         if joiner == "and" and opener != "between":
             return None
         if joiner == "and" and mult is not None and mult2 is None:
@@ -120,6 +150,11 @@ def _fast_shape(
             op = "range"
     elif opener is not None:
         return None
+    elif tail is not None:
+        found_tail = _FAST_TAILS.get(tail.strip())
+        if found_tail is None:
+            return None
+        op = found_tail  # "about 3,000 or more": the tail says the bound
     scale = _fast_scale(mult, cur)
     scale2 = _fast_scale(mult2, cur2)
     if scale is None or scale2 is None:
@@ -134,7 +169,8 @@ def _fast_shape(
         return None
     unit = unit_b or unit_a
     if noun is not None:
-        if unit is not None or (about is not None and noun.lower() in _PERCENT_WORDS):
+        sign_or_about = about is not None or sign is not None
+        if unit is not None or (sign_or_about and noun.lower() in _PERCENT_WORDS):
             return None
         found_noun = _fast_noun(noun, noun2)
         if found_noun is None:
@@ -202,10 +238,11 @@ def _fast_number(raw: str, scale: float, unit: str | None, amb: list[str]) -> _N
 def _fast_reading(text: str) -> _Reading | None:
     """The reading of a plain phrase without the tokenizer, or ``None`` to take the long way.
 
-    Plain phrases are "[lead] [$]number[multiplier] [noun]" and the ranges "between X and Y",
-    "from X to Y", "X to Y", "X-Y". This accepts only what it reads exactly as the general
-    reader does (a property test holds the two to the same answers); everything else goes to
-    the general reader.
+    Plain phrases are "[lead] [$]number[multiplier] [tail] [noun]" (a lead in words, "~" or a
+    comparison sign: "> 25", "<= 250"; a tail "or more", "or so", "plus", "+") and the ranges
+    "between X and Y", "from X to Y", "X to Y", "X through Y", "X-Y". This accepts only what it
+    reads exactly as the general reader does (a property test holds the two to the same
+    answers); everything else goes to the general reader.
     """
     if len(text) > _FAST_LONGEST:
         return None  # not a phrase: the general reader reads a long text from its first figure
@@ -215,8 +252,8 @@ def _fast_reading(text: str) -> _Reading | None:
 
 def _fast_reading_of(m: re.Match[str], text: str) -> _Reading | None:
     """:func:`_fast_reading` of the plain phrase ``text`` that ``m`` matched."""
-    lead, about, cur, raw, mult, conn, cur2, raw2, mult2, pct, noun, noun2 = m.groups()
-    shape = _shape_of((lead, about, cur, mult, conn, cur2, mult2, pct, noun, noun2))
+    lead, about, sign, cur, raw, mult, conn, cur2, raw2, mult2, pct, tail, noun, noun2 = m.groups()
+    shape = _shape_of((lead, about, sign, cur, mult, conn, cur2, mult2, pct, tail, noun, noun2))
     if shape is None:
         return None
     amb: list[str] = []
@@ -236,10 +273,25 @@ def _fast_reading_of(m: re.Match[str], text: str) -> _Reading | None:
 
 # -- the fastest path: one plain number straight to its Range -----------------------------------
 
-# What a convention and a caller's unit make of a shape: the rule, the multiplier, the unit of
-# the range and whether it counts things; ``None`` where the general path must decide (a unit
-# to convert to, a unit not in its canonical spelling, an operator the convention lacks).
-_Plan = tuple[Rule, float, str | None, bool]
+# What a convention and a caller's unit make of a shape: the rule's fields (as _apply_to reads
+# them: exact_whole, low, low_ratio, high, high_ratio, cap, best, closed), the multiplier, the
+# unit of the range, whether it counts things and the convention's name; ``None`` where the
+# general path must decide (a unit to convert to, a unit not in its canonical spelling, an
+# operator the convention lacks).
+_Plan = tuple[
+    bool,
+    float | None,
+    float | None,
+    float | None,
+    float | None,
+    float | None,
+    bool,
+    Closed,
+    float,
+    str | None,
+    bool,
+    str,
+]
 _PLANS: dict[tuple[object, ...], _Plan | None] = {}
 
 
@@ -257,23 +309,37 @@ def _plan(shape: _Shape, convention: Convention, unit: str | None) -> _Plan | No
         rule = _rule(convention, shape.op)
     except EstimatesError:
         return None
-    return rule, shape.scale, target, count
+    return (
+        rule.exact_whole,
+        rule.low,
+        rule.low_ratio,
+        rule.high,
+        rule.high_ratio,
+        rule.cap,
+        rule.best,
+        rule.closed,
+        shape.scale,
+        target,
+        count,
+        convention.name,
+    )
 
 
 def _fast_range(m: re.Match[str], convention: Convention, unit: str | None) -> Range | None:
     """The range of a phrase ``m`` matched (with ``_FAST_RE``) that is one plain number
-    ("[lead] [$]number[multiplier] [noun]"), as :func:`estimates.reading._meaning._to_range`
+    ("[lead] [$]number[multiplier] [tail] [noun]"), as :func:`estimates.reading._meaning._to_range`
     makes it from the reading, without building the reading; ``None`` for any other phrase (a
     property test holds the two to the same ranges)."""
-    _check_lexicon()
-    lead, about, cur, raw, mult, conn, _, _, _, pct, noun, noun2 = m.groups()
+    if _SHAPES_LEXICON[0] is not _units.lexicon():
+        _check_lexicon()
+    lead, about, sign, cur, raw, mult, conn, _, _, _, pct, tail, noun, noun2 = m.groups()
     if conn is not None:
         return None
-    key = (lead, about, cur, mult, pct, noun, noun2, id(convention), unit)
+    key = (lead, about, sign, cur, mult, pct, tail, noun, noun2, id(convention), unit)
     try:
         plan = _PLANS[key]
     except KeyError:
-        shape = _shape_of((lead, about, cur, mult, None, None, None, pct, noun, noun2))
+        shape = _shape_of((lead, about, sign, cur, mult, None, None, None, pct, tail, noun, noun2))
         plan = None if shape is None else _plan(shape, convention, unit)
         if len(_PLANS) >= 4096:
             _forget_plans()
@@ -281,14 +347,32 @@ def _fast_range(m: re.Match[str], convention: Convention, unit: str | None) -> R
         _PLAN_CONVENTIONS[id(convention)] = convention  # its id is not reused while planned
     if plan is None:
         return None
-    rule, scale, target, count = plan
-    value, u, _ = _numeral(raw)
+    exact_whole, lo_k, lo_r, hi_k, hi_r, cap, keep_best, closed, scale, target, count, name = plan
+    value, u = _numeral_value(raw)
     if scale != 1.0:
         value *= scale
         u *= scale
     if value - value != 0.0:
         return None  # not finite: the general path says why
-    low, best, high, closed = _apply_to(rule, value, u, False)
+    # _apply_to(rule, value, u, False), its steps written out (this runs for most phrases)
+    low: float | None
+    high: float | None
+    best: float | None
+    if exact_whole and u <= 1 and value == int(value):
+        low = best = high = value
+        closed = "both"
+    else:
+        low = value + lo_k * u if lo_k is not None else None if lo_r is None else value * lo_r
+        high = value + hi_k * u if hi_k is not None else None if hi_r is None else value * hi_r
+        if low is not None and high is not None and low > high:
+            low, high = high, low  # ratios of a negative number
+        if cap is not None:
+            half = max(cap * abs(value), u / 2)
+            if low is not None:
+                low = max(low, value - half)
+            if high is not None:
+                high = min(high, value + half)
+        best = value if keep_best else None
     if count:
         if low is None and high is not None:
             low, closed = 0.0, ("both" if closed in ("both", "right") else "left")
@@ -296,7 +380,7 @@ def _fast_range(m: re.Match[str], convention: Convention, unit: str | None) -> R
             low, closed = 0.0, ("both" if closed in ("both", "left") else "left")
     if low is not None and high is not None and low == high:
         closed = "both"
-    return _checked_range(low, best, high, closed, target, count, convention.name, True)
+    return _checked_range(low, best, high, closed, target, count, name, True)
 
 
 _PLAN_CONVENTIONS: dict[int, Convention] = {}

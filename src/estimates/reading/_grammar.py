@@ -246,22 +246,30 @@ class _Reader(_NumberReader):
         t = s.get(k)
         if t is None or t.kind == _NUM:
             return None
-        lex = _lexicon()
+        lex = self.lex
         if first:
+            get = s.get
             for parts, unit, scale in lex.sequences.get(t.raw, ()):
                 n = len(parts)
-                if all(
-                    (tk := s.get(k + m)) is not None and tk.raw == parts[m] and s.attached(k + m)
-                    for m in range(1, n)
-                ):
+                m = 1
+                while m < n:  # each part as written, against the one before
+                    tk = get(k + m)
+                    if tk is None or tk.raw != parts[m] or get(k + m - 1).end != tk.start:  # type: ignore[union-attr]
+                        break
+                    m += 1
+                if m == n:
                     return unit, scale, k + n
             if t.raw in lex.symbols and (t.raw not in _LETTER_MULTIPLIERS or k in self.flip):
                 return lex.symbols[t.raw], 1.0, k + 1
-        if t.low in lex.noun_first:
-            for n in (3, 2, 1):
-                words = tuple(s.word(k + m) or "" for m in range(n))
-                if words in lex.nouns:
-                    return lex.nouns[words], 1.0, k + n
+        w0 = t.low
+        if w0 in lex.noun_first:
+            nouns = lex.nouns
+            w1 = s.word(k + 1) or ""
+            w2 = s.word(k + 2) or ""
+            for words in ((w0, w1, w2), (w0, w1), (w0,)):  # the longest noun first
+                noun = nouns.get(words)
+                if noun is not None:
+                    return noun, 1.0, k + len(words)
         return None
 
     def per_after(self, k: int) -> tuple[str, int] | None:
@@ -270,7 +278,7 @@ class _Reader(_NumberReader):
         w = s.word(k)
         if w is None:
             return None
-        options = _lexicon().per.get(w)
+        options = self.lex.per.get(w)
         if options is None:
             return None
         for parts, unit in options:
@@ -396,6 +404,7 @@ def _second_bound(reader: _Reader, op: str, a: _Num) -> tuple[str, _Num, _Num] |
 
 def _read_at(reader: _Reader, i: int) -> _Reading | None:
     s = reader.s
+    reader.lex = _lexicon()  # a unit defined since the last figure counts from this one
     reader.amb = []
     reader.doubts = []
     reader.modal = None

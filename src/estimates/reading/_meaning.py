@@ -184,7 +184,7 @@ def _to_range(reading: _Reading, convention: Convention, unit: str | None, text:
 # -- building the Range -----------------------------------------------------------------------
 
 _FIELDS = ("low", "best", "high", "closed", "unit", "convention")
-_FIELD_SET = frozenset(_FIELDS)
+_FIELDS_SET = set(_FIELDS)  # copied for each Range (a copy is cheaper than a set built anew)
 _CLOSED_WORDS = {
     (left, right): closed_from_flags(left, right)
     for left in (True, False)
@@ -257,7 +257,7 @@ def _checked_range(
             "convention": convention,
         },
     )
-    _set(r, "__pydantic_fields_set__", set(_FIELD_SET))
+    _set(r, "__pydantic_fields_set__", _FIELDS_SET.copy())
     _set(r, "__pydantic_extra__", None)
     _set(r, "__pydantic_private__", None)
     return r

@@ -55,10 +55,11 @@ class _NumberReader:
     """A hand-written reader of numbers over a token stream; every method returns ``None`` to say
     "no". :class:`estimates.reading._grammar._Reader` adds figures, nouns and units."""
 
-    __slots__ = ("amb", "doubts", "flip", "modal", "s", "start")
+    __slots__ = ("amb", "doubts", "flip", "lex", "modal", "s", "start")
 
     def __init__(self, stream: _Stream, flip: frozenset[int] = frozenset()) -> None:
         self.s = stream
+        self.lex = _lexicon()  # the unit lexicon, read again for each figure (see _read_at)
         self.amb: list[str] = []
         # choice points met while reading (token index, what the other reading would be), and
         # the token indexes at which to take the other reading (to build the alternatives)
@@ -74,12 +75,17 @@ class _NumberReader:
     def phrase(
         self, i: int, index: dict[str, tuple[tuple[tuple[str, ...], str], ...]]
     ) -> tuple[str, int] | None:
-        w = self.s.word(i)
-        if w is None or w not in index:
+        word = self.s.word
+        w = word(i)
+        entries = None if w is None else index.get(w)
+        if entries is None:
             return None
-        for words, op in index[w]:
+        for words, op in entries:  # longest first; a loop, not a generator (the hot path)
             n = len(words)
-            if all(self.s.word(i + k) == words[k] for k in range(1, n)):
+            k = 1
+            while k < n and word(i + k) == words[k]:
+                k += 1
+            if k == n:
                 return op, i + n
         return None
 
@@ -115,7 +121,7 @@ class _NumberReader:
                 return _LETTER_MULTIPLIERS[raw], i + 1
             if not s.attached(i) and raw == "b":
                 return None
-            if raw not in _lexicon().symbols:
+            if raw not in self.lex.symbols:
                 return _LETTER_MULTIPLIERS[raw], i + 1
             if i in self.flip:
                 return None  # the other reading: the letter is the unit
@@ -142,7 +148,7 @@ class _NumberReader:
         t = s.get(i)
         if t is None:
             return False
-        lex = _lexicon()
+        lex = self.lex
         if t.kind == _WORD and (t.low in lex.noun_first or t.raw in lex.symbols):
             return True
         return t.low == "of" and s.word(i + 1) in lex.noun_first

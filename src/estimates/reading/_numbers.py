@@ -26,6 +26,23 @@ def _precision(clean: str) -> float:
     return float(f"1e{len(clean) - len(stripped)}") if stripped else 1.0
 
 
+def _numeral_value(raw: str) -> tuple[float, float]:
+    """Value and precision unit of a digit token, as :func:`_numeral` gives them, without the
+    note on English grouping that it writes for every "1,500" (for callers that keep no note)."""
+    comma = raw.find(",")
+    if comma < 0 or comma >= len(raw) - 3 or "." in raw:
+        value, u, _ = _numeral(raw)
+        return value, u
+    clean = raw.replace(",", "")  # "1,500", "2,000,000": English groups, nothing else
+    if not clean.isdigit():
+        value, u, _ = _numeral(raw)
+        return value, u
+    stripped = clean.rstrip("0")
+    zeros = len(clean) - len(stripped)
+    u = (_POWERS[zeros] if zeros < 400 else float(f"1e{zeros}")) if stripped else 1.0
+    return float(clean), u
+
+
 def _numeral(raw: str) -> tuple[float, float, str | None]:
     """Value, precision unit and ambiguity note of a digit token."""
     if raw.isdigit():  # the common case: digits and nothing else

@@ -100,22 +100,23 @@ class _Stream:
         if len(text) <= _EAGER and start == 0:
             toks = self.toks
             words: list[str | None] = []
+            append, append_word = toks.append, words.append
             pos = 0
             for blank, num, word, sym in _TOKEN_RE.findall(text):  # _tokens, with the words
                 pos += len(blank)
-                if num:
-                    end = pos + len(num)
-                    toks.append(_new_tok(_Tok, (_NUM, num, pos, end, num)))
-                    words.append(None)
-                elif word:
+                if word:  # words first: most tokens of a phrase are words
                     end = pos + len(word)
                     low = word.lower()
-                    toks.append(_new_tok(_Tok, (_WORD, low, pos, end, word)))
-                    words.append(low)
+                    append(_new_tok(_Tok, (_WORD, low, pos, end, word)))
+                    append_word(low)
+                elif num:
+                    end = pos + len(num)
+                    append(_new_tok(_Tok, (_NUM, num, pos, end, num)))
+                    append_word(None)
                 elif sym:
                     end = pos + len(sym)
-                    toks.append(_new_tok(_Tok, (_SYM, sym, pos, end, sym)))
-                    words.append(sym)
+                    append(_new_tok(_Tok, (_SYM, sym, pos, end, sym)))
+                    append_word(sym)
                 else:
                     continue
                 pos = end
