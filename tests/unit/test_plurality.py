@@ -129,6 +129,27 @@ def test_two_of_ten_figures_agreeing_is_no_plurality() -> None:
     assert truths(layout(ev3, 0.0), np.ones(9), np.ones(9)).truth.tolist() == [130.0]
 
 
+def test_a_round_figure_supports_but_does_not_agree_with_what_it_holds() -> None:
+    # "500" reads as 450-550 and supports 512 and 530, but they do not agree with it: nobody
+    # else states 500, 512 or 530
+    ev = Evidence.from_rows(
+        quantity=["q"] * 5, source=list("abcde"), best=[500.0, 512.0, 530.0, 561.0, 575.0]
+    )
+    t = truths(layout(ev, None), np.ones(5), np.ones(5))
+    assert t.plurality.tolist() == [False]
+    assert t.truth.tolist() == [530.0]
+    # two sources stating 512 agree; 500 still supports their answer
+    ev2 = Evidence.from_rows(
+        quantity=["q"] * 6, source=list("abcdef"), best=[500.0, 512.0, 512.0, 530.0, 561.0, 575.0]
+    )
+    t2 = truths(layout(ev2, None), np.ones(6), np.ones(6))
+    assert t2.truth.tolist() == [512.0]
+    assert t2.supports.tolist() == [True, True, True, False, False, False]
+    # an explicit tolerance is agreement too: within 20, 500, 512 and 530 agree
+    t3 = truths(layout(ev, 20.0), np.ones(5), np.ones(5))
+    assert t3.plurality.tolist() == [True]
+
+
 def test_one_sided_claims_support_what_they_allow() -> None:
     # "more than 13,000" (and "at most 20,000" stored as [0, 20,000]) back 14,000, not 12,000
     ev = Evidence.from_rows(

@@ -17,9 +17,12 @@ Assumptions, and where they come from:
   share is this library's choice, not a published figure; the README gives its effect on
   flight days and on generated ratings.) So when sources cluster on exact figures the answer is
   one of the clusters, never a midpoint between them, and a figure nobody else states never
-  wins however its source is trusted. The tolerance is ``tolerance=`` in the claim's unit, or by default half the figure's own rounding unit (12,000
-  supports 11,500–12,500; 12,345 supports 12,344.5–12,345.5), as a bare figure is read by the
-  ``ferson`` convention.
+  wins however its source is trusted. The tolerance is ``tolerance=`` in the claim's unit
+  (figures within it support and agree with each other), or by default half the figure's own
+  rounding unit, as a bare figure is read by the ``ferson`` convention: 12,000 supports
+  11,500–12,500 and 12,345 supports 12,344.5–12,345.5, but only identical figures agree, since
+  12,345 does not hold 12,000 (and raters who round alike to 50 would agree by chance with every
+  47 and 53).
 - **A source is as good as its record, with a prior** (the accuracy model of Dong,
   Berti-Equille & Srivastava, "Integrating conflicting data: the role of source dependence",
   PVLDB 2(1), VLDB 2009). A source's accuracy ``A`` is the share of its scored claims that hit,
@@ -155,7 +158,9 @@ class Layout(NamedTuple):
     each quantity, so that one running sum gives every candidate's support; ``point_order``
     sorts the claims by (quantity, point) for weighted medians; ``share`` is each claim's share
     of its source's claims on its quantity (so a source counts once per quantity); ``figure`` is
-    1 for a claim that states one figure and 0 for a range or a bound.
+    1 for a claim that states one figure and 0 for a range or a bound; ``same`` numbers the
+    distinct (quantity, point) pairs, where agreement is between identical figures (the default
+    tolerance), else None.
     """
 
     seg: IntArray
@@ -176,6 +181,7 @@ class Layout(NamedTuple):
     point_order: IntArray
     share: FloatArray
     figure: FloatArray
+    same: IntArray | None
 
 
 def rounding_tolerance(x: FloatArray) -> FloatArray:
@@ -245,7 +251,17 @@ def layout(ev: Evidence, tolerance: float | None) -> Layout:
         point_order=point_order,
         share=1.0 / per_pair[inverse].astype(np.float64),
         figure=(lo == hi).astype(np.float64),
+        same=None if tolerance is not None else _same_figures(seg, point, point_order),
     )
+
+
+def _same_figures(seg: IntArray, point: FloatArray, order: IntArray) -> IntArray:
+    """Per claim, a number shared by the claims of its quantity with the same point."""
+    s, p = seg[order], point[order]
+    new = np.r_[True, (s[1:] != s[:-1]) | (p[1:] != p[:-1])]
+    out = np.empty(seg.size, dtype=np.intp)
+    out[order] = np.cumsum(new) - 1
+    return out
 
 
 # -- stage (a): truths from source weights ------------------------------------------------------
@@ -308,11 +324,18 @@ def weighed(lay: Layout, w: FloatArray, independence: FloatArray) -> Truths:
     seg, starts = lay.seg, lay.starts
     support = _support(lay, w)
     # only a figure that two independent sources back can win: a figure nobody else states (a
-    # vandal's, however trusted its source's record or prior) never outvotes an agreement
-    # agreement is between figures: a range or a bound supports every figure it holds, but a
+    # vandal's, however trusted its source's record or prior) never outvotes an agreement.
+    # Agreement is between figures: a range or a bound supports every figure it holds, but a
     # figure and a range that merely holds it are no agreement (on figures that never repeat,
-    # one wide range would otherwise make a plurality of whichever figure it holds)
-    backing = _support(lay, independence * lay.share * lay.figure)
+    # one wide range would otherwise make a plurality of whichever figure it holds). Under the
+    # default tolerance, the figures' own rounding, it is between identical figures: 12,000
+    # supports 12,345 (it may be that figure rounded), but the two do not agree (12,345 does not
+    # hold 12,000), and raters who round alike to 50 agree with every 47 or 53 by chance
+    voice = independence * lay.share * lay.figure
+    if lay.same is None:
+        backing = _support(lay, voice)
+    else:
+        backing = np.bincount(lay.same, weights=voice)[lay.same]
     eligible = backing > 1.0 + 1e-6
     # and a plurality holds a material share of the figures: where figures are rounded (to whole
     # numbers, to fives), a few sources agree by chance, and the chance figure would win
@@ -435,7 +458,8 @@ def plurality(ev: Evidence, options: Mapping[str, object]) -> Combined:
 
     Args:
         ev: the evidence, one segment per quantity.
-        options: ``tolerance`` (in the claims' unit; default: half each figure's rounding unit),
+        options: ``tolerance`` (in the claims' unit; default: half each figure's rounding unit
+            for support, and identical figures for agreement),
             ``prior_accuracy`` (default 0.8), ``prior_strength`` (claims' worth, default 2),
             ``iterations`` (default 10; a connected group of sources and quantities stops
             earlier once its answers stop moving).
@@ -453,13 +477,15 @@ def plurality(ev: Evidence, options: Mapping[str, object]) -> Combined:
     ... )
     >>> out = plurality(ev, {})
     >>> out.best.tolist(), out.low.tolist(), out.high.tolist()
-    ([700.0], [700.0], [735.0])
+    ([700.0], [700.0], [700.0])
 
-    By default "700" is read as rounded to the hundred (650–750), so 735 agrees with it; with
-    ``tolerance=0`` only identical figures agree:
+    By default "700" is read as rounded to the hundred (650–750): it supports 735, but the two do
+    not agree (735 does not hold 700), so the plurality is the three sources stating 700. A
+    tolerance says how far figures may differ and still agree:
 
-    >>> plurality(ev, {"tolerance": 0}).high.tolist()
-    [700.0]
+    >>> out = plurality(ev, {"tolerance": 40})
+    >>> out.best.tolist(), out.low.tolist(), out.high.tolist()
+    ([735.0], [700.0], [760.0])
     """
     from estimates.reconciliation.methods import Combined
 
