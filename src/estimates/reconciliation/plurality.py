@@ -335,7 +335,7 @@ def weighed(lay: Layout, w: FloatArray, independence: FloatArray) -> Truths:
     if lay.same is None:
         backing = _support(lay, voice)
     else:
-        backing = np.bincount(lay.same, weights=voice)[lay.same]
+        backing = np.asarray(np.bincount(lay.same, weights=voice), dtype=np.float64)[lay.same]
     eligible = backing > 1.0 + 1e-6
     # and a plurality holds a material share of the figures: where figures are rounded (to whole
     # numbers, to fives), a few sources agree by chance, and the chance figure would win
