@@ -77,7 +77,7 @@ How claims enter:
   independence on its quantity, so a group of copies present there weighs about as one source
   in the truth step. Without the discount, a family of five sites relaying one feed outvotes
   four careful independent sources, and the weighted median follows it.
-  ``discount_copies=False`` gives the methods as published.
+  ``discount_copies=False`` with ``published=True`` gives the methods as published.
 
 Quantities are coupled only through shared sources: the sources and quantities linked by claims
 form connected groups, and every sum or median over sources (CRH's share of the total loss, the
