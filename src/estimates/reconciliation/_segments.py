@@ -249,8 +249,8 @@ def sorted_quantiles(
     has = total > 0
     # each segment's weights sum to 1, so the running sum grows by 1 per segment; its rounding
     # within a segment grows with the segment's length and the sum's size
-    with np.errstate(invalid="ignore", divide="ignore"):
-        w = np.where(total[seg] > 0, w_raw / total[seg], 0.0)
+    seg_total = total[seg]
+    w = np.divide(w_raw, seg_total, out=np.zeros(n), where=seg_total > 0)
     cum = np.cumsum(w)
     before = np.r_[0.0, cum][starts]
     tol = 1e-9 + (ends - starts + 2) * np.finfo(float).eps * (before + 1.0)
@@ -270,10 +270,12 @@ def sorted_quantiles(
         j = np.clip(np.minimum(j, last_pos), np.minimum(starts, n - 1), last)
         result = v[j]
         if rule == "mid" and 0 < q < 1:
-            on_boundary = np.abs(cum[j] - target) <= tol
-            nxt = np.searchsorted(cum, cum[j] + tol, side="right")
-            valid = on_boundary & (nxt < ends) & (nxt <= last_pos)
-            result = np.where(valid, midpoint(result, v[np.minimum(nxt, n - 1)]), result)
+            # on a boundary: the mean with the next value with weight, if the segment has one
+            at = np.flatnonzero(np.abs(cum[j] - target) <= tol)
+            jb = j[at]
+            nxt = np.searchsorted(cum, cum[jb] + tol[at], side="right")
+            ok = (nxt < ends[at]) & (nxt <= last_pos[at])
+            result[at[ok]] = midpoint(result[at[ok]], v[nxt[ok]])
         out.append(np.where(has, result, np.nan))
     return out
 
