@@ -373,3 +373,22 @@ def test_the_fast_path_leaves_a_multiplier_before_and_to_the_general_reader(text
     from estimates.reading._fast import _fast_reading
 
     assert _fast_reading(text) is None  # "1k and 2" may be one number ("5 hundred and 40")
+
+
+@given(mutated(), CONVENTIONS)
+def test_a_figure_is_the_object_validation_gives(text: str, convention: str) -> None:
+    """Figures are built without validating again the ranges the reader built; each is the
+    object that validating its fields gives, field for field."""
+    from estimates.reading.parsing import Figure
+
+    try:
+        figures = find_figures(text, convention=convention)
+    except ParseError:
+        return
+    for f in figures:
+        valid = Figure(**dict(f))
+        assert f == valid and repr(f) == repr(valid) and hash(f.range) == hash(valid.range)
+        assert f.__dict__ == valid.__dict__
+        assert [type(v) for v in f.__dict__.values()] == [type(v) for v in valid.__dict__.values()]
+        assert f.model_fields_set == valid.model_fields_set
+        assert (f.__pydantic_extra__, f.__pydantic_private__) == (None, None)

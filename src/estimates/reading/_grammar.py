@@ -517,8 +517,10 @@ def _carry(a: _Num, b: _Num, amb: list[str]) -> tuple[_Num, _Num]:
     return a._replace(value=a.value * scale, u=a.u * scale, scale=scale), b
 
 
-def _iter_readings(text: str, start: int = 0) -> Iterator[_Reading]:
-    stream = _Stream(text, start)
+def _iter_readings(text: str, start: int = 0, whole: bool = False) -> Iterator[_Reading]:
+    """The readings of the figures in ``text`` from ``start``, left to right; ``whole`` when the
+    caller reads them all (the text is then tokenized at once)."""
+    stream = _Stream(text, start, whole)
     reader = _Reader(stream)
     i = 0
     while True:

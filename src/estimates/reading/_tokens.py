@@ -85,8 +85,9 @@ class _Stream:
     """Tokens pulled on demand, so reading the first figure never tokenizes the whole text.
 
     ``get(i)`` is the token at ``i`` and ``word(i)`` its lower-cased text (``None`` for numbers);
-    both give ``None`` past the end. A short text is tokenized at once and both are plain list
-    look-ups; a long one is tokenized in chunks as the reader asks for more.
+    both give ``None`` past the end. A short text, or a long one that will be read to its end
+    (``whole``: every figure in it), is tokenized at once and both are plain list look-ups; a
+    long one is otherwise tokenized in chunks as the reader asks for more.
     """
 
     __slots__ = ("_done", "_it", "_pos", "get", "text", "toks", "word")
@@ -94,10 +95,10 @@ class _Stream:
     get: Callable[[int], _Tok | None]
     word: Callable[[int], str | None]
 
-    def __init__(self, text: str, start: int = 0) -> None:
+    def __init__(self, text: str, start: int = 0, whole: bool = False) -> None:
         self.text = text
         self.toks: list[_Tok] = []
-        if len(text) <= _EAGER and start == 0:
+        if (len(text) <= _EAGER or whole) and start == 0:
             toks = self.toks
             words: list[str | None] = []
             append, append_word = toks.append, words.append
