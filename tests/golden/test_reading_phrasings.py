@@ -12,8 +12,10 @@ convention: ``(low, best, high, closed, unit[, modal])``, ``None`` being "not st
 - ``HELD_OUT``: written before any of them was read, and never used to change the reader. Its
   share read exactly is measured and printed; the test holds it above a floor only, so that it
   stays a measure. (Three of its shapes, "at or above", "at a minimum" and "-plus", were then
-  added to the comparators' vocabulary with cases of their own in ``DEV``: those rows no longer
-  measure a reader that never saw them.)
+  added to the comparators' vocabulary with cases of their own in ``DEV``, and its one miss
+  after that, "Rs 500 crore", led to rupees written before the number ("Rs", "Rs.", "₹", "INR")
+  with development cases of their own: those rows no longer measure a reader that never saw
+  them.)
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import warnings
 import pytest
 
 from estimates.errors import EstimatesError
-from estimates.reading.parsing import parse_figure
+from estimates.reading.parsing import find_figures, parse_figure
 
 N = None
 BPD = "oil_barrel / day"
@@ -88,6 +90,11 @@ DEV: dict[str, Row] = {
     "1.5 lakh": (1.5e5, 1.5e5, 1.5e5, "both", N),
     "2 crore": (2e7, 2e7, 2e7, "both", N),
     "50 lakh rupees": (5e6, 5e6, 5e6, "both", "INR"),
+    # rupees written before the number, as Indian reporting writes them
+    "Rs 75 crore": (7.5e8, 7.5e8, 7.5e8, "both", "INR"),
+    "Rs. 2.5 lakh": (2.5e5, 2.5e5, 2.5e5, "both", "INR"),
+    "₹1,200 crore": (1.2e10, 1.2e10, 1.2e10, "both", "INR"),
+    "INR 40 lakh": (4e6, 4e6, 4e6, "both", "INR"),
     # grouping
     "1,50,000": (150_000, 150_000, 150_000, "both", N),
     "2\u2009500": (2500, 2500, 2500, "both", N),
@@ -274,3 +281,7 @@ def test_the_new_rules_keep_to_their_place() -> None:
     assert parse_figure("one and five thirds", **lit).range.best == 1  # not a part of one
     assert parse_figure("$5 a day", **lit).range.unit == "USD / day"  # a rate, as before
     assert parse_figure("5 a barrel", **lit).range.unit is None  # a price needs a currency
+    # "RS-28" names a missile, not rupees; "Rs.500" is not read as rupees (its ".500" is a number)
+    figures = find_figures("The RS-28 Sarmat and Rs 10 lakh", **lit)
+    assert [(f.text, f.range.best, f.range.unit) for f in figures] == [("Rs 10 lakh", 1e6, "INR")]
+    assert parse_figure("Rs.500", **lit).range.unit is None

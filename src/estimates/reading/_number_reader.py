@@ -98,6 +98,12 @@ class _NumberReader:
         if w == "us" and self.s.word(i + 1) == "$":
             return "USD", i + 2
         if w in _CURRENCY_CODES:
+            if w == "rs":
+                nt = self.s.get(i + 1)
+                if nt is not None and nt.raw == "." and self.s.attached(i + 1):
+                    return "INR", i + 2  # "Rs. 500 crore"
+                if nt is not None and nt.raw[:1] == "." and self.s.attached(i + 1):
+                    return None  # "Rs.500": the dot is not a decimal point; not read as rupees
             return _CURRENCY_CODES[w], i + 1
         return None
 

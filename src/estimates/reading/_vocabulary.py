@@ -217,6 +217,9 @@ _TENS = {
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
     "eighty": 80, "ninety": 90,
 }  # fmt: skip
+# A lakh is one hundred thousand and a crore ten million (the Indian numbering system;
+# Merriam-Webster's Collegiate Dictionary, "lakh" and "crore"): "Rs 500 crore" is five billion
+# rupees.
 _BIG = {
     "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "lakh": 1e5,
     "lakhs": 1e5, "lac": 1e5, "crore": 1e7, "crores": 1e7,
@@ -246,9 +249,10 @@ _CASED_MULTIPLIERS = {"M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12}
 _LETTER_MULTIPLIERS = {"k": 1e3, "K": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
 _LETTER_NAMES = {"k": "thousand", "K": "thousand", "m": "million", "b": "billion", "t": "trillion"}
 _UNIT_NAMES = {"m": "metres", "t": "tonnes"}
-_CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP"}
+_CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "₹": "INR"}
 _DEGREES = {"c": "degree_Celsius", "f": "degree_Fahrenheit"}
-_CURRENCY_CODES = {"usd": "USD", "eur": "EUR", "gbp": "GBP"}
+# Written before a number ("USD 5 million", "Rs 500 crore", "Rs. 2.5 lakh").
+_CURRENCY_CODES = {"usd": "USD", "eur": "EUR", "gbp": "GBP", "inr": "INR", "rs": "INR"}
 _PERCENT_WORDS = {"percent": "percent", "pct": "percent"}
 
 # Vague words and how they combine with a scale ("several hundred", "tens of thousands").
