@@ -180,14 +180,22 @@ def independence(copy: Copying) -> tuple[FloatArray, object]:
     off = shared.row != shared.col
     row, col, n = shared.row[off], shared.col[off], shared.data[off].astype(np.float64)
     agree = np.asarray(same[row, col]).ravel().astype(np.float64) if row.size else np.zeros(0)
-    differ = np.maximum(n - agree, 0.0)
-    log_odds = _COPY_LOG_PRIOR + agree * _AGREE_LOG_LR + differ * _DIFFER_LOG_LR
-    posterior = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
+    # the steps below, in place (millions of pairs of sources can meet): differ = max(n -
+    # agree, 0); log_odds = prior + agree * AGREE + differ * DIFFER; posterior = 1 / (1 +
+    # exp(-clip(log_odds))); c = max(posterior - prior, 0) / (1 - prior)
+    differ = np.maximum(np.subtract(n, agree, out=n), 0.0, out=n)
+    c = np.multiply(agree, _AGREE_LOG_LR, out=agree)
+    c += _COPY_LOG_PRIOR
+    c += np.multiply(differ, _DIFFER_LOG_LR, out=differ)
+    del n, differ
+    np.negative(np.clip(c, -700, 700, out=c), out=c)
+    c = np.divide(1.0, np.add(np.exp(c, out=c), 1.0, out=c), out=c)
     # only evidence beyond the prior discounts: sources that merely meet cost nothing
     prior = 1.0 / (1.0 + np.exp(-_COPY_LOG_PRIOR))
-    c = np.maximum(posterior - prior, 0.0) / (1.0 - prior)
-    pairs = sparse.csr_matrix((c, (row, col)), shape=shared.shape)
-    pairs.eliminate_zeros()
+    c -= prior
+    c = np.divide(np.maximum(c, 0.0, out=c), 1.0 - prior, out=c)
+    kept = c != 0.0  # what eliminate_zeros would drop, dropped first
+    pairs = sparse.csr_matrix((c[kept], (row[kept], col[kept])), shape=shared.shape)
     return 1.0 / (1.0 + np.asarray(pairs.sum(axis=1)).ravel()), pairs
 
 
@@ -213,9 +221,26 @@ def claim_independence(lay: Claims, pairs: object) -> FloatArray:
     )
     present.sum_duplicates()
     present.data = np.minimum(present.data, 1.0)
-    # (quantity, source): the sum of c between the source and every source on the quantity
-    partners = (present @ sparse.csr_matrix(pairs)).tocsr()
-    if lay.seg.size == 0 or partners.nnz == 0:
+    c = sparse.csr_matrix(pairs)
+    if lay.seg.size == 0 or c.nnz == 0:
         return np.ones(lay.seg.size)
-    got = np.asarray(partners[lay.seg, lay.src], dtype=np.float64).ravel()
+    # (quantity, source): the sum of c between the source and every source on the quantity, a
+    # block of quantities at a time (each row of the product is computed on its own, so the
+    # sums are the same): the whole product can hold tens of millions of entries
+    bound = np.cumsum(np.bincount(lay.seg, np.diff(c.indptr)[lay.src], present.shape[0]))
+    order = np.argsort(lay.seg, kind="stable")
+    seg = lay.seg[order]
+    got = np.zeros(lay.seg.size)
+    start = 0
+    while start < present.shape[0]:
+        base = bound[start - 1] if start else 0
+        stop = max(int(np.searchsorted(bound, base + _BLOCK_ENTRIES, "right")), start + 1)
+        block = (present[start:stop] @ c).tocsr()
+        rows = order[np.searchsorted(seg, start) : np.searchsorted(seg, stop)]
+        got[rows] = np.asarray(block[lay.seg[rows] - start, lay.src[rows]]).ravel()
+        start = stop
     return 1.0 / (1.0 + got)
+
+
+# entries of the (quantity, source) product held at a time by claim_independence, at most
+_BLOCK_ENTRIES: Final = 1 << 22
