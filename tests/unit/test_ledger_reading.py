@@ -107,6 +107,30 @@ def test_ids_are_ordered_as_text(keys: list[int], odd: list[str]) -> None:
     assert id_order(ids).tolist() == want
 
 
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=60), st.integers(0, 3))
+def test_key_order_sorts_keys_by_a_plain_sort_or_an_indirect_one(
+    keys: list[int], near: int
+) -> None:
+    # ``near`` keys that differ only in their lowest bits: their order is not the packed one
+    given = keys + [2**63 + near - k for k in range(near)]
+    arr = np.array(given, dtype=np.uint64)
+    order = _ids.key_order(arr)
+    assert sorted(order.tolist()) == list(range(arr.size))
+    assert arr[order].tolist() == sorted(given)
+
+
+def test_columns_no_row_states_share_one_read_only_array_and_equal_a_fresh_frame() -> None:
+    text = "quantity,low,source\nq,1,s\nr,2,t\n"
+    frame = Ledger.read_csv(io.StringIO(text))._frame
+    blank = [frame[c].to_numpy() for c in ("best", "high", "confidence", "level")]
+    assert all(np.shares_memory(blank[0], b) for b in blank[1:])
+    assert not blank[0].flags.writeable and np.isnan(blank[0]).all()
+    dates = [frame[c].to_numpy() for c in ("as_of_start", "as_of_end", "since_end")]
+    assert all(np.shares_memory(dates[0], d) for d in dates[1:]) and pd.isna(dates[0]).all()
+    # what a frame rebuilt from the ledger's own claims holds, column by column
+    _same_frames(frame, canonical(frame.copy(deep=True)))
+
+
 def _splitmix(x: int) -> int:
     mask = (1 << 64) - 1
     x ^= x >> 30

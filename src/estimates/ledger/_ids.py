@@ -143,6 +143,28 @@ def claim_keys(
     return fold(hashes, optional, n=len(columns[0]) if columns else 0)
 
 
+def key_order(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
+    """An order sorting ``keys`` (equal keys in any order among themselves).
+
+    Each key's high bits with its row number packed below them make keys that differ, sorted
+    by a plain sort (several times faster than an indirect one); when two keys share those
+    high bits (rare: the low bits decide between them) the keys are sorted indirectly instead.
+
+    >>> key_order(np.array([3, 1, 2**64 - 1, 2], dtype=np.uint64)).tolist()
+    [1, 3, 0, 2]
+    """
+    n = keys.size
+    bits = max(int(n - 1).bit_length(), 1)
+    if n < 2 or bits > 32:
+        return np.argsort(keys, kind="stable").astype(np.intp)
+    low = np.uint64((1 << bits) - 1)
+    packed = np.sort((keys & ~low) | np.arange(n, dtype=np.uint64))
+    high = packed & ~low
+    if (high[1:] == high[:-1]).any():
+        return np.argsort(keys, kind="stable").astype(np.intp)
+    return (packed & low).astype(np.intp)
+
+
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 

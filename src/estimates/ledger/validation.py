@@ -43,7 +43,7 @@ from estimates.ledger._frame import (
     sorted_codes,
     used_only,
 )
-from estimates.ledger._ids import digests, fold, id_texts, number_hashes, text_hashes
+from estimates.ledger._ids import digests, fold, id_texts, key_order, number_hashes, text_hashes
 from estimates.ledger._words import read_words
 from estimates.ledger.claims import KINDS, Claim, join_via, split_via
 from estimates.ledger.schema import (
@@ -303,11 +303,14 @@ def _canonical_frame(
     The result is what :func:`~estimates.ledger._frame.canonical` gives for the same rows.
     """
     # rows with equal keys are equal in every field: which one of them is kept does not matter
-    order = np.argsort(keys)
+    order = key_order(keys)
     keys = keys[order]
     first = np.ones(keys.size, dtype=bool)
     first[1:] = keys[1:] != keys[:-1]
     take = keep_rows[order[first]]
+    # a column no row states is one array of NaN (or NaT) shared by every such column (the
+    # frame's arrays are read-only)
+    blanks: dict[np.dtype[Any], pd.Series[Any]] = {}
 
     def column(name: str) -> pd.Series[Any]:
         if name in coded:
@@ -323,7 +326,10 @@ def _canonical_frame(
             return pd.Series(categorical(row_codes, names), copy=False)
         values = out[name]
         if values.dtype.kind in "fM" and pd.isna(values[:1]).all() and pd.isna(values).all():
-            return as_column(np.full(take.size, values[0] if values.size else np.nan), name)
+            if values.dtype not in blanks:
+                blank = np.full(take.size, values[0] if values.size else np.nan)
+                blanks[values.dtype] = as_column(blank, name)
+            return pd.Series(blanks[values.dtype].array, copy=False)
         return as_column(values[take], name)
 
     columns = {name: column(name) for name in FRAME_COLUMNS if name != "claim_id"}
