@@ -4,8 +4,13 @@ Prints, in the same run: ``reconcile_all`` with ``robust`` and with ``crh`` (the
 from the ledger) beside hand-written numpy baselines on the same claims (a weighted median: factorize,
 sort once, segment cumsum; CRH with absolute loss, 10 iterations: ``_baselines.py``), with the
 ratios and the share of answers within 5 % of the truth for both; a plain per-quantity Python
-loop for scale; the peak memory of the process; and the speed of reading a 1,000,000-row claim
-CSV (in a child process, so that its peak memory is its own).
+loop for scale; ``reconcile_all`` on the same claims without dates (no dates, relays or grades:
+the stages that read them have nothing to do) beside the same baseline; the peak memory of the
+process; and the speed of reading a 1,000,000-row claim CSV (in a child process, so that its peak
+memory is its own).
+
+The evidence arrays of the loop baselines are dropped while the library runs and built again
+after it, so that the peak memory is the library's, with its input and its results.
 
 Targets (issue: the staged core): each ``reconcile_all`` within 2x of its numpy baseline (aim
 1.5x), accuracy no worse, peak memory under 1 GiB, ``Ledger.read_csv`` at 1M rows/s or more.
@@ -35,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _baselines import _weighted_median
 from _baselines import crh as numpy_crh
-from _generate import claim_table, evidence
+from _generate import Generated, claim_table, evidence
 
 from estimates.reconciliation.methods import Evidence, readings
 
@@ -148,8 +153,9 @@ def baselines(
     truth: pd.Series,
     results: dict[str, pd.DataFrame],
     runs: dict[str, Callable[[], object]],
-) -> None:
-    """The numpy baselines on the same claims, each timed in turn with the library's run."""
+) -> dict[str, float]:
+    """The numpy baselines on the same claims, each timed in turn with the library's run; the
+    ratio (CPU time) of each method to its baseline."""
     med = numpy_median(frame)
     long = pd.DataFrame(
         {"item": frame["quantity"], "source": frame["source"], "value": _claim_points(frame)}
@@ -164,6 +170,7 @@ def baselines(
     for name, out in results.items():
         best = out.set_index("quantity")["best"].reindex(names).to_numpy()
         within[name] = float(np.nanmean(np.abs(best - t) / t < 0.05))
+    ratios = {}
     for label, base, pairs, fn, name in (
         ("numpy weighted median", "numpy median", 3, lambda: numpy_median(frame), "robust"),
         (
@@ -175,12 +182,14 @@ def baselines(
         ),
     ):
         (b_cpu, b_wall), (l_cpu, l_wall) = in_turn(pairs, fn, runs[name])
+        ratios[name] = l_cpu / b_cpu
         print(
             f'reconcile_all(method="{name}"): {l_cpu:.2f} s CPU ({l_wall:.2f} s wall); {label}: '
             f"{b_cpu:.2f} s CPU ({b_wall:.2f} s wall); ratio {l_cpu / b_cpu:.2f}x CPU "
             f"({l_wall / b_wall:.2f}x wall; target <= 2x, aim 1.5x); within 5 % of the truth: "
             f"{within[name]:.1%} against {within[base]:.1%}"
         )
+    return ratios
 
 
 def main() -> None:
@@ -190,18 +199,16 @@ def main() -> None:
         f"generated {len(frame):,} claims, {frame['quantity'].nunique():,} quantities, "
         f"{frame['source'].nunique():,} sources ({len(gen.vandals)} vandals) in {t_gen:.1f} s"
     )
-    ev, t_ev = timed(lambda: evidence(frame))
-    sample = np.linspace(0, ev.n_segments - 1, LOOP_SAMPLE).astype(np.intp)
-    share = ev.n_segments / LOOP_SAMPLE
-    print(f"evidence arrays built in {t_ev:.2f} s; peak memory so far {peak_mib():,.0f} MiB")
+    sample, names, t_loop = robust_loop(frame)
+    n_segments = len(names)
+    share = n_segments / LOOP_SAMPLE
 
     # -- robust, through the whole pipeline when reconcile_all is there
     try:
         from estimates.reconciliation.reconcile import reconcile_all
     except ImportError:
         reconcile_all = None
-    _, t_loop = timed(lambda: loop_robust(ev, sample))
-    t_loop *= share
+    ratios: dict[str, float] = {}
     if reconcile_all is not None:
         from estimates.ledger.table import Ledger
         from estimates.reconciliation.reconcile import reconcile
@@ -218,9 +225,9 @@ def main() -> None:
             f"{label}: first call {t_robust:.2f} s (fresh memory pages), "
             f"second call {t_again:.2f} s"
         )
-        picked = [ev.quantities[i] for i in sample[:: max(1, sample.size // RECONCILE_SAMPLE)]]
+        picked = [names[i] for i in sample[:: max(1, sample.size // RECONCILE_SAMPLE)]]
         _, t_each = timed(lambda: [reconcile(ledger, q) for q in picked])
-        t_each *= ev.n_segments / len(picked)
+        t_each *= n_segments / len(picked)
         print(
             f"{label}: {t_robust:.2f} s (target <= 1 s); a loop of reconcile(ledger, q) over "
             f"every quantity ({len(picked)} timed, extrapolated): {t_each:,.0f} s; "
@@ -230,7 +237,7 @@ def main() -> None:
             lambda: reconcile_all(ledger, method="crh", max_iter=10, tol=0.0)
         )
         print(f'reconcile_all(method="crh", max_iter=10): {t_crh_all:.2f} s (pipeline and method)')
-        baselines(
+        ratios = baselines(
             frame,
             gen.truth,
             {"robust": out, "crh": crh_out},
@@ -245,10 +252,11 @@ def main() -> None:
                 f'   reconcile_all(method="{method}") allocates at most {extra:,.0f} MiB '
                 "beyond its input (tracemalloc, untimed run)"
             )
+        del ledger
     else:
         from estimates.reconciliation.methods import robust
 
-        out, t_robust = timed(lambda: robust(ev, {}))
+        out, t_robust = timed(lambda: robust(evidence(frame), {}))
         label = "robust on the evidence arrays (reconcile_all not available)"
     print(
         f"{label}: {t_robust:.2f} s; a numpy loop per quantity (weighted quartiles only, "
@@ -257,9 +265,36 @@ def main() -> None:
     )
     print(f"   peak memory so far {peak_mib():,.0f} MiB")
 
-    # -- truth discovery on the evidence arrays, 10 iterations
+    truth_discovery(frame, gen, sample, out)
+    if reconcile_all is not None:
+        undated(frame, ratios.get("robust"))
+    print(f"peak memory of the process: {peak_mib():,.0f} MiB (target < 1,024 MiB)")
+
+    read_csv(frame)
+
+
+def robust_loop(
+    frame: pd.DataFrame,
+) -> tuple[npt.NDArray[np.intp], tuple[str, ...], float]:
+    """The quantities sampled for the loops, every quantity's name, and the time of the plain
+    loop of weighted quartiles over all of them (extrapolated from the sample). The evidence
+    arrays it reads are built again for truth discovery, after the pipeline's runs."""
+    ev, t_ev = timed(lambda: evidence(frame))
+    print(f"evidence arrays built in {t_ev:.2f} s; peak memory so far {peak_mib():,.0f} MiB")
+    sample = np.linspace(0, ev.n_segments - 1, LOOP_SAMPLE).astype(np.intp)
+    _, t_loop = timed(lambda: loop_robust(ev, sample))
+    return sample, ev.quantities, t_loop * ev.n_segments / LOOP_SAMPLE
+
+
+def truth_discovery(
+    frame: pd.DataFrame, gen: Generated, sample: npt.NDArray[np.intp], out: object
+) -> None:
+    """crh and catd on the evidence arrays, 10 iterations, beside a per-quantity loop; the
+    share of answers near the truth for them and for ``out`` (robust's answers)."""
     from estimates.reconciliation.truth import catd, crh
 
+    ev = evidence(frame)
+    share = ev.n_segments / LOOP_SAMPLE
     res, t_crh = timed(lambda: crh(ev, {"max_iter": 10, "tol": 0.0}))
     _, t_loop_crh = timed(lambda: loop_crh(ev, sample))
     t_loop_crh *= share
@@ -283,15 +318,30 @@ def main() -> None:
             f"   {name}: {np.nanmean(rel < 0.05):.1%} of answers within 5 % of the truth; "
             f"largest vandal weight {w.reindex(list(gen.vandals)).max():.2g}"
         )
-    if hasattr(out, "columns"):
+    if isinstance(out, pd.DataFrame):
         robust_best = out.set_index("quantity")["best"].reindex(list(ev.quantities)).to_numpy()
     else:
         robust_best = out.best
     rel = np.abs(robust_best - truth) / truth
     print(f"   robust: {np.nanmean(rel < 0.05):.1%} of answers within 5 % of the truth")
-    print(f"peak memory of the process: {peak_mib():,.0f} MiB (target < 1,024 MiB)")
 
-    read_csv(frame)
+
+def undated(frame: pd.DataFrame, dated: float | None) -> None:
+    """``reconcile_all`` robust on the same claims without their dates (so without dates,
+    relays or grades), timed in turn with the numpy weighted median: the stages that read
+    them should cost nothing, and the ratio should be at most the one with dates."""
+    from estimates.ledger.table import Ledger
+    from estimates.reconciliation.reconcile import reconcile_all
+
+    ledger = Ledger.from_frame(frame.drop(columns=["stated_on"]))
+    (b_cpu, _), (l_cpu, l_wall) = in_turn(
+        3, lambda: numpy_median(frame), lambda: reconcile_all(ledger, method="robust")
+    )
+    beside = "" if dated is None else f" (with a date on every claim: {dated:.2f}x, above)"
+    print(
+        f'without dates, relays or grades: reconcile_all(method="robust") {l_cpu:.2f} s CPU '
+        f"({l_wall:.2f} s wall), {l_cpu / b_cpu:.2f}x the numpy weighted median{beside}"
+    )
 
 
 def read_csv(frame: pd.DataFrame) -> None:
