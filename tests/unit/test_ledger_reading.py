@@ -96,6 +96,25 @@ def test_id_texts_write_keys_as_sixteen_hex_digits() -> None:
     assert _ids.id_texts(np.zeros(0, dtype=np.uint64)).tolist() == []
 
 
+def test_claim_ids_are_held_as_arrow_text_and_handed_out_as_python_text() -> None:
+    pytest.importorskip("pyarrow")
+    keys = np.random.default_rng(4).integers(0, 2**63, 300, dtype=np.uint64)
+    assert _ids.id_column(keys).tolist() == _ids.id_texts(keys).tolist()
+    led = Ledger.read_csv(io.StringIO("quantity,low,source\nq,1,s\nr,2,t\n"))
+    assert isinstance(led._frame["claim_id"].dtype, pd.ArrowDtype)
+    public = [led.frame, led.to_frame()]
+    assert public[0]["claim_id"].dtype == object and public[1]["claim_id"].dtype == object
+    assert all(type(x) is str for x in public[0]["claim_id"]) and len(led.claim_ids) == 2
+    assert list(public[0]["claim_id"]) == list(led.claim_ids) == sorted(led.claim_ids)
+    # a ledger built any other way holds its ids the same way
+    empty, merged = (
+        est.Ledger(),
+        led.merge(Ledger.read_csv(io.StringIO("quantity,low,source\nz,3,s\n"))),
+    )
+    assert empty._frame["claim_id"].dtype == led._frame["claim_id"].dtype
+    assert merged._frame["claim_id"].dtype == led._frame["claim_id"].dtype and len(merged) == 3
+
+
 @given(
     st.lists(st.integers(0, 2**64 - 1), max_size=40),
     st.lists(st.sampled_from(["0123456789ABCDEF", "not sixteen", "zzzzzzzzzzzzzzzz"]), max_size=2),

@@ -1,4 +1,5 @@
-"""The ledger's own frame: one row per claim, sorted by claim id, text held as categoricals.
+"""The ledger's own frame: one row per claim, sorted by claim id, text held as categoricals and
+the claim ids by Arrow (16 bytes each, no Python string per row) when pyarrow is there.
 
 These helpers build, cut, join and sort such frames; :mod:`estimates.ledger.validation` fills
 them from raw tables and :class:`~estimates.ledger.table.Ledger` holds one.
@@ -15,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from estimates.ledger._ids import claim_ids, hex_keys
+from estimates.ledger._ids import claim_ids, hex_keys, text_ids
 from estimates.ledger.schema import CLAIM_COLUMNS, DATE_COLUMNS, NUMBER_COLUMNS
 
 ObjArray = npt.NDArray[np.object_]
@@ -47,6 +48,8 @@ def as_column(values: Any, name: str) -> pd.Series[Any]:
     if name in CATEGORY_COLUMNS:
         codes, names = sorted_codes(np.asarray(values, dtype=object))
         return pd.Series(categorical(codes, names))
+    if name == "claim_id":
+        return text_ids(values)
     return pd.Series(np.asarray(values, dtype=object), dtype=object)
 
 
@@ -100,7 +103,10 @@ def objects(series: pd.Series[Any]) -> ObjArray:
         table = np.r_[names, np.array([None], dtype=object)]
         result: ObjArray = table[series.cat.codes.to_numpy()]
         return result
-    return series.to_numpy(dtype=object)
+    values: ObjArray = series.to_numpy(dtype=object)
+    if isinstance(series.dtype, pd.ArrowDtype):  # Arrow's missing cells come back as pd.NA
+        values = np.where(pd.isna(values), np.array(None, dtype=object), values)
+    return values
 
 
 def plain(frame: pd.DataFrame) -> pd.DataFrame:
@@ -109,7 +115,7 @@ def plain(frame: pd.DataFrame) -> pd.DataFrame:
         {
             name: (
                 pd.Series(objects(frame[name]), dtype=object)
-                if isinstance(frame[name].dtype, pd.CategoricalDtype)
+                if isinstance(frame[name].dtype, pd.CategoricalDtype) or name == "claim_id"
                 else frame[name].copy()
             )
             for name in frame.columns

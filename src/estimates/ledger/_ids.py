@@ -168,17 +168,22 @@ def key_order(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
+def _hex_digits(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint8]:
+    """The ASCII digits of every key in hex, 16 bytes each, side by side (one row per key)."""
+    raw = np.ascontiguousarray(keys, dtype=">u8").view(np.uint8).reshape(-1, 8)
+    digits = np.empty((raw.shape[0], 16), dtype=np.uint8)
+    digits[:, 0::2] = _HEX[raw >> 4]
+    digits[:, 1::2] = _HEX[raw & 15]
+    return digits
+
+
 def id_texts(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.object_]:
     """Each key in 16 hex digits (as ``f"{key:016x}"``), without a Python format per row.
 
     >>> id_texts(np.array([255, 2**64 - 1], dtype=np.uint64)).tolist()
     ['00000000000000ff', 'ffffffffffffffff']
     """
-    raw = np.ascontiguousarray(keys, dtype=">u8").view(np.uint8).reshape(-1, 8)
-    # the ASCII digits of every id side by side, 16 bytes each
-    digits = np.empty((raw.shape[0], 16), dtype=np.uint8)
-    digits[:, 0::2] = _HEX[raw >> 4]
-    digits[:, 1::2] = _HEX[raw & 15]
+    digits = _hex_digits(keys)
     try:
         import pyarrow as pa
     except ImportError:  # pragma: no cover - pyarrow is an optional extra
@@ -187,12 +192,46 @@ def id_texts(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.object_]:
         return wide.astype(object)
     # read as one Arrow string array (fixed offsets into the digits): Arrow makes each Python
     # text straight from its ASCII bytes
-    n = raw.shape[0]
+    n = digits.shape[0]
     offsets = np.arange(0, 16 * n + 1, 16, dtype=np.int64)
     array = pa.Array.from_buffers(
         pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(digits)]
     )
     return np.asarray(array.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def id_column(keys: npt.NDArray[np.uint64]) -> pd.Series[Any]:
+    """The ids of ``keys`` as a column of text (what :func:`id_texts` writes): held by Arrow,
+    16 bytes an id and no Python string per row, when pyarrow is there; else as objects.
+
+    >>> id_column(np.array([255], dtype=np.uint64)).tolist()
+    ['00000000000000ff']
+    """
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pyarrow is an optional extra
+        return pd.Series(id_texts(keys), dtype=object)
+    n = keys.size
+    offsets = np.arange(0, 16 * n + 1, 16, dtype=np.int64)
+    array = pa.Array.from_buffers(
+        pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(_hex_digits(keys))]
+    )
+    return pd.Series(pd.arrays.ArrowExtensionArray(array), copy=False)
+
+
+def text_ids(values: Any) -> pd.Series[Any]:
+    """A column of claim ids (text, or None) held as :func:`id_column` holds them.
+
+    >>> text_ids(np.array(["00000000000000ff"], dtype=object)).tolist()
+    ['00000000000000ff']
+    """
+    try:
+        import pyarrow as pa
+
+        array = pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
+    except ImportError:  # pragma: no cover - pyarrow is an optional extra
+        return pd.Series(np.asarray(values, dtype=object), dtype=object)
+    return pd.Series(pd.arrays.ArrowExtensionArray(array), copy=False)
 
 
 # the value of each lower-case hex digit by its byte (255: not one)

@@ -43,7 +43,15 @@ from estimates.ledger._frame import (
     sorted_codes,
     used_only,
 )
-from estimates.ledger._ids import digests, fold, id_texts, key_order, number_hashes, text_hashes
+from estimates.ledger._ids import (
+    digests,
+    fold,
+    id_column,
+    id_texts,
+    key_order,
+    number_hashes,
+    text_hashes,
+)
 from estimates.ledger._words import read_words
 from estimates.ledger.claims import KINDS, Claim, join_via, split_via
 from estimates.ledger.schema import (
@@ -333,7 +341,7 @@ def _canonical_frame(
         return as_column(values[take], name)
 
     columns = {name: column(name) for name in FRAME_COLUMNS if name != "claim_id"}
-    columns["claim_id"] = pd.Series(id_texts(keys[first]), dtype=object)
+    columns["claim_id"] = id_column(keys[first])
     # the columns are new arrays: kept as they are, not copied into blocks of one dtype
     return pd.DataFrame(columns, copy=False)
 
