@@ -7,8 +7,9 @@ import numpy.typing as npt
 import pytest
 
 import estimates as est
+from estimates.reconciliation.stages import change
 from estimates.reconciliation.stages.arrays import NO_DAY
-from estimates.reconciliation.stages.change import _suffix_min_int, in_conflict, overtaken
+from estimates.reconciliation.stages.change import _suffix_min, in_conflict, overtaken
 
 C = est.Claim
 
@@ -121,9 +122,14 @@ def _pairwise_conflict(
     return out
 
 
+@pytest.mark.parametrize("range_rows", [8, 0])
 @pytest.mark.parametrize("scale", [1, 86_400, 2**56])
-def test_in_conflict_agrees_with_the_pairwise_rule(scale: int) -> None:
-    # moments in days, in seconds, and so far apart that they cannot be packed as they are
+def test_in_conflict_agrees_with_the_pairwise_rule(
+    scale: int, range_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # moments in days, in seconds, and so far apart that they cannot be packed as they are;
+    # windows reduced row by row, and (no rows allowed for that) through the table of minima
+    monkeypatch.setattr(change, "_RANGE_ROWS", range_rows)
     rng = np.random.default_rng(scale % 1000)
     for _ in range(300):
         lengths = rng.integers(1, 8, rng.integers(1, 6))
@@ -180,10 +186,15 @@ def _pairwise_overtaken(
     return out
 
 
+@pytest.mark.parametrize("range_rows", [8, 0])
 @pytest.mark.parametrize("scale", [1, 86_400, 2**56])
-def test_overtaken_agrees_with_the_rule_row_by_row(scale: int) -> None:
+def test_overtaken_agrees_with_the_rule_row_by_row(
+    scale: int, range_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # moments in days, in seconds, and so far apart that they cannot be packed as they are;
     # runs of one quantity long enough to need several doublings of the later figures' window
+    # (the later figures reduced row by row, and, no rows allowed for that, by those doublings)
+    monkeypatch.setattr(change, "_RANGE_ROWS", range_rows)
     rng = np.random.default_rng(scale % 1000 + 1)
     for _ in range(150):
         n = int(rng.integers(2, 40))
@@ -202,14 +213,14 @@ def test_overtaken_agrees_with_the_rule_row_by_row(scale: int) -> None:
 
 @pytest.mark.parametrize("scale", [1, 2**40])
 def test_the_least_later_source_of_each_quantity(scale: int) -> None:
-    # sources numbered far apart take the doubling path; near, the shifted running minimum
+    # sources numbered near and far apart, some rows without one (the largest int64)
     rng = np.random.default_rng(scale % 97)
     seg = np.sort(rng.integers(0, 30, 400)).astype(np.intp)
     seg = np.unique(seg, return_inverse=True)[1].astype(np.intp)
     values = rng.integers(0, 50, 400).astype(np.int64) * scale
     valid = rng.uniform(size=400) < 0.7
-    got = _suffix_min_int(values, valid, seg)
     none = np.iinfo(np.int64).max
+    got = _suffix_min([np.where(valid, values, none)], seg)[0]
     want = [
         min((int(values[j]) for j in range(i, 400) if seg[j] == seg[i] and valid[j]), default=none)
         for i in range(400)

@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 import numpy as np
+import pandas as pd
 
 from estimates.reconciliation.stages.arrays import (
     BoolArray,
@@ -81,12 +82,17 @@ def overtaken(
     # and source (none: inf and -inf for points, the largest and the least int64 for sources)
     qs = q[order]
     seg = np.cumsum(np.r_[True, qs[1:] != qs[:-1]]) - 1
-    p_min, p_max = _suffix_min(
-        [np.where(finite, point, np.inf), np.where(finite, -point, np.inf)], seg
+    src, none = source[order].astype(np.int64), np.iinfo(np.int64).max
+    p_min, p_max, s_min, s_max = _suffix_min(
+        [
+            np.where(finite, point, np.inf),
+            np.where(finite, -point, np.inf),
+            np.where(finite, src, none),
+            np.where(finite, -src, none),
+        ],
+        seg,
     )
-    src = source[order].astype(np.int64)
-    s_min = _suffix_min_int(src, finite, seg)
-    s_max = -_suffix_min_int(-src, finite, seg)
+    s_max = -s_max
     # the first row of the same quantity describing a moment ``apart`` or more later
     k = np.searchsorted(key, target, side="left")
     has = k < order.size
@@ -126,48 +132,42 @@ def _by_quantity_and_moment(
     return order, qs * width + ranks[: ts.size], qs * width + ranks[ts.size :]
 
 
+def _range_minima(
+    columns: list[_Numbers], first: IntArray, last: IntArray, least: np.ufunc = np.minimum
+) -> list[_Numbers] | None:
+    """Per query, the least value of each column among ``columns[first:last]`` (each range
+    non-empty; queries sorted by ``first`` with ``last`` not decreasing; ``least`` is
+    ``np.minimum``, or ``np.fmin`` to ignore NaN): one reduction over the ranges and the gaps
+    between them, when the ranges hold few rows in all (at most :data:`_RANGE_ROWS` times the
+    rows); else None (the ranges are too long to walk row by row).
+    """
+    n = columns[0].size if columns else 0
+    if first.size == 0:
+        return [c[:0].copy() for c in columns]
+    if int((last - first).sum()) > _RANGE_ROWS * max(n, 1):
+        return None
+    # a range [first, last) and the gap after it, for each query; a padded end stands for n
+    bounds = np.empty(2 * first.size, dtype=np.intp)
+    bounds[0::2], bounds[1::2] = first, last
+    out = []
+    for c in columns:
+        padded = np.r_[c, c[-1:]]
+        out.append(least.reduceat(padded, bounds)[0::2])
+    return out
+
+
+#: Rows the ranges of :func:`_range_minima` may hold, per row of the columns.
+_RANGE_ROWS = 8
+
+
 def _suffix_min(columns: list[_Numbers], seg: IntArray) -> list[_Numbers]:
-    """Per row of each column (rows sorted by ``seg``, numbered from 0), the least value among
-    the rows from it to the last of its ``seg``: windows doubled in length on each pass, as
-    many passes as the base-2 logarithm of the longest run of one ``seg``."""
-    n = seg.size
-    lengths = np.bincount(seg)
-    end = np.cumsum(lengths)[seg]
-    out = [c.copy() for c in columns]
-    position = np.arange(n)
-    reach = 1
-    longest = int(lengths.max()) if n else 0
-    while reach < longest:
-        # a row's window [i, i + 2 reach) is its own [i, i + reach) and its neighbour's, when
-        # the neighbour is of the same ``seg`` (the others keep their window)
-        past = np.flatnonzero(position[reach:] >= end[:-reach])
-        for c in out:
-            keep = c[past]
-            c[:-reach] = np.minimum(c[:-reach], c[reach:])
-            c[past] = keep
-        reach *= 2
-    return out
-
-
-def _suffix_min_int(values: Int64Array, valid: BoolArray, seg: IntArray) -> Int64Array:
-    """Per row (rows sorted by ``seg``, numbered from 0), the least ``valid`` value among the
-    rows from it to the last of its ``seg`` (none: the largest int64): one running minimum over
-    the reversed rows, each ``seg`` shifted above all the ``seg`` before it so that the minimum
-    starts afresh with each."""
-    none = np.iinfo(np.int64).max
-    if not valid.any():
-        return np.full(values.size, none, dtype=np.int64)
-    v_min, v_max = int(values[valid].min()), int(values[valid].max())
-    width = v_max - v_min + 2  # the last for the rows not valid
-    if int(seg[-1]) * width >= 2**62:
-        # values too far apart to shift: windows doubled per pass, as for the floats
-        filled: Int64Array = np.where(valid, values, none)
-        return _suffix_min([filled], seg)[0]
-    shift = seg.astype(np.int64) * width
-    key = np.where(valid, values - v_min, width - 1) + shift
-    least = np.minimum.accumulate(key[::-1])[::-1] - shift
-    out: Int64Array = np.where(least == width - 1, none, least + v_min)
-    return out
+    """Per row of each column (no NaN; rows sorted by ``seg``), the least value among the rows
+    from it to the last of its ``seg``: a running minimum per ``seg`` over the reversed rows."""
+    if seg.size == 0:
+        return [c.copy() for c in columns]
+    frame = pd.DataFrame({i: c[::-1] for i, c in enumerate(columns)}, copy=False)
+    least = frame.groupby(seg[::-1], sort=False).cummin()
+    return [least[i].to_numpy(dtype=c.dtype)[::-1].copy() for i, c in enumerate(columns)]
 
 
 def in_conflict(
@@ -228,7 +228,10 @@ def in_conflict(
         ends, key = ranks[m:], s * width + ranks[:m]
     first = np.searchsorted(key, s * width + ends[:m], side="right")
     last = np.searchsorted(key, s * width + ends[m:], side="left")
-    below = _window_min(high[rows], first, last) < low[rows]
+    values = high[rows]
+    ranged = _range_minima([values], first, last, np.fmin)
+    window_min = _window_min(values, first, last) if ranged is None else ranged[0]
+    below = window_min < low[rows]
     hit = np.zeros(starts.size, dtype=bool)
     hit[s[below]] = True
     out[refine] = hit[refine]
