@@ -177,9 +177,9 @@ def _shared_weights(ev: Evidence, r: Readings, pts: FloatArray, order: IntArray)
         gives[rows[ok]] = True
         # a receiving row at sorted position j gets w_i / W_i of its own weight from each giver
         # i that allows it: a difference array along the sorted order, one running sum
-        share = np.zeros(n + 1)
         per = w[rows[ok]] / allowed[ok]
-        np.add.at(share, start[ok], per)
+        # the gifts summed in row order (as adding them one by one would), then the ends taken
+        share = np.bincount(start[ok], weights=per, minlength=n + 1)
         np.add.at(share, stop[ok], -per)
         factor[order] = 1.0 + np.cumsum(share)[:n]
     w_eff = np.where(uncensored, w * factor, np.where(gives, 0.0, w))
