@@ -139,3 +139,31 @@ def test_what_the_stage_hands_on_is_read_only() -> None:
     out = merged([{"best": 10}, {"best": 12}])
     with pytest.raises(ValueError, match="read-only"):
         out.low[0] = 1.0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_each_evidence_row_names_the_quantity_kind_and_source_of_its_first_claim(
+    seed: int,
+) -> None:
+    # quantities, kinds and sources in any order, with relays (one figure repeated on later
+    # days) so that the rows are sorted twice; the quantity code may be -1 (no quantity)
+    rng = np.random.default_rng(seed)
+    n, n_sources = 300, 7
+    q = rng.integers(-1, 12, n).astype(np.intp)
+    kind = rng.integers(0, 4, n).astype(np.int8)
+    source = rng.integers(0, n_sources, n).astype(np.intp)
+    day = rng.integers(0, 20, n).astype(np.int64) * DAY
+    low = rng.integers(0, 3, n).astype(float)
+    out = merge(
+        q=q, kind=kind, source=source, n_sources=n_sources, moment=day, stated=day, start=day,
+        since=np.full(n, NO_DAY), low=low, best=np.full(n, np.nan), high=low + 1,
+        closed_left=np.ones(n, bool), closed_right=np.ones(n, bool), factor=np.ones(n),
+        cumulative=kind == CUMULATIVE, set_apart=np.zeros(n, bool), relay_days=7 * DAY,
+    )  # fmt: skip
+    assert (out.role == Role.RELAY).any()
+    first = out.first
+    assert out.q.tolist() == q[first].tolist() and out.q.dtype == q.dtype
+    assert out.kind.tolist() == kind[first].tolist() and out.kind.dtype == kind.dtype
+    assert out.source.tolist() == source[first].tolist() and out.source.dtype == source.dtype
+    group = (q[first].astype(np.int64) * 4 + kind[first]) * n_sources + source[first]
+    assert out.group.tolist() == group.tolist()

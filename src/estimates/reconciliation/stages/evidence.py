@@ -264,15 +264,25 @@ def merge(
         duplicate &= ~set_apart
     role = np.where(set_apart[first], Role.PROJECTION, Role.USED).astype(np.int8)
     role[is_relay[first] & (role == Role.USED)] = Role.RELAY
+    # every order above sorts by group first, so the rows' groups in sorted order are the same
+    # whichever order was kept: each evidence row's group, quantity, kind and source are read
+    # from them (the group holds the three when they lie within their ranges)
+    e_group = sorted_group[starts]
+    if n and int(source.min()) >= 0 and int(source.max()) < n_sources and _kinds_fit(kind):
+        e_source = (e_group % n_sources).astype(source.dtype)
+        e_kind = (e_group // n_sources % 4).astype(kind.dtype)
+        e_q = (e_group // n_sources // 4).astype(q.dtype)
+    else:
+        e_source, e_kind, e_q = source[first], kind[first], q[first]
     return Merged(
         evidence_of=frozen(evidence_of),
         duplicate=frozen(duplicate),
         first=frozen(first),
         count=frozen(count),
-        q=frozen(q[first]),
-        kind=frozen(kind[first]),
-        source=frozen(source[first]),
-        group=frozen(group[first]),
+        q=frozen(e_q),
+        kind=frozen(e_kind),
+        source=frozen(e_source),
+        group=frozen(e_group),
         stated=frozen(stated[first]),
         moment=frozen(moment[first]),
         start=frozen(start[first]),
@@ -285,6 +295,11 @@ def merge(
         factor=frozen(e_factor),
         role=frozen(role),
     )
+
+
+def _kinds_fit(kind: npt.NDArray[np.int8]) -> bool:
+    """Whether every kind code lies in 0–3 (as the group number packs it)."""
+    return bool(kind.size == 0 or (int(kind.min()) >= 0 and int(kind.max()) < 4))
 
 
 def _hull(
