@@ -280,7 +280,9 @@ def supersede(
         ]  # fmt: skip
         out[gone] = Role.OVERTAKEN
         used[gone] = False
-        rep[np.isin(rep, gone)] = -1
+        is_gone = np.zeros(m, dtype=bool)
+        is_gone[gone] = True
+        rep[(rep >= 0) & is_gone[np.maximum(rep, 0)]] = -1
     return Supersession(
         role=frozen(out),
         side=frozen(side),
