@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import ValidationError
 
 from estimates.errors import ParseError, UnitError
@@ -191,7 +193,22 @@ _CLOSED_WORDS = {
     for right in (True, False)
 }
 _CLOSED_NAMES = frozenset(CLOSED)
-_set = object.__setattr__
+
+
+def _slot_setter(name: str) -> Callable[[object, object], None]:
+    """The setter of the attribute ``name`` that every pydantic model keeps in a slot (or, for
+    ``__dict__``, a descriptor) of a class of their line: called directly, it skips the model's
+    ``__setattr__`` (frozen) and the attribute look-up that ``object.__setattr__`` makes."""
+    found = next(vars(klass)[name] for klass in Range.__mro__ if name in vars(klass))
+    setter: Callable[[object, object], None] = found.__set__
+    return setter
+
+
+_set_dict = _slot_setter("__dict__")
+_set_fields_set = _slot_setter("__pydantic_fields_set__")
+_set_extra = _slot_setter("__pydantic_extra__")
+_set_private = _slot_setter("__pydantic_private__")
+_new_object = object.__new__  # BaseModel has no __new__ of its own: object's
 
 
 def _checked_range(
@@ -244,10 +261,9 @@ def _checked_range(
         return None
     if count and ((best is not None and best < 0) or (high is not None and high < 0)):
         return None
-    r = Range.__new__(Range)  # BaseModel has no __new__ of its own: object's
-    _set(
+    r = _new_object(Range)
+    _set_dict(
         r,
-        "__dict__",
         {
             "low": low,
             "best": best,
@@ -257,7 +273,7 @@ def _checked_range(
             "convention": convention,
         },
     )
-    _set(r, "__pydantic_fields_set__", _FIELDS_SET.copy())
-    _set(r, "__pydantic_extra__", None)
-    _set(r, "__pydantic_private__", None)
+    _set_fields_set(r, _FIELDS_SET.copy())
+    _set_extra(r, None)
+    _set_private(r, None)
     return r

@@ -72,7 +72,15 @@ from estimates.reading._fast import (
     _forget_plans,
 )
 from estimates.reading._grammar import _exact, _first_start, _iter_readings, _Reader, _Reading
-from estimates.reading._meaning import _RULE_TABLES, _to_range
+from estimates.reading._meaning import (
+    _RULE_TABLES,
+    _new_object,
+    _set_dict,
+    _set_extra,
+    _set_fields_set,
+    _set_private,
+    _to_range,
+)
 from estimates.reading._tokens import _Stream
 
 # By module path, not as an attribute of the package: ``estimates.reading.conventions`` is also the
@@ -286,7 +294,6 @@ def parse(
 
 
 _FIGURE_FIELDS = set(Figure.model_fields)
-_set = object.__setattr__
 
 
 def _figure(reading: _Reading, text: str, convention: Convention, unit: str | None) -> Figure:
@@ -294,10 +301,9 @@ def _figure(reading: _Reading, text: str, convention: Convention, unit: str | No
     checked by ``_to_range``, ints, strings, tuples of strings and of Ranges), so the object is
     made as validation would make it (its fields, all set, no extra, no private attributes)
     without validating again the Ranges inside it: a figure of running text costs a quarter."""
-    f = Figure.__new__(Figure)  # BaseModel has no __new__ of its own: object's
-    _set(
+    f = _new_object(Figure)
+    _set_dict(
         f,
-        "__dict__",
         {
             "range": _to_range(reading, convention, unit, text),
             "text": text[reading.start : reading.end],
@@ -311,9 +317,9 @@ def _figure(reading: _Reading, text: str, convention: Convention, unit: str | No
             "modal": reading.modal,
         },
     )
-    _set(f, "__pydantic_fields_set__", _FIGURE_FIELDS.copy())
-    _set(f, "__pydantic_extra__", None)
-    _set(f, "__pydantic_private__", None)
+    _set_fields_set(f, _FIGURE_FIELDS.copy())
+    _set_extra(f, None)
+    _set_private(f, None)
     return f
 
 
