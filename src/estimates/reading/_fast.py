@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from estimates.errors import EstimatesError
 from estimates.reading._grammar import _carry, _Reading
-from estimates.reading._meaning import _checked_range, _rule
+from estimates.reading._meaning import _checked_range, _floored, _rule
 from estimates.reading._number_reader import _Num
 from estimates.reading._numbers import _numeral, _numeral_value
 from estimates.reading._tokens import _new_tok
@@ -373,13 +373,7 @@ def _fast_range(m: re.Match[str], convention: Convention, unit: str | None) -> R
             if high is not None:
                 high = min(high, value + half)
         best = value if keep_best else None
-    if count:
-        if low is None and high is not None:
-            low, closed = 0.0, ("both" if closed in ("both", "right") else "left")
-        elif low is not None and low < 0 and (best is None or best >= 0):
-            low, closed = 0.0, ("both" if closed in ("both", "left") else "left")
-    if low is not None and high is not None and low == high:
-        closed = "both"
+    low, closed = _floored(low, best, high, closed, count)
     return _checked_range(low, best, high, closed, target, count, name, True)
 
 

@@ -151,13 +151,7 @@ def _to_range(reading: _Reading, convention: Convention, unit: str | None, text:
     if unit is not None:
         target_unit = unit if target_unit is None else target_unit
     count = target_unit is not None and _units.is_count(target_unit)
-    if count:
-        if low is None and high is not None:
-            low, closed = 0.0, ("both" if closed in ("both", "right") else "left")
-        elif low is not None and low < 0 and (best is None or best >= 0):
-            low, closed = 0.0, ("both" if closed in ("both", "left") else "left")
-    if low is not None and high is not None and low == high:
-        closed = "both"
+    low, closed = _floored(low, best, high, closed, count)
     r = _checked_range(low, best, high, closed, target_unit, count, convention.name)
     if r is None:
         try:
@@ -193,6 +187,22 @@ _CLOSED_WORDS = {
     for right in (True, False)
 }
 _CLOSED_NAMES = frozenset(CLOSED)
+
+
+def _floored(
+    low: float | None, best: float | None, high: float | None, closed: Closed, count: bool
+) -> tuple[float | None, Closed]:
+    """The low end and closed ends once a count's floor is applied: a count with only an upper
+    bound starts at 0 (closed there), a count whose low end is negative and whose best is not
+    starts at 0; a range whose ends meet is closed at both."""
+    if count:
+        if low is None and high is not None:
+            low, closed = 0.0, ("both" if closed in ("both", "right") else "left")
+        elif low is not None and low < 0 and (best is None or best >= 0):
+            low, closed = 0.0, ("both" if closed in ("both", "left") else "left")
+    if low is not None and high is not None and low == high:
+        closed = "both"
+    return low, closed
 
 
 def _slot_setter(name: str) -> Callable[[object, object], None]:

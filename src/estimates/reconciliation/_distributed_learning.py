@@ -459,9 +459,9 @@ class _TruthOnParts:
         return work
 
     def _losses(self, part: _Part, w: _TruthWork) -> tuple[IntArray, FloatArray]:
-        t = w.truth[w.seg]
-        err = np.where(w.valid_row, np.abs(t - np.clip(t, w.lo, w.hi)) / w.scale[w.seg], 0.0)
-        err = np.minimum(err, self.cfg.error_cap)
+        from estimates.reconciliation.truth import _errors
+
+        err = _errors(w.truth, w.lo, w.hi, w.seg, w.scale, w.valid_row, self.cfg.error_cap)
         per_claim = err**2 if self.squared else err
         assert part.ev is not None
         here = _present(part)

@@ -244,6 +244,7 @@ class _Settings:
         "error_cap",
         "loss",
         "max_iter",
+        "papers_steps",
         "prior_strength",
         "published",
         "tol",
@@ -287,8 +288,8 @@ class _Settings:
         )
         # the papers' steps (and squared loss, the papers' original): no clusters, no cap on one
         # claim's say or on an error
-        absolute = self.loss == "absolute" and not self.published
-        self.error_cap = _ERROR_CAP if absolute else np.inf
+        self.papers_steps = self.published or self.loss != "absolute"
+        self.error_cap = np.inf if self.papers_steps else _ERROR_CAP
 
 
 # -- the engine ------------------------------------------------------------------------------
@@ -396,9 +397,7 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
     iterations = 0
     converged = False
     for iterations in range(1, cfg.max_iter + 1):  # noqa: B007 - the count is reported
-        t = truth[seg]
-        err = np.where(valid_row, np.abs(t - np.clip(t, lo, hi)) / scale[seg], 0.0)
-        err = np.minimum(err, cfg.error_cap)
+        err = _errors(truth, lo, hi, seg, scale, valid_row, cfg.error_cap)
         new_w = _source_weights(
             err, src, n_src, claims, active, grade_error, cfg, method, comp_src, n_comp
         )
@@ -413,8 +412,7 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
             converged = True
             break
 
-    t = truth[seg]
-    err = np.where(valid_row, np.abs(t - np.clip(t, lo, hi)) / scale[seg], 0.0)
+    err = _errors(truth, lo, hi, seg, scale, valid_row)
     raw_mid = ends_.quantile(row_w, 0.5, raw=True)
     low = ends_.quantile(row_w, (1.0 - cfg.coverage) / 2, raw=True)
     high = ends_.quantile(row_w, (1.0 + cfg.coverage) / 2, raw=True)
@@ -458,6 +456,22 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
         note=tuple(notes.tolist()),
         sources=table,
     )
+
+
+def _errors(
+    truth: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    seg: IntArray,
+    scale: FloatArray,
+    valid_row: BoolArray,
+    cap: float = np.inf,
+) -> FloatArray:
+    """Each claim's distance from its quantity's truth to its interval, over the quantity's
+    scale, at most ``cap`` (0 where the quantity has no truth)."""
+    t = truth[seg]
+    err = np.where(valid_row, np.abs(t - np.clip(t, lo, hi)) / scale[seg], 0.0)
+    return np.minimum(err, cap)
 
 
 def copy_discount(
@@ -539,7 +553,7 @@ class _Step:
 
     def answer(self, row_w: FloatArray, truth: FloatArray) -> FloatArray:
         cfg = self.cfg
-        if cfg.published or cfg.loss != "absolute":
+        if cfg.papers_steps:
             return _update(
                 self.ends, row_w, self.lo, self.hi, self.seg, self.starts, truth, cfg.loss
             )
@@ -556,7 +570,7 @@ class _Step:
 
 def _clusters(ev: Evidence, cfg: _Settings) -> Layout | None:
     """The windows of agreement of the claims, where the truth step looks for clusters."""
-    if cfg.published or cfg.loss != "absolute":
+    if cfg.papers_steps:
         return None
     from estimates.reconciliation.plurality import layout
 
