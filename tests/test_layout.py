@@ -3,7 +3,8 @@
 Every ``import`` of a package module is read from the source (module level and inside functions,
 not under ``TYPE_CHECKING`` and not in docstrings). A module may import its own layer or any layer
 below it: faces → reconciliation → ledger → reading → values, with ``errors`` and ``_digits``
-(the precision of a figure) beneath all. Within reconciliation, the core (the pipeline, its
+(the precision of a figure) and ``_array_types`` (the array types the ledger and the core share)
+beneath all. Within reconciliation, the core (the pipeline, its
 stages and the bundled methods) imports nothing from values, reading or faces: the policies
 become arrays, or plain callables handed in, in ``reconciliation._frame`` before it runs.
 """
@@ -24,6 +25,7 @@ RANK = {
     "errors": 0,
     "_version": 0,
     "_digits": 0,
+    "_array_types": 0,
     "values": 1,
     "reading": 2,
     "ledger": 3,
@@ -163,3 +165,19 @@ def test_no_public_function_hides_a_module(name: str) -> None:
         assert not (ROOT / f"{name}.py").exists() and not (ROOT / name).is_dir(), (
             f"estimates.{name} is a function and also a module of the package"
         )
+
+
+#: The array types: each written once, in ``estimates._array_types``.
+ARRAY_TYPES = {"BoolArray", "FloatArray", "Int8Array", "Int64Array", "IntArray", "ObjectArray"}
+
+
+def test_the_array_types_are_defined_once() -> None:
+    defined = [
+        f"{_module_name(path)} defines {target.id}"
+        for path in sorted(ROOT.rglob("*.py"))
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
+        if isinstance(node, ast.Assign | ast.AnnAssign)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Name) and target.id in ARRAY_TYPES
+    ]
+    assert sorted(defined) == sorted(f"estimates._array_types defines {t}" for t in ARRAY_TYPES)

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from estimates._array_types import FloatArray as FloatArray  # read from here by the checks
 from estimates.errors import (
     BadRow,
     DateError,
@@ -21,9 +22,6 @@ from estimates.ledger._frame import (
 )
 from estimates.values import units as _units
 from estimates.values.dates import to_period
-
-FloatArray = npt.NDArray[np.float64]
-
 
 # -- cell normalisation ------------------------------------------------------------------------
 #

@@ -30,6 +30,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from estimates._array_types import NO_INSTANT, FloatArray, Int64Array, IntArray, ObjectArray
+
 __all__ = [
     "CODED_COLUMNS",
     "FLOAT_COLUMNS",
@@ -40,13 +42,6 @@ __all__ = [
     "claim_arrays",
 ]
 
-IntArray = npt.NDArray[np.intp]
-FloatArray = npt.NDArray[np.float64]
-Int64Array = npt.NDArray[np.int64]
-ObjectArray = npt.NDArray[np.object_]
-
-#: The instant meaning "no date": the smallest int64 (NaT read as an int64).
-NO_INSTANT = int(np.iinfo(np.int64).min)
 #: Text columns handed over as codes into their distinct names.
 CODED_COLUMNS: tuple[str, ...] = (
     "quantity", "source", "reliability", "unit", "kind", "closed", "hedge", "convention",

@@ -6,7 +6,8 @@ apart and a count of 20:00 falls before "as of" that day. :data:`NO_DAY` (the sm
 means "no date". A stage takes arrays and returns a frozen dataclass of read-only arrays
 (:func:`frozen`): nothing a stage hands on can be changed by the next one.
 
-This module imports nothing from the rest of the package.
+This module imports nothing from the rest of the package but the array types
+(:mod:`estimates._array_types`, shared with the ledger).
 
 >>> segment_starts([np.array([0, 0, 1, 1, 1, 2])]).tolist()
 [True, False, True, False, False, True]
@@ -19,12 +20,23 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from estimates._array_types import (
+    NO_INSTANT,
+    BoolArray,
+    FloatArray,
+    Int8Array,
+    Int64Array,
+    IntArray,
+    ObjectArray,
+)
+
 __all__ = [
     "DAY",
     "FAR",
     "NO_DAY",
     "BoolArray",
     "FloatArray",
+    "Int8Array",
     "Int64Array",
     "IntArray",
     "ObjectArray",
@@ -38,14 +50,8 @@ __all__ = [
     "stable_order",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.intp]
-Int64Array = npt.NDArray[np.int64]
-ObjectArray = npt.NDArray[np.object_]
-
 #: The instant meaning "no date" (the smallest int64; NaT read as int64 is this number).
-NO_DAY = int(np.iinfo(np.int64).min)
+NO_DAY = NO_INSTANT
 #: Seconds in a day: options given in days are multiplied by it.
 DAY = 86_400
 #: An instant later than any date: "no ``at``" compares as after every figure.

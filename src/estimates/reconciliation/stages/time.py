@@ -36,12 +36,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from estimates.reconciliation.stages.arrays import (
     NO_DAY,
     BoolArray,
     FloatArray,
+    Int8Array,
     Int64Array,
     IntArray,
     frozen,
@@ -64,8 +64,6 @@ __all__ = [
     "pick",
     "supersede",
 ]
-
-Int8Array = npt.NDArray[np.int8]
 
 
 @dataclass(frozen=True)
