@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from estimates.errors import ParseError
@@ -244,6 +244,103 @@ def test_a_plain_number_goes_straight_to_the_range_the_reading_gives(
         type(v) for v in expected.__dict__.values()
     ]
     assert direct.model_fields_set == expected.model_fields_set
+
+
+@st.composite
+def range_phrases(draw: st.DrawFn) -> str:
+    """Two numbers as a range ("X to Y", "X-Y", "between X and Y", "from X to Y", ...), each
+    with or without a currency and a multiplier in digits or words, then a percent sign or a
+    noun; and words around them that the direct path must leave to the grammar."""
+    opener = draw(
+        st.sampled_from(
+            ["", "", "between ", "Between ", "from ", "From ", "about ", "around ", "~", "some ",
+             "up to ", "more than ", "at least ", "nearly ", "exactly ", "> ", "<=", "≥ "]
+        )
+    )  # fmt: skip
+
+    def number() -> str:
+        n = draw(st.integers(0, 10**12))
+        return draw(st.sampled_from([f"{n:,}", str(n), f"{n / 100:g}", f"{n / 10:,.1f}", f"0{n}"]))
+
+    mults = ["", "", "k", "K", "M", "m", "b", "B", "bn", "mn", "t", " thousand", " million",
+             " billion", " trillion", " hundred", "x"]  # fmt: skip
+    cur = draw(st.sampled_from(["", "", "$"]))
+    cur2 = draw(st.sampled_from([cur, "", "$"]))
+    conn = draw(
+        st.sampled_from(
+            [" to ", " and ", "-", "–", " - ", " – ", " through ", " thru ", " or ", "~", "—"]
+        )
+    )
+    end = draw(
+        st.sampled_from(
+            ["", "", "%", " percent", " soldiers", " troops", " Troops", " special forces",
+             " people", " km", " brigades", " barrels", " per day", " a day", " six", " or more",
+             " kg", " dollars", " m", " pct", " of them"]
+        )
+    )  # fmt: skip
+    first = f"{cur}{number()}{draw(st.sampled_from(mults))}"
+    second = f"{cur2}{number()}{draw(st.sampled_from(mults))}"
+    return f"{opener}{first}{conn}{second}{end}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    range_phrases(),
+    CONVENTIONS,
+    st.sampled_from([None, "person", "percent", "USD", "kilometer", "soldiers"]),
+)
+def test_a_range_of_two_numbers_goes_straight_to_the_range_the_grammar_gives(
+    text: str, convention: str, unit: str | None
+) -> None:
+    """The direct path from a range "X to Y" to its Range builds what the full grammar's reading
+    of the text gives: the same object field for field, and a reading with nothing more to say
+    (no other readings to warn of); or nothing (then the reading is taken)."""
+    from estimates.errors import EstimatesError
+    from estimates.reading._fast import _FAST_RE, _fast_range
+    from estimates.reading._grammar import _iter_readings
+    from estimates.reading._meaning import _to_range
+    from estimates.reading.conventions import get_convention
+
+    m = _FAST_RE.fullmatch(text)
+    conv = get_convention(convention)
+    direct = None if m is None else _fast_range(m, conv, unit)
+    if direct is None:
+        return
+    try:
+        reading = next(iter(_iter_readings(text)))
+        expected: Range | str = _to_range(reading, conv, unit, text)
+    except EstimatesError as exc:
+        expected = repr(exc)
+    assert isinstance(expected, Range), (text, expected)
+    assert reading.alternatives == ()  # parse warns of nothing the direct path leaves out
+    assert direct.__dict__ == expected.__dict__, text
+    assert [type(v) for v in direct.__dict__.values()] == [
+        type(v) for v in expected.__dict__.values()
+    ]
+    assert direct.model_fields_set == expected.model_fields_set
+    assert (direct.__pydantic_extra__, direct.__pydantic_private__) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["between 2,000 and 12,000 troops", "11 to 12,000", "5k-20k", "from $3 to $4 billion",
+     "2.5–3.5 million people", "40 to 45%", "more than 5-10 soldiers"],
+)  # fmt: skip
+@pytest.mark.parametrize("convention", ["ferson", "literal", "acled"])
+def test_common_ranges_take_the_direct_path(text: str, convention: str) -> None:
+    """The law above holds the direct path to the grammar where it answers; these common ranges
+    are answered by it (and read as the grammar reads them)."""
+    from estimates.reading._fast import _FAST_RE, _fast_range
+    from estimates.reading._grammar import _iter_readings
+    from estimates.reading._meaning import _to_range
+    from estimates.reading.conventions import get_convention
+
+    m = _FAST_RE.fullmatch(text)
+    assert m is not None
+    conv = get_convention(convention)
+    direct = _fast_range(m, conv, None)
+    assert direct is not None
+    assert direct == _to_range(next(iter(_iter_readings(text))), conv, None, text)
 
 
 def test_a_unit_defined_later_changes_the_plain_reading() -> None:

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from estimates.errors import EstimatesError
 from estimates.reading._grammar import _carry, _Reading
-from estimates.reading._meaning import _checked_range, _floored, _rule
+from estimates.reading._meaning import _apply_to, _checked_range, _floored, _rule
 from estimates.reading._number_reader import _Num
 from estimates.reading._numbers import _numeral, _numeral_value
 from estimates.reading._tokens import _new_tok
@@ -22,7 +22,7 @@ from estimates.reading._vocabulary import (
     _VERB_ENDINGS,
     _lexicon,
 )
-from estimates.reading.conventions import Convention
+from estimates.reading.conventions import Convention, Rule
 from estimates.values import units as _units
 from estimates.values.ranges import Closed, Range
 
@@ -271,7 +271,7 @@ def _fast_reading_of(m: re.Match[str], text: str) -> _Reading | None:
     )
 
 
-# -- the fastest path: one plain number straight to its Range -----------------------------------
+# -- the fastest path: one plain number, or two as a range, straight to its Range -------------
 
 # What a convention and a caller's unit make of a shape: the rule's fields (as _apply_to reads
 # them: exact_whole, low, low_ratio, high, high_ratio, cap, best, closed), the multiplier, the
@@ -326,15 +326,16 @@ def _plan(shape: _Shape, convention: Convention, unit: str | None) -> _Plan | No
 
 
 def _fast_range(m: re.Match[str], convention: Convention, unit: str | None) -> Range | None:
-    """The range of a phrase ``m`` matched (with ``_FAST_RE``) that is one plain number
-    ("[lead] [$]number[multiplier] [tail] [noun]"), as :func:`estimates.reading._meaning._to_range`
-    makes it from the reading, without building the reading; ``None`` for any other phrase (a
-    property test holds the two to the same ranges)."""
+    """The range of a phrase ``m`` matched (with ``_FAST_RE``): one plain number ("[lead]
+    [$]number[multiplier] [tail] [noun]") or two as a range (:func:`_pair_range`), as
+    :func:`estimates.reading._meaning._to_range` makes it from the reading, without building the
+    reading; ``None`` to build it (property tests hold the two to the same ranges)."""
     if _SHAPES_LEXICON[0] is not _units.lexicon():
         _check_lexicon()
-    lead, about, sign, cur, raw, mult, conn, _, _, _, pct, tail, noun, noun2 = m.groups()
+    lead, about, sign, cur, raw, mult, conn, cur2, raw2, mult2, pct, tail, noun, noun2 = m.groups()
     if conn is not None:
-        return None
+        key2 = (lead, about, sign, cur, mult, conn, cur2, mult2, pct, tail, noun, noun2)
+        return _pair_range(key2, raw, raw2, convention, unit)
     key = (lead, about, sign, cur, mult, pct, tail, noun, noun2, id(convention), unit)
     try:
         plan = _PLANS[key]
@@ -383,4 +384,145 @@ _PLAN_CONVENTIONS: dict[int, Convention] = {}
 def _forget_plans() -> None:
     """Empty the plans (a convention was registered or removed)."""
     _PLANS.clear()
+    _PAIR_PLANS.clear()
     _PLAN_CONVENTIONS.clear()
+
+
+# -- two numbers straight to their Range -------------------------------------------------------
+
+# What a convention and a caller's unit make of the words of a range "X to Y": how its ends are
+# read (_pair_plan's kinds), the rule that reads them, the rule's fields for the stated ends
+# (low, low_ratio, high, high_ratio, best, closed), each number's multiplier, the unit of the
+# range, whether it counts things and the convention's name; ``None`` where the reading must
+# decide (as for _Plan).
+_PairPlan = tuple[
+    int,
+    Rule,
+    float | None,
+    float | None,
+    float | None,
+    float | None,
+    bool,
+    Closed,
+    float,
+    float,
+    str | None,
+    bool,
+    str,
+]
+_PAIR_PLANS: dict[tuple[object, ...], _PairPlan | None] = {}
+# How _to_range reads the ends of a stated range (see its branch for two numbers): a bound word
+# before it applies to its low or its high end ("more than 5-10", "up to 5-6 thousand"); a
+# convention whose range rule keeps one end; else each end widened on its side.
+_BOUND_LOW, _BOUND_HIGH, _POINT_LOW, _POINT_HIGH, _ENDS = range(5)
+_BOUND_OPS = frozenset(
+    ("more_than", "at_least", "up_to", "fewer_than", "nearly", "exactly", "order_of")
+)
+
+
+def _pair_plan(shape: _Shape, convention: Convention, unit: str | None) -> _PairPlan | None:
+    target = shape.unit
+    if unit is not None:
+        if target is None:
+            target = unit
+        elif target != unit:
+            return None  # converted to the caller's unit: the general path
+    try:
+        if target is not None and _units.canonical(target) != target:
+            return None
+        count = target is not None and _units.is_count(target)
+        rule = _rule(convention, "range")
+        op = shape.op
+        if op in _BOUND_OPS:
+            kind = _BOUND_HIGH if op in ("up_to", "fewer_than", "nearly") else _BOUND_LOW
+            rule = _rule(convention, op)
+        elif rule.point is not None:
+            kind = _POINT_LOW if rule.point == "low" else _POINT_HIGH
+        else:
+            kind = _ENDS
+    except EstimatesError:
+        return None
+    return (
+        kind,
+        rule,
+        rule.low,
+        rule.low_ratio,
+        rule.high,
+        rule.high_ratio,
+        rule.best,
+        rule.closed,
+        shape.scale,
+        shape.scale2,
+        target,
+        count,
+        convention.name,
+    )
+
+
+def _pair_range(
+    key: tuple[str | None, ...], raw: str, raw2: str, convention: Convention, unit: str | None
+) -> Range | None:
+    """The range of a plain phrase of two numbers ("X to Y", "between X and Y", "X-Y", ...)
+    whose words are ``key`` (the groups of ``_FAST_RE`` but the numbers), as
+    :func:`estimates.reading._meaning._to_range` makes it from the reading
+    :func:`_fast_reading_of` gives, without building the reading; ``None`` to take that way
+    (a property test holds the two to the same ranges)."""
+    plan_key = (*key, id(convention), unit)
+    try:
+        plan = _PAIR_PLANS[plan_key]
+    except KeyError:
+        shape = _shape_of(key)
+        plan = None if shape is None else _pair_plan(shape, convention, unit)
+        if len(_PAIR_PLANS) >= 4096:
+            _forget_plans()
+        _PAIR_PLANS[plan_key] = plan
+        _PLAN_CONVENTIONS[id(convention)] = convention  # its id is not reused while planned
+    if plan is None:
+        return None
+    kind, rule, lo_k, lo_r, hi_k, hi_r, keep_best, closed, scale, scale2, target, count, name = plan
+    # each number as _fast_number reads it
+    a, au = _numeral_value(raw)
+    b, bu = _numeral_value(raw2)
+    if scale != 1.0:
+        a *= scale
+        au *= scale
+    if scale2 != 1.0:
+        b *= scale2
+        bu *= scale2
+    if a - a != 0.0 or b - b != 0.0:
+        return None  # not finite: the reading says why
+    # _carry: "11 to 12,000" and "2 to 3 million", the second number's scale carries to the first
+    if b > a and scale == 1.0 and raw.replace(".", "", 1).isdigit():
+        carry = 1.0
+        if scale2 != 1.0:
+            carry = scale2
+        elif a == int(a) and not raw2.replace(".", "", 1).isdigit():  # b is grouped
+            whole = f"{b:.0f}" if b == int(b) else ""
+            carry = 1000.0 ** ((len(whole) - len(whole.rstrip("0"))) // 3)
+            if a * carry < b / 10:
+                carry = 1.0
+        if carry != 1.0 and a * carry <= b:
+            a *= carry
+            au *= carry
+    # _to_range's reading of two numbers
+    if b < a:
+        a, au, b, bu = b, bu, a, au
+    low: float | None
+    high: float | None
+    best: float | None
+    if kind == _ENDS:
+        low = a + lo_k * au if lo_k is not None else None if lo_r is None else a * lo_r
+        high = b + hi_k * bu if hi_k is not None else None if hi_r is None else b * hi_r
+        best = (a + b) / 2 if keep_best else None
+    elif kind == _POINT_LOW:
+        low = best = high = a
+        closed = "both"
+    elif kind == _POINT_HIGH:
+        low = best = high = b
+        closed = "both"
+    elif kind == _BOUND_LOW:
+        low, best, high, closed = _apply_to(rule, a, au, False)
+    else:
+        low, best, high, closed = _apply_to(rule, b, bu, False)
+    low, closed = _floored(low, best, high, closed, count)
+    return _checked_range(low, best, high, closed, target, count, name, True)

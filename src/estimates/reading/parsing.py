@@ -211,7 +211,7 @@ def _parse_cached(text: str, convention: str, unit: str | None) -> tuple[Range, 
     m = _FAST_RE.fullmatch(text) if len(text) <= _FAST_LONGEST else None
     reading = None
     if m is not None:  # a plain phrase
-        r = _fast_range(m, conv, unit)  # one plain number: no reading to build
+        r = _fast_range(m, conv, unit)  # one number or a range of two: no reading to build
         if r is not None:
             return r, None
         reading = _fast_reading_of(m, text)
