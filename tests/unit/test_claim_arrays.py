@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -73,11 +74,11 @@ def test_nothing_handed_out_shares_the_ledgers_storage() -> None:
     handed = led._arrays()
     for arr in _arrays_of(handed):
         assert not any(np.shares_memory(arr, own) for own in storage)
-    # even with writing forced back on (an array owning its memory allows it), nothing reaches
-    # the ledger: every claim reads back as it was and reconciles as before
+    # writing cannot be switched back on (each array is a read-only view of a read-only copy),
+    # so the arrays the ledger keeps for its next reconciliation stay as they were read
     for arr in (handed.low, handed.high, handed.best, handed.source.codes):
-        arr.flags.writeable = True
-        arr[:] = arr[::-1] * 7
+        with pytest.raises(ValueError, match="WRITEABLE"):
+            arr.flags.writeable = True
     copy = led._copy_frame()
     copy.loc[0, "low"] = 99.0
     copy.loc[0, "source"] = "B (via C)"
@@ -113,3 +114,35 @@ def test_a_cut_keeps_only_the_names_its_rows_use() -> None:
     assert cut.n == 1 and cut.quantity.names.tolist() == ["r"]
     assert cut.source.names.tolist() == ["A"] and cut.unit.names.tolist() == []
     assert not cut.low.flags.writeable and not cut.source.codes.flags.writeable
+
+
+def test_the_arrays_are_read_once_and_kept_with_the_ledger() -> None:
+    led = _ledger()
+    handed = led._arrays()
+    assert led._arrays() is handed
+    # a ledger made from it reads its own frame's arrays
+    cut = led.select("r")
+    assert cut._arrays() is not handed and cut._arrays().n == 1
+    # a pickled ledger carries its frame only, and reads the same arrays again
+    back = pickle.loads(pickle.dumps(led))
+    for a, b in zip(_arrays_of(back._arrays()), _arrays_of(handed), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert back == led and not back._frame["low"].to_numpy().flags.writeable
+
+
+def test_a_column_no_row_states_is_one_shared_blank() -> None:
+    led = Ledger(
+        [
+            est.Claim(quantity=q, value=est.Range.exactly(v), source="A")
+            for q, v in (("q", 1), ("r", 2))
+        ]
+    )
+    handed = led._arrays()
+    assert handed.confidence is handed.level and np.isnan(handed.level).all()
+    assert handed.as_of_end is handed.stated_on_end is handed.since_start
+    assert (handed.since_start == NO_INSTANT).all()
+    assert handed.hedge.codes is handed.reliability.codes and (handed.hedge.codes == -1).all()
+    # a column every row states the same text reads as codes all 0, one array too
+    assert handed.source.codes is handed.kind.codes and handed.source.names.tolist() == ["A"]
+    pairs = zip(handed.quantity.codes.tolist(), handed.low.tolist(), strict=True)
+    assert sorted(pairs) == [(0, 1.0), (1, 2.0)]

@@ -4,9 +4,10 @@ The core reads no pandas frame. :func:`claim_arrays` turns a ledger frame (the l
 or a partition of a claim table checked by the ledger) into a :class:`ClaimArrays`: text
 columns as integer codes into their sorted distinct names, numbers as floats, dates as
 instants (seconds since 1970, :data:`NO_INSTANT` for none). Every array is a new copy, never a
-view of the frame's storage, and is marked read-only: whatever the pandas version (with or
-without copy-on-write), a write into what was handed out raises ``ValueError`` and cannot
-reach the ledger.
+view of the frame's storage, and is read-only for good (a read-only view of a read-only copy):
+whatever the pandas version (with or without copy-on-write), a write into what was handed out
+raises ``ValueError``, and so does switching writing back on. A column no row states (a number,
+a date, codes all -1) is one array shared with the other such columns.
 
 >>> from estimates.ledger.claims import Claim
 >>> from estimates.ledger.table import Ledger
@@ -55,9 +56,42 @@ INSTANT_COLUMNS: tuple[str, ...] = (
 
 
 def _sealed(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """``array`` marked read-only (the caller passes an array of its own)."""
+    """``array`` (the caller's own) read-only for good: a read-only view of it, marked
+    read-only too, so that writing cannot be switched back on through what is handed out (numpy
+    refuses that on a view of a read-only array).
+
+    >>> a = _sealed(np.zeros(2))
+    >>> a.flags.writeable = True
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot set WRITEABLE flag to True of this array
+    """
     array.flags.writeable = False
-    return array
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+class _Blanks:
+    """One sealed array per blank value: a column no row states (a number, a date, a text)
+    reads as the same array as every other such column, so that a million claims without
+    confidence, level, hedge or grade hold one array of each blank, not one per column."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._made: dict[tuple[str, object], npt.NDArray[Any]] = {}
+
+    def full(self, value: Any, dtype: Any) -> npt.NDArray[Any]:
+        key = (np.dtype(dtype).str, value if value == value else "nan")
+        if key not in self._made:
+            self._made[key] = _sealed(np.full(self.n, value, dtype=dtype))
+        return self._made[key]
+
+    def same(self, array: npt.NDArray[Any], value: Any) -> npt.NDArray[Any] | None:
+        """The shared array for ``array`` when every element of it is ``value`` (None if not)."""
+        if array.size and (np.isnan(array).all() if value != value else (array == value).all()):
+            return self.full(value, array.dtype)
+        return None
 
 
 @dataclass(frozen=True)
@@ -74,8 +108,9 @@ class Codes:
     names: ObjectArray
 
     @classmethod
-    def of(cls, values: npt.NDArray[Any] | pd.Series[Any]) -> Codes:
-        """The codes of a column of text (a categorical reads its codes, not its text)."""
+    def of(cls, values: npt.NDArray[Any] | pd.Series[Any], blanks: _Blanks | None = None) -> Codes:
+        """The codes of a column of text (a categorical reads its codes, not its text); with
+        ``blanks``, codes all -1 or all 0 are its shared array of them."""
         series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
         if isinstance(series.dtype, pd.CategoricalDtype):
             codes = np.array(series.cat.codes.to_numpy(), dtype=np.intp)
@@ -84,12 +119,12 @@ class Codes:
             raw, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
             codes = np.asarray(raw, dtype=np.intp)
             names = np.asarray(uniques, dtype=object)
-        return cls._tidy(codes, names)
+        return cls._tidy(codes, names, blanks)
 
     @classmethod
-    def _tidy(cls, codes: IntArray, names: ObjectArray) -> Codes:
+    def _tidy(cls, codes: IntArray, names: ObjectArray, blanks: _Blanks | None = None) -> Codes:
         """Codes into the used names only, in sorted order (``codes`` and ``names`` are the
-        caller's own arrays)."""
+        caller's own arrays); with ``blanks``, codes all -1 or all 0 are its shared array."""
         if names.size:
             used = np.bincount(codes + 1, minlength=names.size + 1)[1:] > 0
             if not used.all():
@@ -102,6 +137,10 @@ class Codes:
             rank[perm] = np.arange(perm.size, dtype=np.intp)
             codes = np.where(codes >= 0, rank[codes], -1).astype(np.intp)
             names = names[perm]
+        if blanks is not None and names.size < 2:
+            shared = blanks.same(codes, -1 if names.size == 0 else 0)
+            if shared is not None:
+                return cls(shared, _sealed(names))
         return cls(_sealed(codes), _sealed(names))
 
     def take(self, rows: IntArray) -> Codes:
@@ -184,17 +223,25 @@ def claim_arrays(frame: pd.DataFrame) -> ClaimArrays:
     """
     n = len(frame)
     fields: dict[str, Any] = {"n": n}
+    blanks = _Blanks(n)
     for name in CODED_COLUMNS:
         if name in frame.columns:
-            fields[name] = Codes.of(frame[name])
+            fields[name] = Codes.of(frame[name], blanks)
         else:
-            fields[name] = Codes._tidy(np.full(n, -1, dtype=np.intp), np.zeros(0, dtype=object))
+            fields[name] = Codes(blanks.full(-1, np.intp), _sealed(np.zeros(0, dtype=object)))
     fields["text"] = _sealed(_objects(frame, "text", n))
     for name in FLOAT_COLUMNS:
-        fields[name] = _sealed(_floats(frame, name, n))
+        values = _floats(frame, name, n)
+        fields[name] = _shared(blanks, values, np.nan)
     for name in INSTANT_COLUMNS:
-        fields[name] = _sealed(_instants(frame, name, n))
+        fields[name] = _shared(blanks, _instants(frame, name, n), NO_INSTANT)
     return ClaimArrays(**fields)
+
+
+def _shared(blanks: _Blanks, values: npt.NDArray[Any], blank: Any) -> npt.NDArray[Any]:
+    """``values`` sealed, or the shared blank array when no row states one."""
+    shared = blanks.same(values, blank)
+    return shared if shared is not None else _sealed(values)
 
 
 def _floats(frame: pd.DataFrame, column: str, n: int) -> FloatArray:

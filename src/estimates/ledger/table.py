@@ -103,7 +103,9 @@ class Ledger:
     ()
     """
 
-    __slots__ = ("_frame",)
+    # ``_cached``: the ledger's frame and the arrays read from it (:meth:`_arrays`), kept while
+    # that frame is the ledger's; a ledger's frame is set once, when it is made
+    __slots__ = ("_cached", "_frame")
 
     def __init__(self, claims: Iterable[Claim] = ()) -> None:
         rows = [claim_row(c) for c in claims]
@@ -214,9 +216,12 @@ class Ledger:
         return plain(self._frame)
 
     def _arrays(self) -> ClaimArrays:
-        """What the ledger hands the reconciliation core: its columns as a frozen set of new,
+        """What the ledger hands the reconciliation core: its columns as a frozen set of
         read-only numpy arrays (:mod:`estimates.ledger.arrays`), sorted by claim id. Nothing in
-        it shares the ledger's storage, and a write into it raises, on any pandas version.
+        it shares the ledger's storage, and a write into it raises, on any pandas version. The
+        arrays are read once and kept with the ledger (which cannot change): every call hands
+        out the same ones, and a ledger made from this one (:meth:`select`, :meth:`add`, ...)
+        reads its own.
 
         >>> led = Ledger([Claim(quantity="q", value=Range.between(1, 2), source="s")])
         >>> arrays = led._arrays()
@@ -229,7 +234,20 @@ class Ledger:
         >>> led[0].value.high
         2.0
         """
-        return claim_arrays(self._frame)
+        cached = getattr(self, "_cached", None)
+        if cached is not None and cached[0] is self._frame:
+            arrays: ClaimArrays = cached[1]
+            return arrays
+        arrays = claim_arrays(self._frame)
+        self._cached = (self._frame, arrays)
+        return arrays
+
+    def __getstate__(self) -> pd.DataFrame:
+        """A ledger pickles as its frame (the arrays read from it are read again when needed)."""
+        return self._frame
+
+    def __setstate__(self, frame: pd.DataFrame) -> None:
+        self._frame = _frozen(frame)
 
     def _copy_frame(self) -> pd.DataFrame:
         """A deep copy of the ledger's own frame (the columns of :attr:`frame`, the
