@@ -93,6 +93,7 @@ DEV: dict[str, Row] = {
     # rupees written before the number, as Indian reporting writes them
     "Rs 75 crore": (7.5e8, 7.5e8, 7.5e8, "both", "INR"),
     "Rs. 2.5 lakh": (2.5e5, 2.5e5, 2.5e5, "both", "INR"),
+    "Rs.500": (500, 500, 500, "both", "INR"),  # no space after the abbreviation's dot
     "₹1,200 crore": (1.2e10, 1.2e10, 1.2e10, "both", "INR"),
     "INR 40 lakh": (4e6, 4e6, 4e6, "both", "INR"),
     # grouping
@@ -281,7 +282,13 @@ def test_the_new_rules_keep_to_their_place() -> None:
     assert parse_figure("one and five thirds", **lit).range.best == 1  # not a part of one
     assert parse_figure("$5 a day", **lit).range.unit == "USD / day"  # a rate, as before
     assert parse_figure("5 a barrel", **lit).range.unit is None  # a price needs a currency
-    # "RS-28" names a missile, not rupees; "Rs.500" is not read as rupees (its ".500" is a number)
+    # "RS-28" names a missile, not rupees; the dot of "Rs.500" ends the abbreviation, but a
+    # number written from its decimal point after any other word keeps it
     figures = find_figures("The RS-28 Sarmat and Rs 10 lakh", **lit)
     assert [(f.text, f.range.best, f.range.unit) for f in figures] == [("Rs 10 lakh", 1e6, "INR")]
-    assert parse_figure("Rs.500", **lit).range.unit is None
+    figures = find_figures("paid Rs.500 and Rs.1,200 crore; Mrs.5", **lit)
+    assert [(f.text, f.range.best, f.range.unit) for f in figures] == [
+        ("Rs.500", 500, "INR"),
+        ("Rs.1,200 crore", 1.2e10, "INR"),
+        (".5", 0.5, None),
+    ]

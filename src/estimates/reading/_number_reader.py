@@ -101,9 +101,7 @@ class _NumberReader:
             if w == "rs":
                 nt = self.s.get(i + 1)
                 if nt is not None and nt.raw == "." and self.s.attached(i + 1):
-                    return "INR", i + 2  # "Rs. 500 crore"
-                if nt is not None and nt.raw[:1] == "." and self.s.attached(i + 1):
-                    return None  # "Rs.500": the dot is not a decimal point; not read as rupees
+                    return "INR", i + 2  # "Rs. 500 crore", "Rs.500" (see _TOKEN_RE)
             return _CURRENCY_CODES[w], i + 1
         return None
 

@@ -23,6 +23,8 @@ from typing import NamedTuple
 # a comma, so a run of commas that fails them is scanned once, not once per group. The repeated
 # groups are possessive: nothing after them can fail, so giving none back changes no match, and
 # the engine keeps no backtracking state per group (a number of 750,000 digits is one pass).
+# A number written from its decimal point (".5") does not start right after the word "Rs": in
+# "Rs.500" the dot ends the abbreviation of rupees, as in "Rs. 500".
 _SPECIAL = r"$€£~≈<>=≥≤+%/°.\-–—‐‑−^×"
 _TOKEN_RE = re.compile(
     r"(\s*+)(?:((?<![\d,])\d{1,2}(?:,\d\d(?=,\d))++,\d{3}(?![\d,])(?:\.\d+)?"
@@ -30,7 +32,7 @@ _TOKEN_RE = re.compile(
     r"|\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3}(?![\d,]))++(?:\.\d+)?"
     r"|\d+(?:\.\d+)?[eE][-+]?\d{1,3}(?![\w])"
     r"|(?<![\d,])\d+,\d{1,2}(?![\d]|,\d)"
-    r"|\d+(?:\.\d+)?|\.\d+)"
+    r"|\d+(?:\.\d+)?|(?<!\b[Rr][Ss])\.\d+)"
     r"|([^\W\d_]+)"
     rf"|([{_SPECIAL}]|[^\w\s{_SPECIAL}]++(?:\s++[^\w\s{_SPECIAL}]++)*+|_+)"
     r"|$)"
