@@ -178,3 +178,64 @@ def test_flows_are_compared_within_the_latest_window_ending_by_at() -> None:
     assert outside(0, True) == [False, False, True]  # hindsight: the earliest window after
     # the window's start of count is the latest stated figure's (day 9): day 1 is too far
     assert outside(5, False, since=[1, 9, 1]) == [True, False, True]
+
+
+def _random_rows(rng: np.random.Generator, n: int) -> dict[str, Any]:
+    """``n`` rows of 12 quantities, one row per group, with every kind of candidate."""
+    q = np.sort(rng.integers(0, 12, n)).astype(np.intp)
+    moment = rng.integers(0, 40, n).astype(np.int64) * DAY
+    cumulative = rng.random(n) < 0.3
+    b = rng.uniform(0, 100, n)
+    return {
+        "group": np.arange(n, dtype=np.int64), "q": q, "start": moment, "moment": moment,
+        "alive": rng.random(n) < 0.9, "cumulative": cumulative, "stock": ~cumulative,
+        "alone": rng.random(n) < 0.1, "at": rng.integers(0, 40, 12).astype(np.int64) * DAY,
+        "hindsight": rng.random(12) < 0.5, "role": np.zeros(n, np.int8), "low": b - 1,
+        "best": b, "high": b + 1, "source": rng.integers(0, 5, n).astype(np.intp),
+        "change": 7 * DAY,
+    }  # fmt: skip
+
+
+def test_groups_of_one_row_stand_as_they_do_beside_rows_that_take_no_part() -> None:
+    # each group of one row, and the same groups each given a second row that takes no part
+    # (not alive): the rows that stand, their roles and sides are the same either way
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        rows = _random_rows(rng, 60)
+        alone = supersede(**rows)
+        twice = {
+            k: (np.repeat(v, 2) if isinstance(v, np.ndarray) and v.size == 60 else v)
+            for k, v in rows.items()
+        }
+        twice["alive"] = np.repeat(rows["alive"], 2) & np.tile([True, False], 60)
+        padded = supersede(**twice)
+        assert padded.starts.size == alone.starts.size == 60
+        assert np.array_equal(padded.role[::2], alone.role)
+        assert np.array_equal(padded.side[::2], alone.side)
+        assert np.array_equal(padded.used[::2], alone.used)
+        assert np.array_equal(padded.cumulative, alone.cumulative)
+        for got, own in ((padded.lower, alone.lower), (padded.upper, alone.upper)):
+            assert np.array_equal(np.where(got >= 0, got // 2, -1), own)
+            assert (got[got >= 0] % 2 == 0).all()
+
+
+def test_picked_rows_are_read_through_take_as_by_indexing() -> None:
+    rng = np.random.default_rng(4)
+    rows = _random_rows(rng, 50)
+    rows["cumulative"] = np.zeros(50, bool)
+    rows["stock"] = np.ones(50, bool)
+    for alive in (np.ones(50, bool), rng.random(50) < 0.5):
+        rows["alive"] = alive
+        rows["at"], rows["change"] = np.full(12, FAR), None
+        kept = supersede(**rows)
+        out = pick(
+            kept=kept, q=rows["q"], too_early=np.zeros(12, bool), stated=rows["moment"],
+            low=rows["low"], best=rows["best"], high=rows["high"],
+            closed_left=np.ones(50, bool), closed_right=np.ones(50, bool),
+            factor=rng.uniform(0.1, 1, 50), role=kept.role,
+        )  # fmt: skip
+        values = rng.random(50)
+        assert np.array_equal(out.take(values), values[out.row])
+        assert np.array_equal(out.low, rows["low"][out.row])
+        # every row standing alone in its group is its own interval: nothing is gathered
+        assert (out.take(values) is values) == bool(alive.all())

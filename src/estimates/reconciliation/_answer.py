@@ -116,7 +116,8 @@ def combine(
     one = picked.row
     if not one.size:
         return answer
-    ev_q = ev.q[one]
+    take = picked.take
+    ev_q, first, moment = take(ev.q), take(ev.first), np.asarray(take(ev.moment), dtype=np.int64)
     starts = np.flatnonzero(segment_starts([ev_q]))
     seg_q = ev_q[starts]
     answer.answered[seg_q] = True
@@ -127,15 +128,15 @@ def combine(
         closed_left=np.asarray(picked.closed_left, dtype=bool) & np.isfinite(picked.low),
         closed_right=np.asarray(picked.closed_right, dtype=bool) & np.isfinite(picked.high),
         weight=np.asarray(weight, dtype=float),
-        source=np.asarray(ev.source[one], dtype=np.intp),
+        source=np.asarray(take(ev.source), dtype=np.intp),
         source_names=tuple(sources.names.tolist()),
-        reliability=sources.letters(ev.first[one]),
+        reliability=sources.letters(first),
         starts=np.asarray(starts, dtype=np.intp),
         quantities=tuple(q_names[seg_q].tolist()),
         positive=positive[seg_q],
-        as_of_day=np.asarray(ev.moment[one], dtype=np.int64),
-        stated_day=np.asarray(ev.stated[one], dtype=np.int64),
-        level=cols.take(claim_levels(cols.arrays))[ev.first[one]],
+        as_of_day=moment,
+        stated_day=np.asarray(take(ev.stated), dtype=np.int64),
+        level=cols.take(claim_levels(cols.arrays))[first],
         number=number,
     )
     combined = fn(evidence, dict(options))
@@ -159,7 +160,7 @@ def combine(
     known_res = ~np.isnan(rq_lo) & ~np.isnan(rq_hi)
     answer.misses = known_res & ((r_high < rq_lo) | (r_low > rq_hi))
     answer.conflict[seg_q] = in_conflict(
-        starts=starts, moment=np.asarray(ev.moment[one], dtype=np.int64), low=r_low, high=r_high,
+        starts=starts, moment=moment, low=r_low, high=r_high,
         apart=change,
     )  # fmt: skip
     return answer

@@ -291,8 +291,9 @@ def run(
     stood = _stand(merged, known, has_obs, settings, low_stated, high_stated)
     del low_stated, high_stated
     # 6. weights (stages.weights) and the method's answer
-    one = stood.picked.row
-    fresh = recency(known.at[merged.q[one]], merged.moment[one], _half_life(settings))
+    one, take = stood.picked.row, stood.picked.take
+    ev_q = take(merged.q)
+    fresh = recency(known.at[ev_q], take(merged.moment), _half_life(settings))
     ev_weight = stood.picked.factor * fresh
     e_role = stale(stood.picked.role, one, fresh).copy()
     e_side = stood.picked.side.copy()
@@ -315,7 +316,6 @@ def run(
     settle_unknowns(answer, qc, known.known_on, known.at, stood.too_early)
     # per claim
     claim = per_claim(role, e_role, e_side, merged, picked, ev_weight, running, detail=detail)
-    ev_q = merged.q[one]
     n_claims = np.bincount(qc[claim.used], minlength=nq).astype(np.intp)
     # evidence rows are one per (quantity, kind, source) and a quantity's evidence has one kind
     # of observation (or only projections), so each source appears once
@@ -364,8 +364,8 @@ def run(
         ev_low=ev_low_r,
         ev_high=ev_high_r,
         ev_point=ev_point,
-        ev_source=merged.source[one].astype(np.intp),
-        ev_claim=merged.first[one] if one.size else np.zeros(0, dtype=np.intp),
+        ev_source=take(merged.source).astype(np.intp),
+        ev_claim=take(merged.first) if one.size else np.zeros(0, dtype=np.intp),
         falls=falls,
         best_claim=best_claim,
         level=np.where(np.isnan(answer.low) | np.isnan(answer.high), np.nan, answer.level),

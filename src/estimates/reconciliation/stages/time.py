@@ -34,8 +34,10 @@ the rest of the package but its sibling stages.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from estimates.reconciliation.stages.arrays import (
     NO_DAY,
@@ -231,7 +233,11 @@ def supersede(
     figure about a moment ``change`` or more later contradicts is ``overtaken``.
     """
     m = group.size
-    starts = np.flatnonzero(segment_starts([group])) if m else np.zeros(0, np.intp)
+    new = segment_starts([group]) if m else np.zeros(0, bool)
+    # every group one row (each source said one thing about each quantity): each group's
+    # latest and earliest row is that row, and nothing is reduced
+    one_each = bool(new.all())
+    starts = np.arange(m, dtype=np.intp) if one_each else np.flatnonzero(new)
     ng = starts.size
     pos = np.arange(m)
     at_e = at[q]
@@ -240,11 +246,15 @@ def supersede(
     upper_cand = alive & cumulative & (moment >= at_e) & (before | hindsight[q])
     after_cand = alive & ~cumulative & ~lower_cand & hindsight[q]
     none = m + 1
-    empty = np.zeros(0, np.intp)
-    last_lower = np.maximum.reduceat(np.where(lower_cand, pos, -1), starts) if ng else empty
-    first_upper = np.minimum.reduceat(np.where(upper_cand, pos, none), starts) if ng else empty
-    first_after = np.minimum.reduceat(np.where(after_cand, pos, none), starts) if ng else empty
-    g_cum = cumulative[starts] if ng else np.zeros(0, bool)
+    last_lower = np.where(lower_cand, pos, -1)
+    first_upper = np.where(upper_cand, pos, none)
+    first_after = np.where(after_cand, pos, none)
+    g_cum = cumulative
+    if not one_each:
+        last_lower = np.maximum.reduceat(last_lower, starts) if ng else starts
+        first_upper = np.minimum.reduceat(first_upper, starts) if ng else starts
+        first_after = np.minimum.reduceat(first_after, starts) if ng else starts
+        g_cum = cumulative[starts] if ng else np.zeros(0, bool)
     first_upper = np.where(first_upper < none, first_upper, -1)
     # stock-like: the latest at or before ``at``; failing that (hindsight) the earliest after
     later = np.where(g_cum, first_upper, np.where(first_after < none, first_after, -1))
@@ -347,6 +357,28 @@ class Picked:
     side: Int8Array
     interval: IntArray
 
+    def take(self, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """``values`` (one per row) at each interval's ``row``: ``values`` themselves when every
+        row is an interval of its own, in order.
+
+        >>> p = pick(kept=supersede(group=np.arange(2), q=np.zeros(2, np.intp),
+        ...     start=np.zeros(2, np.int64), moment=np.zeros(2, np.int64),
+        ...     alive=np.ones(2, bool), cumulative=np.zeros(2, bool), stock=np.ones(2, bool),
+        ...     alone=np.zeros(2, bool), at=np.array([5]), hindsight=np.array([False]),
+        ...     role=np.zeros(2, np.int8), low=np.ones(2), best=np.ones(2), high=np.ones(2),
+        ...     source=np.arange(2), change=None), q=np.zeros(2, np.intp),
+        ...     too_early=np.array([False]), stated=np.zeros(2, np.int64), low=np.ones(2),
+        ...     best=np.ones(2), high=np.ones(2), closed_left=np.ones(2, bool),
+        ...     closed_right=np.ones(2, bool), factor=np.ones(2), role=np.zeros(2, np.int8))
+        >>> values = np.array([7.0, 8.0])
+        >>> p.take(values) is values
+        True
+        """
+        if self.row.size == self.interval.size:
+            return values
+        result: npt.NDArray[Any] = values[self.row]
+        return result
+
 
 def pick(
     *,
@@ -373,9 +405,13 @@ def pick(
     """
     cl, cr = closed_left, closed_right
     starts = kept.starts
-    stands = ((kept.lower >= 0) | (kept.upper >= 0)) & ~too_early[q[starts]]
-    gl, gu = kept.lower[stands].copy(), kept.upper[stands].copy()
-    cum_g = kept.cumulative[stands]
+    one_each = starts.size == q.size  # every group one row: group i is row i
+    stands = ((kept.lower >= 0) | (kept.upper >= 0)) & ~too_early[q if one_each else q[starts]]
+    if stands.all():
+        gl, gu, cum_g = kept.lower.copy(), kept.upper.copy(), kept.cumulative
+    else:
+        gl, gu = kept.lower[stands].copy(), kept.upper[stands].copy()
+        cum_g = kept.cumulative[stands]
     out_role, side = role.copy(), kept.side.copy()
     pair = cum_g & (gl >= 0) & (gu >= 0) & (gl != gu)
     if pair.any():
@@ -406,6 +442,10 @@ def pick(
             span, has_u & (cr[su] | ~np.isfinite(high[su])) & np.isfinite(ev_high), cr[one]
         )
         ev_factor = np.where(span & has_l & has_u, (factor[sl] + factor[su]) / 2, factor[one])
+    elif one.size == q.size:
+        # no running totals, and every row stands alone in its group: the intervals are the
+        # rows, in order (``one`` is every row)
+        ev_low, ev_high, ev_best, ev_cl, ev_cr, ev_factor = low, high, best, cl, cr, factor
     else:
         # no running totals: every interval is one figure as it was merged
         ev_low, ev_high, ev_best = low[one], high[one], best[one]
