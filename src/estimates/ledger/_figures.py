@@ -123,42 +123,19 @@ def _text_numbers(
     does); only the other cells are read one by one (each distinct text once), and reported
     when they are not figures."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    blank_cells = pc.fill_null(pc.equal(cells, ""), True)
-    blank = np.asarray(blank_cells, dtype=bool)
-    out = np.full(n, np.nan)
-    fast_cells = pc.invert(blank_cells)
-    text = cells.filter(fast_cells)
+    blank, stated = _blank_cells(cells)
     # cells of digits, '.', 'e', '+' and '-' only: Arrow reads such a text as a number exactly
-    # when the pattern of a plain number matches it, so the pattern need not run
-    got = _floats(text) if _number_bytes_only(text) else None
-    if got is None:
-        plain = pc.fill_null(pc.match_substring_regex(cells, _NUMBER.pattern), False)
-        fast_cells = plain
-        grouped = None
-        if not np.asarray(plain, dtype=bool)[~blank].all():  # some cell is not plain: 12,000?
-            grouped = pc.fill_null(pc.match_substring_regex(cells, _THOUSANDS.pattern), False)
-            fast_cells = pc.or_(plain, grouped)
-        text = cells.filter(fast_cells)
-        if grouped is not None and pc.any(grouped).as_py():
-            text = pc.if_else(grouped.filter(fast_cells), pc.replace_substring(text, ",", ""), text)
-        got = _floats(text)
-    fast = np.asarray(fast_cells, dtype=bool)
-    if got is None:
-        fast[:] = False
-    elif got.size:
-        at = np.flatnonzero(fast)
-        # beyond a float's range (1e400, 1e-400 read as 0): the careful reading refuses it
-        odd = ~np.isfinite(got)
-        zero = got == 0
-        if zero.any():
-            tiny = pc.match_substring_regex(text.filter(pa.array(zero)), _NONZERO.pattern)
-            odd[np.flatnonzero(zero)[np.asarray(tiny, dtype=bool)]] = True
-        out[at[~odd]] = got[~odd]
-        fast[at[odd]] = False
-    careful = ~fast & ~blank
+    # when the pattern of a plain number matches it, so the pattern need not run; the blank
+    # cells (no bytes) are read as missing where they are, the others not copied
+    whole = _floats(stated) if _number_bytes_only(cells) else None
+    if whole is not None:
+        out = whole if whole.flags.writeable else whole.copy()
+        careful = _out_of_range(out, cells, ~blank)
+    else:
+        out, careful = _pattern_numbers(cells, n, blank)
     if careful.any():
+        out[careful] = np.nan
         seen: dict[str, float | _Bad] = {}
         texts = cells.filter(pa.array(careful)).to_pylist()
         for i, x in zip(np.flatnonzero(careful).tolist(), texts, strict=True):
@@ -168,6 +145,77 @@ def _text_numbers(
             else:
                 out[i] = v
     return out
+
+
+def _pattern_numbers(
+    cells: Any, n: int, blank: npt.NDArray[np.bool_]
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """The cells that match the pattern of a plain number (or of thousands grouped by ',')
+    read at once; the others (not blank) to be read one by one."""
+    import pyarrow.compute as pc
+
+    out = np.full(n, np.nan)
+    plain = pc.fill_null(pc.match_substring_regex(cells, _NUMBER.pattern), False)
+    fast_cells = plain
+    grouped = None
+    if not np.asarray(plain, dtype=bool)[~blank].all():  # some cell is not plain: 12,000?
+        grouped = pc.fill_null(pc.match_substring_regex(cells, _THOUSANDS.pattern), False)
+        fast_cells = pc.or_(plain, grouped)
+    text = cells.filter(fast_cells)
+    if grouped is not None and pc.any(grouped).as_py():
+        text = pc.if_else(grouped.filter(fast_cells), pc.replace_substring(text, ",", ""), text)
+    got = _floats(text)
+    fast = np.asarray(fast_cells, dtype=bool)
+    if got is None:
+        fast[:] = False
+    elif got.size:
+        at = np.flatnonzero(fast)
+        odd = _out_of_range(got, text, np.ones(got.size, dtype=bool))
+        out[at[~odd]] = got[~odd]
+        fast[at[odd]] = False
+    return out, ~fast & ~blank
+
+
+def _out_of_range(
+    values: FloatArray, text: Any, stated: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.bool_]:
+    """Which stated cells read beyond a float's range (1e400, or 1e-400 read as 0): the
+    careful reading refuses them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    odd = stated & ~np.isfinite(values)
+    zero = stated & (values == 0)
+    if zero.any():
+        tiny = pc.match_substring_regex(text.filter(pa.array(zero)), _NONZERO.pattern)
+        odd[np.flatnonzero(zero)[np.asarray(tiny, dtype=bool)]] = True
+    return odd
+
+
+def _blank_cells(cells: Any) -> tuple[npt.NDArray[np.bool_], Any]:
+    """Which cells of an Arrow text array are blank (empty or missing), and the array with
+    those cells missing (the same text buffers: nothing copied)."""
+    import pyarrow as pa
+
+    offsets = _offsets(cells)
+    blank = offsets[1:] == offsets[:-1]
+    if cells.null_count:
+        blank |= np.asarray(cells.is_null(), dtype=bool)
+    valid = np.packbits(np.r_[np.zeros(cells.offset, dtype=bool), ~blank], bitorder="little")
+    buffers = cells.buffers()
+    stated = pa.Array.from_buffers(
+        cells.type, len(cells), [pa.py_buffer(valid), buffers[1], buffers[2]], offset=cells.offset
+    )
+    return blank, stated
+
+
+def _offsets(cells: Any) -> npt.NDArray[np.int64]:
+    """The ``len(cells) + 1`` offsets of an Arrow text array into its bytes."""
+    import pyarrow as pa
+
+    width = np.int64 if pa.types.is_large_string(cells.type) else np.int32
+    offsets: npt.NDArray[np.int64] = np.frombuffer(cells.buffers()[1], dtype=width)
+    return offsets[cells.offset : cells.offset + len(cells) + 1]
 
 
 def _floats(text: Any) -> FloatArray | None:

@@ -107,14 +107,19 @@ def _mix(
 _BLOCK = 1 << 16
 
 
+#: A field's hashes for :func:`fold`: one per row, one for every row, or a table of hashes with
+#: each row's code into it (-1: the last entry), gathered a block of rows at a time.
+Field = npt.NDArray[np.uint64] | np.uint64 | tuple[npt.NDArray[np.uint64], npt.NDArray[Any]]
+
+
 def fold(
-    hashes: Sequence[npt.NDArray[np.uint64] | np.uint64],
+    hashes: Sequence[Field],
     optional: Sequence[npt.NDArray[np.float64]] = (),
     n: int | None = None,
 ) -> npt.NDArray[np.uint64]:
     """The 64-bit key of each row from its fields' hashes, in their fixed order (a field the
-    same in every row may be one hash); ``optional`` number columns are folded in only where a
-    row states them."""
+    same in every row may be one hash; a field of few distinct values a table and codes);
+    ``optional`` number columns are folded in only where a row states them."""
     size = n if n is not None else (np.size(hashes[0]) if hashes else 0)
     h = np.full(size, _SEED, dtype=np.uint64)
     scratch = np.empty(min(size, _BLOCK), dtype=np.uint64)
@@ -122,7 +127,14 @@ def fold(
         block = h[start : start + _BLOCK]
         tmp = scratch[: block.size]
         for field in hashes:
-            block ^= field[start : start + _BLOCK] if isinstance(field, np.ndarray) else field
+            if isinstance(field, tuple):
+                table, codes = field
+                np.take(table, codes[start : start + _BLOCK], out=tmp)
+                block ^= tmp
+            elif isinstance(field, np.ndarray):
+                block ^= field[start : start + _BLOCK]
+            else:
+                block ^= field
             _mix(block, tmp)
     for extra in optional:
         arr = np.asarray(extra, dtype=np.float64)
@@ -166,15 +178,19 @@ def key_order(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
 
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+# the two hex digits of each byte, as the two bytes of one 16-bit value in memory order
+_HEX_PAIRS = np.stack([np.repeat(_HEX, 16), np.tile(_HEX, 16)], axis=1).view(np.uint16)[:, 0]
 
 
 def _hex_digits(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint8]:
-    """The ASCII digits of every key in hex, 16 bytes each, side by side (one row per key)."""
-    raw = np.ascontiguousarray(keys, dtype=">u8").view(np.uint8).reshape(-1, 8)
-    digits = np.empty((raw.shape[0], 16), dtype=np.uint8)
-    digits[:, 0::2] = _HEX[raw >> 4]
-    digits[:, 1::2] = _HEX[raw & 15]
-    return digits
+    """The ASCII digits of every key in hex, 16 bytes each, side by side (one row per key):
+    each byte's two digits looked up at once.
+
+    >>> bytes(_hex_digits(np.array([0x0123456789ABCDEF], dtype=np.uint64))[0])
+    b'0123456789abcdef'
+    """
+    raw = np.ascontiguousarray(keys, dtype=">u8").view(np.uint8)
+    return _HEX_PAIRS[raw].view(np.uint8).reshape(-1, 16)
 
 
 def id_texts(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.object_]:

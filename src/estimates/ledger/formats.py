@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from estimates.errors import BadRow, ClaimFileError, InvalidValueError, MissingExtraError
@@ -166,7 +167,9 @@ def _unguarded(table: pd.DataFrame) -> pd.DataFrame:
         if hit:
             values = values.copy()
             values[hit] = [values[i][1:] for i in hit]
-            table[name] = values
+            # kept as objects: a string dtype would refuse a lone surrogate (a byte that is
+            # not UTF-8, which the validation reports with its row)
+            table[name] = pd.Series(values, dtype=object, index=table.index)
     return table
 
 
@@ -369,7 +372,7 @@ def _fast_csv(data: bytes, header: list[str]) -> pd.DataFrame | None:
     def column(name: str) -> Any:
         cells = table.column(name)
         if name not in NUMBER_COLUMNS:
-            return _arrow_categorical(_arrow_unguarded(cells))
+            return _arrow_categorical(cells)
         # the text of each cell, kept in Arrow: the validation converts the plain numbers at
         # once and reads only the others one by one
         return pd.Series(pd.arrays.ArrowExtensionArray(cells.combine_chunks()))
@@ -378,15 +381,6 @@ def _fast_csv(data: bytes, header: list[str]) -> pd.DataFrame | None:
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         columns = dict(zip(header, pool.map(column, header), strict=True))
     return pd.DataFrame(columns)
-
-
-def _arrow_unguarded(cells: Any) -> Any:
-    """:func:`_unguarded` on a text column read by Arrow."""
-    import pyarrow.compute as pc
-
-    if not pc.any(pc.starts_with(cells, "'")).as_py():
-        return cells
-    return pc.replace_substring_regex(cells, _GUARDED.pattern.replace("^'", "^'(") + ")", "\\1")
 
 
 def _blank_row(table: Any) -> bool:
@@ -403,12 +397,32 @@ def _blank_row(table: Any) -> bool:
 
 def _arrow_categorical(cells: Any) -> pd.Categorical[Any]:
     """A text column read by Arrow as a categorical: each distinct text once (in order of first
-    appearance), the rows as codes."""
-    encoded = cells.combine_chunks().dictionary_encode()
-    names = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    appearance), the rows as codes; the ``'`` that :func:`_guarded` put before a formula lead
+    dropped from the distinct texts (as :func:`_unguarded` drops it from cells).
+
+    A column with one text in every row (a unit, a kind) is told by one comparison, without
+    hashing its rows.
+    """
+    import pyarrow.compute as pc
+
+    cells = cells.combine_chunks()
+    codes: npt.NDArray[Any]
+    if len(cells) and pc.all(pc.equal(cells, cells[0])).as_py():
+        names = cells.slice(0, 1)
+        codes = np.zeros(len(cells), dtype=np.int8)
+    else:
+        encoded = cells.dictionary_encode()
+        names = encoded.dictionary
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+    texts = np.asarray(names.to_pylist(), dtype=object)
+    if pc.any(pc.starts_with(names, "'")).as_py():
+        fixed = [x[1:] if _GUARDED.match(x) else x for x in texts]
+        # "'=x" and "=x" in one column are one text once unguarded
+        renumber, distinct = pd.factorize(np.array(fixed, dtype=object))
+        codes, texts = renumber[codes], np.asarray(distinct, dtype=object)
+    # the codes index the distinct texts by construction: not checked again row by row
     return pd.Categorical.from_codes(
-        codes, dtype=pd.CategoricalDtype(pd.Index(names, dtype=object))
+        codes, dtype=pd.CategoricalDtype(pd.Index(texts, dtype=object)), validate=False
     )
 
 

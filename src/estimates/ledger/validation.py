@@ -32,6 +32,7 @@ from estimates.ledger._cells import (
     _stated,
     _text_check,
     _unit_check,
+    is_count,
 )
 from estimates.ledger._figures import _fast_numbers
 from estimates.ledger._frame import (
@@ -44,6 +45,7 @@ from estimates.ledger._frame import (
     used_only,
 )
 from estimates.ledger._ids import (
+    Field,
     digests,
     fold,
     id_column,
@@ -61,7 +63,6 @@ from estimates.ledger.schema import (
     REQUIRED_COLUMNS,
     TEXT_COLUMNS,
 )
-from estimates.values import units as _units
 from estimates.values import words as _words
 from estimates.values.dates import Period
 from estimates.values.ranges import RANGE_RULES
@@ -187,7 +188,9 @@ def _check_cells(
     check = _text_check(True)
     keep(
         "convention",
-        _per_value(col("convention"), n, check, "convention", rows, errors, unchanged=_NAME),
+        _per_value(
+            col("convention"), n, check, "convention", rows, errors, values=False, unchanged=_NAME
+        ),
     )
     keep("unit", _per_value(col("unit"), n, _unit_check, "unit", rows, errors, values=False))
     for name in DATE_COLUMNS:
@@ -254,11 +257,14 @@ def _check_rows(
     unit_codes, unit_table = coded.get("unit") or pd.factorize(out["unit"], use_na_sentinel=True)
     unit_names = list(unit_table)
     counted = np.array(
-        [isinstance(u, str) and _units.is_count(u) for u in unit_names] + [False], dtype=bool
+        [isinstance(u, str) and is_count(u) for u in unit_names] + [False], dtype=bool
     )
     _check_range_rules(low, best, high, left, right, counted[unit_codes], out, rows, errors)
+    since = out["since_start"]
+    if since.size and pd.isna(since[:1]).all() and pd.isna(since).all():
+        return  # no row states since
     ref_end = np.where(pd.isna(out["as_of_end"]), out["stated_on_end"], out["as_of_end"])
-    late = ~pd.isna(out["since_start"]) & ~pd.isna(ref_end) & (out["since_start"] > ref_end)
+    late = ~pd.isna(since) & ~pd.isna(ref_end) & (since > ref_end)
     for i in np.flatnonzero(late):
         errors.append(
             BadRow(
@@ -279,6 +285,8 @@ def _check_given_ids(
     errors: list[BadRow],
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.uint64]]:
     """Report each claim id given that is not the claim's own; the rows and keys without them."""
+    if pd.isna(id_table).all():  # no claim id given (or none readable: already reported)
+        return keep_rows, keys
     given = id_table[id_codes[keep_rows]]
     has_id = np.flatnonzero(~pd.isna(given))
     if not has_id.size:
@@ -364,7 +372,7 @@ def _claim_keys(
     def rows(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
         return values if take is None else values[take]
 
-    hashes: list[npt.NDArray[np.uint64] | np.uint64] = []
+    hashes: list[Field] = []
     n = 0
     for name in ID_ORDER:
         if name in NUMBER_COLUMNS:
@@ -377,7 +385,8 @@ def _claim_keys(
             if codes.size and _constant(codes):
                 hashes.append(per_value[codes[0]])
             else:
-                hashes.append(per_value[rows(codes)])
+                # code -1 (missing) reads the table's last entry, the digest of None
+                hashes.append((per_value, rows(codes)))
         else:
             hashes.append(text_hashes(rows(np.asarray(out[name], dtype=object))))
     return fold(hashes, [rows(out["level"])], n=n)
