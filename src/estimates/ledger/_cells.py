@@ -327,4 +327,6 @@ def _date_column(
         [nat if p is None else np.datetime64(p.last_second, "s") for p in table],
         dtype="datetime64[s]",
     )
+    if codes.size and codes.strides[0] == 0:  # the column is not given: one blank for every row
+        return np.broadcast_to(start[-1], (n,)), np.broadcast_to(end[-1], (n,)), codes, text
     return start[codes], end[codes], codes, text

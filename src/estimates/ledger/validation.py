@@ -158,8 +158,11 @@ def _check_cells(
         )  # fmt: skip
         keep(name, got)
         codes, normalised = coded[name]
+        blank = np.asarray(pd.isna(normalised), dtype=bool)
+        if not blank[:-1].any() and (not codes.size or codes.min() >= 0):
+            continue  # every row names one (code -1, the last entry, is a missing cell)
         reported = {e.row for e in errors if e.column == name}
-        for i in np.flatnonzero(np.asarray(pd.isna(normalised), dtype=bool)[codes]):
+        for i in np.flatnonzero(blank[codes]):
             if int(rows[i]) not in reported:
                 errors.append(BadRow(int(rows[i]), name, None, "required: must not be blank"))
     for name in TEXT_COLUMNS:
@@ -225,10 +228,10 @@ def _check_rows(
     closed_codes, closed_table = closed
     low, best, high = out["low"], out["best"], out["high"]
     conf = out["confidence"]
-    for i in np.flatnonzero(~np.isnan(conf) & ((conf < 0) | (conf > 1))):
+    for i in np.flatnonzero((conf < 0) | (conf > 1)):  # NaN (not stated) compares False
         errors.append(BadRow(int(rows[i]), "confidence", conf[i], "must be a number in [0, 1]"))
     lvl = out["level"]
-    for i in np.flatnonzero(~np.isnan(lvl) & ((lvl <= 0) | (lvl >= 1))):
+    for i in np.flatnonzero((lvl <= 0) | (lvl >= 1)):
         errors.append(
             BadRow(
                 int(rows[i]),
