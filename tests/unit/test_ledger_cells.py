@@ -34,6 +34,7 @@ def test_a_count_unit_in_its_canonical_spelling_is_read_without_the_registry(
         asked.append(unit)
         return real(unit)
 
+    monkeypatch.setattr(units, "_user_definitions", [])  # as in a process that defined none
     monkeypatch.setattr(units, "canonical", counted)
     monkeypatch.setattr(units, "is_count", lambda u: pytest.fail(f"registry asked for {u}"))
     csv = "quantity,low,unit,source\nq,1,person,s\nr,-2,container,s\n"
@@ -53,6 +54,7 @@ def test_other_units_and_any_unit_defined_at_run_time_go_to_the_registry(
         asked.append(unit)
         return real(unit)
 
+    monkeypatch.setattr(units, "_user_definitions", [])
     monkeypatch.setattr(units, "canonical", counted)
     assert _cells._unit_check("soldiers") == "person"
     assert _cells._unit_check("USD") == "USD" and not _cells.is_count("USD")

@@ -54,9 +54,13 @@ def as_column(values: Any, name: str) -> pd.Series[Any]:
 
 
 def categorical(codes: npt.NDArray[Any], names: ObjArray) -> pd.Categorical[Any]:
-    """A categorical of ``codes`` (-1 = missing) into sorted, distinct text ``names``."""
+    """A categorical of ``codes`` (-1 = missing) into sorted, distinct text ``names``.
+
+    The codes are not checked against the names again, row by row: every caller builds them
+    as indices into ``names``.
+    """
     return pd.Categorical.from_codes(
-        codes, dtype=pd.CategoricalDtype(pd.Index(names, dtype=object))
+        codes, dtype=pd.CategoricalDtype(pd.Index(names, dtype=object)), validate=False
     )
 
 
