@@ -343,6 +343,31 @@ def test_common_ranges_take_the_direct_path(text: str, convention: str) -> None:
     assert direct == _to_range(next(iter(_iter_readings(text))), conv, None, text)
 
 
+@given(
+    st.one_of(
+        st.text(alphabet="0123456789.,", min_size=1, max_size=14),
+        st.integers(0, 10**15).map(lambda n: f"{n:,}"),
+        st.floats(0, 1e9, allow_nan=False).map(lambda x: f"{x:.{len(str(x)) % 5}f}"),
+    )
+)
+def test_a_numeral_value_is_the_numeral_without_its_note(raw: str) -> None:
+    """The fast paths read a numeral's value and precision without its note; both are those
+    of the full reading of the numeral (or both refuse it)."""
+    from estimates.reading._numbers import _numeral, _numeral_value
+
+    try:
+        expected: object = _numeral(raw)[:2]
+    except ValueError:
+        expected = ValueError
+    try:
+        got: object = _numeral_value(raw)
+    except ValueError:
+        got = ValueError
+    assert got == expected
+    if isinstance(got, tuple) and isinstance(expected, tuple):
+        assert [type(x) for x in got] == [type(x) for x in expected]
+
+
 def test_a_unit_defined_later_changes_the_plain_reading() -> None:
     """The direct path forgets what it learnt of a phrase's words when the lexicon changes."""
     from estimates.values import units

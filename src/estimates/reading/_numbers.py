@@ -29,14 +29,26 @@ def _precision(clean: str) -> float:
 def _numeral_value(raw: str) -> tuple[float, float]:
     """Value and precision unit of a digit token, as :func:`_numeral` gives them, without the
     note on English grouping that it writes for every "1,500" (for callers that keep no note)."""
-    comma = raw.find(",")
-    if comma < 0 or comma >= len(raw) - 3 or "." in raw:
-        value, u, _ = _numeral(raw)
-        return value, u
-    clean = raw.replace(",", "")  # "1,500", "2,000,000": English groups, nothing else
-    if not clean.isdigit():
-        value, u, _ = _numeral(raw)
-        return value, u
+    if raw.isdigit():  # digits and nothing else, as _numeral reads them
+        clean = raw
+    elif (
+        "," not in raw
+        and (whole_frac := raw.partition("."))[2].isdigit()
+        and (whole_frac[0].isdigit() or not whole_frac[0])
+    ):  # "2.5", ".5": a decimal point and digits, as _numeral reads them
+        frac = whole_frac[2]
+        return float(raw), (
+            _INVERSE_POWERS[len(frac)] if len(frac) < 400 else float(f"1e-{len(frac)}")
+        )
+    else:
+        comma = raw.find(",")
+        if comma < 0 or comma >= len(raw) - 3 or "." in raw:
+            value, u, _ = _numeral(raw)
+            return value, u
+        clean = raw.replace(",", "")  # "1,500", "2,000,000": English groups, nothing else
+        if not clean.isdigit():
+            value, u, _ = _numeral(raw)
+            return value, u
     stripped = clean.rstrip("0")
     zeros = len(clean) - len(stripped)
     u = (_POWERS[zeros] if zeros < 400 else float(f"1e{zeros}")) if stripped else 1.0
