@@ -25,6 +25,7 @@ a shared machine does not count) and, beside it, wall time.
 
 from __future__ import annotations
 
+import functools
 import resource
 import subprocess
 import sys
@@ -238,7 +239,7 @@ def main(n_claims: int = N_CLAIMS) -> None:
         from estimates.ledger.table import Ledger
         from estimates.reconciliation.reconcile import reconcile
 
-        ledger, t_ledger = timed(lambda: Ledger.from_frame(frame))
+        ledger, t_ledger = timed(functools.partial(Ledger.from_frame, frame))
         print(
             f"Ledger.from_frame: {t_ledger:.2f} s ({len(frame) / t_ledger:,.0f} rows/s); "
             f"peak memory so far {peak_mib():,.0f} MiB"
@@ -293,7 +294,7 @@ def main(n_claims: int = N_CLAIMS) -> None:
     else:
         from estimates.reconciliation.methods import robust
 
-        out, t_robust = timed(lambda: robust(evidence(frame), {}))
+        out, t_robust = timed(functools.partial(robust, evidence(frame), {}))
         label = "robust on the evidence arrays (reconcile_all not available)"
     print(
         f"{label}: {t_robust:.2f} s; a numpy loop per quantity (weighted quartiles only, "
@@ -301,12 +302,17 @@ def main(n_claims: int = N_CLAIMS) -> None:
         f"ratio {t_loop / t_robust:.1f}x"
     )
 
-    truth_discovery(frame, gen, sample, out)
     if reconcile_all is not None:
         undated(frame, ratios.get("robust"))
-    print(f"peak memory of the process: {peak_mib():,.0f} MiB (target < 1,024 MiB)")
-
     read_csv(frame)
+    # truth discovery reads the evidence arrays: the frame is dropped once they are built
+    ev, truth, vandals = evidence(frame), gen.truth, gen.vandals
+    del gen, frame
+    truth_discovery(ev, truth, vandals, sample, out)
+    print(
+        f"peak memory of the process: {peak_mib():,.0f} MiB (target < 1,024 MiB; the reading of "
+        "the CSV in its own process)"
+    )
 
 
 def robust_loop(
@@ -323,13 +329,16 @@ def robust_loop(
 
 
 def truth_discovery(
-    frame: pd.DataFrame, gen: Generated, sample: npt.NDArray[np.intp], out: object
+    ev: Evidence,
+    truth_of: pd.Series,
+    vandals: tuple[str, ...],
+    sample: npt.NDArray[np.intp],
+    out: object,
 ) -> None:
     """crh and catd on the evidence arrays, 10 iterations, beside a per-quantity loop; the
     share of answers near the truth for them and for ``out`` (robust's answers)."""
     from estimates.reconciliation.truth import catd, crh
 
-    ev = evidence(frame)
     share = ev.n_segments / LOOP_SAMPLE
     res, t_crh = timed(lambda: crh(ev, {"max_iter": 10, "tol": 0.0}))
     _, t_loop_crh = timed(lambda: loop_crh(ev, sample))
@@ -345,14 +354,14 @@ def truth_discovery(
     print(
         f"   crh allocates at most {extra:,.0f} MiB beyond its evidence (tracemalloc, untimed run)"
     )
-    truth = gen.truth.reindex(list(ev.quantities)).to_numpy()
+    truth = truth_of.reindex(list(ev.quantities)).to_numpy()
     for name, r in (("crh", res), ("catd", res_c)):
         rel = np.abs(r.best - truth) / truth
         assert r.sources is not None
         w = r.sources.set_index("source")["weight"]
         print(
             f"   {name}: {np.nanmean(rel < 0.05):.1%} of answers within 5 % of the truth; "
-            f"largest vandal weight {w.reindex(list(gen.vandals)).max():.2g}"
+            f"largest vandal weight {w.reindex(list(vandals)).max():.2g}"
         )
     if isinstance(out, pd.DataFrame):
         robust_best = out.set_index("quantity")["best"].reindex(list(ev.quantities)).to_numpy()

@@ -407,7 +407,7 @@ def _arrow_categorical(cells: Any) -> pd.Categorical[Any]:
 
     cells = cells.combine_chunks()
     codes: npt.NDArray[Any]
-    if len(cells) and pc.all(pc.equal(cells, cells[0])).as_py():
+    if len(cells) and not cells.null_count and pc.all(pc.equal(cells, cells[0])).as_py():
         names = cells.slice(0, 1)
         codes = np.zeros(len(cells), dtype=np.int8)
     else:
