@@ -226,3 +226,24 @@ def test_the_least_later_source_of_each_quantity(scale: int) -> None:
         for i in range(400)
     ]
     assert got.tolist() == want
+
+
+def test_the_last_row_from_which_two_sources_follow() -> None:
+    # per segment, the last row at or after which the rows with a point come from two sources
+    rng = np.random.default_rng(11)
+    for _ in range(50):
+        n = int(rng.integers(1, 60))
+        seg = np.sort(rng.integers(0, 8, n))
+        seg = np.unique(seg, return_inverse=True)[1].astype(np.intp)
+        starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
+        source = rng.integers(0, 3, n).astype(np.intp)
+        finite = rng.uniform(size=n) < 0.8
+        got = change._two_sources_after(source, finite, seg, starts)
+        for s in range(starts.size):
+            rows = np.flatnonzero(seg == s)
+            two = [
+                int(k)
+                for k in rows
+                if len({int(source[j]) for j in rows if j >= k and finite[j]}) >= 2
+            ]
+            assert int(got[s]) == max(two, default=-1)

@@ -79,33 +79,49 @@ def overtaken(
         )
     finite = np.isfinite(point)
     # per row, among the rows from it to its quantity's last: the least and the greatest point
-    # and source (none: inf and -inf for points, the largest and the least int64 for sources)
+    # (none: inf and -inf)
     qs = q[order]
-    seg = np.cumsum(np.r_[True, qs[1:] != qs[:-1]]) - 1
-    src, none = source[order].astype(np.int64), np.iinfo(np.int64).max
-    p_min, p_max, s_min, s_max = _suffix_min(
-        [
-            np.where(finite, point, np.inf),
-            np.where(finite, -point, np.inf),
-            np.where(finite, src, none),
-            np.where(finite, -src, none),
-        ],
-        seg,
+    new = np.r_[True, qs[1:] != qs[:-1]]
+    seg = np.cumsum(new) - 1
+    p_min, p_max = _suffix_min(
+        [np.where(finite, point, np.inf), np.where(finite, -point, np.inf)], seg
     )
-    s_max = -s_max
-    # the first row of the same quantity describing a moment ``apart`` or more later
+    # and whether they hold figures from two sources: the rows from a row on do when one of
+    # them (with a point) comes from another source than its quantity's last row with a point
     k = np.searchsorted(key, target, side="left")
+    two = _two_sources_after(source[order], finite, seg, np.flatnonzero(new))
+    del key, target, new
+    # the first row of the same quantity describing a moment ``apart`` or more later
     has = k < order.size
     has[has] = qs[k[has]] == qs[has]
     kk = np.where(has, k, 0)
     h_lo, h_hi = p_min[kk], -p_max[kk]
-    two_sources = s_min[kk] < s_max[kk]
-    usable = has & np.isfinite(h_lo) & two_sources
+    del p_min, p_max
+    usable = has & np.isfinite(h_lo) & (kk <= two[seg])
     spread = np.where(usable, h_hi - h_lo, 0.0)
     with np.errstate(invalid="ignore"):
         outside = usable & ((hi < h_lo - spread) | (lo > h_hi + spread))
     out[order] = outside
     return out
+
+
+def _two_sources_after(
+    source: IntArray, finite: BoolArray, seg: IntArray, starts: IntArray
+) -> IntArray:
+    """Per segment (rows sorted by ``seg``, ``starts`` its first rows), the last row at or
+    after which its ``finite`` rows come from two sources or more (-1: none): the last finite
+    row whose source differs from the segment's last finite row's.
+
+    >>> _two_sources_after(np.array([3, 4, 3, 3, 5]), np.array([True] * 4 + [False]),
+    ...                    np.array([0, 0, 0, 0, 1]), np.array([0, 4])).tolist()
+    [1, -1]
+    """
+    pos = np.arange(source.size)
+    last_finite = np.maximum.reduceat(np.where(finite, pos, -1), starts)
+    last_source = source[np.maximum(last_finite, 0)]
+    other = finite & (source != last_source[seg])
+    result: IntArray = np.maximum.reduceat(np.where(other, pos, -1), starts)
+    return result
 
 
 def _by_quantity_and_moment(

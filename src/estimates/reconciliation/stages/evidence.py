@@ -274,6 +274,7 @@ def merge(
         e_q = (e_group // n_sources // 4).astype(q.dtype)
     else:
         e_source, e_kind, e_q = source[first], kind[first], q[first]
+    e_stated, e_moment, e_start, e_since = _gathered([stated, moment, start, since], first)
     return Merged(
         evidence_of=frozen(evidence_of),
         duplicate=frozen(duplicate),
@@ -283,10 +284,10 @@ def merge(
         kind=frozen(e_kind),
         source=frozen(e_source),
         group=frozen(e_group),
-        stated=frozen(stated[first]),
-        moment=frozen(moment[first]),
-        start=frozen(start[first]),
-        since=frozen(since[first]),
+        stated=e_stated,
+        moment=e_moment,
+        start=e_start,
+        since=e_since,
         low=frozen(e_lo),
         best=frozen(e_best),
         high=frozen(e_hi),
@@ -295,6 +296,24 @@ def merge(
         factor=frozen(e_factor),
         role=frozen(role),
     )
+
+
+def _gathered(columns: list[Int64Array], rows: IntArray) -> list[Int64Array]:
+    """Each column at ``rows``, read-only; columns equal to an earlier one (a moment that is the
+    day stated, as it is without "as of"; no dates at all) share its gathered array.
+
+    >>> a, b, c = _gathered([np.array([5, 6]), np.array([5, 6]), np.array([0, 6])], np.array([1]))
+    >>> a is b, a.tolist(), c.tolist()
+    (True, [6], [6])
+    """
+    out: list[Int64Array] = []
+    for i, column in enumerate(columns):
+        same = next(
+            (j for j in range(i) if columns[j] is column or np.array_equal(columns[j], column)),
+            None,
+        )
+        out.append(out[same] if same is not None else frozen(column[rows]))
+    return out
 
 
 def _kinds_fit(kind: npt.NDArray[np.int8]) -> bool:
