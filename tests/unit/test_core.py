@@ -392,3 +392,24 @@ def test_an_unknown_says_so_before_what_else_its_note_says() -> None:
         "(1 figure counted from another start set apart)"
     )
     assert str(answer.note[1]).startswith("conflict: A and B")
+
+
+def test_a_quantity_is_a_count_when_no_figure_of_it_lies_below_zero() -> None:
+    from estimates.ledger.arrays import claim_arrays
+    from estimates.reconciliation._frame import Columns, read_figures
+
+    frame = pd.DataFrame(
+        {
+            "quantity": ["a", "a", "b", "b", "c", "d"],
+            "low": [0.0, np.nan, -5.0, 1.0, np.nan, -np.inf],
+            "best": [np.nan, 3.0, np.nan, np.nan, np.nan, np.nan],
+            "high": [np.inf, np.nan, 2.0, 4.0, np.nan, -1.0],
+            "unit": [None, None, None, None, None, "person"],
+            "source": ["A", "B", "A", "B", "A", "A"],
+        }
+    )
+    cols = Columns(claim_arrays(frame), np.arange(6), True)
+    q = np.array([0, 0, 1, 1, 2, 3], dtype=np.intp)
+    got = read_figures(cols, q, np.array(["a", "b", "c", "d"], dtype=object))
+    # a: nothing below 0; b: a low of -5; c: no figure at all; d: below 0 but counted in persons
+    assert got.positive.tolist() == [True, False, True, True]

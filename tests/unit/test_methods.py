@@ -117,6 +117,8 @@ def test_evidence_groups_rows_by_quantity_and_marks_counts() -> None:
     assert ev.starts.tolist() == [0, 1]
     assert ev.positive.tolist() == [True, False]
     assert ev.segment.tolist() == [0, 1, 1]
+    # worked out once and read-only: every step of a method reads the same array
+    assert ev.segment is ev.segment and not ev.segment.flags.writeable
 
 
 def test_readings_of_best_only_one_sided_and_zero_floor() -> None:

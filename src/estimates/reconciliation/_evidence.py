@@ -22,6 +22,7 @@ How a row is read (shared by every built-in method, see :func:`readings`):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -142,14 +143,17 @@ class Evidence:
         """
         return int(self.starts.size)
 
-    @property
+    @functools.cached_property
     def segment(self) -> IntArray:
-        """The segment number of each row.
+        """The segment number of each row (read-only; worked out once, as every step of a
+        method reads it).
 
         >>> Evidence.from_rows(quantity=["a", "b", "b"], low=[1.0] * 3, high=[2.0] * 3).segment.tolist()
         [0, 1, 1]
         """
-        return segment_ids(self.starts, self.n_rows)
+        seg = segment_ids(self.starts, self.n_rows)
+        seg.flags.writeable = False
+        return seg
 
     @classmethod
     def from_rows(

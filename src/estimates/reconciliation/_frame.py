@@ -316,18 +316,18 @@ def read_figures(cols: Columns, qc: IntArray, q_names: ObjectArray) -> Figures:
             factor = np.ones(qc.size)
             factor[convert] = _unit_factors(ucodes, target, convert, unames, qc, q_names)
             low, best, high = low * factor, best * factor, high * factor
-    # a count quantity: a unit registered as a count, or every figure >= 0
+    # a count quantity: a unit registered as a count, or every figure >= 0 (no figure of it
+    # below 0: its least finite low, best or high)
     smallest = np.fmin(np.fmin(np.where(np.isfinite(low), low, np.nan), best), high)
-    seg_min = np.full(nq, np.inf)
-    fin = ~np.isnan(smallest)
-    np.minimum.at(seg_min, qc[fin], smallest[fin])
+    below = np.zeros(nq, dtype=bool)
+    below[qc[smallest < 0]] = True
     count_unit = np.r_[np.array([_units.is_count(str(u)) for u in unames], dtype=bool), False]
     return Figures(
         low=low,
         best=best,
         high=high,
         unit=np.r_[unames, np.array([None], dtype=object)][chosen],
-        positive=count_unit[chosen] | (seg_min >= 0),
+        positive=count_unit[chosen] | ~below,
     )
 
 

@@ -225,6 +225,7 @@ def in_conflict(
         return out
     rows = np.flatnonzero(refine[seg])
     s, tt = seg[rows].astype(np.int64), t[rows].astype(np.int64)
+    del t, dated
     # (segment, moment) packed into one integer and sorted; when the moments' span could
     # overflow the packing, they are replaced by their ranks among the moments and the windows'
     # ends (the order of rows about one moment changes no window)
@@ -233,17 +234,23 @@ def in_conflict(
     width = int(tt.max()) + apart - base + 1
     if width * (int(s[-1]) + 1) < 2**62:
         key = s * width + (tt - base)
+        del s, tt
         order = stable_order(key)
-        rows, s, tt, key = rows[order], s[order], tt[order], key[order]
-        ends = np.r_[tt - apart, tt + apart] - base
+        rows, key = rows[order], key[order]
+        del order
+        # a row's window, (its segment, its moment -/+ apart), is its key -/+ apart
+        first = np.searchsorted(key, key - apart, side="right")
+        last = np.searchsorted(key, key + apart, side="left")
+        del key
+        s = seg[rows]
     else:
         order = np.lexsort((tt, s))
         rows, s, tt = rows[order], s[order], tt[order]
         ranks = np.unique(np.r_[tt, tt - apart, tt + apart], return_inverse=True)[1]
         width = int(ranks.max()) + 1
         ends, key = ranks[m:], s * width + ranks[:m]
-    first = np.searchsorted(key, s * width + ends[:m], side="right")
-    last = np.searchsorted(key, s * width + ends[m:], side="left")
+        first = np.searchsorted(key, s * width + ends[:m], side="right")
+        last = np.searchsorted(key, s * width + ends[m:], side="left")
     values = high[rows]
     ranged = _range_minima([values], first, last, np.fmin)
     window_min = _window_min(values, first, last) if ranged is None else ranged[0]
