@@ -167,3 +167,21 @@ def test_each_evidence_row_names_the_quantity_kind_and_source_of_its_first_claim
     assert out.source.tolist() == source[first].tolist() and out.source.dtype == source.dtype
     group = (q[first].astype(np.int64) * 4 + kind[first]) * n_sources + source[first]
     assert out.group.tolist() == group.tolist()
+
+
+def test_claims_of_their_own_are_each_one_evidence_row() -> None:
+    # every claim its own quantity, kind and source: one evidence row each, in group order
+    rng = np.random.default_rng(2)
+    n = 40
+    q = rng.permutation(n).astype(np.intp)
+    low = rng.uniform(0, 10, n)
+    out = merge(
+        q=q, kind=np.zeros(n, np.int8), source=np.zeros(n, np.intp), n_sources=1,
+        moment=np.full(n, NO_DAY), stated=np.full(n, NO_DAY), start=np.full(n, NO_DAY),
+        since=np.full(n, NO_DAY), low=low, best=np.full(n, np.nan), high=low + 1,
+        closed_left=np.ones(n, bool), closed_right=np.ones(n, bool), factor=np.ones(n),
+        cumulative=np.zeros(n, bool), set_apart=np.zeros(n, bool), relay_days=7 * 86_400,
+    )  # fmt: skip
+    assert out.count.tolist() == [1] * n and out.q.tolist() == list(range(n))
+    assert np.array_equal(out.first[out.evidence_of], np.arange(n))
+    assert np.array_equal(out.low, low[out.first]) and not out.duplicate.any()

@@ -239,3 +239,18 @@ def test_picked_rows_are_read_through_take_as_by_indexing() -> None:
         assert np.array_equal(out.low, rows["low"][out.row])
         # every row standing alone in its group is its own interval: nothing is gathered
         assert (out.take(values) is values) == bool(alive.all())
+
+
+def test_without_hindsight_figures_stand_as_with_hindsight_on_a_quantity_without_rows() -> None:
+    # no quantity with hindsight, and the same rows beside one more quantity, with hindsight but
+    # no rows: the same rows stand (the first reads nothing about later figures)
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        rows = _random_rows(rng, 60)
+        rows["hindsight"] = np.zeros(12, bool)
+        without = supersede(**rows)
+        rows["hindsight"] = np.r_[np.zeros(12, bool), True]
+        rows["at"] = np.r_[rows["at"], 0]
+        beside = supersede(**rows)
+        for name in ("role", "side", "used", "lower", "upper"):
+            assert np.array_equal(getattr(without, name), getattr(beside, name))

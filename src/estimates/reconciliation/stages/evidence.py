@@ -234,13 +234,18 @@ def merge(
         new = segment_starts([packed])
     else:
         new = segment_starts([k[order] for k in (*keys, relay_key)])
-    ev_sorted = np.cumsum(new) - 1
-    starts = np.flatnonzero(new)
+    if n and new.all():
+        # every claim an evidence row of its own (nothing to merge): rows in sorted order
+        ev_sorted = starts = np.arange(n, dtype=np.intp)
+        count, first = np.ones(n, dtype=np.intp), order
+    else:
+        ev_sorted = np.cumsum(new) - 1
+        starts = np.flatnonzero(new)
+        count = np.diff(np.r_[starts, n]).astype(np.intp) if n else np.zeros(0, dtype=np.intp)
+        first = order[starts] if starts.size else np.zeros(0, dtype=np.intp)
     m = starts.size
     evidence_of = np.empty(n, dtype=np.intp)
     evidence_of[order] = ev_sorted
-    count = np.diff(np.r_[starts, n]).astype(np.intp) if n else np.zeros(0, dtype=np.intp)
-    first = order[starts] if m else np.zeros(0, dtype=np.intp)
 
     e_lo, e_hi, e_best = low[first], high[first], best[first]
     e_cl, e_cr, e_factor = cl[first], cr[first], factor[first]

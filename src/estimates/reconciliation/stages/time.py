@@ -243,8 +243,13 @@ def supersede(
     at_e = at[q]
     before = start <= at_e
     lower_cand = alive & np.where(cumulative, before, before | alone)
-    upper_cand = alive & cumulative & (moment >= at_e) & (before | hindsight[q])
-    after_cand = alive & ~cumulative & ~lower_cand & hindsight[q]
+    if hindsight.any():
+        seen_after = hindsight[q]
+        upper_cand = alive & cumulative & (moment >= at_e) & (before | seen_after)
+        after_cand = alive & ~cumulative & ~lower_cand & seen_after
+    else:  # no hindsight: nothing after ``at`` counts but a running total's figure at ``at``
+        upper_cand = alive & cumulative & (moment >= at_e) & before
+        after_cand = np.zeros(m, dtype=bool)
     none = m + 1
     last_lower = np.where(lower_cand, pos, -1)
     first_upper = np.where(upper_cand, pos, none)
@@ -278,7 +283,8 @@ def supersede(
     out[used & cumulative & (side != 0)] = Role.BOUND
     # a stock's figure that every later figure contradicts was overtaken (stages.change)
     stock_now = stock_rep[stock[stock_rep] & before[stock_rep]]
-    if stock_now.size > 1 and change is not None:
+    # figures with no moment are never overtaken: without dates there is nothing to read
+    if stock_now.size > 1 and change is not None and bool((moment[stock_now] != NO_DAY).any()):
         gone = stock_now[
             overtaken(
                 q=q[stock_now], moment=moment[stock_now], source=source[stock_now],
