@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from estimates.errors import ParseError
 from estimates.reading._number_reader import _IncompleteError, _Num, _NumberReader
-from estimates.reading._tokens import _NUM, _SYM, _WORD, _Stream
+from estimates.reading._tokens import _NUM, _SYM, _WORD, _new_tok, _Stream
 from estimates.reading._vocabulary import (
     _BIG,
     _CURRENCIES,
@@ -457,26 +457,20 @@ def _read_at(reader: _Reader, i: int) -> _Reading | None:
     first = s.get(i if reader.start is None else reader.start)
     last = s.toks[j - 1]
     doubts = reader.doubts
-    alternatives: list[_Reading] = []
-    if doubts and not reader.flip:
-        # each choice the reader made, taken the other way, is an alternative reading
-        for idx, _ in doubts:
-            alt = _read_at(_Reader(s, frozenset({idx})), i)
-            if alt is not None:
-                alternatives.append(alt._replace(ambiguities=()))
-    return _Reading(
-        first.start if first else 0,
-        last.end,
-        op,
-        a,
-        b,
-        vague,
-        unit,
-        noun,
-        tuple(reader.amb) + tuple(d for _, d in doubts),
-        reader.modal,
-        tuple(alternatives),
-    )
+    ambiguities = tuple(reader.amb)
+    alternatives: tuple[_Reading, ...] = ()
+    if doubts:
+        ambiguities += tuple([d for _, d in doubts])
+        if not reader.flip:
+            # each choice the reader made, taken the other way, is an alternative reading
+            others = []
+            for idx, _ in doubts:
+                alt = _read_at(_Reader(s, frozenset({idx})), i)
+                if alt is not None:
+                    others.append(alt._replace(ambiguities=()))
+            alternatives = tuple(others)
+    fields = (first.start if first else 0, last.end, op, a, b, vague, unit, noun, ambiguities)
+    return _new_tok(_Reading, (*fields, reader.modal, alternatives))
 
 
 def _exact(x: float) -> str:
@@ -520,13 +514,31 @@ def _carry(a: _Num, b: _Num, amb: list[str]) -> tuple[_Num, _Num]:
 def _iter_readings(text: str, start: int = 0, whole: bool = False) -> Iterator[_Reading]:
     """The readings of the figures in ``text`` from ``start``, left to right; ``whole`` when the
     caller reads them all (the text is then tokenized at once)."""
-    stream = _Stream(text, start, whole)
-    reader = _Reader(stream)
+    reader = _Reader(_Stream(text, start, whole))
+    stream = reader.s
     i = 0
+    while (found := _next_reading(reader, i)) is not None:
+        got, i = found
+        yield got
+        # continue after the figure
+        end = got.end
+        while (nt := stream.get(i)) is not None and nt.start < end:
+            i += 1
+
+
+def _first_figure_reading(text: str, start: int = 0) -> _Reading | None:
+    """The first reading :func:`_iter_readings` gives, without a generator to start and close."""
+    found = _next_reading(_Reader(_Stream(text, start)), 0)
+    return None if found is None else found[0]
+
+
+def _next_reading(reader: _Reader, i: int) -> tuple[_Reading, int] | None:
+    """The reading of the first figure at or after token ``i`` and the token it starts at."""
+    stream = reader.s
     while True:
         t = stream.get(i)
         if t is None:
-            return
+            return None
         if (t.kind == _NUM and not _designation(stream, i)) or (
             (t.low in _START_WORDS or t.low in _CURRENCY_SYMBOLS or t.low in _MINUS)
             and _may_start(stream, i, t.low)
@@ -534,16 +546,12 @@ def _iter_readings(text: str, start: int = 0, whole: bool = False) -> Iterator[_
             try:
                 got = _read_at(reader, i)
             except _IncompleteError as exc:
+                text = stream.text
                 raise ParseError(
                     f"{exc} (in {text[exc.span[0] : exc.span[1]]!r})", text=text, span=exc.span
                 ) from None
             if got is not None:
-                yield got
-                # continue after the figure
-                end = got.end
-                while (nt := stream.get(i)) is not None and nt.start < end:
-                    i += 1
-                continue
+                return got, i
         i += 1
 
 

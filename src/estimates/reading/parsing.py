@@ -71,7 +71,14 @@ from estimates.reading._fast import (
     _fast_reading_of,
     _forget_plans,
 )
-from estimates.reading._grammar import _exact, _first_start, _iter_readings, _Reader, _Reading
+from estimates.reading._grammar import (
+    _exact,
+    _first_figure_reading,
+    _first_start,
+    _iter_readings,
+    _Reader,
+    _Reading,
+)
 from estimates.reading._meaning import (
     _RULE_TABLES,
     _new_object,
@@ -156,9 +163,10 @@ def _general_reading(text: str) -> _Reading:
         if found is None:
             raise _no_figure(text)
         start = found
-    for reading in _iter_readings(text, start):
-        return reading
-    raise _no_figure(text)
+    reading = _first_figure_reading(text, start)
+    if reading is None:
+        raise _no_figure(text)
+    return reading
 
 
 # The caller's units as read, for the lexicon they were read with (a unit defined later may
