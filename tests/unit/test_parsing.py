@@ -6,7 +6,13 @@ import pickle
 
 import pytest
 
-from estimates.errors import DimensionError, ParseError, UnitError, UnknownMethodError
+from estimates.errors import (
+    DimensionError,
+    InvalidValueError,
+    ParseError,
+    UnitError,
+    UnknownMethodError,
+)
 from estimates.reading.parsing import Figure, find_figures, format, parse, parse_figure
 from estimates.values.ranges import Range
 
@@ -469,3 +475,26 @@ def test_a_unit_column_of_barrels_a_day_keeps_the_figure_of_oil() -> None:
     out, bad = validate_claims(table, where="test", convention="literal")
     assert bad == []
     assert (out["best"][0], out["unit"][0]) == (1.5e6, "oil_barrel / day")
+
+
+def test_a_range_read_from_text_shares_a_read_only_fields_set() -> None:
+    """Ranges the reader builds share one fields set (all six fields, as validation sets them):
+    it refuses changes in place, and a copy, a changed copy or an unpickled range has a set of
+    its own."""
+    import copy
+
+    r, other = parse("about 12,000 soldiers"), parse("5-10 km")
+    valid = Range(**r.model_dump())
+    assert r.model_fields_set == valid.model_fields_set and repr(r.model_fields_set) == repr(
+        set(valid.model_fields_set)
+    )
+    with pytest.raises(InvalidValueError, match="read-only"):
+        r.model_fields_set.add("x")
+    with pytest.raises(InvalidValueError, match="read-only"):
+        r.model_fields_set |= {"x"}
+    changed = r.model_copy(update={"best": 12_001.0})
+    assert type(changed.model_fields_set) is set and changed.best == 12_001.0
+    assert other.model_fields_set == valid.model_fields_set  # the shared set is untouched
+    for again in (copy.deepcopy(r), pickle.loads(pickle.dumps(r))):
+        assert again == r and type(again.model_fields_set) is set
+        assert again.model_fields_set == valid.model_fields_set

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
+from typing import NoReturn
 
 from pydantic import ValidationError
 
-from estimates.errors import ParseError, UnitError
+from estimates.errors import InvalidValueError, ParseError, UnitError
 from estimates.reading._grammar import _Reading
 from estimates.reading._number_reader import _Num
 from estimates.reading.conventions import Convention, Rule, VagueEntry
@@ -180,7 +182,85 @@ def _to_range(reading: _Reading, convention: Convention, unit: str | None, text:
 # -- building the Range -----------------------------------------------------------------------
 
 _FIELDS = ("low", "best", "high", "closed", "unit", "convention")
-_FIELDS_SET = set(_FIELDS)  # copied for each Range (a copy is cheaper than a set built anew)
+
+
+class _AllFieldsSet(set[str]):
+    """The fields set that every Range the reader builds shares: its six fields, all set, as
+    validation gives them. One set, not one a range (a set is a quarter of a Range's memory, and
+    one more object for the garbage collector to walk), so it refuses changes in place: a change
+    would be every such range's (a Range is frozen, so pydantic makes none). A copy of it (as
+    ``model_copy`` makes) is a plain set, and so is what unpickling it gives."""
+
+    __slots__ = ()
+
+    def _refuse(self) -> NoReturn:
+        # as a Range refuses any change (it is frozen)
+        raise InvalidValueError(
+            "Range",
+            (
+                {
+                    "loc": ("model_fields_set",),
+                    "type": "frozen_instance",
+                    "msg": "the fields set of a Range read from text is shared and read-only; "
+                    "change a copy (set(r.model_fields_set))",
+                    "input": None,
+                },
+            ),
+        )
+
+    def add(self, element: str) -> NoReturn:
+        self._refuse()
+
+    def discard(self, element: object) -> NoReturn:
+        self._refuse()
+
+    def remove(self, element: str) -> NoReturn:
+        self._refuse()
+
+    def pop(self) -> NoReturn:
+        self._refuse()
+
+    def clear(self) -> NoReturn:
+        self._refuse()
+
+    def update(self, *s: Iterable[str]) -> NoReturn:
+        self._refuse()
+
+    def difference_update(self, *s: Iterable[object]) -> NoReturn:
+        self._refuse()
+
+    def intersection_update(self, *s: Iterable[object]) -> NoReturn:
+        self._refuse()
+
+    def symmetric_difference_update(self, s: Iterable[str]) -> NoReturn:
+        self._refuse()
+
+    def __ior__(self, value: AbstractSet[object]) -> NoReturn:
+        self._refuse()
+
+    def __iand__(self, value: AbstractSet[object]) -> NoReturn:
+        self._refuse()
+
+    def __isub__(self, value: AbstractSet[object]) -> NoReturn:
+        self._refuse()
+
+    def __ixor__(self, value: AbstractSet[object]) -> NoReturn:
+        self._refuse()
+
+    def __repr__(self) -> str:
+        return repr(set(self))
+
+    def __copy__(self) -> set[str]:
+        return set(self)
+
+    def __deepcopy__(self, memo: object) -> set[str]:
+        return set(self)
+
+    def __reduce__(self) -> tuple[type[set[str]], tuple[list[str]]]:
+        return set, (sorted(self),)
+
+
+_FIELDS_SET = _AllFieldsSet(_FIELDS)
 _CLOSED_WORDS = {
     (left, right): closed_from_flags(left, right)
     for left in (True, False)
@@ -283,7 +363,7 @@ def _checked_range(
             "convention": convention,
         },
     )
-    _set_fields_set(r, _FIELDS_SET.copy())
+    _set_fields_set(r, _FIELDS_SET)
     _set_extra(r, None)
     _set_private(r, None)
     return r
