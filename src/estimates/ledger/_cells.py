@@ -147,10 +147,17 @@ class _Columns(dict[str, Any]):
     def __init__(self, coded: dict[str, tuple[npt.NDArray[np.intp], ObjArray]]) -> None:
         super().__init__()
         self._coded = coded
+        #: columns of another kind (a date's first and last instants) kept as codes into a
+        #: table of values the same way, until a step reads them row by row
+        self.later: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[Any]]] = {}
 
-    def __missing__(self, name: str) -> ObjArray:
-        codes, table = self._coded[name]
-        values: ObjArray = table[codes]
+    def __missing__(self, name: str) -> npt.NDArray[Any]:
+        codes, table = self.later[name] if name in self.later else self._coded[name]
+        values: npt.NDArray[Any]
+        if name in self.later and codes.size and codes.strides[0] == 0:
+            values = np.broadcast_to(table[codes[0]], codes.shape)  # one value for every row
+        else:
+            values = table[codes]
         self[name] = values
         return values
 
@@ -307,6 +314,9 @@ def _date_column(
     rows: npt.NDArray[np.int64],
     errors: list[BadRow],
 ) -> tuple[Any, Any, npt.NDArray[np.intp], ObjArray]:
+    """A date column's codes into its distinct periods: the first and the last instant of each
+    (NaT for none, the last entry, code -1) and its text, each a table the codes index."""
+
     def check(x: object) -> object:
         try:
             return None if _is_missing(x) else to_period(x)
@@ -327,6 +337,4 @@ def _date_column(
         [nat if p is None else np.datetime64(p.last_second, "s") for p in table],
         dtype="datetime64[s]",
     )
-    if codes.size and codes.strides[0] == 0:  # the column is not given: one blank for every row
-        return np.broadcast_to(start[-1], (n,)), np.broadcast_to(end[-1], (n,)), codes, text
-    return start[codes], end[codes], codes, text
+    return start, end, codes, text

@@ -197,10 +197,11 @@ def _check_cells(
     )
     keep("unit", _per_value(col("unit"), n, _unit_check, "unit", rows, errors, values=False))
     for name in DATE_COLUMNS:
-        out[f"{name}_start"], out[f"{name}_end"], codes, text = _date_column(
-            col(name), n, name, rows, errors
-        )
+        start, end, codes, text = _date_column(col(name), n, name, rows, errors)
         coded[name] = (codes, text)
+        # the instants of each row read from the tables only when a step needs them
+        out.later[f"{name}_start"] = (codes, start)
+        out.later[f"{name}_end"] = (codes, end)
     _, id_codes, id_table = _per_value(
         col("claim_id"), n, _text_check(True), "claim_id", rows, errors, values=False,
         unchanged=_NAME,
@@ -312,7 +313,7 @@ def _check_given_ids(
 
 def _canonical_frame(
     coded: dict[str, tuple[npt.NDArray[np.intp], ObjArray]],
-    out: dict[str, Any],
+    out: _Columns,
     keep_rows: npt.NDArray[np.intp],
     keys: npt.NDArray[np.uint64],
 ) -> pd.DataFrame:
@@ -330,6 +331,14 @@ def _canonical_frame(
     # a column no row states is one array of NaN (or NaT) shared by every such column (the
     # frame's arrays are read-only)
     blanks: dict[np.dtype[Any], pd.Series[Any]] = {}
+    # the codes of the kept rows, gathered once per column of codes (a date's text and its
+    # instants share theirs)
+    gathered: dict[int, npt.NDArray[Any]] = {}
+
+    def kept(codes: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        if id(codes) not in gathered:
+            gathered[id(codes)] = codes[take]
+        return gathered[id(codes)]
 
     def column(name: str) -> pd.Series[Any]:
         if name in coded:
@@ -341,15 +350,28 @@ def _canonical_frame(
             else:
                 table_codes, names = sorted_codes(table)
                 small = table_codes.astype(np.min_scalar_type(-max(names.size, 1)), copy=False)
-                row_codes, names = used_only(small[codes[take]], names)
+                row_codes, names = used_only(small[kept(codes)], names)
             return pd.Series(categorical(row_codes, names), copy=False)
+        if name in out.later and name not in out:  # instants no step spelled out, by code
+            codes, instants = out.later[name]
+            if _constant(codes):
+                values = np.broadcast_to(instants[codes[0] if codes.size else -1], take.shape)
+            else:
+                values = instants[kept(codes)]
+            if pd.isna(values[:1]).all() and pd.isna(values).all():
+                return blank(values, name)
+            return as_column(values if values.flags.writeable else values.copy(), name)
         values = out[name]
         if values.dtype.kind in "fM" and pd.isna(values[:1]).all() and pd.isna(values).all():
-            if values.dtype not in blanks:
-                blank = np.full(take.size, values[0] if values.size else np.nan)
-                blanks[values.dtype] = as_column(blank, name)
-            return pd.Series(blanks[values.dtype].array, copy=False)
+            return blank(values, name)
         return as_column(values[take], name)
+
+    def blank(values: npt.NDArray[Any], name: str) -> pd.Series[Any]:
+        if values.dtype not in blanks:
+            blanks[values.dtype] = as_column(
+                np.full(take.size, values[0] if values.size else np.nan), name
+            )
+        return pd.Series(blanks[values.dtype].array, copy=False)
 
     columns = {name: column(name) for name in FRAME_COLUMNS if name != "claim_id"}
     columns["claim_id"] = id_column(keys[first])
