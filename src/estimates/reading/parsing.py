@@ -208,9 +208,9 @@ def _canonical_unit(unit: str | None) -> str | None:
 
 
 @functools.lru_cache(maxsize=8192)
-def _parse_cached(text: str, convention: str, unit: str | None) -> tuple[Range, _Reading | None]:
-    """The range of a short text, and its reading when that has other readings to report (the
-    cache keeps no more: fewer live objects for the garbage collector to walk)."""
+def _parse_cached(text: str, convention: str, unit: str | None) -> Range | tuple[Range, _Reading]:
+    """The range of a short text, paired with its reading only when that has other readings to
+    report (the cache keeps no more: fewer live objects for the garbage collector to walk)."""
     conv = _CONVENTIONS.get(convention) if type(convention) is str else None
     if conv is None:
         conv = get_convention(convention)
@@ -221,12 +221,12 @@ def _parse_cached(text: str, convention: str, unit: str | None) -> tuple[Range, 
     if m is not None:  # a plain phrase
         r = _fast_range(m, conv, unit)  # one number or a range of two: no reading to build
         if r is not None:
-            return r, None
+            return r
         reading = _fast_reading_of(m, text)
     if reading is None:
         reading = _general_reading(text)
     r = _to_range(reading, conv, unit, text)
-    return r, (reading if reading.alternatives else None)
+    return (r, reading) if reading.alternatives else r
 
 
 # Conventions by name, as get_convention gives them, for the hot path (emptied when one is
@@ -290,13 +290,15 @@ def parse(
         _check_text(text)
     if unit is not None:
         unit = _canonical_unit(unit)
-    reading: _Reading | None
     if len(text) <= 256:
-        r, reading = _parse_cached(text, convention, unit)
+        got = _parse_cached(text, convention, unit)
+        if not isinstance(got, tuple):
+            return got  # a reading with nothing to report
+        r, reading = got
     else:
         reading = _first_reading(text)
         r = _to_range(reading, get_convention(convention), unit, text)
-    if reading is not None and reading.alternatives:
+    if reading.alternatives:
         _doubt(reading, text, strict)
     return r
 
