@@ -40,6 +40,9 @@ def test_no_date_anywhere_reads_at_as_after_every_figure() -> None:
     out = known_on(q=np.zeros(2, np.intp), stated=undated, n_quantities=1, known_on=None, at=None)
     assert out.at.tolist() == [NO_DAY] and out.at_or_far.tolist() == [FAR]
     assert out.rows.tolist() == [0, 1] and not out.hindsight.any()
+    # a claim with no day stated is known whatever the cut-off
+    out = known_on(q=np.zeros(2, np.intp), stated=undated, n_quantities=1, known_on=5, at=None)
+    assert out.everything and out.rows.tolist() == [0, 1] and out.known_on.tolist() == [5]
 
 
 def test_the_stages_day_is_the_dates_day() -> None:

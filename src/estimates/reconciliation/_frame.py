@@ -383,11 +383,16 @@ def read_times(cols: Columns, qc: IntArray, nq: int, stated: Int64Array) -> Time
     kind_table = np.array([_KINDS.get(str(x), STOCK) for x in kind_names] + [STOCK], dtype=np.int8)
     kind = kind_table[kind_codes]
     t_e = cols.instants("as_of_end")
-    t_s = _day_start(cols.instants("as_of_start"), t_e)
     stated_start = _day_start(cols.instants("stated_on_start"), stated)
     no_as_of = t_e == NO_DAY
-    t_s = np.where(no_as_of, np.where(stated_start == NO_DAY, stated, stated_start), t_s)
-    t_e = np.where(no_as_of, stated, t_e)
+    if no_as_of.all():
+        # no "as of" at all: every figure describes the day it was stated
+        t_s = np.where(stated_start == NO_DAY, stated, stated_start)
+        t_e = stated
+    else:
+        t_s = _day_start(cols.instants("as_of_start"), t_e)
+        t_s = np.where(no_as_of, np.where(stated_start == NO_DAY, stated, stated_start), t_s)
+        t_e = np.where(no_as_of, stated, t_e)
     is_proj = kind == PROJECTION_KIND
     has_obs = np.zeros(nq, dtype=bool)
     has_obs[qc[~is_proj]] = True

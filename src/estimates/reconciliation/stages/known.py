@@ -67,22 +67,27 @@ def known_on(
     >>> out.rows.tolist(), out.at.tolist(), out.hindsight.tolist()
     ([0], [3], [True])
     """
+    has = stated != NO_DAY
+    dated = bool(has.any())
     if known_on is None:
         known = np.full(n_quantities, NO_DAY, dtype=np.int64)
-        has = stated != NO_DAY
-        np.maximum.at(known, q[has], stated[has])
+        if dated:
+            np.maximum.at(known, q[has], stated[has])
     else:
         known = np.full(n_quantities, known_on, dtype=np.int64)
     at_q = known.copy() if at is None else np.full(n_quantities, at, dtype=np.int64)
     hindsight = (known != NO_DAY) & (at_q != NO_DAY) & (known > at_q)
-    keep = (stated == NO_DAY) | (stated <= np.where(known == NO_DAY, FAR, known)[q])
-    everything = bool(keep.all())
+    if dated:
+        keep = ~has | (stated <= np.where(known == NO_DAY, FAR, known)[q])
+        everything = bool(keep.all())
+    else:  # a claim with no day stated is always known
+        everything = True
     rows = np.arange(q.size, dtype=np.intp) if everything else np.flatnonzero(keep)
     return Known(
         known_on=frozen(known),
         at=frozen(at_q),
         at_or_far=frozen(np.where(at_q == NO_DAY, FAR, at_q)),
         hindsight=frozen(hindsight),
-        rows=frozen(rows.astype(np.intp)),
+        rows=frozen(rows.astype(np.intp, copy=False)),
         everything=everything,
     )
