@@ -42,9 +42,11 @@ from estimates.reconciliation.stages.time import Picked
 
 __all__ = [
     "Answer",
+    "Handed",
     "PerClaim",
     "Running",
     "combine",
+    "hand_over",
     "per_claim",
     "running_answer",
     "settle_unknowns",
@@ -94,33 +96,40 @@ class Answer:
         )  # fmt: skip
 
 
-def combine(
-    fn: Any,
-    method: str,
-    options: Mapping[str, object],
-    change: int | None,
+@dataclass(frozen=True)
+class Handed:
+    """What the method is handed: the ``evidence`` (one row per evidence interval, None when no
+    interval stands) and, per interval, its quantity ``q``, the ``moment`` it describes and a
+    ``claim`` it comes from (an index into the known claims)."""
+
+    evidence: Evidence | None
+    q: IntArray
+    moment: Int64Array
+    claim: IntArray
+
+
+def hand_over(
     ev: Merged,
     picked: Picked,
+    q: IntArray,
+    moment: Int64Array,
     weight: FloatArray,
     q_names: ObjectArray,
     sources: Resolved,
     positive: BoolArray,
     cols: Columns,
     number: NumberWriter,
-) -> Answer:
-    """The method's answer per quantity from the evidence intervals, the intervals it misses,
-    and whether the used figures conflict (figures about moments ``change_days`` or more apart
-    are change, not conflict); the method's notes write figures with ``number``."""
-    nq = q_names.size
-    answer = Answer.empty(nq)
-    one = picked.row
-    if not one.size:
-        return answer
+) -> Handed:
+    """The evidence intervals as the method reads them, grouped by quantity: ``q``, ``moment``
+    and ``weight`` per interval (what the pipeline already took of ``ev``), the rest read here.
+    The levels are None when no claim has one (every method reads None as all unknown)."""
+    claim = picked.take(ev.first)
+    if not picked.row.size:
+        return Handed(None, q, moment, claim)
     take = picked.take
-    ev_q, first, moment = take(ev.q), take(ev.first), np.asarray(take(ev.moment), dtype=np.int64)
-    starts = np.flatnonzero(segment_starts([ev_q]))
-    seg_q = ev_q[starts]
-    answer.answered[seg_q] = True
+    starts = np.flatnonzero(segment_starts([q]))
+    seg_q = q[starts]
+    levels = claim_levels(cols.arrays)
     evidence = Evidence(
         low=np.asarray(picked.low, dtype=float),
         high=np.asarray(picked.high, dtype=float),
@@ -130,15 +139,36 @@ def combine(
         weight=np.asarray(weight, dtype=float),
         source=np.asarray(take(ev.source), dtype=np.intp),
         source_names=tuple(sources.names.tolist()),
-        reliability=sources.letters(first),
+        reliability=sources.letters(claim),
         starts=np.asarray(starts, dtype=np.intp),
         quantities=tuple(q_names[seg_q].tolist()),
         positive=positive[seg_q],
         as_of_day=moment,
         stated_day=np.asarray(take(ev.stated), dtype=np.int64),
-        level=cols.take(claim_levels(cols.arrays))[first],
+        level=None if bool(np.isnan(levels).all()) else cols.take(levels)[claim],
         number=number,
     )
+    return Handed(evidence, q, moment, claim)
+
+
+def combine(
+    fn: Any,
+    method: str,
+    options: Mapping[str, object],
+    change: int | None,
+    n_quantities: int,
+    handed: Handed,
+) -> Answer:
+    """The method's answer for each of ``n_quantities`` from the evidence it is ``handed``, the
+    intervals it misses, and whether the used figures conflict (figures about moments
+    ``change`` seconds or more apart are change, not conflict)."""
+    answer = Answer.empty(n_quantities)
+    evidence = handed.evidence
+    if evidence is None:
+        return answer
+    ev_q, moment, starts = handed.q, handed.moment, evidence.starts
+    seg_q = ev_q[starts]
+    answer.answered[seg_q] = True
     combined = fn(evidence, dict(options))
     if not isinstance(combined, Combined) or combined.low.size != seg_q.size:
         raise ReconcileError(f"method {method!r} did not return one result per quantity")
@@ -287,20 +317,21 @@ def per_claim(
     role: npt.NDArray[np.int8],
     e_role: npt.NDArray[np.int8],
     e_side: npt.NDArray[np.int8],
-    ev: Merged,
-    picked: Picked,
+    ev_of: IntArray,
+    interval: IntArray,
     weight: FloatArray,
     running: Running | None,
     *,
     detail: bool,
 ) -> PerClaim:
     """Each claim takes its evidence row's role (a duplicate or a projection set apart keeps
-    its own); a running total's claims are used as its stage says, whatever the method saw."""
-    ev_of = ev.evidence_of
+    its own); a running total's claims are used as its stage says, whatever the method saw.
+    ``ev_of`` is each claim's evidence row (:attr:`Merged.evidence_of`), ``interval`` each
+    evidence row's interval (:attr:`Picked.interval`)."""
     role = np.where(
         (role == Role.DUPLICATE) | (role == Role.PROJECTION), role, e_role[ev_of]
     ).astype(np.int8)
-    evidence = picked.interval[ev_of]
+    evidence = interval[ev_of]
     used_roles = list(USED_ROLES)
     used = np.isin(role, used_roles) & (evidence >= 0)
     evidence = np.where(used, evidence, -1)
@@ -309,7 +340,7 @@ def per_claim(
         w = weight[np.maximum(evidence, 0)] if weight.size else 0.0
         claim_weight = np.where(used, w, 0.0)
     if running is not None:
-        run_weight_e = np.full(ev.q.size, np.nan)
+        run_weight_e = np.full(interval.size, np.nan)
         run_weight_e[running.rows] = running.weight
         of_running = ~np.isnan(run_weight_e[ev_of])
         run_used = of_running & np.isin(role, used_roles)

@@ -77,6 +77,7 @@ from estimates.ledger.arrays import ClaimArrays, claim_arrays
 from estimates.reconciliation._answer import (
     Running,
     combine,
+    hand_over,
     per_claim,
     running_answer,
     settle_unknowns,
@@ -291,31 +292,44 @@ def run(
     stood = _stand(merged, known, has_obs, settings, low_stated, high_stated)
     del low_stated, high_stated
     # 6. weights (stages.weights) and the method's answer
-    one, take = stood.picked.row, stood.picked.take
-    ev_q = take(merged.q)
-    fresh = recency(known.at[ev_q], take(merged.moment), _half_life(settings))
-    ev_weight = stood.picked.factor * fresh
-    e_role = stale(stood.picked.role, one, fresh).copy()
-    e_side = stood.picked.side.copy()
     picked, running = stood.picked, stood.running
-    change = None if settings.change_days is None else settings.change_days * DAY
-    answer = combine(
-        fn, settings.method, settings.options, change, merged, picked, ev_weight, q_names,
-        sources, figures.positive, cols, write_number,
+    take = picked.take
+    ev_q = take(merged.q)
+    ev_moment = np.asarray(take(merged.moment), dtype=np.int64)
+    fresh = recency(known.at[ev_q], ev_moment, _half_life(settings))
+    ev_weight = picked.factor * fresh
+    e_role = stale(picked.role, picked.row, fresh).copy()
+    e_side = picked.side.copy()
+    del fresh
+    handed = hand_over(
+        merged, picked, ev_q, ev_moment, ev_weight, q_names, sources, figures.positive, cols,
+        write_number,
     )  # fmt: skip
-    e_role[picked.lower[(picked.lower >= 0) & answer.misses]] = Role.OUTLIER
-    e_role[picked.upper[(picked.upper >= 0) & answer.misses]] = Role.OUTLIER
+    # what the per-claim table reads of the stages' outputs; the rest of them is dropped
+    # before the method runs
+    ev_of, interval, first = merged.evidence_of, picked.interval, merged.first
+    merged_count = merged.count[ev_of] if qc.size and detail else np.zeros(0, dtype=np.intp)
+    too_early, base_since, main_kinds = stood.too_early, stood.base_since, stood.main_kind
+    other_start, src_names = stood.other_start, sources.names
+    resolved = sources.resolved if detail else np.zeros(0, dtype=object)
+    del merged, picked, stood, take, sources, cols
+    change = None if settings.change_days is None else settings.change_days * DAY
+    answer = combine(fn, settings.method, settings.options, change, nq, handed)
+    # an interval the answer misses: the rows of its ends are outliers
+    ends = np.flatnonzero(interval >= 0)
+    e_role[ends[answer.misses[interval[ends]]]] = Role.OUTLIER
+    del ends
     falls: tuple[tuple[int, int, int, str, float], ...] = ()
     best_claim = np.full(nq, -1, dtype=np.intp)
     running_sources = None
     if running is not None:
         falls, best_claim, running_sources = running_answer(
-            answer, running, e_role, e_side, merged.first, stood.other_start, stood.base_since,
-            known.at_or_far, sources.names, write_number,
+            answer, running, e_role, e_side, first, other_start, base_since, known.at_or_far,
+            src_names, write_number,
         )  # fmt: skip
-    settle_unknowns(answer, qc, known.known_on, known.at, stood.too_early)
+    settle_unknowns(answer, qc, known.known_on, known.at, too_early)
     # per claim
-    claim = per_claim(role, e_role, e_side, merged, picked, ev_weight, running, detail=detail)
+    claim = per_claim(role, e_role, e_side, ev_of, interval, ev_weight, running, detail=detail)
     n_claims = np.bincount(qc[claim.used], minlength=nq).astype(np.intp)
     # evidence rows are one per (quantity, kind, source) and a quantity's evidence has one kind
     # of observation (or only projections), so each source appears once
@@ -327,7 +341,6 @@ def run(
         r = readings(answer.evidence)
         ev_point = np.where(np.isfinite(r.point), r.point, np.nan)
         ev_low_r, ev_high_r = r.low, r.high
-    n = qc.size
     return CoreResult(
         quantities=q_names,
         at=known.at,
@@ -351,21 +364,25 @@ def run(
         claim_low=figures.low,
         claim_best=figures.best,
         claim_high=figures.high,
-        resolved_source=sources.resolved if detail else np.zeros(0, dtype=object),
+        resolved_source=resolved,
         kind=kind,
         as_of=moment,
         stated=stated,
         bound_side=claim.side,
-        merged=merged.count[merged.evidence_of] if n and detail else np.zeros(0, dtype=np.intp),
-        base_since=stood.base_since,
+        merged=merged_count,
+        base_since=base_since,
         hindsight=known.hindsight,
-        main_kind=stood.main_kind,
+        main_kind=main_kinds,
         ev_q=ev_q.astype(np.intp),
         ev_low=ev_low_r,
         ev_high=ev_high_r,
         ev_point=ev_point,
-        ev_source=take(merged.source).astype(np.intp),
-        ev_claim=take(merged.first) if one.size else np.zeros(0, dtype=np.intp),
+        ev_source=(
+            handed.evidence.source.astype(np.intp)
+            if handed.evidence is not None
+            else np.zeros(0, dtype=np.intp)
+        ),
+        ev_claim=handed.claim,
         falls=falls,
         best_claim=best_claim,
         level=np.where(np.isnan(answer.low) | np.isnan(answer.high), np.nan, answer.level),
