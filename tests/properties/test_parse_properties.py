@@ -193,6 +193,38 @@ def plain_phrases(draw: st.DrawFn) -> str:
     return f"{opener}{cur}{number}{mult}{conn}{cur2}{second}{mult2}{tail}"
 
 
+# Parts of texts read without the tokenizer's pattern (words and numbers set off by single
+# spaces), and parts that must send a text to the pattern: numbers the pattern joins or splits
+# otherwise ("1 500", "2.4e6", "12,000", "5k"), other blanks, symbols, letters outside ASCII.
+PLAIN_PARTS = st.one_of(
+    st.text(alphabet="abcdefkmxzAEKMZ", min_size=1, max_size=6),
+    st.integers(0, 10**7).map(str),
+    st.sampled_from(["1", "12", "500", "000", "2024"]),
+    st.sampled_from(
+        ["", "e6", "2.4e6", "12,000", "5k", "k5", "1.5", "-", "$", "%", "É", "\t", "_"]
+    ),
+)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(PLAIN_PARTS, max_size=10),
+    st.lists(st.sampled_from([" ", " ", " ", "", "  ", "\u00a0", "\u2009"]), max_size=10),
+)
+def test_words_and_numbers_are_tokenized_as_the_pattern_tokenizes_them(
+    parts: list[str], blanks: list[str]
+) -> None:
+    """A text of words and numbers set off by single spaces is tokenized without the pattern,
+    to the tokens, words and end the pattern gives; any other text goes to the pattern."""
+    from estimates.reading._tokens import _pattern_tokens, _plain_tokens
+
+    blanks += [" "] * (len(parts) - len(blanks))
+    text = "".join(part + blank for part, blank in zip(parts, blanks, strict=False))[:-1]
+    got = _plain_tokens(text) if text.isascii() else None
+    if got is not None:
+        assert got == _pattern_tokens(text)
+
+
 @given(plain_phrases())
 def test_the_fast_path_reads_as_the_general_reader_does(text: str) -> None:
     from estimates.reading._fast import _fast_reading

@@ -262,14 +262,19 @@ class _Reader(_NumberReader):
             if t.raw in lex.symbols and (t.raw not in _LETTER_MULTIPLIERS or k in self.flip):
                 return lex.symbols[t.raw], 1.0, k + 1
         w0 = t.low
-        if w0 in lex.noun_first:
+        lengths = lex.noun_first.get(w0)
+        if lengths is not None:
             nouns = lex.nouns
-            w1 = s.word(k + 1) or ""
-            w2 = s.word(k + 2) or ""
-            for words in ((w0, w1, w2), (w0, w1), (w0,)):  # the longest noun first
+            for n in lengths:  # the longest noun first, of the lengths the nouns of w0 have
+                if n == 1:
+                    words: tuple[str, ...] = (w0,)
+                elif n == 2:
+                    words = (w0, s.word(k + 1) or "")
+                else:
+                    words = (w0, s.word(k + 1) or "", s.word(k + 2) or "")
                 noun = nouns.get(words)
                 if noun is not None:
-                    return noun, 1.0, k + len(words)
+                    return noun, 1.0, k + n
         return None
 
     def per_after(self, k: int) -> tuple[str, int] | None:
@@ -292,6 +297,16 @@ class _Reader(_NumberReader):
         s = self.s
         t = s.get(i)
         if t is None or t.kind != _WORD or t.low in _STOP:
+            return None
+        word = s.word
+        k = i + 1
+        end = k + self.lex.reach
+        while k < end:  # a unit is followed by its connector: none within reach, no unit
+            w = word(k)
+            if w == "to" or w == "and" or w in _DASHES:
+                break
+            k += 1
+        else:
             return None
         got = self.lex_unit(i, True)
         if got is None or got[1] != 1.0:

@@ -48,7 +48,11 @@ class _IncompleteError(Exception):
         self.span = span
 
 
-# float(f"1e{k}") and float(f"1e-{k}") for the digit counts numerals have, read once.
+# The words and symbols that may stand before a number as its currency or its sign (those
+# ``currency_before`` and ``sign`` read): before any other, neither is looked for.
+_BEFORE_NUMBER = frozenset(
+    {*_CURRENCY_SYMBOLS, *_CURRENCY_CODES, "us", "minus", "negative", *_MINUS}
+)
 
 
 class _NumberReader:
@@ -399,7 +403,8 @@ class _NumberReader:
         sign = 1.0
         j = i
         t = s.get(j)
-        if t is not None and t.kind != _NUM:  # a currency or a sign before the number
+        # a currency or a sign before the number
+        if t is not None and t.kind != _NUM and t.low in _BEFORE_NUMBER:
             cur = self.currency_before(j)
             if cur is not None:
                 unit, j = cur

@@ -71,6 +71,74 @@ def _tokens(parts: Iterable[tuple[str, str, str, str]], toks: list[_Tok], pos: i
     return pos
 
 
+def _plain_tokens(text: str) -> tuple[list[_Tok], list[str | None], int] | None:
+    """:func:`_pattern_tokens` of an ASCII ``text`` of words and numbers set off by single
+    spaces ("fewer than half a million officers 4"), without the pattern: a run of letters is a
+    word, a run of digits a number. ``None`` for any other text: one with other characters,
+    with blanks that are not one space, or with two numbers in a row, which the pattern may
+    read as one ("1 500").
+
+    >>> toks, words, end = _plain_tokens("Over 12 troops")
+    >>> words, toks[1], end
+    (['over', None, 'troops'], _Tok(kind=0, low='12', start=5, end=7, raw='12'), 14)
+    >>> _plain_tokens("1 500 troops"), _plain_tokens("12,000"), _plain_tokens("")
+    (None, None, None)
+    """
+    toks: list[_Tok] = []
+    words: list[str | None] = []
+    append, append_word = toks.append, words.append
+    pos = 0
+    number_before = False
+    for part in text.split(" "):
+        end = pos + len(part)
+        if part.isalpha():
+            low = part.lower()
+            append(_new_tok(_Tok, (_WORD, low, pos, end, part)))
+            append_word(low)
+            number_before = False
+        elif part.isdigit() and not number_before:
+            append(_new_tok(_Tok, (_NUM, part, pos, end, part)))
+            append_word(None)
+            number_before = True
+        else:
+            return None
+        pos = end + 1
+    return toks, words, len(text)
+
+
+def _pattern_tokens(text: str) -> tuple[list[_Tok], list[str | None], int]:
+    """The tokens of ``text``, their words (the lower-cased text of a word, a symbol as written,
+    ``None`` for a number) and the offset after the last one, read with ``_TOKEN_RE``.
+
+    >>> toks, words, end = _pattern_tokens("about 1 500 troops, ")
+    >>> words, toks[1].raw, end
+    (['about', None, 'troops', ','], '1 500', 20)
+    """
+    toks: list[_Tok] = []
+    words: list[str | None] = []
+    append, append_word = toks.append, words.append
+    pos = 0
+    for blank, num, word, sym in _TOKEN_RE.findall(text):  # _tokens, with the words
+        pos += len(blank)
+        if word:  # words first: most tokens of a phrase are words
+            end = pos + len(word)
+            low = word.lower()
+            append(_new_tok(_Tok, (_WORD, low, pos, end, word)))
+            append_word(low)
+        elif num:
+            end = pos + len(num)
+            append(_new_tok(_Tok, (_NUM, num, pos, end, num)))
+            append_word(None)
+        elif sym:
+            end = pos + len(sym)
+            append(_new_tok(_Tok, (_SYM, sym, pos, end, sym)))
+            append_word(sym)
+        else:
+            continue
+        pos = end
+    return toks, words, pos
+
+
 # Texts up to this length are tokenized in one go (the common case: a phrase); longer ones in
 # chunks of matches, so reading the first figure of a long text never tokenizes all of it.
 _EAGER = 2000
@@ -99,37 +167,19 @@ class _Stream:
 
     def __init__(self, text: str, start: int = 0, whole: bool = False) -> None:
         self.text = text
-        self.toks: list[_Tok] = []
+        self.toks: list[_Tok]
         if (len(text) <= _EAGER or whole) and start == 0:
-            toks = self.toks
-            words: list[str | None] = []
-            append, append_word = toks.append, words.append
-            pos = 0
-            for blank, num, word, sym in _TOKEN_RE.findall(text):  # _tokens, with the words
-                pos += len(blank)
-                if word:  # words first: most tokens of a phrase are words
-                    end = pos + len(word)
-                    low = word.lower()
-                    append(_new_tok(_Tok, (_WORD, low, pos, end, word)))
-                    append_word(low)
-                elif num:
-                    end = pos + len(num)
-                    append(_new_tok(_Tok, (_NUM, num, pos, end, num)))
-                    append_word(None)
-                elif sym:
-                    end = pos + len(sym)
-                    append(_new_tok(_Tok, (_SYM, sym, pos, end, sym)))
-                    append_word(sym)
-                else:
-                    continue
-                pos = end
-            self._pos = pos
+            plain = _plain_tokens(text) if len(text) <= _EAGER and text.isascii() else None
+            # words and numbers alone need no pattern
+            toks, words, self._pos = _pattern_tokens(text) if plain is None else plain
+            self.toks = toks
             self._done = True
             self._it: Iterator[re.Match[str]] = iter(())
             self.get = [*toks, *_PADDING].__getitem__
             words += _PADDING
             self.word = words.__getitem__
         else:
+            self.toks = []
             self._pos = start  # a long text may be read from where its first figure can be
             self._done = False
             self._it = _TOKEN_RE.finditer(text, start)

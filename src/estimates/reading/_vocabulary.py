@@ -418,10 +418,13 @@ _MINUS = frozenset("-−")
 
 class _Lexicon(NamedTuple):
     nouns: dict[tuple[str, ...], str]  # lower-case word tuples -> unit
-    noun_first: frozenset[str]
+    # first word -> the lengths of the nouns it starts that the reader reads (up to three
+    # words), longest first
+    noun_first: dict[str, tuple[int, ...]]
     symbols: dict[str, str]  # one token, as written -> unit
     sequences: dict[str, tuple[tuple[tuple[str, ...], str, float], ...]]  # first raw -> options
     per: dict[str, tuple[tuple[tuple[str, ...], str], ...]]  # first low -> (words, unit)
+    reach: int  # the most tokens a unit the reader reads takes (a noun, symbol or sequence)
 
 
 def _split(text: str) -> tuple[str, ...]:
@@ -452,12 +455,16 @@ def _lexicon() -> _Lexicon:
     for text, unit in data.per.items():
         parts = tuple(p.lower() for p in _split(text))
         per.setdefault(parts[0], []).append((parts, unit))
+    lengths: dict[str, set[int]] = {}
+    for words in nouns:
+        lengths.setdefault(words[0], set()).add(len(words))
     built = _Lexicon(
         nouns,
-        frozenset(k[0] for k in nouns),
+        {k: tuple(sorted((n for n in v if n <= 3), reverse=True)) for k, v in lengths.items()},
         symbols,
         {k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in sequences.items()},
         {k: tuple(sorted(v, key=lambda e: -len(e[0]))) for k, v in per.items()},
+        max([3, *(len(parts) for options in sequences.values() for parts, _, _ in options)]),
     )
     _LEXICON[:] = [(data, built)]
     return built
