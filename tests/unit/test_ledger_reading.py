@@ -146,6 +146,11 @@ def test_columns_no_row_states_share_one_read_only_array_and_equal_a_fresh_frame
     assert not blank[0].flags.writeable and np.isnan(blank[0]).all()
     dates = [frame[c].to_numpy() for c in ("as_of_start", "as_of_end", "since_end")]
     assert all(np.shares_memory(dates[0], d) for d in dates[1:]) and pd.isna(dates[0]).all()
+    # text columns no row states share their codes too, and so do those of one value each
+    none = [frame[c].array.codes for c in ("text", "hedge", "url", "note")]
+    assert all(np.shares_memory(none[0], c) for c in none[1:]) and (none[0] == -1).all()
+    one = [frame[c].array.codes for c in ("closed", "kind")]
+    assert np.shares_memory(*one) and (one[0] == 0).all()
     # what a frame rebuilt from the ledger's own claims holds, column by column
     _same_frames(frame, canonical(frame.copy(deep=True)))
 
@@ -185,6 +190,20 @@ def test_sorted_codes_are_a_sorted_factorize(values: list[str | None]) -> None:
     want_codes, want_names = pd.factorize(texts, sort=True, use_na_sentinel=True)
     assert names.tolist() == list(want_names) == sorted(want_names)
     assert codes.tolist() == want_codes.tolist()
+
+
+@given(st.lists(st.one_of(st.none(), st.just(float("nan")), _NAMES), max_size=100), st.booleans())
+def test_sorted_codes_of_distinct_sorted_texts_are_read_without_sorting(
+    values: list[str | float | None], missing: bool
+) -> None:
+    texts = sorted({x for x in values if isinstance(x, str)})
+    # the distinct texts in order (the missing cell's entry after them), or with a None or a
+    # NaN among them: what a sorted factorize gives
+    for listed in (texts, [*texts[:3], *[x for x in values if not isinstance(x, str)], *texts[3:]]):
+        table = np.array([*listed, None] if missing else listed, dtype=object)
+        codes, names = sorted_codes(table)
+        want_codes, want_names = pd.factorize(table, sort=True, use_na_sentinel=True)
+        assert names.tolist() == list(want_names) and codes.tolist() == want_codes.tolist()
 
 
 @given(st.lists(st.one_of(st.none(), st.text(max_size=8)), max_size=20))
@@ -247,6 +266,36 @@ def test_fast_and_careful_csv_readings_agree(body: str) -> None:
     mapped.sort(key=lambda e: e.row or 0)
     assert [str(e) for e in fast.errors] == [str(e) for e in mapped]
     _same_frames(fast.ledger._frame, good)
+
+
+@pytest.mark.parametrize("other", ["t", "t\u00e9"])
+def test_text_columns_read_by_arrow_are_codes_into_their_sorted_texts(other: str) -> None:
+    pa = pytest.importorskip("pyarrow")
+    # a file of ASCII bytes is read as bytes, and its texts are text all the same
+    text = f"quantity,low,source\nb,1,{other}\na,2,s\nb,3,'=x\n"
+    table = formats.read_csv_table(io.BytesIO(text.encode())).table
+    for name, names, codes in (
+        ("quantity", ["a", "b"], [1, 0, 1]),
+        ("source", ["=x", "s", other], [2, 1, 0]),
+    ):
+        cells = pa.array(table[name].array)
+        assert cells.type == pa.dictionary(cells.type.index_type, pa.string()), name
+        assert cells.dictionary.to_pylist() == names and cells.indices.to_pylist() == codes
+    assert table["low"].tolist() == ["1", "2", "3"]
+
+
+def test_a_column_held_by_arrow_as_a_dictionary_of_text_reads_as_its_text() -> None:
+    pa = pytest.importorskip("pyarrow")
+    cells = ["q", " q ", None, "r", "q", "'=x"]
+    plain = pd.DataFrame(
+        {"quantity": pd.Series(cells, dtype=object), "low": [1] * 6, "source": "s"}
+    )
+    coded = plain.assign(
+        quantity=pd.Series(pd.arrays.ArrowExtensionArray(pa.array(cells).dictionary_encode()))
+    )
+    want, got = (Ledger.from_frame(f, errors="collect") for f in (plain, coded))
+    _same_frames(got.ledger._frame, want.ledger._frame)
+    assert [str(e) for e in got.errors] == [str(e) for e in want.errors] != []
 
 
 def test_a_guarded_formula_and_the_same_text_unguarded_are_one_text() -> None:

@@ -94,13 +94,18 @@ def _per_value(
     all the distinct values at once, which ones ``check`` would give back as they are.
     """
     codes: npt.NDArray[np.intp]
+    encoded = None
     if column is None:
         # every row missing: one code for all, no array of n codes
         codes = np.broadcast_to(np.intp(-1), (n,))
         uniques: list[object] = []
+    elif (encoded := _dictionary(column)) is not None:
+        # read by Arrow as codes into distinct texts (a CSV): the codes (8, 16 or 32 bits)
+        # index the table as they are, and the texts are told plain in Arrow
+        codes, names = encoded
+        uniques = names.to_pylist()
     elif isinstance(column.dtype, pd.CategoricalDtype):
-        # read as a categorical (a CSV): its categories are the distinct values already, and
-        # its codes (8, 16 or 32 bits) index the table as they are
+        # a categorical: its categories are the distinct values already
         codes = cast("npt.NDArray[np.intp]", column.cat.codes.to_numpy())
         uniques = list(column.cat.categories)
     else:
@@ -120,7 +125,7 @@ def _per_value(
         for k, value in enumerate(uniques):
             table[k] = check(value)
     else:
-        plain = unchanged.mask(uniques)
+        plain = unchanged.mask(uniques, None if encoded is None else encoded[1])
         # every value as it is, then the ones the check changes (fromiter: no value is read
         # as a sequence to spread)
         table[:-1] = np.fromiter(uniques, dtype=object, count=len(uniques))
@@ -138,6 +143,33 @@ def _per_value(
             errors.append(BadRow(int(rows[i]), name, given, table[k].reason))
         table[bad] = None
     return (table[codes] if values else np.zeros(0, dtype=object)), codes, table
+
+
+def _dictionary(column: pd.Series[Any]) -> tuple[npt.NDArray[np.intp], Any] | None:
+    """The codes (-1 = missing) and the distinct texts (an Arrow array) of a column held by
+    Arrow as a dictionary of text; None for a column of another kind."""
+    if not isinstance(column.dtype, pd.ArrowDtype):
+        return None
+    import pyarrow as pa
+
+    kind = column.dtype.pyarrow_dtype
+    if not (
+        pa.types.is_dictionary(kind)
+        and (pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type))
+    ):
+        return None
+    chunks = pa.array(column.array)
+    if isinstance(chunks, pa.ChunkedArray):
+        if chunks.num_chunks != 1:
+            return None
+        chunks = chunks.chunk(0)
+    if chunks.dictionary.null_count:
+        return None
+    indices = chunks.indices
+    if indices.null_count:
+        indices = indices.fill_null(-1)
+    codes = indices.to_numpy(zero_copy_only=False)
+    return cast("npt.NDArray[np.intp]", codes), chunks.dictionary
 
 
 class _Columns(dict[str, Any]):
@@ -174,13 +206,15 @@ class _Plain:
         self.pattern = pattern
         self.one = one
 
-    def mask(self, values: list[object]) -> npt.NDArray[np.bool_]:
-        if len(values) > 64 and set(map(type, values)) == {str}:
+    def mask(self, values: list[object], texts: Any = None) -> npt.NDArray[np.bool_]:
+        """Which of ``values`` the check gives back as they are; ``texts``, when given, is
+        ``values`` as an Arrow array of text (not converted again)."""
+        if len(values) > 64 and (texts is not None or set(map(type, values)) == {str}):
             try:
                 import pyarrow as pa
                 import pyarrow.compute as pc
 
-                arr = pa.array(values, type=pa.string())
+                arr = pa.array(values, type=pa.string()) if texts is None else texts
                 if self.pattern is None:
                     hit = pc.greater(pc.binary_length(arr), 0)
                 else:

@@ -70,10 +70,29 @@ def sorted_codes(values: ObjArray) -> tuple[npt.NDArray[np.intp], ObjArray]:
     What ``pd.factorize(values, sort=True)`` gives, with the distinct texts sorted by Arrow (by
     their UTF-8 bytes, which is the order of their code points) instead of compared in Python.
 
+    Values that are distinct and in sorted order already (the last one may be None: the
+    distinct texts of a column read by Arrow, with the missing cell's entry after them) are
+    told by one comparison of neighbours, without hashing or sorting them again.
+
     >>> codes, names = sorted_codes(np.array(["b", None, "a", "b"], dtype=object))
     >>> codes.tolist(), names.tolist()
     ([1, -1, 0, 1], ['a', 'b'])
+    >>> codes, names = sorted_codes(np.array(["a", "b", None], dtype=object))
+    >>> codes.tolist(), names.tolist()
+    ([0, 1, -1], ['a', 'b'])
     """
+    stated = values[:-1] if values.size and values[-1] is None else values
+    if stated.size > 1:
+        try:
+            # a None or NaN among them is compared with a neighbour: TypeError, or False
+            with np.errstate(invalid="ignore"):
+                increasing = bool((stated[1:] > stated[:-1]).all())
+        except (TypeError, ValueError):  # values that do not compare as one bool
+            increasing = False
+        if increasing:
+            codes = np.arange(values.size, dtype=np.intp)
+            codes[stated.size :] = -1
+            return codes, stated.copy()
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     names = np.asarray(uniques, dtype=object)
     order = text_order(names)

@@ -338,8 +338,9 @@ def _fast_csv(data: bytes, header: list[str]) -> pd.DataFrame | None:
     pyarrow refuses any row whose field count differs from the header's and any byte that is
     not UTF-8, and reads every cell as text; the caller then falls back to the csv module, which
     reports each such row. Files with a blank line (or a row of blank cells, which Arrow reads
-    the same way) also take that path, where a blank line is skipped but counted. Text columns come back as categoricals (each
-    distinct text once, the rows as integer codes: no Python string per cell).
+    the same way) also take that path, where a blank line is skipped but counted. Text columns
+    come back dictionary-encoded (:func:`_arrow_codes`: each distinct text once, the rows as
+    integer codes, no Python string per cell).
     """
     if len(set(header)) != len(header):
         return None
@@ -348,6 +349,8 @@ def _fast_csv(data: bytes, header: list[str]) -> pd.DataFrame | None:
         from pyarrow import csv as pacsv
     except ImportError:  # pragma: no cover - pyarrow is an optional extra
         return None
+    # a file of ASCII bytes only is UTF-8: its cells are read as bytes, not checked again
+    ascii = data.isascii()
     try:
         table = pacsv.read_csv(
             pa.BufferReader(data),
@@ -359,7 +362,7 @@ def _fast_csv(data: bytes, header: list[str]) -> pd.DataFrame | None:
                 ignore_empty_lines=False,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(header, pa.string()),
+                column_types=dict.fromkeys(header, pa.binary() if ascii else pa.string()),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -370,17 +373,19 @@ def _fast_csv(data: bytes, header: list[str]) -> pd.DataFrame | None:
         return None
 
     def column(name: str) -> Any:
-        cells = table.column(name)
+        cells = table.column(name).combine_chunks()
+        if ascii:  # bytes of ASCII text: the same buffers read as text
+            cells = cells.view(pa.string())
         if name not in NUMBER_COLUMNS:
-            return _arrow_categorical(cells)
+            return pd.Series(pd.arrays.ArrowExtensionArray(_arrow_codes(cells)), copy=False)
         # the text of each cell, kept in Arrow: the validation converts the plain numbers at
         # once and reads only the others one by one
-        return pd.Series(pd.arrays.ArrowExtensionArray(cells.combine_chunks()))
+        return pd.Series(pd.arrays.ArrowExtensionArray(cells), copy=False)
 
     # Arrow's kernels release the GIL: the columns are encoded side by side
     with concurrent.futures.ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         columns = dict(zip(header, pool.map(column, header), strict=True))
-    return pd.DataFrame(columns)
+    return pd.DataFrame(columns, copy=False)
 
 
 def _blank_row(table: Any) -> bool:
@@ -395,35 +400,53 @@ def _blank_row(table: Any) -> bool:
     return bool(pc.any(blank).as_py())
 
 
-def _arrow_categorical(cells: Any) -> pd.Categorical[Any]:
-    """A text column read by Arrow as a categorical: each distinct text once (in order of first
-    appearance), the rows as codes; the ``'`` that :func:`_guarded` put before a formula lead
-    dropped from the distinct texts (as :func:`_unguarded` drops it from cells).
+def _arrow_codes(cells: Any) -> Any:
+    """A text column read by Arrow, dictionary-encoded: each distinct text once, in sorted order
+    (by UTF-8 bytes, which is the order of code points), the rows as codes into them; the
+    ``'`` that :func:`_guarded` put before a formula lead dropped from the distinct texts (as
+    :func:`_unguarded` drops it from cells).
 
     A column with one text in every row (a unit, a kind) is told by one comparison, without
     hashing its rows.
+
+    >>> import pyarrow as pa
+    >>> got = _arrow_codes(pa.array(["b", "'=a", "b", "=a"]))
+    >>> got.dictionary.to_pylist(), got.indices.to_pylist()
+    (['=a', 'b'], [1, 0, 1, 0])
     """
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    cells = cells.combine_chunks()
     codes: npt.NDArray[Any]
-    if len(cells) and not cells.null_count and pc.all(pc.equal(cells, cells[0])).as_py():
+    if _constant_text(cells):
         names = cells.slice(0, 1)
         codes = np.zeros(len(cells), dtype=np.int8)
     else:
         encoded = cells.dictionary_encode()
         names = encoded.dictionary
         codes = encoded.indices.to_numpy(zero_copy_only=False)
-    texts = np.asarray(names.to_pylist(), dtype=object)
     if pc.any(pc.starts_with(names, "'")).as_py():
+        texts = names.to_pylist()
         fixed = [x[1:] if _GUARDED.match(x) else x for x in texts]
         # "'=x" and "=x" in one column are one text once unguarded
         renumber, distinct = pd.factorize(np.array(fixed, dtype=object))
-        codes, texts = renumber[codes], np.asarray(distinct, dtype=object)
-    # the codes index the distinct texts by construction: not checked again row by row
-    return pd.Categorical.from_codes(
-        codes, dtype=pd.CategoricalDtype(pd.Index(texts, dtype=object)), validate=False
-    )
+        codes, names = renumber[codes], pa.array(distinct, type=names.type)
+    order = np.asarray(pc.array_sort_indices(names), dtype=np.intp)
+    if (order[1:] < order[:-1]).any():
+        rank = np.empty(order.size, dtype=codes.dtype)
+        rank[order] = np.arange(order.size)
+        codes, names = rank[codes], names.take(pa.array(order))
+    return pa.DictionaryArray.from_arrays(pa.array(codes), names)
+
+
+def _constant_text(cells: Any) -> bool:
+    """Whether an Arrow text array holds one text in every row (and no missing cell): the first
+    and last cells compared before all of them."""
+    import pyarrow.compute as pc
+
+    if not len(cells) or cells.null_count or not cells[0].equals(cells[-1]):
+        return False
+    return bool(pc.all(pc.equal(cells, cells[0])).as_py())
 
 
 def _reject_constant(name: str) -> float:

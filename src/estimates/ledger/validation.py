@@ -254,8 +254,10 @@ def _check_rows(
     left &= ~np.isnan(low)
     right &= ~np.isnan(high)
     closed_names = np.array(sorted(CLOSED), dtype=object)  # both, left, neither, right
-    closed_codes = np.where(left & right, 0, np.where(left, 1, np.where(right, 3, 2)))
-    coded["closed"] = (closed_codes.astype(np.int8), closed_names)
+    # 0 both, 1 left, 2 neither, 3 right: 2 - left + right - 2 * left * right, in bytes
+    sides = left.view(np.int8), right.view(np.int8)
+    closed_codes = 2 - sides[0] + sides[1] - 2 * (sides[0] & sides[1])
+    coded["closed"] = (closed_codes.astype(np.int8, copy=False), closed_names)
     out.pop("closed", None)  # spelled out again from the codes when a step reads it
 
     unit_codes, unit_table = coded.get("unit") or pd.factorize(out["unit"], use_na_sentinel=True)
@@ -328,9 +330,11 @@ def _canonical_frame(
     first = np.ones(keys.size, dtype=bool)
     first[1:] = keys[1:] != keys[:-1]
     take = keep_rows[order[first]]
-    # a column no row states is one array of NaN (or NaT) shared by every such column (the
-    # frame's arrays are read-only)
+    # a column no row states is one array of NaN (or NaT) shared by every such column, and a
+    # text column of one value in every row has the codes of every such column (the frame's
+    # arrays are read-only)
     blanks: dict[np.dtype[Any], pd.Series[Any]] = {}
+    same: dict[int, npt.NDArray[np.int8]] = {}
     # the codes of the kept rows, gathered once per column of codes (a date's text and its
     # instants share theirs)
     gathered: dict[int, npt.NDArray[Any]] = {}
@@ -346,7 +350,9 @@ def _canonical_frame(
             if _constant(codes):  # one value for every row (a column not given): no gather
                 value = table[codes[0]] if codes.size else None
                 names = np.array([] if pd.isna(value) or not take.size else [value], dtype=object)
-                row_codes = np.full(take.size, names.size - 1, dtype=np.int8)
+                if names.size not in same:  # code -1 (no value) or 0 (the one value)
+                    same[names.size] = np.full(take.size, names.size - 1, dtype=np.int8)
+                row_codes = same[names.size]
             else:
                 table_codes, names = sorted_codes(table)
                 small = table_codes.astype(np.min_scalar_type(-max(names.size, 1)), copy=False)
