@@ -22,7 +22,7 @@ from estimates.reconciliation.plurality import (
     source_weights,
     truths,
 )
-from tests.unit.truth_cases import copiers_and_honest
+from tests.unit.truth_cases import copiers_and_honest, rounded_ratings
 
 
 def table(out: Combined) -> dict[str, dict[str, object]]:
@@ -51,6 +51,56 @@ def test_layout_reads_points_ranges_and_windows() -> None:
     assert lay.win_hi.tolist() == [12_500.0, 21.5, np.inf]
     lay0 = layout(ev, 2.0)
     assert lay0.win_lo.tolist() == [11_998.0, 10.0, 3.0]
+
+
+def test_groups_whose_figures_spread_smoothly_are_not_clustered() -> None:
+    # rounded ratings: a pair of figures is as often one step apart as identical
+    smooth, _ = rounded_ratings(60, 12)
+    assert not layout(smooth, None).clustered.any()
+    # sources that state the truth or copy one feed's mistakes pile up on exact figures
+    exact, _ = copiers_and_honest(60)
+    assert layout(exact, None).clustered.all()
+    # a caller's tolerance says what agreement is, whatever the figures
+    assert layout(smooth, 2.0).clustered.all()
+    # each connected group is judged on its own: the two together keep their verdicts
+    q = [*smooth.quantities, *(f"x{k}" for k in exact.quantities)]
+    rows = {
+        "quantity": [
+            q[i] for i in np.r_[smooth_seg(smooth), len(smooth.quantities) + smooth_seg(exact)]
+        ],
+        "source": [
+            *(smooth.source_names[i] for i in smooth.source),
+            *(f"x{exact.source_names[i]}" for i in exact.source),
+        ],
+        "best": [*smooth.best, *exact.best],
+    }
+    both = layout(Evidence.from_rows(**rows), None)
+    named = dict(zip(Evidence.from_rows(**rows).quantities, both.clustered, strict=True))
+    assert not any(named[k] for k in smooth.quantities)
+    assert all(named[f"x{k}"] for k in exact.quantities)
+
+
+def smooth_seg(ev: Evidence) -> np.ndarray:
+    return np.repeat(np.arange(len(ev.quantities)), np.diff(np.r_[ev.starts, len(ev.best)]))
+
+
+def test_a_few_figures_keep_their_plurality_until_many_pairs_say_otherwise() -> None:
+    # three of four state 3 and one 4: as many pairs one step apart as identical, but too few
+    # pairs to give up the plurality
+    ev = Evidence.from_rows(quantity=["a"] * 4, source=list("wxyz"), best=[3.0, 3.0, 3.0, 4.0])
+    assert layout(ev, None).clustered.tolist() == [True]
+    assert plurality(ev, {}).best.tolist() == [3.0]
+
+
+def test_smooth_figures_have_no_plurality_and_say_why() -> None:
+    ev, truth = rounded_ratings(60, 12, seed=4)
+    out = plurality(ev, {})
+    assert all(
+        n is not None and n.startswith("figures spread as rounded estimates do") for n in out.note
+    )
+    per_q = np.split(ev.best, ev.starts[1:])
+    median = np.array([np.median(x) for x in per_q])
+    assert np.abs(out.best - truth).mean() <= 1.02 * np.abs(median - truth).mean()
 
 
 # -- stage (a): truths ---------------------------------------------------------------------------

@@ -453,6 +453,7 @@ class _TruthOnParts:
             (part.glob[here], claims[here].astype(np.float64)),
             (part.glob[here], _grade_counts(ev, src)[here]),
             _local_components(part),
+            _pair_report(step.clusters, part.glob, here),
             self._losses(part, work),
             *_copy_reports(copies, part.glob),
         )
@@ -469,23 +470,28 @@ class _TruthOnParts:
         return part.glob[here], np.asarray(sums[here], dtype=np.float64)
 
     def step(
-        self, part: _Part, shared: tuple[FloatArray, npt.NDArray[np.bool_], IntArray, Any]
+        self,
+        part: _Part,
+        shared: tuple[FloatArray, npt.NDArray[np.bool_], IntArray, Any, Any],
     ) -> _Part:
         if part.ev is None:
             return part
-        src_w, frozen, comp_src, pairs = shared
+        src_w, frozen, comp_src, pairs, flags = shared
         w = part.work
         assert isinstance(w, _TruthWork)
+        gsrc = part.glob[np.asarray(part.ev.source, np.intp)]
+        # the first step: the copy discount joins the prior weights, the groups' clustering
+        # is the whole group's, and the first truth is taken again under them, as in memory
         if pairs is not None and w.copies is not None:
-            # the first step: the copy discount joins the prior weights, and the first truth is
-            # taken again under them, as in memory
             from estimates.reconciliation.copying import claim_independence
 
             keep = claim_independence(w.copies, _local_pairs(pairs, part.glob))
             w = dataclasses.replace(
                 w, prior_w=w.prior_w * keep, truth=w.med, step=w.step.keeping(keep), copies=None
             )
-        gsrc = part.glob[np.asarray(part.ev.source, np.intp)]
+        if flags is not None:
+            step = w.step.clustered_as(flags[comp_src[gsrc[w.starts]]])
+            w = dataclasses.replace(w, truth=w.med, step=step)
         row_w = w.prior_w * src_w[gsrc]
         new = w.step.answer(row_w, w.truth)
         comp_seg = comp_src[gsrc[w.starts]]
@@ -556,18 +562,20 @@ class _TruthSpec(_Spec):
             _most_frequent(add.add([f[1] for f in live], width=6))
         ]
         self.comp_src, self.n_comp = _components([f[2] for f in live], n_src)
-        self.losses = add.add([f[3] for f in live])
+        self.flags = _clustered(add, [f[3] for f in live], self.comp_src, self.n_comp)
+        self.losses = add.add([f[4] for f in live])
         self.add = add
         self.n_src = n_src
         self.src_w = np.ones(n_src)
         self.frozen = np.zeros(self.n_comp, dtype=bool)
-        self.pairs = _copy_pairs(live, 4, n_src) if self.cfg.discount_copies else None
+        self.pairs = _copy_pairs(live, 5, n_src) if self.cfg.discount_copies else None
 
     def prime(self) -> Any:
-        """The copy pairs, for the first truth step under the copy discount (as in memory)."""
-        if self.pairs is None:
+        """The copy pairs and the groups' clustering, for the first truth step under them (as
+        in memory)."""
+        if self.pairs is None and self.flags is None:
             return None
-        return np.ones(self.n_src), self.frozen, self.comp_src, self.pairs
+        return np.ones(self.n_src), self.frozen, self.comp_src, self.pairs, self.flags
 
     def primed(self, reports: Sequence[Any]) -> None:
         self.losses = self.add.add([r[1] for r in reports if r is not None])
@@ -575,7 +583,7 @@ class _TruthSpec(_Spec):
     def rounds(self) -> range:
         return range(1, self.cfg.max_iter + 1)
 
-    def next(self) -> tuple[FloatArray, npt.NDArray[np.bool_], IntArray, None]:
+    def next(self) -> tuple[FloatArray, npt.NDArray[np.bool_], IntArray, None, None]:
         """This iteration's source weights, from the losses added up (the in-memory step)."""
         from estimates.reconciliation.truth import _source_weights
 
@@ -588,7 +596,7 @@ class _TruthSpec(_Spec):
             self.grade_error, self.cfg, self.method, self.comp_src, self.n_comp,
         )  # fmt: skip
         self.src_w = np.where(self.frozen[self.comp_src], self.src_w, new_w)
-        return self.src_w, self.frozen, self.comp_src, None
+        return self.src_w, self.frozen, self.comp_src, None, None
 
     def learn(self, reports: Sequence[Any]) -> bool:
         """Add up one iteration's reports; whether the iterations stop."""
@@ -645,6 +653,28 @@ def _copy_reports(claims: Any, glob: IntArray) -> tuple[Any, ...]:
     return tuple(out)
 
 
+def _pair_report(lay: Any, glob: IntArray, here: IntArray) -> tuple[IntArray, FloatArray] | None:
+    """A partition's per-source counts of identical figures and figures one rounding step
+    apart (:func:`estimates.reconciliation.plurality.pair_counts`), or None without them."""
+    if lay is None or lay.pair_counts is None:
+        return None
+    return glob[here], np.asarray(lay.pair_counts[here], dtype=np.float64)
+
+
+def _clustered(
+    add: _Reduce, reports: Sequence[Any], comp_src: IntArray, n_comp: int
+) -> npt.NDArray[np.bool_] | None:
+    """Per connected group of the whole ledger, whether it is clustered, from the partitions'
+    pair counts added up (:func:`estimates.reconciliation.plurality.clustered`); None where the
+    partitions reported none (a tolerance given, or the papers' steps)."""
+    from estimates.reconciliation.plurality import clustered
+
+    if all(r is None for r in reports):
+        return None
+    counts = add.add(reports, width=2)
+    return clustered(counts[:, 0], counts[:, 1], comp_src, n_comp)
+
+
 def _copy_pairs(firsts: Sequence[Any], k: int, n_src: int) -> Any:
     """The pair matrix ``c`` of the copy counts the partitions reported at ``k`` and ``k + 1``."""
     from scipy import sparse
@@ -687,6 +717,7 @@ class _PluralityOnParts:
         part.report = (
             (g[here], _grade_counts(ev, np.asarray(ev.source, np.intp))[here]),
             _local_components(part),
+            _pair_report(lay, g, here),
             *_copy_reports(lay, g),
         )
         return _PluralityWork(lay)
@@ -700,13 +731,17 @@ class _PluralityOnParts:
 
         if part.ev is None:
             return part
-        vote, pairs, comp_src = shared
+        vote, pairs, comp_src, flags = shared
         w = part.work
         assert isinstance(w, _PluralityWork)
         g = np.maximum(part.glob, 0)  # (a source with no evidence row here is never read)
         keep = w.keep
         if keep is None:
+            # the first step: the copy discount, and each group's clustering judged whole
             keep = claim_independence(w.lay, _local_pairs(pairs, part.glob))
+            if flags is not None:
+                lay = w.lay.clustered_as(flags[comp_src[g[w.lay.src[w.lay.starts]]]])
+                w = dataclasses.replace(w, lay=lay)
         vote_l = vote[g]
         t = truths(w.lay, vote_l, keep)
         stats = source_statistics(w.lay, t, keep)
@@ -764,15 +799,15 @@ class _PluralitySpec(_Spec):
         by_grade = np.array([_GRADE_ACCURACY.get(x, cfg.prior_accuracy) for x in _GRADES])
         self.prior_acc = np.r_[by_grade, cfg.prior_accuracy][self.grade]
         self.comp_src, self.n_comp = _components([f[1] for f in live], n_src)
-
-        self.pairs = _copy_pairs(live, 2, n_src)
+        self.flags = _clustered(add, [f[2] for f in live], self.comp_src, self.n_comp)
+        self.pairs = _copy_pairs(live, 3, n_src)
         self.add = add
         self.acc = np.array(self.prior_acc, dtype=np.float64)
         self.vote = np.ones(n_src)
         self.frozen = np.zeros(self.n_comp, dtype=bool)
 
     def prime(self) -> Any:
-        return self.vote, self.pairs, self.comp_src
+        return self.vote, self.pairs, self.comp_src, self.flags
 
     def primed(self, reports: Sequence[Any]) -> None:
         self.sums = self.add.add([r[1] for r in reports if r is not None], width=2)
@@ -788,7 +823,7 @@ class _PluralitySpec(_Spec):
         hold = self.frozen[self.comp_src]
         self.acc = np.where(hold, self.acc, acc_new)
         self.vote = np.where(hold, self.vote, vote_new)
-        return self.vote, self.pairs, self.comp_src
+        return self.vote, self.pairs, self.comp_src, None
 
     def learn(self, reports: Sequence[Any]) -> bool:
         self.frozen = _frozen_after(reports, self.frozen)

@@ -41,12 +41,18 @@ def _number(
 
 
 def _sorted_quantile(
-    v: FloatArray, w: FloatArray, starts: IntArray, ends: IntArray, q: float
+    v: FloatArray,
+    w: FloatArray,
+    starts: IntArray,
+    ends: IntArray,
+    q: float,
+    rule: str = "mid",
+    reach: FloatArray | None = None,
 ) -> FloatArray:
     """Weighted ``q``-quantile per segment of values already sorted inside each segment: the
     package's one weighted quantile (:func:`estimates.reconciliation._segments.sorted_quantiles`,
-    where its rule is written)."""
-    return sorted_quantiles(v, w, starts, ends, [(q, "mid")])[0]
+    where its rules are written)."""
+    return sorted_quantiles(v, w, starts, ends, [(q, rule)], reach=reach)[0]
 
 
 def _grade_codes(reliability: npt.ArrayLike) -> IntArray:

@@ -17,7 +17,7 @@ Two methods follow the method contract of :mod:`estimates.reconciliation.methods
 Both alternate two steps until the truths stop moving: given the truths, each claim's error is
 its distance to the truth over the quantity's scale, and each source's weight follows from its
 errors; given the weights, each truth is found from the claims. With absolute loss (the
-default) the library departs from the papers in three ways, each for a failure the papers'
+default) the library departs from the papers in four ways, each for a failure the papers'
 steps show on real data (``published=True`` gives the papers' steps):
 
 - **Clusters.** Where sources repeat exact figures, the weighted median lands between clusters
@@ -28,6 +28,17 @@ steps show on real data (``published=True`` gives the papers' steps):
   default tolerance is exact agreement, not the figures' rounding: these methods score a
   claim against an answer its own weight helped choose, and a round figure's wide window would
   let the most trusted source gather the support of every figure near its own.
+- **Spread figures, a median between them.** Agreement is evidence only where a group of
+  quantities and sources clusters on exact figures (:func:`~estimates.reconciliation.plurality.clustered`:
+  identical pairs of figures at least twice as common as pairs one rounding step apart). Where
+  figures spread as rounded estimates do (ratings, guesses rounded to tens or fives), two
+  sources agree by chance and the truth lies between rounded figures as often as on one: no
+  figure wins by agreement, and the weighted median is read off a line through the figures
+  (each at the middle of its weight, the plotting position of Hazen, "Storage to be provided in
+  impounding reservoirs for municipal water supply", Trans. ASCE 77, 1914), drawn only between
+  neighbours of one sign within a factor of ten, or whose rounding meets. A weighted median that
+  jumps from one rounded figure to the next loses to the plain median, which averages the two
+  middle figures; the line moves with the learned weights a little at a time.
 - **No claim decides alone.** In the weighted median no claim weighs more than the strongest
   other claim of its quantity: the learned weights rank the sources, but one source, however
   trusted, cannot set a quantity against every other source (a precise source's one gross
@@ -39,7 +50,7 @@ steps show on real data (``published=True`` gives the papers' steps):
   hundreds of right ones writes a careful source off, and sources with a handful of claims
   collect the weight.
 
-``loss="squared"`` gives the weighted mean (the papers' original choice), without these three.
+``loss="squared"`` gives the weighted mean (the papers' original choice), without these four.
 
 How claims enter:
 
@@ -119,6 +130,7 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import pandas as pd
 
+from estimates._digits import places
 from estimates.errors import ReconcileError
 from estimates.reconciliation._learning import (
     _GRADES,
@@ -303,7 +315,7 @@ class _Endpoints:
     extreme finite endpoint, which keeps the order and gives a finite truth; ``raw`` keeps them.
     """
 
-    __slots__ = ("ends", "factor", "highest", "lowest", "raw", "row", "starts", "value")
+    __slots__ = ("_reach", "ends", "factor", "highest", "lowest", "raw", "row", "starts", "value")
 
     def __init__(self, lo: FloatArray, hi: FloatArray, seg: IntArray, src: IntArray) -> None:
         interval = np.flatnonzero(lo != hi)
@@ -333,6 +345,7 @@ class _Endpoints:
             self.lowest[eseg_sorted],
             np.where(self.raw == np.inf, self.highest[eseg_sorted], self.raw),
         )
+        self._reach: FloatArray | None = None
 
     def quantile(self, row_weight: FloatArray, q: float, *, raw: bool = False) -> FloatArray:
         return _sorted_quantile(
@@ -341,6 +354,23 @@ class _Endpoints:
             self.starts,
             self.ends,
             q,
+        )
+
+    def between(self, row_weight: FloatArray) -> FloatArray:
+        """The weighted median read off a line through the endpoints (the ``"interpolate"``
+        rule of :func:`~estimates.reconciliation._segments.sorted_quantiles`), drawn only
+        between neighbours whose rounding meets: half a step of each one's last significant
+        digit (:func:`estimates._digits.places`) either side."""
+        if self._reach is None:
+            self._reach = np.nan_to_num(places(self.value)) / 2
+        return _sorted_quantile(
+            self.value,
+            row_weight[self.row] * self.factor,
+            self.starts,
+            self.ends,
+            0.5,
+            "interpolate",
+            self._reach,
         )
 
 
@@ -551,20 +581,36 @@ class _Step:
             self.ends, self.lo, self.hi, self.seg, self.starts, self.cfg, self.clusters, keep
         )
 
+    def clustered_as(self, flags: BoolArray) -> _Step:
+        """The same step with each quantity's ``clustered`` from ``flags`` (see
+        :meth:`~estimates.reconciliation.plurality.Layout.clustered_as`)."""
+        clusters = None if self.clusters is None else self.clusters.clustered_as(flags)
+        return _Step(
+            self.ends, self.lo, self.hi, self.seg, self.starts, self.cfg, clusters, self.keep
+        )
+
     def answer(self, row_w: FloatArray, truth: FloatArray) -> FloatArray:
         cfg = self.cfg
         if cfg.papers_steps:
             return _update(
                 self.ends, row_w, self.lo, self.hi, self.seg, self.starts, truth, cfg.loss
             )
-        median = np.nan_to_num(
-            self.ends.quantile(_no_claim_alone(row_w, self.seg, self.starts), 0.5)
-        )
-        if self.clusters is None:
-            return median
+        capped = _no_claim_alone(row_w, self.seg, self.starts)
+        clusters = self.clusters
+        if clusters is None:
+            return np.nan_to_num(self.ends.quantile(capped, 0.5))
+        # where figures spread smoothly, the truth lies between two rounded figures as often as
+        # on one: the median read off a line, which learned weights move smoothly; no figure
+        # wins by agreement there
+        if not clusters.clustered.any():
+            return np.nan_to_num(self.ends.between(capped))
+        median = np.nan_to_num(self.ends.quantile(capped, 0.5))
+        if not clusters.clustered.all():
+            smooth = np.nan_to_num(self.ends.between(capped))
+            median = np.where(clusters.clustered, median, smooth)
         from estimates.reconciliation.plurality import weighed
 
-        agreed = weighed(self.clusters, row_w * self.clusters.share, self.keep)
+        agreed = weighed(clusters, row_w * clusters.share, self.keep)
         return np.where(agreed.plurality, agreed.truth, median)
 
 
