@@ -274,6 +274,7 @@ def sorted_quantiles(
     # within a segment grows with the segment's length and the sum's size
     seg_total = total[seg]
     w = np.divide(w_raw, seg_total, out=np.zeros(n), where=seg_total > 0)
+    del w_raw, seg_total
     cum = np.cumsum(w)
     before = np.r_[0.0, cum][starts]
     tol = 1e-9 + (ends - starts + 2) * np.finfo(float).eps * (before + 1.0)
@@ -320,14 +321,21 @@ def _interpolated(
 ) -> FloatArray:
     """The ``"interpolate"`` rule of :func:`sorted_quantiles` (``w`` sums to 1 per segment)."""
     keep = w > 0
-    v, w, seg = v[keep], w[keep], seg[keep]
+    if not keep.all():  # (no copies where every row has weight, as is usual)
+        v, w, seg = v[keep], w[keep], seg[keep]
+        if reach is not None:
+            reach = reach[keep]
     counts = np.bincount(seg, minlength=m)
     ends = np.cumsum(counts)
     starts = ends - counts
-    cum = np.cumsum(w)
-    before = np.r_[0.0, cum][starts]
     # each value at the middle of its weight; segments laid end to end, one unit each
-    middle = seg + np.clip(cum - w / 2 - before[seg], 0.0, 1.0)
+    middle = np.cumsum(w)
+    before = np.r_[0.0, middle][starts]
+    middle -= w / 2
+    middle -= before[seg]
+    np.clip(middle, 0.0, 1.0, out=middle)
+    middle += seg
+    del before
     j = np.searchsorted(middle, np.arange(m) + q, side="right") - 1
     out = np.full(m, np.nan)
     has = counts > 0
@@ -341,7 +349,7 @@ def _interpolated(
     frac = np.divide(np.arange(m)[inner] + q - middle[a], gap, out=np.zeros(a.size), where=gap > 0)
     line = v[a] + frac * (v[a + 1] - v[a])
     if reach is not None:
-        r = np.nan_to_num(np.asarray(reach, dtype=float)[keep])
+        r = np.nan_to_num(np.asarray(reach, dtype=float))
         lo, hi = v[a], v[a + 1]
         apart = hi - lo > (r[a] + r[a + 1]) * (1 + 1e-9)
         # figures of one sign within a factor of _LINE_RATIO are of one size

@@ -86,6 +86,7 @@ vote it keeps after the copy discount) and ``copies`` (the sources it shares mis
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final, NamedTuple
 
@@ -152,6 +153,8 @@ _CLUSTERED: Final = 2.0
 # before its figures show otherwise a group counts as clustered, as if it had this many pairs of
 # identical figures and one pair one step apart (the prior of :func:`clustered`)
 _PRIOR_IDENTICAL: Final = 8.0
+# distinct figures per block of :func:`pair_counts` (its memory, not its result)
+_PAIR_BLOCK: Final = 1 << 17
 # a note names the sources of a quantity that keep less than this share of their vote
 _INDEPENDENCE_SHOWN: Final = 0.75
 
@@ -250,6 +253,7 @@ def layout(ev: Evidence, tolerance: float | None) -> Layout:
     sweep = np.lexsort((kind, values, eseg)).astype(np.intp)
     sweep_row = np.r_[rows, rows, rows][sweep]
     sweep_sign = np.array([1.0, 0.0, -1.0])[kind[sweep].astype(np.intp)]
+    del values, kind, eseg  # (the sort keys: the largest arrays here)
     counts = np.bincount(seg, minlength=starts.size) * 3
     sweep_first = (np.cumsum(counts) - counts).astype(np.intp)
     point_order = np.lexsort((rows, point, seg)).astype(np.intp)
@@ -317,11 +321,26 @@ def pair_counts(
     [[0.0, 1.0, 1.0], [2.0, 1.0, 1.0]]
     """
     n_ids = int(same.max()) + 1 if same.size else 0
-    v = np.bincount(same, weights=voice, minlength=n_ids)
+    v = np.asarray(np.bincount(same, weights=voice, minlength=n_ids), dtype=np.float64)
     # any claim of each id gives its quantity and figure (ids follow the (quantity, figure) order)
     first = np.zeros(n_ids, dtype=np.intp)
     first[same] = np.arange(same.size)
     useg, ux = seg[first], point[first]
+    del first
+    # the search runs on blocks of whole quantities, so that its sort keys stay small
+    near = np.zeros(n_ids)
+    edges = np.unique(np.r_[np.searchsorted(useg, useg[np.arange(0, n_ids, _PAIR_BLOCK)]), n_ids])
+    for a, b in itertools.pairwise(edges.tolist()):
+        near[a:b] = _near(useg[a:b], ux[a:b], v[a:b])
+    identical = np.bincount(src, weights=voice * (v[same] - voice), minlength=n_src)
+    step_apart = np.bincount(src, weights=voice * near[same], minlength=n_src)
+    return np.asarray(identical, np.float64), np.asarray(step_apart, np.float64)
+
+
+def _near(useg: IntArray, ux: FloatArray, v: FloatArray) -> FloatArray:
+    """Per distinct (quantity, figure), sorted so: the voice of the figures one rounding step
+    above and below it on its quantity (:func:`pair_counts`)."""
+    n = ux.size
     step = places(ux)
     up = ux + np.where(np.isfinite(step), step, np.nan)
     ids = np.flatnonzero(np.isfinite(up))
@@ -329,19 +348,16 @@ def pair_counts(
     # neighbour comes right before the search for it
     key_q = np.r_[useg, useg[ids]]
     key_x = np.r_[ux, up[ids]]
-    kind = np.r_[np.zeros(n_ids), np.ones(ids.size)]
+    kind = np.r_[np.zeros(n, dtype=np.int8), np.ones(ids.size, dtype=np.int8)]
     order = np.lexsort((kind, key_x, key_q))
     prev = order[np.maximum(np.arange(order.size) - 1, 0)]
     hit = (kind[order] == 1) & (kind[prev] == 0) & (key_q[prev] == key_q[order])
     with np.errstate(invalid="ignore"):  # (a bound's point is infinite: no neighbour)
         hit &= np.abs(key_x[prev] - key_x[order]) <= 1e-9 * np.abs(key_x[order])
-    low_id, high_id = ids[order[hit] - n_ids], prev[hit]
-    # each claim: the voice of other figures one step above and below its own
-    near = np.bincount(low_id, weights=v[high_id], minlength=n_ids)
-    near += np.bincount(high_id, weights=v[low_id], minlength=n_ids)
-    identical = np.bincount(src, weights=voice * (v[same] - voice), minlength=n_src)
-    step_apart = np.bincount(src, weights=voice * near[same], minlength=n_src)
-    return np.asarray(identical, np.float64), np.asarray(step_apart, np.float64)
+    low_id, high_id = ids[order[hit] - n], prev[hit]
+    out = np.bincount(low_id, weights=v[high_id], minlength=n)
+    out += np.bincount(high_id, weights=v[low_id], minlength=n)
+    return np.asarray(out, dtype=np.float64)
 
 
 def clustered(
