@@ -658,3 +658,26 @@ def test_on_smooth_rounded_figures_learning_does_not_lose_to_the_median(method, 
     out = method(ev, {})
     median = np.array([np.median(x) for x in np.split(ev.best, ev.starts[1:])])
     assert np.abs(out.best - truth).mean() <= 1.02 * np.abs(median - truth).mean()
+
+
+@pytest.mark.parametrize("method", [*METHODS, get_method("plurality")])
+def test_a_known_vandal_does_not_pull_a_two_claim_quantity_to_the_middle(method) -> None:
+    # five careful sources and a vandal (x1,000) on 40 quantities; then one quantity that only
+    # a careful source and the vandal state: an even split of capped weight once answered with
+    # the middle of the two figures (61,561.5), which neither states
+    rng = np.random.default_rng(5)
+    q, s, v = [], [], []
+    for i in range(40):
+        t = float(rng.integers(100, 999))
+        for k in range(5):
+            q.append(f"q{i}")
+            s.append(f"h{k}")
+            v.append(t if rng.random() < 0.8 else t + float(rng.integers(1, 9)))
+        q.append(f"q{i}")
+        s.append("vandal")
+        v.append(t * 1000)
+    ev = Evidence.from_rows(
+        quantity=[*q, "two", "two"], source=[*s, "h0", "vandal"], best=[*v, 123.0, 123e3]
+    )
+    out = method(ev, {})
+    assert out.best[list(ev.quantities).index("two")] == 123.0

@@ -48,7 +48,7 @@ A method that learns which sources to trust, on two partitions (a vandal's figur
 ...                       "source": ["good", "fair", "vandal"] * 2})
 >>> table = reconcile_any(dd.from_pandas(frame, npartitions=2), method="crh", scheduler="sync")
 >>> table[["quantity", "best"]].values.tolist()
-[['a', 100.5], ['b', 7.0]]
+[['a', 101.0], ['b', 7.0]]
 """
 
 from __future__ import annotations

@@ -155,6 +155,9 @@ _CLUSTERED: Final = 2.0
 _PRIOR_IDENTICAL: Final = 8.0
 # distinct figures per block of :func:`pair_counts` (its memory, not its result)
 _PAIR_BLOCK: Final = 1 << 17
+# the share of a claim's trusted weight that breaks an even split of the median without a
+# plurality (far too small to move a median otherwise)
+_TIE_BREAK: Final = 1e-6
 # a note names the sources of a quantity that keep less than this share of their vote
 _INDEPENDENCE_SHOWN: Final = 0.75
 
@@ -482,8 +485,10 @@ def weighed(lay: Layout, w: FloatArray, independence: FloatArray) -> Truths:
     holds = (lay.win_lo <= mode[seg]) & (mode[seg] <= lay.win_hi)
     agreeing = segment_sum(np.where(holds, independence * lay.share * lay.figure, 0.0), starts)
     plural = agreeing > 1.0 + 1e-6
-    # no plurality: nothing was learned from this quantity, so no learned trust decides it
-    plain = np.nan_to_num(_median(lay, lay.prior * lay.share))
+    # no plurality: nothing was learned from this quantity, so no learned trust decides it,
+    # except an even split (two claims, one from a trusted source and one from a vandal),
+    # which goes to the more trusted side rather than to the middle of two figures
+    plain = np.nan_to_num(_median(lay, lay.prior * lay.share + _TIE_BREAK * w))
     truth = np.where(plural, mode, plain)
     supports = (lay.win_lo <= truth[seg]) & (truth[seg] <= lay.win_hi)
     rival = segment_max(np.where(supports, 0.0, support), starts)

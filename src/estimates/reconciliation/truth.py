@@ -117,7 +117,7 @@ claims keep after the copy discount, on average), sorted by weight. Its ``attrs`
 ... )
 >>> out = crh(ev, {})
 >>> out.best.tolist()
-[100.5, 7.0]
+[101.0, 7.0]
 >>> out.sources["source"].tolist()
 ['fair', 'good', 'vandal']
 """
@@ -174,6 +174,9 @@ _IQR_TO_SD: Final = 1.349
 # step: a claim is near its truth (scored by how near) or wrong, and a wrong claim costs its source
 # the same however far off it is (the truncated absolute loss of the gross-error model).
 _ERROR_CAP: Final = 0.5
+# a share of each claim's own learned weight added after the cap of _no_claim_alone: far too
+# small to move a median, enough to decide an even split
+_TIE_BREAK: Final = 1e-6
 # Weights below this share of the largest are raised to it, so that a quantity claimed only by
 # distrusted sources still has an answer (theirs) instead of none.
 _WEIGHT_FLOOR: Final = 1e-9
@@ -624,12 +627,18 @@ def _clusters(ev: Evidence, cfg: _Settings) -> Layout | None:
 
 
 def _no_claim_alone(row_w: FloatArray, seg: IntArray, starts: IntArray) -> FloatArray:
-    """Each claim's weight, at most that of the strongest other claim of its quantity."""
+    """Each claim's weight, at most that of the strongest other claim of its quantity, plus
+    :data:`_TIE_BREAK` times its own: where the cap leaves two sides of a median even (two
+    claims, one from a trusted source and one from a vandal), the trusted side is the answer,
+    not the middle of the two figures."""
     top = segment_max(row_w, starts)
     is_top = row_w >= top[seg]
     n_top = segment_sum(is_top.astype(np.float64), starts)
     second = np.where(n_top > 1, top, segment_max(np.where(is_top, 0.0, row_w), starts))
-    return np.where(second[seg] > 0, np.minimum(row_w, second[seg]), row_w)
+    capped = np.where(second[seg] > 0, np.minimum(row_w, second[seg]), row_w)
+    # an even split goes to the more trusted side, never to the middle of two figures
+    out: FloatArray = capped + _TIE_BREAK * row_w
+    return out
 
 
 def _update(
