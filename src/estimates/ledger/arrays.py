@@ -7,7 +7,7 @@ instants (seconds since 1970, :data:`NO_INSTANT` for none). Every array is a new
 view of the frame's storage, and is read-only for good (a read-only view of a read-only copy):
 whatever the pandas version (with or without copy-on-write), a write into what was handed out
 raises ``ValueError``, and so does switching writing back on. A column no row states (a number,
-a date, codes all -1) is one array shared with the other such columns.
+a date, a text, codes all -1) is one array shared with the other such columns.
 
 >>> from estimates.ledger.claims import Claim
 >>> from estimates.ledger.table import Ledger
@@ -229,7 +229,7 @@ def claim_arrays(frame: pd.DataFrame) -> ClaimArrays:
             fields[name] = Codes.of(frame[name], blanks)
         else:
             fields[name] = Codes(blanks.full(-1, np.intp), _sealed(np.zeros(0, dtype=object)))
-    fields["text"] = _sealed(_objects(frame, "text", n))
+    fields["text"] = _shared(blanks, _objects(frame, "text", n), None)
     for name in FLOAT_COLUMNS:
         values = _floats(frame, name, n)
         fields[name] = _shared(blanks, values, np.nan)

@@ -99,13 +99,11 @@ class Answer:
 @dataclass(frozen=True)
 class Handed:
     """What the method is handed: the ``evidence`` (one row per evidence interval, None when no
-    interval stands) and, per interval, its quantity ``q``, the ``moment`` it describes and a
-    ``claim`` it comes from (an index into the known claims)."""
+    interval stands) and, per interval, its quantity ``q`` and the ``moment`` it describes."""
 
     evidence: Evidence | None
     q: IntArray
     moment: Int64Array
-    claim: IntArray
 
 
 def hand_over(
@@ -123,13 +121,16 @@ def hand_over(
     """The evidence intervals as the method reads them, grouped by quantity: ``q``, ``moment``
     and ``weight`` per interval (what the pipeline already took of ``ev``), the rest read here.
     The levels are None when no claim has one (every method reads None as all unknown)."""
-    claim = picked.take(ev.first)
     if not picked.row.size:
-        return Handed(None, q, moment, claim)
+        return Handed(None, q, moment)
     take = picked.take
+    claim = take(ev.first)
     starts = np.flatnonzero(segment_starts([q]))
     seg_q = q[starts]
     levels = claim_levels(cols.arrays)
+    # figures about the day they were stated (no "as of"): the moments are the days stated
+    same_day = ev.stated is ev.moment or np.array_equal(ev.stated, ev.moment)
+    stated = moment if same_day else np.asarray(take(ev.stated), dtype=np.int64)
     evidence = Evidence(
         low=np.asarray(picked.low, dtype=float),
         high=np.asarray(picked.high, dtype=float),
@@ -144,11 +145,11 @@ def hand_over(
         quantities=tuple(q_names[seg_q].tolist()),
         positive=positive[seg_q],
         as_of_day=moment,
-        stated_day=np.asarray(take(ev.stated), dtype=np.int64),
+        stated_day=stated,
         level=None if bool(np.isnan(levels).all()) else cols.take(levels)[claim],
         number=number,
     )
-    return Handed(evidence, q, moment, claim)
+    return Handed(evidence, q, moment)
 
 
 def combine(

@@ -256,8 +256,8 @@ def run(
 
     ``only`` restricts the work to one quantity (the rows of the others are dropped first),
     except for joint methods (truth discovery), which learn from every quantity. ``detail``
-    also returns each evidence row as read (``ev_low``, ``ev_high``, ``ev_point``), for the
-    conflicts and spread of one quantity, and the per-claim ``weight``, ``resolved_source``,
+    also returns each evidence row as read (``ev_low``, ``ev_high``, ``ev_point``) and a claim
+    it comes from (``ev_claim``), for the conflicts and spread of one quantity, and the per-claim ``weight``, ``resolved_source``,
     ``bound_side`` and ``merged``; without it those arrays are empty.
 
     >>> frame = pd.DataFrame({"quantity": ["a", "b"], "low": [1.0, 5.0], "high": [2.0, 6.0],
@@ -307,8 +307,11 @@ def run(
     )  # fmt: skip
     # what the per-claim table reads of the stages' outputs; the rest of them is dropped
     # before the method runs
-    ev_of, interval, first = merged.evidence_of, picked.interval, merged.first
+    ev_of, interval = merged.evidence_of, picked.interval
+    # each evidence row's first claim, read by the running totals' answer alone
+    first = merged.first if running is not None else np.zeros(0, dtype=np.intp)
     merged_count = merged.count[ev_of] if qc.size and detail else np.zeros(0, dtype=np.intp)
+    ev_claim = take(merged.first) if detail else np.zeros(0, dtype=np.intp)
     too_early, base_since, main_kinds = stood.too_early, stood.base_since, stood.main_kind
     other_start, src_names = stood.other_start, sources.names
     resolved = sources.resolved if detail else np.zeros(0, dtype=object)
@@ -382,7 +385,7 @@ def run(
             if handed.evidence is not None
             else np.zeros(0, dtype=np.intp)
         ),
-        ev_claim=handed.claim,
+        ev_claim=ev_claim,
         falls=falls,
         best_claim=best_claim,
         level=np.where(np.isnan(answer.low) | np.isnan(answer.high), np.nan, answer.level),

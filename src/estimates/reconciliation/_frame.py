@@ -221,7 +221,9 @@ class Resolved:
     def letters(self, rows: IntArray) -> ObjectArray:
         """The grade letter of each claim of ``rows``: its own, else its source's declared."""
         if self.no_grades:
-            return np.full(rows.size, None, dtype=object)
+            # one None read at every row (a read-only view), not an array of as many Nones
+            none: ObjectArray = np.broadcast_to(np.array(None, dtype=object), rows.size)
+            return none
         own = self.letter_code[rows]
         result: ObjectArray = np.where(
             own >= 0, self.letter_table[own], self.declared[self.code[rows]]
