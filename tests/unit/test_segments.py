@@ -208,3 +208,67 @@ def test_segment_reductions() -> None:
     assert segment_max(x, starts).tolist() == [5.0, 4.0]
     empty = np.zeros(0, np.intp)
     assert segment_sum(np.zeros(0), empty).size == 0
+
+
+# -- the line through the values ("interpolate") -------------------------------------------------
+
+
+def line(
+    values: list[float], weights: list[float], reach: list[float] | None = None, q: float = 0.5
+) -> float:
+    order = np.argsort(values, kind="stable")
+    v = np.array(values, float)[order]
+    w = np.array(weights, float)[order]
+    r = None if reach is None else np.array(reach, float)[order]
+    return float(sorted_quantiles(v, w, [0], [len(v)], [(q, "interpolate")], reach=r)[0][0])
+
+
+@given(
+    st.lists(st.sampled_from([1.0, 2.0, 3.0, 5.0, 8.0, 40.0, -7.0]), min_size=1, max_size=12),
+    st.randoms(),
+)
+def test_the_line_with_equal_weights_is_the_ordinary_median(values: list[float], rnd) -> None:  # type: ignore[no-untyped-def]
+    rnd.shuffle(values)
+    assert line(values, [1.0] * len(values)) == pytest.approx(float(np.median(values)))
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([10.0, 20.0, 25.0, 30.0, 400.0, 1e6, -5.0]), st.floats(0.1, 5.0)),
+        min_size=1,
+        max_size=12,
+    ),
+    st.sampled_from([0.1, 0.5, 0.9]),
+)
+def test_the_line_stays_within_its_neighbours_and_between_figures_of_one_size(
+    rows: list[tuple[float, float]], q: float
+) -> None:
+    values = [v for v, _ in rows]
+    weights = [w for _, w in rows]
+    got = line(values, weights, [0.5] * len(rows), q)
+    assert min(values) <= got <= max(values)
+    if got not in values:
+        # a value between two stated figures only where they are of one size (within a factor
+        # of ten, one sign): never in the gap between 30 and 400, or 400 and a million
+        below = max(v for v in values if v < got)
+        above = min(v for v in values if v > got)
+        # (or, at an even split, the middle of the two, as the ordinary median of two)
+        even = got == pytest.approx((below + above) / 2)
+        assert even or (below > 0 and above <= 10 * below)
+
+
+def test_an_even_split_between_figures_of_different_sizes_is_their_middle() -> None:
+    assert line([30.0, 400.0], [1.0, 1.0], [0.5, 0.5]) == 215.0
+    assert line([30.0, 400.0], [1.0, 1.0 + 1e-6], [0.5, 0.5]) == 400.0
+
+
+def test_the_line_moves_a_little_with_a_little_weight() -> None:
+    base = line([40.0, 50.0, 60.0, 70.0], [1.0, 1.0, 1.0, 1.0])
+    moved = line([40.0, 50.0, 60.0, 70.0], [1.0, 1.0, 1.1, 1.0])
+    assert base == 55.0
+    assert 55.0 < moved < 56.0
+    # the boundary rules jump to a figure instead
+    jump = sorted_quantiles(
+        np.array([40.0, 50.0, 60.0, 70.0]), np.array([1.0, 1.0, 1.1, 1.0]), [0], [4], [(0.5, "mid")]
+    )[0][0]
+    assert jump == 60.0
