@@ -16,6 +16,7 @@ id is the same in every process, on every machine and in every file format.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from typing import Any
@@ -178,19 +179,27 @@ def key_order(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
 
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-# the two hex digits of each byte, as the two bytes of one 16-bit value in memory order
-_HEX_PAIRS = np.stack([np.repeat(_HEX, 16), np.tile(_HEX, 16)], axis=1).view(np.uint16)[:, 0]
+
+
+@functools.cache
+def _hex_quads() -> npt.NDArray[np.uint32]:
+    """The four hex digits of each 16-bit value, as the four bytes of one 32-bit value in
+    memory order (a table of 256 KiB, made when ids are first written)."""
+    value = np.arange(1 << 16)
+    digits = np.stack([_HEX[(value >> shift) & 15] for shift in (12, 8, 4, 0)], axis=1)
+    return np.ascontiguousarray(digits).view(np.uint32)[:, 0]
 
 
 def _hex_digits(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint8]:
     """The ASCII digits of every key in hex, 16 bytes each, side by side (one row per key):
-    each byte's two digits looked up at once.
+    the four digits of each two bytes looked up at once.
 
     >>> bytes(_hex_digits(np.array([0x0123456789ABCDEF], dtype=np.uint64))[0])
     b'0123456789abcdef'
     """
-    raw = np.ascontiguousarray(keys, dtype=">u8").view(np.uint8)
-    return _HEX_PAIRS[raw].view(np.uint8).reshape(-1, 16)
+    # each key's four 16-bit parts, most significant first, as indices into the table
+    parts = np.ascontiguousarray(keys, dtype=">u8").view(">u2").astype(np.intp)
+    return np.take(_hex_quads(), parts).view(np.uint8).reshape(-1, 16)
 
 
 def id_texts(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.object_]:

@@ -419,7 +419,7 @@ def _arrow_codes(cells: Any) -> Any:
 
     codes: npt.NDArray[Any]
     if _constant_text(cells):
-        names = cells.slice(0, 1)
+        names = pa.array([cells[0].as_py()], type=cells.type)  # not a slice holding every row
         codes = np.zeros(len(cells), dtype=np.int8)
     else:
         encoded = cells.dictionary_encode()

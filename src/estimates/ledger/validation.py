@@ -319,8 +319,9 @@ def _canonical_frame(
     keep_rows: npt.NDArray[np.intp],
     keys: npt.NDArray[np.uint64],
 ) -> pd.DataFrame:
-    """The ledger's frame of the rows ``keep_rows`` (their claim keys ``keys``), built once in
-    the ledger's order: by claim id (16 hex digits sort as their keys do), each id once.
+    """The ledger's frame of the rows ``keep_rows`` (in increasing order; their claim keys
+    ``keys``), built once in the ledger's order: by claim id (16 hex digits sort as their keys
+    do), each id once.
 
     The result is what :func:`~estimates.ledger._frame.canonical` gives for the same rows.
     """
@@ -329,7 +330,11 @@ def _canonical_frame(
     keys = keys[order]
     first = np.ones(keys.size, dtype=bool)
     first[1:] = keys[1:] != keys[:-1]
-    take = keep_rows[order[first]]
+    if not first.all():
+        order, keys = order[first], keys[first]
+    # every row kept (rows 0 to n - 1): the order is the rows to take
+    every = not keep_rows.size or keep_rows[-1] == keep_rows.size - 1
+    take = order if every else keep_rows[order]
     # a column no row states is one array of NaN (or NaT) shared by every such column, and a
     # text column of one value in every row has the codes of every such column (the frame's
     # arrays are read-only)
@@ -356,7 +361,16 @@ def _canonical_frame(
             else:
                 table_codes, names = sorted_codes(table)
                 small = table_codes.astype(np.min_scalar_type(-max(names.size, 1)), copy=False)
-                row_codes, names = used_only(small[kept(codes)], names)
+                if (
+                    small.size == names.size + 1
+                    and small[-1] == -1
+                    and (small[:-1] == np.arange(names.size)).all()
+                ):
+                    # the table is its sorted names and the missing entry: the codes are theirs
+                    row_codes = kept(codes).astype(small.dtype, copy=False)
+                else:
+                    row_codes = small[kept(codes)]
+                row_codes, names = used_only(row_codes, names)
             return pd.Series(categorical(row_codes, names), copy=False)
         if name in out.later and name not in out:  # instants no step spelled out, by code
             codes, instants = out.later[name]
@@ -380,7 +394,7 @@ def _canonical_frame(
         return pd.Series(blanks[values.dtype].array, copy=False)
 
     columns = {name: column(name) for name in FRAME_COLUMNS if name != "claim_id"}
-    columns["claim_id"] = id_column(keys[first])
+    columns["claim_id"] = id_column(keys)
     # the columns are new arrays: kept as they are, not copied into blocks of one dtype
     return pd.DataFrame(columns, copy=False)
 
