@@ -83,8 +83,9 @@ def number_hashes(values: npt.NDArray[Any]) -> npt.NDArray[np.uint64]:
     arr = np.asarray(values, dtype=np.float64) + 0.0  # -0.0 + 0.0 is 0.0
     if arr.size and np.isnan(arr[0]) and np.isnan(arr).all():
         return np.broadcast_to(_MISSING_NUMBER, arr.shape)
-    bits = arr.view(np.uint64)
-    return np.where(np.isnan(arr), _MISSING_NUMBER, bits)
+    bits = arr.view(np.uint64)  # the new array of the sum, written in place
+    np.copyto(bits, _MISSING_NUMBER, where=np.isnan(arr))
+    return bits
 
 
 def _mix(
