@@ -84,6 +84,27 @@ def smooth_seg(ev: Evidence) -> np.ndarray:
     return np.repeat(np.arange(len(ev.quantities)), np.diff(np.r_[ev.starts, len(ev.best)]))
 
 
+def test_where_figures_spread_a_vandal_earns_no_trust() -> None:
+    # rounded ratings and one rater whose figures are a thousand times the others': nothing is
+    # agreed, so claims are scored by whether they lie among the others' middle half
+    ev, truth = rounded_ratings(60, 12, seed=2)
+    rows = np.repeat(np.arange(len(ev.quantities)), np.diff(np.r_[ev.starts, len(ev.best)]))
+    q = [ev.quantities[i] for i in rows]
+    s = [ev.source_names[i] for i in ev.source]
+    wild = Evidence.from_rows(
+        quantity=[*q, *ev.quantities],
+        source=[*s, *(["vandal"] * len(truth))],
+        best=[*ev.best, *(truth * 1000)],
+    )
+    out = plurality(wild, {})
+    assert out.sources is not None
+    w = out.sources.set_index("source")["weight"]
+    assert w["vandal"] < 0.1 * w.drop("vandal").median()
+    # and the answers are the figures' median still, which the vandal cannot move far
+    per_q = np.split(ev.best, ev.starts[1:])
+    assert all(min(x) <= b <= max(x) for b, x in zip(out.best, per_q, strict=True))
+
+
 def test_a_few_figures_keep_their_plurality_until_many_pairs_say_otherwise() -> None:
     # three of four state 3 and one 4: as many pairs one step apart as identical, but too few
     # pairs to give up the plurality

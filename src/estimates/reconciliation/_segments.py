@@ -237,8 +237,9 @@ def sorted_quantiles(
     With ``reach`` (per row, how far its value may stand from the truth, such as half its
     rounding step), the line is drawn only between neighbours whose reaches meet: between two
     values farther apart the answer is the one whose middle is nearer (their mean when both are
-    as near), unless the two are of one sign and within a factor of ten: so that the answer
-    never lands in a gap between a figure and another of a different size.
+    as near), unless the two are of one sign and within a factor of ten (zero is of one size
+    with a figure within ten of its reach's steps): so that the answer never lands in a gap
+    between a figure and another of a different size.
 
     The median of 1, 2, 4 and 5 is 3, whatever zero-weight row lies between 2 and 4:
 
@@ -354,7 +355,12 @@ def _interpolated(
         apart = hi - lo > (r[a] + r[a + 1]) * (1 + 1e-9)
         # figures of one sign within a factor of _LINE_RATIO are of one size
         apart &= ~((lo > 0) & (hi <= _LINE_RATIO * lo)) & ~((hi < 0) & (lo >= _LINE_RATIO * hi))
-        nearer = np.where(frac < 0.5, v[a], np.where(frac > 0.5, v[a + 1], (v[a] + v[a + 1]) / 2))
+        # and zero is of one size with a figure within ten of its rounding steps (0 and 5,
+        # 0 and 50; not 0 and 55, whose step is 1)
+        apart &= ~((lo == 0) & (hi <= _LINE_RATIO * 2 * r[a + 1]))
+        apart &= ~((hi == 0) & (-lo <= _LINE_RATIO * 2 * r[a]))
+        even = np.abs(frac - 0.5) <= 1e-9
+        nearer = np.where(even, (lo + hi) / 2, np.where(frac < 0.5, lo, hi))
         line = np.where(apart, nearer, line)
     out[inner] = line
     return out

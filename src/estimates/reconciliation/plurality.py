@@ -29,7 +29,10 @@ Assumptions, and where they come from:
   plus noise, rounded (ratings, estimates), two figures are identical about as often as one
   step apart, and a plurality would be a chance figure. Each connected group of quantities and
   sources is judged from its own pairs of figures (:func:`clustered`); where it does not
-  cluster, no figure wins by agreement and the answer is the weighted median.
+  cluster, no figure wins by agreement, the answer is the median read off a line through the
+  figures (as :mod:`estimates.reconciliation.truth` reads it, with the prior weights), and a
+  claim hits when it lies between the quartiles of the other claims' figures on its quantity
+  (leave-one-out, where at least two others state it), so a vandal earns no trust there either.
 - **A source is as good as its record, with a prior** (the accuracy model of Dong,
   Berti-Equille & Srivastava, "Integrating conflicting data: the role of source dependence",
   PVLDB 2(1), VLDB 2009). A source's accuracy ``A`` is the share of its scored claims that hit,
@@ -182,7 +185,8 @@ class Layout(NamedTuple):
     tolerance), else None; ``clustered`` says, per quantity, whether identical figures are
     evidence on its connected group of quantities and sources (see :func:`clustered`), from
     ``pair_counts``, per source its :func:`pair_counts` as two columns (None where the caller's
-    tolerance says what agreement is).
+    tolerance says what agreement is); ``reach``, in ``point_order``, half each point's
+    rounding step, where the line of the median runs (None where every group clusters).
     """
 
     seg: IntArray
@@ -206,11 +210,13 @@ class Layout(NamedTuple):
     same: IntArray | None
     clustered: BoolArray
     pair_counts: FloatArray | None
+    reach: FloatArray | None
 
     def clustered_as(self, flags: BoolArray) -> Layout:
         """The layout with ``clustered`` (per quantity) from ``flags``: groups judged over more
         claims than these, as on Dask, where a partition holds part of a group."""
-        return self._replace(clustered=np.asarray(flags, dtype=bool))
+        flags = np.asarray(flags, dtype=bool)
+        return self._replace(clustered=flags, reach=_reach(self.point, self.point_order, flags))
 
 
 def rounding_tolerance(x: FloatArray) -> FloatArray:
@@ -297,7 +303,15 @@ def layout(ev: Evidence, tolerance: float | None) -> Layout:
         same=None if tolerance is not None else same,
         clustered=grouped,
         pair_counts=by_source,
+        reach=_reach(point, point_order, grouped),
     )
+
+
+def _reach(point: FloatArray, order: IntArray, clustered: BoolArray) -> FloatArray | None:
+    """Half the rounding step of each point, in ``order`` (None where every group clusters)."""
+    if clustered.all():
+        return None
+    return np.nan_to_num(places(point[order])) / 2
 
 
 def _same_figures(seg: IntArray, point: FloatArray, order: IntArray) -> IntArray:
@@ -433,6 +447,19 @@ def _median(lay: Layout, w: FloatArray, q: float = 0.5) -> FloatArray:
     return _sorted_quantile(lay.point[lay.point_order], w[lay.point_order], lay.starts, ends, q)
 
 
+def _line(lay: Layout, w: FloatArray) -> FloatArray:
+    """The weighted median read off a line through the points, where groups do not cluster
+    (the ``"interpolate"`` rule; see :mod:`estimates.reconciliation.truth`), else :func:`_median`."""
+    mid = _median(lay, w)
+    if lay.reach is None:
+        return mid
+    ends = np.r_[lay.starts[1:], lay.seg.size].astype(np.intp)
+    v, wo = lay.point[lay.point_order], w[lay.point_order]
+    line = _sorted_quantile(v, wo, lay.starts, ends, 0.5, "interpolate", lay.reach)
+    out: FloatArray = np.where(lay.clustered, mid, line)
+    return out
+
+
 def truths(lay: Layout, source_weight: FloatArray, independence: FloatArray) -> Truths:
     """Stage (a): each quantity's answer given each source's weight and each claim's independence.
 
@@ -488,7 +515,7 @@ def weighed(lay: Layout, w: FloatArray, independence: FloatArray) -> Truths:
     # no plurality: nothing was learned from this quantity, so no learned trust decides it,
     # except an even split (two claims, one from a trusted source and one from a vandal),
     # which goes to the more trusted side rather than to the middle of two figures
-    plain = np.nan_to_num(_median(lay, lay.prior * lay.share + _TIE_BREAK * w))
+    plain = np.nan_to_num(_line(lay, lay.prior * lay.share + _TIE_BREAK * w))
     truth = np.where(plural, mode, plain)
     supports = (lay.win_lo <= truth[seg]) & (truth[seg] <= lay.win_hi)
     rival = segment_max(np.where(supports, 0.0, support), starts)
@@ -535,12 +562,52 @@ def source_statistics(lay: Layout, t: Truths, independence: FloatArray) -> Sourc
     tie = np.abs(margin) <= _TIE * np.maximum(t.support[seg], 1.0)
     credit = np.where(tie, 0.5, np.where(margin > 0, 1.0, 0.0))
     hit = np.where(t.supports, credit, 0.0)
+    if not lay.clustered.all():
+        # where figures spread, a claim hits when it lies among the middle half of the other
+        # claims' figures (nothing is agreed there, and nothing learned moves an answer)
+        spread = ~lay.clustered[seg]
+        inside, scorable = _among_the_others(lay)
+        counted = np.where(spread, scorable, counted)
+        hit = np.where(spread, inside.astype(np.float64), hit)
     n_src = lay.n_sources
     scored = np.bincount(lay.src, weights=np.where(counted, lay.share, 0.0), minlength=n_src)
     hits = np.bincount(lay.src, weights=np.where(counted, hit * lay.share, 0.0), minlength=n_src)
     return SourceStatistics(
         scored=np.asarray(scored, dtype=np.float64), hits=np.asarray(hits, dtype=np.float64)
     )
+
+
+def _among_the_others(lay: Layout) -> tuple[BoolArray, BoolArray]:
+    """Per claim: whether its point lies between the quartiles of the other points of its
+    quantity (linear between order statistics), and whether there are at least two others."""
+    order = lay.point_order
+    sv = lay.point[order]
+    seg_sorted = lay.seg[order]
+    n = np.diff(np.r_[lay.starts, lay.seg.size])[seg_sorted]
+    start = lay.starts[seg_sorted]
+    rank = np.arange(order.size) - start
+    m = n - 1  # the others
+    last = np.maximum(m - 1, 0)
+
+    def quartile(q: float) -> FloatArray:
+        p = q * last
+        i = np.floor(p).astype(np.intp)
+        j = np.minimum(i + 1, last)
+        # the others' i-th figure skips the claim's own place
+        a = sv[np.minimum(start + i + (i >= rank), sv.size - 1)]
+        b = sv[np.minimum(start + j + (j >= rank), sv.size - 1)]
+        f = p - i
+        with np.errstate(invalid="ignore"):
+            out: FloatArray = np.where(f > 0, a + f * (b - a), a)
+        return out
+
+    with np.errstate(invalid="ignore"):
+        inside_sorted = (sv >= quartile(0.25)) & (sv <= quartile(0.75))
+    inside = np.zeros(order.size, dtype=bool)
+    scorable = np.zeros(order.size, dtype=bool)
+    inside[order] = inside_sorted & (m >= 2)
+    scorable[order] = (m >= 2) & np.isfinite(sv)
+    return inside, scorable
 
 
 # -- stage (c): weights from per-source statistics ----------------------------------------------
