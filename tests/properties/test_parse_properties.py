@@ -225,6 +225,42 @@ def test_words_and_numbers_are_tokenized_as_the_pattern_tokenizes_them(
         assert got == _pattern_tokens(text)
 
 
+@st.composite
+def near_plain_phrases(draw: st.DrawFn) -> str:
+    """Plain phrases, part by part, each part perhaps left out and one perhaps run on into
+    letters ("5 thousandths", "2 percentage", "3 pluses") or other characters: where an
+    optional part could be taken or left ("5 to", "$", "- 6")."""
+    slots = (
+        ["", "about ", "up to ", "a b c d ", "c. ", "ca. ", "approx. ", "~", "≈ ", ">= ", "<="],
+        ["", "$"],
+        ["5", "12", "1,500", "2.5", ".5", "12,34", "1,2345"],
+        ["", "k", "bn", "M", " thousand", " million", " to"],
+        ["", " to 6", " and 7", " through 8", "-9", " - 10", "–$11", " to 2 million"],
+        ["", "%", " percent"],
+        ["", " or more", " or", " plus", "+"],
+        ["", " troops", " special forces", " a", " a b", " a b c"],
+    )
+    parts = [draw(st.sampled_from(options)) for options in slots]
+    k = draw(st.sampled_from([3, 4, 5, 6, *range(len(parts))]))  # most often what may end in a word
+    parts[k] += draw(st.sampled_from(["", "s", "ths", "age", "X", " ", "5", "$", ","]))
+    return "".join(parts)
+
+
+@settings(max_examples=500)
+@given(near_plain_phrases())
+def test_the_plain_pattern_matches_as_it_would_with_backtracking(text: str) -> None:
+    """The plain phrase pattern's possessive parts change no match: it matches what the same
+    pattern with every part free to give back matches, with the same groups."""
+    import re
+
+    from estimates.reading._fast import _FAST_RE
+
+    free = re.compile(_FAST_RE.pattern.replace("++", "+").replace("?+", "?").replace("}+", "}"))
+    assert free.pattern.count("+") < _FAST_RE.pattern.count("+")
+    got, expected = _FAST_RE.fullmatch(text), free.fullmatch(text)
+    assert (got and got.groups()) == (expected and expected.groups())
+
+
 @given(plain_phrases())
 def test_the_fast_path_reads_as_the_general_reader_does(text: str) -> None:
     from estimates.reading._fast import _fast_reading

@@ -60,19 +60,28 @@ _FAST_CURRENCY_MULTIPLIERS = {**_FAST_MULTIPLIERS, "m": 1e6, "b": 1e9, "t": 1e12
 # noun, where the general reader takes it as a percent sign and keeps no noun (the range is
 # the same); phrases this path did not take before ("~5 pct") still go the long way.
 _FAST_NOT_NOUNS = frozenset(_MULTIPLIERS) | set(_TAIL_INDEX) | _STOP
-_FAST_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_FAST_MULTIPLIER = r"[A-Za-z]+| thousand| million| billion| trillion"
+# Every run and every optional part is possessive: nothing the pattern gives back could let the
+# rest match. What may follow a run of letters or digits (a space, a sign, a connector, the end)
+# starts with neither; a word that ends the multiplier, the percent or the tail ("thousand",
+# "percent", "plus", "or more") must end there ("5 thousandths": a noun, as it was); where an optional
+# part matches, the rest could not match without it: the text left would start with what no later
+# part starts with ("$", a digit, a sign, a dash) or name a noun that the part had already read
+# and would still read. So the first way the pattern finds is its only one, and a phrase that is
+# not plain fails without the engine trying the others (a law holds it to the same pattern
+# written without possessive parts).
+_FAST_NUMBER = r"\d{1,3}(?:,\d{3})++(?:\.\d++)?+|\d++(?:\.\d++)?+"
+_FAST_MULTIPLIER = r"[A-Za-z]++|(?: thousand| million| billion| trillion)(?![A-Za-z])"
 # "~", "≈", "c.", "ca." and "approx." all mean "about" (see _LEADS).
 _FAST_LONGEST = 200  # characters; a longer text is not one plain phrase
 _FAST_RE = re.compile(
-    r"(?:(?P<lead>[A-Za-z]+(?: [A-Za-z]+){0,3}) |(?P<about>[~≈] ?|(?i:c|ca|approx)\. )"
-    r"|(?P<sign>[<>]=?|=[<>]|[≥≤]) ?)?"
-    rf"(?P<cur>\$)?(?P<num>{_FAST_NUMBER})(?P<mult>{_FAST_MULTIPLIER})?"
-    rf"(?:(?P<conn> to | and | through | thru |\s?[-–]\s?)(?P<cur2>\$)?(?P<num2>{_FAST_NUMBER})"
-    rf"(?P<mult2>{_FAST_MULTIPLIER})?)?"
-    r"(?P<pct>%| percent)?"
-    r"(?P<tail>\+| or [a-z]+| plus)?"
-    r"(?: (?P<noun>[A-Za-z]+)(?: (?P<noun2>[A-Za-z]+))?)?"
+    r"(?:(?P<lead>[A-Za-z]++(?: [A-Za-z]++){0,3}+) |(?P<about>[~≈] ?|(?i:c|ca|approx)\. )"
+    r"|(?P<sign>[<>]=?|=[<>]|[≥≤]) ?)?+"
+    rf"(?P<cur>\$)?+(?P<num>{_FAST_NUMBER})(?P<mult>{_FAST_MULTIPLIER})?+"
+    rf"(?:(?P<conn> to | and | through | thru |\s?[-–]\s?)(?P<cur2>\$)?+(?P<num2>{_FAST_NUMBER})"
+    rf"(?P<mult2>{_FAST_MULTIPLIER})?+)?+"
+    r"(?P<pct>%| percent(?![A-Za-z]))?+"
+    r"(?P<tail>\+|(?: or [a-z]++| plus)(?![A-Za-z]))?+"
+    r"(?: (?P<noun>[A-Za-z]++)(?: (?P<noun2>[A-Za-z]++))?+)?+"
 )
 
 

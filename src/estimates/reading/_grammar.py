@@ -52,6 +52,14 @@ class _Reading(NamedTuple):
     alternatives: tuple[_Reading, ...] = ()  # the other readings the text allows
 
 
+# The first words of the leads that say "about" or "around" ("about", "~", "some", ...).
+_APPROXIMATE_FIRST = frozenset(
+    first
+    for first, entries in _LEAD_INDEX.items()
+    if any(op in ("about", "around") for _, op in entries)
+)
+
+
 class _Reader(_NumberReader):
     """The grammar of one figure over a token stream: leads, ranges, vague words, nouns, units."""
 
@@ -81,7 +89,7 @@ class _Reader(_NumberReader):
         j += 1
         factor = 1.0
         nxt = s.word(j)
-        if word in ("a few", "several", "many") and nxt in _SCALE_SINGULAR:
+        if word in {"a few", "several", "many"} and nxt in _SCALE_SINGULAR:
             factor, j = _SCALE_SINGULAR[nxt], j + 1
         elif nxt == "of" and s.word(j + 1) in _SCALE_PLURAL:
             factor, j = _SCALE_PLURAL[s.word(j + 1)], j + 2  # type: ignore[index]
@@ -125,10 +133,10 @@ class _Reader(_NumberReader):
         lead = self.phrase(j, _LEAD_INDEX)
         if lead is not None:
             op, j = lead
-            if op not in ("about", "around"):
+            if op not in {"about", "around"} and s.word(j) in _APPROXIMATE_FIRST:
                 # "up to ~3 million", "more than about 500": the bound is what the words assert
                 again = self.phrase(j, _LEAD_INDEX)
-                if again is not None and again[0] in ("about", "around"):
+                if again is not None and again[0] in {"about", "around"}:
                     j = again[1]
         w = s.word(j)
         a: _Num | None
@@ -141,7 +149,7 @@ class _Reader(_NumberReader):
             if (uw := self.unit_word(k)) is not None:
                 k += uw[1]
             conn = s.word(k)
-            if conn not in ("and", "to") and conn not in _DASHES:
+            if conn not in {"and", "to"} and conn not in _DASHES:
                 start = s.get(j)
                 raise _IncompleteError(
                     "'between' needs two numbers: 'between X and Y'",
@@ -182,7 +190,7 @@ class _Reader(_NumberReader):
         if (
             conn is not None
             and conn not in _DASHES
-            and conn not in ("to", "or", "through", "thru", "~")
+            and conn not in {"to", "or", "through", "thru", "~"}
         ):
             uw = self.unit_word(k)
             if uw is not None:
@@ -191,7 +199,7 @@ class _Reader(_NumberReader):
         is_dash = conn in _DASHES or (conn == "~" and s.attached(k) and s.attached(k + 1))
         if is_dash and s.word(k + 1) == "to":
             k, conn, is_dash = k + 1, "to", False  # "8- to 16-meter"
-        if conn in ("through", "thru"):
+        if conn in {"through", "thru"}:
             conn = "to"
         if (conn == "to" or is_dash) or (conn == "or" and self.phrase(k, _TAIL_INDEX) is None):
             b = self.second(k + 1)
@@ -219,7 +227,7 @@ class _Reader(_NumberReader):
         the lexicon after "a", "an", "per" or "/", and the next index."""
         s = self.s
         w = s.word(k)
-        if w not in ("a", "an", "per") and not (w == "/" and s.attached(k)):
+        if w not in {"a", "an", "per"} and not (w == "/" and s.attached(k)):
             return None
         got = self.lex_unit(k + 1, w == "/")
         if got is None or got[1] != 1.0 or " " in got[0]:
@@ -229,7 +237,7 @@ class _Reader(_NumberReader):
     def second(self, i: int) -> _Num | None:
         """The second number of a range, which may repeat an approximator ("2 - ~7 g")."""
         lead = self.phrase(i, _LEAD_INDEX)
-        j = lead[1] if lead is not None and lead[0] in ("about", "around") else i
+        j = lead[1] if lead is not None and lead[0] in {"about", "around"} else i
         return self.single(j)
 
     def with_unit(self, a: _Num, unit: tuple[str, int] | None) -> _Num:
@@ -312,7 +320,7 @@ class _Reader(_NumberReader):
         if got is None or got[1] != 1.0:
             return None
         nxt = s.word(got[2])
-        if nxt not in ("to", "and") and nxt not in _DASHES:
+        if nxt not in {"to", "and"} and nxt not in _DASHES:
             return None
         return got[0], got[2] - i
 
@@ -395,7 +403,7 @@ def _second_bound(reader: _Reader, op: str, a: _Num) -> tuple[str, _Num, _Num] |
     k = a.end
     if s.word(k) == ",":
         k += 1
-    if s.word(k) in ("and", "but"):
+    if s.word(k) in {"and", "but"}:
         k += 1
     if k == a.end:
         return None
@@ -640,7 +648,7 @@ _AFTER_A = frozenset(
 
 def _may_start(stream: _Stream, i: int, low: str) -> bool:
     """A cheap look one token ahead, so runs of "a a a" or "- - -" cost little each."""
-    if low in ("a", "an"):
+    if low in {"a", "an"}:
         return stream.word(i + 1) in _AFTER_A
     if low in _MINUS:
         nt = stream.get(i + 1)

@@ -91,8 +91,8 @@ def _bounded(
     _, lop, hop = op.split(":")
     low, _, _, lclosed = _apply(_rule(convention, lop), a)
     _, _, high, hclosed = _apply(_rule(convention, hop), b)
-    left = lclosed in ("both", "left")
-    right = hclosed in ("both", "right")
+    left = lclosed in {"both", "left"}
+    right = hclosed in {"both", "right"}
     if low is None:  # a convention whose lower rule states no end: the bound itself, open
         low, left = a.value, False
     if high is None:
@@ -113,7 +113,7 @@ def _to_range(reading: _Reading, convention: Convention, unit: str | None, text:
     best: float | None
     closed: Closed
     if b is None and a is not None and reading.vague is None:  # one number: most figures
-        low, best, high, closed = _apply(_rule(convention, op), a)
+        low, best, high, closed = _apply_to(_rule(convention, op), a.value, a.u, a.exact)
     elif reading.vague is not None:
         word, factor = reading.vague
         entry = _vague_entry(convention, word)
@@ -121,7 +121,7 @@ def _to_range(reading: _Reading, convention: Convention, unit: str | None, text:
         best = None if entry.best is None else entry.best * factor
         high = None if entry.high is None else entry.high * factor
         closed = entry.closed
-        if op not in ("bare", "about", "around"):
+        if op not in {"bare", "about", "around"}:
             # "more than hundreds" and the like: the bound word applies to the vague low end.
             n = _Num(low or 0.0, (low or 1.0) / 2, False, 0, None, False, 1.0)
             low, best, high, closed = _apply(_rule(convention, op), n)
@@ -131,9 +131,9 @@ def _to_range(reading: _Reading, convention: Convention, unit: str | None, text:
     elif b is not None and a is not None:
         rule = _rule(convention, "range")
         lo_n, hi_n = (a, b) if a.value <= b.value else (b, a)
-        if op in ("more_than", "at_least", "up_to", "fewer_than", "nearly", "exactly", "order_of"):
+        if op in {"more_than", "at_least", "up_to", "fewer_than", "nearly", "exactly", "order_of"}:
             # "up to 5-6 thousand": the bound applies to the far end of the stated range.
-            target = hi_n if op in ("up_to", "fewer_than", "nearly") else lo_n
+            target = hi_n if op in {"up_to", "fewer_than", "nearly"} else lo_n
             low, best, high, closed = _apply(_rule(convention, op), target)
         elif rule.point is not None:
             p = lo_n if rule.point == "low" else hi_n
@@ -277,9 +277,9 @@ def _floored(
     starts at 0; a range whose ends meet is closed at both."""
     if count:
         if low is None and high is not None:
-            low, closed = 0.0, ("both" if closed in ("both", "right") else "left")
+            low, closed = 0.0, ("both" if closed in {"both", "right"} else "left")
         elif low is not None and low < 0 and (best is None or best >= 0):
-            low, closed = 0.0, ("both" if closed in ("both", "left") else "left")
+            low, closed = 0.0, ("both" if closed in {"both", "left"} else "left")
     if low is not None and high is not None and low == high:
         closed = "both"
     return low, closed
@@ -338,8 +338,8 @@ def _checked_range(
                 return None
         except UnitError:
             return None
-    left = low is not None and closed in ("both", "left")
-    right = high is not None and closed in ("both", "right")
+    left = low is not None and closed in {"both", "left"}
+    right = high is not None and closed in {"both", "right"}
     if low is not None:
         if count and low < 0:
             return None

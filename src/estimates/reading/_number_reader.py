@@ -50,6 +50,7 @@ class _IncompleteError(Exception):
 
 # The words and symbols that may stand before a number as its currency or its sign (those
 # ``currency_before`` and ``sign`` read): before any other, neither is looked for.
+_TIMES = frozenset({"x", "X", "×", "*"})  # before "10^6" in "2.4 x 10^6"
 _BEFORE_NUMBER = frozenset(
     {*_CURRENCY_SYMBOLS, *_CURRENCY_CODES, "us", "minus", "negative", *_MINUS}
 )
@@ -125,7 +126,7 @@ class _NumberReader:
         if raw in _CASED_MULTIPLIERS and s.attached(i):
             return _CASED_MULTIPLIERS[raw], i + 1
         if raw in _LETTER_MULTIPLIERS:
-            if after_currency or raw in ("k", "K"):
+            if after_currency or raw in {"k", "K"}:
                 return _LETTER_MULTIPLIERS[raw], i + 1
             if not s.attached(i) and raw == "b":
                 return None
@@ -176,9 +177,9 @@ class _NumberReader:
         exact = False
         j = i
         w = s.word(j)
-        if w in ("a", "an"):
+        if w in {"a", "an"}:
             nxt = s.word(j + 1)
-            if nxt in ("couple", "pair"):
+            if nxt in {"couple", "pair"}:
                 cur, seen, exact, j = 2.0, True, True, j + 2
                 if s.word(j) == "of" and s.get(j + 1) is not None and s.get(j + 1).kind == _NUM:  # type: ignore[union-attr]
                     return None
@@ -214,11 +215,11 @@ class _NumberReader:
                 total += (cur or 1.0) * _BIG[w]
                 cur = 0.0
                 exact, last = False, _BIG[w]
-            elif w in ("dozen", "dozens") and seen:
+            elif w in {"dozen", "dozens"} and seen:
                 cur = (cur or 1.0) * 12
                 last = 12.0
             elif (
-                w in ("a", "an", "of")
+                w in {"a", "an", "of"}
                 and seen
                 and 0 < cur < 1
                 and total == 0
@@ -239,7 +240,7 @@ class _NumberReader:
                     break
                 cur, exact, j = cur / den, True, j + 2
                 continue
-            elif w in _FRACTIONS and (seen or w in ("half", "quarter")):
+            elif w in _FRACTIONS and (seen or w in {"half", "quarter"}):
                 if not seen:
                     cur, exact = _FRACTIONS[w], True
                 elif w.endswith("s") or (cur and cur < 20):
@@ -293,7 +294,7 @@ class _NumberReader:
         count_word, frac_word = s.word(j + 1), s.word(j + 2)
         if frac_word not in _FRACTIONS:
             return None
-        if count_word in ("a", "an", "one"):
+        if count_word in {"a", "an", "one"}:
             count = 1.0
         elif count_word in _ONES:
             count = float(_ONES[count_word])
@@ -308,7 +309,7 @@ class _NumberReader:
         """ "a million", "of a million", "of a dozen" at ``j``: the scale and the next index."""
         s = self.s
         k = j + 1 if s.word(j) == "of" else j
-        if s.word(k) not in ("a", "an"):
+        if s.word(k) not in {"a", "an"}:
             return None
         w = s.word(k + 1)
         if w in _BIG:
@@ -323,7 +324,7 @@ class _NumberReader:
         """A minus sign at ``j`` ("-504", "minus five", "- 2 1/2" at the start): sign, next."""
         s = self.s
         w = s.word(j)
-        if w in ("minus", "negative"):
+        if w in {"minus", "negative"}:
             return -1.0, j + 1
         if w not in _MINUS:
             return 1.0, j
@@ -347,7 +348,7 @@ class _NumberReader:
         value, u, amb = _numeral(t.raw)
         if amb:
             self.amb.append(amb)
-        if _is_decimal_comma(t.raw):
+        if "," in t.raw and _is_decimal_comma(t.raw):
             if j in self.flip:  # the other reading: a list, whose first number is this one
                 whole = t.raw.partition(",")[0]
                 value, u = float(whole), 1.0
@@ -372,7 +373,7 @@ class _NumberReader:
                 if s.attached(j):  # "3/4"
                     return value / frac[1], 0.01, True, grouped, frac[2]
                 return value + frac[0] / frac[1], 0.01, True, grouped, frac[2]  # "2 1/2"
-        power = self.power_of_ten(j)
+        power = self.power_of_ten(j) if nt.raw in _TIMES else None
         if power is not None:
             return value * power[0], u * power[0], exact, True, power[1]
         return value, u, exact, grouped, j
@@ -381,14 +382,14 @@ class _NumberReader:
         """ "x10^6", "× 10^-3", "*10^9" at ``j``: the factor and the next index."""
         s = self.s
         t = s.get(j)
-        if t is None or t.raw not in ("x", "X", "×", "*"):
+        if t is None or t.raw not in _TIMES:
             return None
         ten = s.get(j + 1)
         if ten is None or ten.raw != "10" or s.word(j + 2) != "^":
             return None
         k = j + 3
         sign = 1
-        if s.word(k) in ("-", "−", "+"):
+        if s.word(k) in {"-", "−", "+"}:
             sign = -1 if s.word(k) != "+" else 1
             k += 1
         e = s.get(k)
@@ -421,7 +422,8 @@ class _NumberReader:
         if t.kind == _NUM:
             value, u, exact, grouped, j = self.digits(j)
             if (
-                t.raw.isdigit()
+                s.word(j) == "and"
+                and t.raw.isdigit()
                 and s.word(i - 1) != "between"  # "between 1 and a half": its "and" joins the ends
                 and (part := self.and_fraction(j)) is not None
             ):
@@ -477,7 +479,7 @@ class _NumberReader:
         s = self.s
         while True:
             k = j + 1 if s.word(j) == "and" else j
-            if s.word(k) in ("a", "an") and s.word(k + 1) == "half" and s.word(j) == "and":
+            if s.word(k) in {"a", "an"} and s.word(k + 1) == "half" and s.word(j) == "and":
                 return value + scale / 2, min(u, scale / 2), k + 2
             t = s.get(k)
             if t is None or t.kind != _NUM or not t.raw.isdigit() or s.attached(k + 1):

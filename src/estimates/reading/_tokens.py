@@ -15,6 +15,11 @@ from typing import NamedTuple
 # leading blanks are taken possessively and the end of the text is a match of its own, so no
 # position is scanned twice. Punctuation the grammar never looks at is one token per run.
 #
+# A word is tried first: it starts with a letter, where no numeral starts (a digit or a decimal
+# point), so trying it first changes no token. A word, the commonest token, is then found without
+# each numeral form failing on it first, and on any other token the engine leaves the word's
+# branch at its first character (a branch that starts with a class of characters).
+#
 # Numerals, in the order tried: Indian grouping ("45,67,890": pairs, then a final three), English
 # grouping ("1,234,567.5"), groups set off by a space, a no-break or a (narrow) thin space ("2 345
 # 678.5"), scientific notation ("2.4e6", "3.1E+9"), a decimal comma ("2,7", "1,5 million": one or
@@ -27,13 +32,13 @@ from typing import NamedTuple
 # "Rs.500" the dot ends the abbreviation of rupees, as in "Rs. 500".
 _SPECIAL = r"$€£~≈<>=≥≤+%/°.\-–—‐‑−^×"
 _TOKEN_RE = re.compile(
-    r"(\s*+)(?:((?<![\d,])\d{1,2}(?:,\d\d(?=,\d))++,\d{3}(?![\d,])(?:\.\d+)?"
+    r"(\s*+)(?:([^\W\d_]+)"
+    r"|((?<![\d,])\d{1,2}(?:,\d\d(?=,\d))++,\d{3}(?![\d,])(?:\.\d+)?"
     r"|\d{1,3}(?:,\d{3}(?!\d))++(?:\.\d+)?"
     r"|\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3}(?![\d,]))++(?:\.\d+)?"
     r"|\d+(?:\.\d+)?[eE][-+]?\d{1,3}(?![\w])"
     r"|(?<![\d,])\d+,\d{1,2}(?![\d]|,\d)"
     r"|\d+(?:\.\d+)?|(?<!\b[Rr][Ss])\.\d+)"
-    r"|([^\W\d_]+)"
     rf"|([{_SPECIAL}]|[^\w\s{_SPECIAL}]++(?:\s++[^\w\s{_SPECIAL}]++)*+|_+)"
     r"|$)"
 )
@@ -52,9 +57,9 @@ _new_tok = tuple.__new__  # builds a _Tok without a Python-level __new__ call (h
 
 
 def _tokens(parts: Iterable[tuple[str, str, str, str]], toks: list[_Tok], pos: int) -> int:
-    """Append the tokens of ``(blank, number, word, symbol)`` parts; return the end offset."""
+    """Append the tokens of ``(blank, word, number, symbol)`` parts; return the end offset."""
     append = toks.append
-    for blank, num, word, sym in parts:
+    for blank, word, num, sym in parts:
         pos += len(blank)
         if num:
             end = pos + len(num)
@@ -118,7 +123,7 @@ def _pattern_tokens(text: str) -> tuple[list[_Tok], list[str | None], int]:
     words: list[str | None] = []
     append, append_word = toks.append, words.append
     pos = 0
-    for blank, num, word, sym in _TOKEN_RE.findall(text):  # _tokens, with the words
+    for blank, word, num, sym in _TOKEN_RE.findall(text):  # _tokens, with the words
         pos += len(blank)
         if word:  # words first: most tokens of a phrase are words
             end = pos + len(word)
