@@ -98,6 +98,12 @@ GROUPING = {
     "2\u202f345\u202f678.5": (2_345_678.5, 2_345_678.5, 2_345_678.5, "both", N),
     "2 345 678.5": (2_345_678.5, 2_345_678.5, 2_345_678.5, "both", N),
     "1\u00a0500 soldiers": (1500, 1500, 1500, "both", "person"),
+    # two or more dots can only group thousands (a decimal point is written once), and a comma
+    # after them is the decimal mark
+    "1.000.000": (1e6, 1e6, 1e6, "both", N),
+    "2.500.000 refugees": (2.5e6, 2.5e6, 2.5e6, "both", "person"),
+    "1.234.567,89": (1_234_567.89, 1_234_567.89, 1_234_567.89, "both", N),
+    "between 1.000.000 and 1.200.000": (1e6, N, 1.2e6, "both", N),
 }
 WORDS = {
     "half a million": (5e5, 5e5, 5e5, "both", N),

@@ -22,7 +22,9 @@ from typing import NamedTuple
 #
 # Numerals, in the order tried: Indian grouping ("45,67,890": pairs, then a final three), English
 # grouping ("1,234,567.5"), groups set off by a space, a no-break or a (narrow) thin space ("2 345
-# 678.5"), scientific notation ("2.4e6", "3.1E+9"), a decimal comma ("2,7", "1,5 million": one or
+# 678.5"), groups set off by dots, two or more of them ("1.000.000", "1.234.567,89": no decimal
+# point is written twice, so the dots group thousands and a comma after them is the decimal
+# mark), scientific notation ("2.4e6", "3.1E+9"), a decimal comma ("2,7", "1,5 million": one or
 # two digits after the comma, not part of a longer run of commas, read with its other reading
 # noted), and plain digits. The Indian and decimal-comma forms never start right after a digit or
 # a comma, so a run of commas that fails them is scanned once, not once per group. The repeated
@@ -36,6 +38,7 @@ _TOKEN_RE = re.compile(
     r"|((?<![\d,])\d{1,2}(?:,\d\d(?=,\d))++,\d{3}(?![\d,])(?:\.\d+)?"
     r"|\d{1,3}(?:,\d{3}(?!\d))++(?:\.\d+)?"
     r"|\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3}(?![\d,]))++(?:\.\d+)?"
+    r"|\d{1,3}(?:\.\d{3}(?!\d)){2,}+(?:,\d+)?"
     r"|\d+(?:\.\d+)?[eE][-+]?\d{1,3}(?![\w])"
     r"|(?<![\d,])\d+,\d{1,2}(?![\d]|,\d)"
     r"|\d+(?:\.\d+)?|(?<!\b[Rr][Ss])\.\d+)"
