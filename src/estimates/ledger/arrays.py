@@ -7,7 +7,8 @@ instants (seconds since 1970, :data:`NO_INSTANT` for none). Every array is a new
 view of the frame's storage, and is read-only for good (a read-only view of a read-only copy):
 whatever the pandas version (with or without copy-on-write), a write into what was handed out
 raises ``ValueError``, and so does switching writing back on. A column no row states (a number,
-a date, a text, codes all -1) is one array shared with the other such columns.
+a date, a text, codes all -1) is one value seen at every row, shared with the other such
+columns.
 
 >>> from estimates.ledger.claims import Claim
 >>> from estimates.ledger.table import Ledger
@@ -74,8 +75,15 @@ def _sealed(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
 
 class _Blanks:
     """One sealed array per blank value: a column no row states (a number, a date, a text)
-    reads as the same array as every other such column, so that a million claims without
-    confidence, level, hedge or grade hold one array of each blank, not one per column."""
+    reads as the same array as every other such column, and that array is one value seen at
+    every row (a read-only broadcast view), so that a million claims without confidence,
+    level, hedge or grade hold no row of any blank.
+
+    >>> b = _Blanks(3)
+    >>> a = b.full(-1, np.intp)
+    >>> a.tolist(), a is b.full(-1, np.intp), a.strides  # no step from one row to the next
+    ([-1, -1, -1], True, (0,))
+    """
 
     def __init__(self, n: int) -> None:
         self.n = n
@@ -84,7 +92,8 @@ class _Blanks:
     def full(self, value: Any, dtype: Any) -> npt.NDArray[Any]:
         key = (np.dtype(dtype).str, value if value == value else "nan")
         if key not in self._made:
-            self._made[key] = _sealed(np.full(self.n, value, dtype=dtype))
+            one = np.array(value, dtype=dtype)
+            self._made[key] = _sealed(np.broadcast_to(one, (self.n,)))
         return self._made[key]
 
     def same(self, array: npt.NDArray[Any], value: Any) -> npt.NDArray[Any] | None:
