@@ -398,6 +398,12 @@ def test_parse_error_pickles() -> None:
         "$3 billion",
         "40%",
         "on the order of 1,000",
+        # rates: a unit per a unit of time, written in words ("per year", not "/a")
+        "$3 billion a year",
+        "1.5 million barrels a day",
+        "more than 40 refugees per day",
+        "5 km per year",
+        "about 3 tonnes a year",
     ],
 )
 def test_format_is_the_inverse_of_parse(text: str, convention: str) -> None:

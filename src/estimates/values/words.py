@@ -109,6 +109,16 @@ NOUNS: Mapping[str, tuple[str, str]] = {
 }
 #: Units written by their code after the figure (currencies have no symbol a reader agrees on).
 _CODES = frozenset({"USD", "EUR", "GBP"})
+# the units of time a rate is written per, in words ("per year", not pint's "/a")
+_PER: Mapping[str, str] = {
+    "second": "second",
+    "minute": "minute",
+    "hour": "hour",
+    "day": "day",
+    "week": "week",
+    "month": "month",
+    "year": "year",
+}
 _ROUNDING = {"nearest": ROUND_HALF_UP, "down": ROUND_FLOOR, "up": ROUND_CEILING}
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 # a figure within this share of a rounding step of a multiple of it is that multiple: float
@@ -275,22 +285,35 @@ def unit_words(unit: str | None, *, plural: bool = True) -> str:
     ('people', 'person', 'km')
     >>> unit_words("percent"), unit_words("USD"), unit_words(None)
     ('percent', 'USD', '')
+
+    A rate is its figure's unit per a unit of time, in words, as reporting writes it (and as
+    :func:`estimates.parse` reads it back):
+
+    >>> unit_words("USD / year"), unit_words("oil_barrel / day"), unit_words("person / day")
+    ('USD per year', 'bbl per day', 'people per day')
     """
     if unit is None:
         return ""
+    if "/" in unit:
+        top, _, per = (part.strip() for part in unit.partition("/"))
+        if top and per and "/" not in per:
+            return f"{unit_words(top, plural=plural)} per {_PER.get(per, unit_words(per))}"
     if unit in NOUNS:
         return NOUNS[unit][1 if plural else 0]
     if unit in _CODES or unit == "percent":
         return unit
     from estimates.values import units as _units  # the registry is built only to write a unit
 
+    if unit == "metric_ton":  # pint's "t" reads back as a multiplier (3 t: three trillion?)
+        return "tonnes" if plural else "tonne"
     if _units.is_count(unit):
         return unit.replace("_", " ")  # a count unit a user defined: its name, no guessed plural
     try:
         symbol = f"{_units.registry().Unit(unit):~P}"
     except Exception:  # a unit pint cannot print is written as given
         return unit.replace("_", " ")
-    return symbol or unit
+    # pint writes a barrel of oil "oil_bbl"; reporting writes "bbl"
+    return symbol.removeprefix("oil_") or unit
 
 
 def end_words(side: Side, closed: bool, unit: str | None = None) -> str:
