@@ -40,6 +40,11 @@ def answers(table: pd.DataFrame) -> dict[str, tuple[Any, ...]]:
     return out
 
 
+def _has_zero(ledger: Ledger) -> bool:
+    figures = ledger.frame[["low", "best", "high"]].to_numpy(dtype=float)
+    return bool((figures == 0).any())
+
+
 def close(a: float | None, b: float | None, rel: float = 1e-9) -> bool:
     if a is None or b is None:
         return a is b
@@ -112,6 +117,10 @@ def test_the_order_of_claims_never_changes_any_answer(
     method=st.sampled_from(["robust", "consensus", "envelope"]),
 )
 def test_converting_units_converts_the_answer_and_nothing_else(ledger: Ledger, method: str) -> None:
+    # a figure of 0 has no last digit: a running total counts it in whole units of its unit,
+    # which no conversion carries (a documented choice)
+    running = bool((ledger.frame["kind"].astype(str) == "cumulative").any())
+    assume(not running or not _has_zero(ledger))
     in_m = Ledger([rebuild(c, value=c.value.to("meter")) for c in ledger])
     km = reconcile_all(ledger, method=method)
     m = reconcile_all(in_m, method=method)
@@ -196,6 +205,9 @@ def test_scaling_every_figure_scales_the_answer(ledger: Ledger, c: float, method
     # halved)
     running = bool((ledger.frame["kind"].astype(str) == "cumulative").any())
     assume((method != "pooled" and not running) or c in (0.001, 1000.0))
+    # a figure of 0 has no last digit: pooled and running totals count it in whole units of
+    # its unit (0.5 of them either side), which no scaling carries (a documented choice)
+    assume(not (method == "pooled" or running) or not _has_zero(ledger))
     scaled = Ledger([rebuild(x, value=x.value.scale(c)) for x in ledger])
     a = numbers(reconcile_all(ledger, method=method))
     b = numbers(reconcile_all(scaled, method=method))
