@@ -24,6 +24,10 @@ COMPARISONS = {
     ">25": (25, N, N, "neither", N),
     "> 25 soldiers": (25, N, N, "neither", "person"),
     "<= 250": (N, N, 250, "right", N),
+    # the low end, as "as many as" is the high one (read as the vague "a few" before: 2-5)
+    "as few as 20": (20, N, N, "left", N),
+    "as few as 20 and as many as 50 people": (20, N, 50, "both", "person"),
+    "as little as $5 million": (5e6, N, N, "left", "USD"),
     "≤ 250": (N, N, 250, "right", N),
     ">= 60": (60, N, N, "left", N),
     "≥60%": (60, N, N, "left", "percent"),
@@ -144,6 +148,8 @@ UNITS = {
     "3 in total": (3, 3, 3, "both", N),
     "12 drones": (12, 12, 12, "both", "drone"),
     "40 km": (40, 40, 40, "both", "kilometer"),
+    "80 sq km": (80, 80, 80, "both", "kilometer ** 2"),  # the unit was dropped before
+    "12 sq. mi": (12, 12, 12, "both", "mile ** 2"),
     "6 million 152mm shells": (6e6, 6e6, 6e6, "both", "shell"),
     "20 cases": (20, 20, 20, "both", "case"),
 }

@@ -75,6 +75,10 @@ _LEADS: dict[str, tuple[str, ...]] = {
     ),
     "at_least": (
         "at least",
+        # "as few as 20 and as many as 50": the low end, as "as many as" is the high one
+        "as few as",
+        "as little as",
+        "as low as",
         "no fewer than",
         "no less than",
         "not less than",
