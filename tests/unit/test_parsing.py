@@ -354,9 +354,12 @@ def test_a_negative_count_is_a_parse_error() -> None:
         parse("-5 soldiers")
 
 
-def test_a_number_too_large_is_a_parse_error() -> None:
+@pytest.mark.parametrize(
+    "text", ["1" + "0" * 400, "1" + ",000" * 150, "1" + ".000" * 150, "1" + ".000" * 150 + ",5"]
+)
+def test_a_number_too_large_is_a_parse_error(text: str) -> None:
     with pytest.raises(ParseError, match="too large"):
-        parse("1" + "0" * 400)
+        parse(text)
 
 
 def test_non_text_is_a_parse_error() -> None:

@@ -65,11 +65,8 @@ def _numeral(raw: str) -> tuple[float, float, str | None]:
     ambiguity = None
     if raw.count(".") > 1:  # "1.000.000", "1.234.567,89": dots group thousands (never a decimal)
         whole, _, frac = raw.partition(",")
-        clean = whole.replace(".", "")
-        if frac:
-            return float(f"{clean}.{frac}"), _INVERSE_POWERS[len(frac)], None
-        zeros = len(clean) - len(clean.rstrip("0"))
-        return float(clean), _POWERS[zeros] if zeros < len(clean) else 1.0, None
+        clean = whole.replace(".", "") + (f".{frac}" if frac else "")
+        return float(clean), _precision(clean), None
     comma = raw.find(",")
     if comma >= 0:  # English groups, Indian groups or a decimal comma (never an exponent)
         if raw.find(",", comma + 1) < 0 and "." not in raw:
