@@ -18,6 +18,11 @@ from estimates.reconciliation.stages.arrays import FloatArray, IntArray
 from estimates.values.vocabulary import GRADES, NO_GRADE_WEIGHT, RELIABILITY_WEIGHT
 
 _GRADES: Final = GRADES
+# the share of a claim's own learned weight that decides an even split of a weighted median
+# (two claims, one from a trusted source and one from a vandal): far too small to move a
+# median otherwise, enough that the trusted side is the answer rather than the middle of two
+# figures (crh/catd add it after their cap on one claim's say; plurality to the prior weights)
+_TIE_BREAK: Final = 1e-6
 
 
 def _number(

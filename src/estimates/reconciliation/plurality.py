@@ -100,6 +100,7 @@ from estimates._digits import places
 from estimates.errors import ReconcileError
 from estimates.reconciliation._learning import (
     _GRADES,
+    _TIE_BREAK,
     _components,
     _grade_codes,
     _number,
@@ -158,9 +159,6 @@ _CLUSTERED: Final = 2.0
 _PRIOR_IDENTICAL: Final = 8.0
 # distinct figures per block of :func:`pair_counts` (its memory, not its result)
 _PAIR_BLOCK: Final = 1 << 17
-# the share of a claim's trusted weight that breaks an even split of the median without a
-# plurality (far too small to move a median otherwise)
-_TIE_BREAK: Final = 1e-6
 # a note names the sources of a quantity that keep less than this share of their vote
 _INDEPENDENCE_SHOWN: Final = 0.75
 
@@ -270,8 +268,10 @@ def layout(ev: Evidence, tolerance: float | None) -> Layout:
     _, inverse, per_pair = np.unique(pair, return_inverse=True, return_counts=True)
     share = 1.0 / per_pair[inverse].astype(np.float64)
     figure = (lo == hi).astype(np.float64)
-    same = _same_figures(seg, point, point_order)
-    if tolerance is None or tolerance == 0:
+    # identical figures: what agreement is under the default tolerance, and what the pairs of
+    # figures that judge a group's clustering count (also under a tolerance of 0)
+    same = _same_figures(seg, point, point_order) if not tolerance else None
+    if same is not None:
         n_src = len(ev.source_names)
         comp_seg, comp_src, n_comp = _components(seg, src, starts.size, n_src)
         identical, apart = pair_counts(seg, src, point, same, share * figure, n_src)
@@ -311,7 +311,7 @@ def _reach(point: FloatArray, order: IntArray, clustered: BoolArray) -> FloatArr
     """Half the rounding step of each point, in ``order`` (None where every group clusters)."""
     if clustered.all():
         return None
-    return np.nan_to_num(places(point[order])) / 2
+    return rounding_tolerance(point[order])
 
 
 def _same_figures(seg: IntArray, point: FloatArray, order: IntArray) -> IntArray:
@@ -450,13 +450,14 @@ def _median(lay: Layout, w: FloatArray, q: float = 0.5) -> FloatArray:
 def _line(lay: Layout, w: FloatArray) -> FloatArray:
     """The weighted median read off a line through the points, where groups do not cluster
     (the ``"interpolate"`` rule; see :mod:`estimates.reconciliation.truth`), else :func:`_median`."""
-    mid = _median(lay, w)
     if lay.reach is None:
-        return mid
+        return _median(lay, w)
     ends = np.r_[lay.starts[1:], lay.seg.size].astype(np.intp)
     v, wo = lay.point[lay.point_order], w[lay.point_order]
     line = _sorted_quantile(v, wo, lay.starts, ends, 0.5, "interpolate", lay.reach)
-    out: FloatArray = np.where(lay.clustered, mid, line)
+    if not lay.clustered.any():
+        return line
+    out: FloatArray = np.where(lay.clustered, _median(lay, w), line)
     return out
 
 

@@ -130,10 +130,10 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import pandas as pd
 
-from estimates._digits import places
 from estimates.errors import ReconcileError
 from estimates.reconciliation._learning import (
     _GRADES,
+    _TIE_BREAK,
     _components,
     _grade_codes,
     _number,
@@ -174,9 +174,6 @@ _IQR_TO_SD: Final = 1.349
 # step: a claim is near its truth (scored by how near) or wrong, and a wrong claim costs its source
 # the same however far off it is (the truncated absolute loss of the gross-error model).
 _ERROR_CAP: Final = 0.5
-# a share of each claim's own learned weight added after the cap of _no_claim_alone: far too
-# small to move a median, enough to decide an even split
-_TIE_BREAK: Final = 1e-6
 # Weights below this share of the largest are raised to it, so that a quantity claimed only by
 # distrusted sources still has an answer (theirs) instead of none.
 _WEIGHT_FLOOR: Final = 1e-9
@@ -365,7 +362,9 @@ class _Endpoints:
         between neighbours whose rounding meets: half a step of each one's last significant
         digit (:func:`estimates._digits.places`) either side."""
         if self._reach is None:
-            self._reach = np.nan_to_num(places(self.value)) / 2
+            from estimates.reconciliation.plurality import rounding_tolerance
+
+            self._reach = rounding_tolerance(self.value)
         return _sorted_quantile(
             self.value,
             row_weight[self.row] * self.factor,
