@@ -109,16 +109,8 @@ NOUNS: Mapping[str, tuple[str, str]] = {
 }
 #: Units written by their code after the figure (currencies have no symbol a reader agrees on).
 _CODES = frozenset({"USD", "EUR", "GBP"})
-# the units of time a rate is written per, in words ("per year", not pint's "/a")
-_PER: Mapping[str, str] = {
-    "second": "second",
-    "minute": "minute",
-    "hour": "hour",
-    "day": "day",
-    "week": "week",
-    "month": "month",
-    "year": "year",
-}
+# the units of time a rate is written per, by name ("per year", not pint's "/a")
+_PER = frozenset({"second", "minute", "hour", "day", "week", "month", "year"})
 _ROUNDING = {"nearest": ROUND_HALF_UP, "down": ROUND_FLOOR, "up": ROUND_CEILING}
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 # a figure within this share of a rounding step of a multiple of it is that multiple: float
@@ -297,15 +289,15 @@ def unit_words(unit: str | None, *, plural: bool = True) -> str:
     if "/" in unit:
         top, _, per = (part.strip() for part in unit.partition("/"))
         if top and per and "/" not in per:
-            return f"{unit_words(top, plural=plural)} per {_PER.get(per, unit_words(per))}"
+            return f"{unit_words(top, plural=plural)} per {per if per in _PER else unit_words(per)}"
     if unit in NOUNS:
         return NOUNS[unit][1 if plural else 0]
     if unit in _CODES or unit == "percent":
         return unit
-    from estimates.values import units as _units  # the registry is built only to write a unit
-
     if unit == "metric_ton":  # pint's "t" reads back as a multiplier (3 t: three trillion?)
         return "tonnes" if plural else "tonne"
+    from estimates.values import units as _units  # the registry is built only to write a unit
+
     if _units.is_count(unit):
         return unit.replace("_", " ")  # a count unit a user defined: its name, no guessed plural
     try:
