@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import pytest
+from scipy import stats
 
 import estimates as est
 from estimates.reconciliation.stages import change
@@ -97,6 +98,24 @@ def test_noise_is_not_change() -> None:
     assert "overtaken" in set(est.reconcile(grown, "troops", known_on="2025-01-15").claims["role"])
 
 
+def test_two_close_later_figures_do_not_overtake_a_figure_a_few_percent_away() -> None:
+    # 10,500 against later 10,000 and 10,050 lies outside their hull by more than its width,
+    # but two figures that close say little about how far a third source strays: 10,500 is
+    # inside their 95 % prediction interval, and it is kept
+    led = troops((10_500, "NIS", "2024-10-01"), (10_000, "DoD", "2024-12-01"),
+                 (10_050, "HUR", "2024-12-10"))  # fmt: skip
+    r = est.reconcile(led, "troops", known_on="2025-01-15")
+    assert "overtaken" not in set(r.claims["role"])
+    # six later figures as close together say more: the same 10,500 was overtaken
+    rows = [(10_500.0, "NIS", "2024-10-01")] + [
+        (10_000.0 + d, s, "2024-12-01")
+        for d, s in zip((0, 50, 20, 30, 10, 40), "ABCDEF", strict=True)
+    ]
+    r = est.reconcile(troops(*rows), "troops", known_on="2025-01-15")
+    roles = dict(zip(r.claims["source"], r.claims["role"], strict=True))
+    assert roles["NIS"] == "overtaken"
+
+
 def _pairwise_conflict(
     starts: npt.NDArray[np.intp],
     moment: npt.NDArray[np.int64],
@@ -157,7 +176,8 @@ def _pairwise_overtaken(
 ) -> list[bool]:
     """The rule of ``overtaken`` written row by row: the figures about moments ``apart`` or more
     later (as points, finite ones only) come from two sources, and this figure lies outside
-    their hull by more than the hull's width."""
+    their hull by more than the hull's width and outside the 95 % prediction interval of their
+    points (of their logarithms when all the quantity's points are positive)."""
     with np.errstate(invalid="ignore"):
         point = np.where(
             np.isfinite(low) & np.isfinite(high),
@@ -182,7 +202,17 @@ def _pairwise_overtaken(
             continue
         h_lo, h_hi = min(point[j] for j in later), max(point[j] for j in later)
         spread = h_hi - h_lo
-        out.append(bool(high[i] < h_lo - spread or low[i] > h_hi + spread))
+        if not (high[i] < h_lo - spread or low[i] > h_hi + spread):
+            out.append(False)
+            continue
+        mine = point[(q == q[i]) & (moment != NO_DAY) & np.isfinite(point)]
+        scale = np.log if bool((mine > 0).all()) else (lambda x: x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = scale(np.array([point[j] for j in later]))
+            margin = stats.t.ppf(0.975, y.size - 1) * y.std(ddof=1) * np.sqrt(1 + 1 / y.size)
+            out.append(
+                bool(scale(high[i]) < y.mean() - margin or scale(low[i]) > y.mean() + margin)
+            )
     return out
 
 

@@ -6,12 +6,16 @@ source's "nearly 3,000" of 23 October is contradicted by every figure about a mo
 old figure is **overtaken** (the core marks it ``superseded``), and it is not a conflict. Figures
 about moments closer together than ``change_days`` are about the same situation: if they cannot
 all hold, that is a conflict (:func:`in_conflict`); figures further apart are never a conflict.
-Noise is not change: an older figure is overtaken only when it lies outside the later figures'
-hull by more than that hull's own width (further from all of them than they are from each
-other), and the later figures come from at least two sources.
+Noise is not change: an older figure is overtaken only when the later figures come from at
+least two sources, it lies outside their hull by more than that hull's own width (further from
+all of them than they are from each other), and outside the 95 % prediction interval of one more
+figure drawn as the later ones were (:data:`OVERTAKEN_LEVEL`; on the logarithms of positive
+figures). The hull alone is a poor judge when few figures follow: two later figures lie close
+together by chance often enough that it would call a third of honest figures overtaken, where
+the interval calls one in twenty at most (in theory, for figures with one normal error).
 
 A pure function of arrays; from the rest of the package it imports only the stages' shared helpers
-(:mod:`estimates.reconciliation.stages.arrays`).
+(:mod:`estimates.reconciliation.stages.arrays`) and SciPy's Student t quantiles.
 
 >>> import numpy as np
 >>> overtaken(q=np.array([0, 0, 0]), moment=np.array([0, 40, 45]), source=np.array([0, 1, 2]),
@@ -53,8 +57,8 @@ def overtaken(
     apart: int,
 ) -> BoolArray:
     """Rows whose figure lies outside the figures about moments ``apart`` or more later (in the
-    moments' unit) by more than those figures' own spread, those later figures coming from two
-    sources or more.
+    moments' unit) by more than those figures' own spread and outside their prediction interval
+    (:func:`_unlike_later`), those later figures coming from two sources or more.
 
     ``low``/``high`` are each figure as read (a best standing for an unstated end; ``±inf``
     unbounded); rows are one per source (its latest figure), any order. Rows with no moment
@@ -101,8 +105,73 @@ def overtaken(
     spread = np.where(usable, h_hi - h_lo, 0.0)
     with np.errstate(invalid="ignore"):
         outside = usable & ((hi < h_lo - spread) | (lo > h_hi + spread))
+    rows = np.flatnonzero(outside)
+    if rows.size:
+        outside[rows] = _unlike_later(point, finite, seg, lo[rows], hi[rows], rows, kk[rows])
     out[order] = outside
     return out
+
+
+#: The level of the prediction interval a figure must fall outside to be overtaken.
+OVERTAKEN_LEVEL = 0.95
+
+
+def _unlike_later(
+    point: FloatArray,
+    finite: BoolArray,
+    seg: IntArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    rows: IntArray,
+    first: IntArray,
+) -> BoolArray:
+    """Per row of ``rows`` (figure ``lo``..``hi``): does it lie outside the
+    :data:`OVERTAKEN_LEVEL` prediction interval of the ``finite`` points from ``first`` to the
+    end of its segment (rows sorted by ``seg``)?
+
+    The interval for one more draw from the later figures' distribution is ``mean ±
+    t(k - 1) · sd · √(1 + 1/k)`` over their ``k`` points (Hahn and Meeker, *Statistical
+    Intervals*, 1991, §4.4; ``sd`` with ``k - 1`` degrees of freedom). It is taken on the
+    logarithms of a segment whose points are all positive (sources err by a share of the
+    figure), on the points themselves otherwise. Two later figures that happen to lie close
+    together leave it wide: they say little about how far a third source may stray.
+
+    >>> one, seg = np.ones(3, dtype=bool), np.zeros(3, dtype=np.intp)
+    >>> [_unlike_later(np.array([x, 11000.0, 12000.0]), one, seg, np.array([x]),
+    ...                np.array([x]), np.array([0]), np.array([1])).item() for x in (3000.0, 9000.0)]
+    [True, False]
+    """
+    from scipy import special
+
+    n = seg.size
+    starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
+    ends = np.r_[starts[1:], n]
+    positive = np.minimum.reduceat(~finite | (point > 0), starts)
+
+    def scale(x: FloatArray, s: IntArray) -> FloatArray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out: FloatArray = np.where(positive[s], np.log(x), x)
+        return out
+
+    # each segment's points less its first finite one, so that the running sums stay small
+    anchor = np.minimum.reduceat(np.where(finite, np.arange(n), n), starts)
+    shift = scale(point[np.minimum(anchor, n - 1)], np.arange(starts.size))
+    y = np.where(finite, scale(np.where(finite, point, 1.0), seg) - shift[seg], 0.0)
+    counts = np.r_[0, np.cumsum(finite)]
+    sums = np.r_[0.0, np.cumsum(y)]
+    squares = np.r_[0.0, np.cumsum(y * y)]
+    s = seg[rows]
+    end = ends[s]
+    k = counts[end] - counts[first]
+    mean = (sums[end] - sums[first]) / k
+    own = np.maximum((squares[end] - squares[first]) - k * mean * mean, 0.0)
+    var = own / (k - 1)
+    t = special.stdtrit(k - 1, (1 + OVERTAKEN_LEVEL) / 2)
+    margin = t * np.sqrt(var * (1 + 1 / k))
+    result: BoolArray = (scale(hi, s) - shift[s] < mean - margin) | (
+        scale(lo, s) - shift[s] > mean + margin
+    )
+    return result
 
 
 def _two_sources_after(
