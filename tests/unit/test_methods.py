@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from estimates.errors import ReconcileError, UnknownMethodError
+from estimates.ledger.table import Ledger
 from estimates.reconciliation import methods as methods_module
 from estimates.reconciliation.methods import (
     Combined,
@@ -25,6 +27,7 @@ from estimates.reconciliation.methods import (
     segment_quantiles,
     sort_segments,
 )
+from estimates.reconciliation.reconcile import reconcile_all
 
 
 @pytest.fixture(autouse=True)
@@ -170,6 +173,14 @@ def test_envelope_unbounded_when_a_claim_is() -> None:
     assert c.high[0] == np.inf and not c.closed_right[0]
 
 
+def test_envelope_end_is_closed_when_one_claim_allows_it() -> None:
+    # "more than 10" and "10 to 20": the hull holds 10 (the second claim allows it), where the
+    # intersection does not
+    ev = one(low=[10.0, 10.0], high=[np.nan, 20.0], closed_left=[False, True])
+    assert envelope(ev, {}).closed_left[0]
+    assert not consensus(ev, {}).closed_left[0]
+
+
 # -- robust ---------------------------------------------------------------------------------------
 
 
@@ -214,6 +225,30 @@ def test_robust_only_lower_bounds_gives_a_one_sided_answer() -> None:
     c = robust(ev, {})
     assert c.low[0] == 13_000.0 and c.high[0] == np.inf
     assert not c.closed_left[0] and np.isnan(c.best[0])
+
+
+def test_robust_a_bound_at_the_median_figure_keeps_the_range_closed_and_its_best() -> None:
+    # five sources say 16 and one "more than 16": the range starts at 16, a figure five sources
+    # gave, and 16 stays the best value (an open end at 16 left no best)
+    best = [15.0, 16.0, 16.0, 16.0, 16.0, 16.0, 17.0, 17.0, np.nan]
+    low = [np.nan] * 8 + [16.0]
+    ev = one(best=best, low=low, closed_left=[True] * 8 + [False])
+    c = robust(ev, {})
+    assert (c.low[0], c.best[0]) == (16.0, 16.0) and c.closed_left[0]
+    led = Ledger.from_frame(
+        pd.DataFrame(
+            {
+                "quantity": "officers killed",
+                "best": best,
+                "low": low,
+                "closed": ["both"] * 8 + ["neither"],
+                "unit": "person",
+                "source": [f"s{i}" for i in range(9)],
+            }
+        )
+    )
+    row = reconcile_all(led, method="robust").iloc[0]
+    assert (row["low"], row["best"], row["closed"]) == (16.0, 16.0, "both")
 
 
 def test_robust_crossed_bounds_are_unknown_with_a_note() -> None:

@@ -339,9 +339,28 @@ def readings(ev: Evidence) -> Readings:
     return Readings(low, high, point, lower_only, upper_only)
 
 
-def side_closed(value: FloatArray, ends: FloatArray, closed: BoolArray, ev: Evidence) -> BoolArray:
-    """A result end is closed unless some row with exactly that end value is open there."""
+def side_closed(
+    value: FloatArray, ends: FloatArray, closed: BoolArray, ev: Evidence, *, every: BoolArray | bool
+) -> BoolArray:
+    """Whether each result end ``value`` is closed, from the rows whose end (``ends``) is exactly
+    that value (``closed``: whether each row's end is closed).
+
+    Where ``every`` is true (an end every row must allow: an intersection, bounds that all hold
+    at once), the end is closed unless some such row is open there; elsewhere (an end some row
+    allows: a hull, a figure among the sources'), it is open only when every such row is. An
+    end no row states is closed.
+
+    >>> ev = Evidence.from_rows(quantity=["q", "q"], low=[16.0, 16.0], high=[20.0, np.nan],
+    ...                         closed_left=[True, False])
+    >>> [side_closed(np.array([16.0]), ev.low, ev.closed_left, ev, every=e).item()
+    ...  for e in (True, False)]
+    [False, True]
+    """
     seg = ev.segment
-    open_here = (ends == value[seg]) & ~closed
-    result: BoolArray = (segment_sum(open_here.astype(float), ev.starts) == 0) & np.isfinite(value)
+    here = ends == value[seg]
+    n_open = segment_sum((here & ~closed).astype(float), ev.starts)
+    n_closed = segment_sum((here & closed).astype(float), ev.starts)
+    result: BoolArray = np.where(every, n_open == 0, (n_closed > 0) | (n_open == 0)) & np.isfinite(
+        value
+    )
     return result

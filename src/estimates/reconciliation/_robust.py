@@ -108,8 +108,10 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
     crossed = only_bounds & has_l & has_u & (np.nan_to_num(lb) > np.nan_to_num(ub))
     no_figure = segment_sum(has_point.astype(float), starts) == 0
 
-    cl = side_closed(lo, r.low, ev.closed_left | ~np.isfinite(ev.low), ev)
-    cr = side_closed(hi, r.high, ev.closed_right | ~np.isfinite(ev.high), ev)
+    # an end read off the figures is open only when every row stating it is open there (five
+    # sources' 16 beside one "more than 16" is a range from 16); bounds alone hold all at once
+    cl = side_closed(lo, r.low, ev.closed_left | ~np.isfinite(ev.low), ev, every=only_bounds)
+    cr = side_closed(hi, r.high, ev.closed_right | ~np.isfinite(ev.high), ev, every=only_bounds)
     with np.errstate(invalid="ignore"):
         best = np.where(np.isnan(best), best, np.clip(best, lo, hi))
     bad = crossed | no_figure

@@ -120,8 +120,8 @@ def consensus(ev: Evidence, options: Mapping[str, object]) -> Combined:
     r = readings(ev)
     lo = segment_max(r.low, ev.starts)
     hi = segment_min(r.high, ev.starts)
-    cl = side_closed(lo, r.low, ev.closed_left | ~np.isfinite(ev.low), ev)
-    cr = side_closed(hi, r.high, ev.closed_right | ~np.isfinite(ev.high), ev)
+    cl = side_closed(lo, r.low, ev.closed_left | ~np.isfinite(ev.low), ev, every=True)
+    cr = side_closed(hi, r.high, ev.closed_right | ~np.isfinite(ev.high), ev, every=True)
     empty = (lo > hi) | ((lo == hi) & ~(cl & cr))
     best = _median_points(ev, r, lo, hi)
     note = tuple(
@@ -154,8 +154,8 @@ def envelope(ev: Evidence, options: Mapping[str, object]) -> Combined:
     r = readings(ev)
     lo = segment_min(r.low, ev.starts)
     hi = segment_max(r.high, ev.starts)
-    cl = side_closed(lo, r.low, ev.closed_left | ~np.isfinite(ev.low), ev)
-    cr = side_closed(hi, r.high, ev.closed_right | ~np.isfinite(ev.high), ev)
+    cl = side_closed(lo, r.low, ev.closed_left | ~np.isfinite(ev.low), ev, every=False)
+    cr = side_closed(hi, r.high, ev.closed_right | ~np.isfinite(ev.high), ev, every=False)
     best = _median_points(ev, r, lo, hi)
     return Combined(lo, best, hi, cl, cr, (None,) * lo.size)
 
