@@ -681,3 +681,19 @@ def test_a_known_vandal_does_not_pull_a_two_claim_quantity_to_the_middle(method)
     )
     out = method(ev, {})
     assert out.best[list(ev.quantities).index("two")] == 123.0
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_an_end_some_claim_states_closed_is_closed(method) -> None:
+    # five sources say 16 and one "more than 16": the range starts at 16, a figure five
+    # sources gave, and 16 stays the best value (an open end at 16 left no best)
+    best = [15.0, 16.0, 16.0, 16.0, 16.0, 16.0, 17.0, 17.0, np.nan]
+    ev = Evidence.from_rows(
+        quantity=["q"] * 9,
+        best=best,
+        low=[np.nan] * 8 + [16.0],
+        closed_left=[True] * 8 + [False],
+        source=[f"s{i}" for i in range(9)],
+    )
+    out = method(ev, {})
+    assert out.low[0] == 16.0 and out.closed_left[0]

@@ -505,7 +505,7 @@ class _TruthOnParts:
     def combine(self, part: _Part, shared: Any) -> Combined:
         """The last block of :func:`estimates.reconciliation.truth._discover`, for the
         partition's quantities (the sources table is the client's, not the partitions')."""
-        from estimates.reconciliation.truth import _closed_end
+        from estimates.reconciliation._evidence import closed_at
 
         del shared
         w = part.work
@@ -532,8 +532,8 @@ class _TruthOnParts:
             low=low,
             best=best_out,
             high=high,
-            closed_left=_closed_end(low, w.lo, left, w.seg, w.starts),
-            closed_right=_closed_end(high, w.hi, right, w.seg, w.starts),
+            closed_left=closed_at(low, w.lo, left, w.seg, w.starts, every=False),
+            closed_right=closed_at(high, w.hi, right, w.seg, w.starts, every=False),
             note=tuple(notes.tolist()),
         )
 

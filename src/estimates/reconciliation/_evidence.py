@@ -45,6 +45,7 @@ __all__ = [
     "Evidence",
     "NumberWriter",
     "Readings",
+    "closed_at",
     "plain_number",
     "readings",
     "side_closed",
@@ -342,13 +343,9 @@ def readings(ev: Evidence) -> Readings:
 def side_closed(
     value: FloatArray, ends: FloatArray, closed: BoolArray, ev: Evidence, *, every: BoolArray | bool
 ) -> BoolArray:
-    """Whether each result end ``value`` is closed, from the rows whose end (``ends``) is exactly
-    that value (``closed``: whether each row's end is closed).
-
-    Where ``every`` is true (an end every row must allow: an intersection, bounds that all hold
-    at once), the end is closed unless some such row is open there; elsewhere (an end some row
-    allows: a hull, a figure among the sources'), it is open only when every such row is. An
-    end no row states is closed.
+    """Whether each result end ``value`` is closed, from the rows of ``ev`` whose end
+    (``ends``) is exactly that value (``closed``: whether each row's end is closed): see
+    :func:`closed_at`.
 
     >>> ev = Evidence.from_rows(quantity=["q", "q"], low=[16.0, 16.0], high=[20.0, np.nan],
     ...                         closed_left=[True, False])
@@ -356,10 +353,34 @@ def side_closed(
     ...  for e in (True, False)]
     [False, True]
     """
-    seg = ev.segment
+    return closed_at(value, ends, closed, ev.segment, ev.starts, every=every)
+
+
+def closed_at(
+    value: FloatArray,
+    ends: FloatArray,
+    closed: BoolArray,
+    seg: IntArray,
+    starts: IntArray,
+    *,
+    every: BoolArray | bool,
+) -> BoolArray:
+    """Whether each segment's result end ``value`` is closed, from its rows (``seg`` per row,
+    ``starts`` the segments' first rows) whose end (``ends``) is exactly that value
+    (``closed``: whether each row's end is closed there).
+
+    Where ``every`` is true (an end every row must allow: an intersection, bounds that all hold
+    at once), the end is closed unless some such row is open there; elsewhere (an end some row
+    allows: a hull, a figure among the sources'), it is open only when every such row is. An
+    end no row states is closed; an infinite end is open.
+
+    >>> closed_at(np.array([16.0]), np.array([16.0, 16.0]), np.array([True, False]),
+    ...           np.zeros(2, dtype=np.intp), np.array([0]), every=False).tolist()
+    [True]
+    """
     here = ends == value[seg]
-    n_open = segment_sum((here & ~closed).astype(float), ev.starts)
-    n_closed = segment_sum((here & closed).astype(float), ev.starts)
+    n_open = segment_sum((here & ~closed).astype(float), starts)
+    n_closed = segment_sum((here & closed).astype(float), starts)
     result: BoolArray = np.where(every, n_open == 0, (n_closed > 0) | (n_open == 0)) & np.isfinite(
         value
     )

@@ -131,6 +131,7 @@ import numpy as np
 import pandas as pd
 
 from estimates.errors import ReconcileError
+from estimates.reconciliation._evidence import closed_at
 from estimates.reconciliation._learning import (
     _GRADES,
     _TIE_BREAK,
@@ -483,8 +484,13 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
         low=low,
         best=best_out,
         high=high,
-        closed_left=_closed_end(low, lo, stated | np.asarray(ev.closed_left, bool), seg, starts),
-        closed_right=_closed_end(high, hi, stated | np.asarray(ev.closed_right, bool), seg, starts),
+        # the ends are figures among the claims': closed where any claim ending there is
+        closed_left=closed_at(
+            low, lo, stated | np.asarray(ev.closed_left, bool), seg, starts, every=False
+        ),
+        closed_right=closed_at(
+            high, hi, stated | np.asarray(ev.closed_right, bool), seg, starts, every=False
+        ),
         note=tuple(notes.tolist()),
         sources=table,
     )
@@ -523,15 +529,6 @@ def copy_discount(
     claims = claims_of(seg, src, claim_points(lo, hi), n_src, n_seg)
     _, pairs = independence(copy_statistics(claims))
     return claim_independence(claims, pairs)
-
-
-def _closed_end(
-    end: FloatArray, row_end: FloatArray, row_closed: BoolArray, seg: IntArray, starts: IntArray
-) -> BoolArray:
-    """A result end is closed when finite and no claim ending exactly there leaves it open."""
-    open_here = (row_end == end[seg]) & ~row_closed
-    closed: BoolArray = (segment_sum(open_here.astype(float), starts) == 0) & np.isfinite(end)
-    return closed
 
 
 def _scale(ends_: _Endpoints, w: FloatArray, med: FloatArray) -> FloatArray:
