@@ -350,3 +350,47 @@ def test_sorted_rows_and_others_merge_into_segment_and_value_order() -> None:
         for i in range(n - 1):
             if key[i] == key[i + 1]:
                 assert not (from_other[i] and not from_other[i + 1])
+
+
+def test_merged_orders_merge_each_column_as_merged_order_does() -> None:
+    from estimates.reconciliation._segments import merged_order, merged_orders, sort_segments
+
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        n = int(rng.integers(1, 40))
+        seg = np.sort(rng.integers(0, 5, n)).astype(np.intp)
+        point = rng.integers(0, 6, n).astype(float)
+        other = np.flatnonzero(rng.uniform(size=n) < 0.3)
+        # the sorted rows hold one value in both columns (a plain figure's ends are its point)
+        low, high = point.copy(), point.copy()
+        low[other] -= rng.integers(0, 3, other.size)
+        high[other] += rng.integers(0, 3, other.size)
+        rest = np.setdiff1d(np.arange(n), other)
+        rest = rest[sort_segments(point[rest], seg[rest])]
+        by_low, by_high = merged_orders(rest, other, [low, high], seg, 5)
+        assert by_low.tolist() == merged_order(rest, other, low, seg, 5).tolist()
+        assert by_high.tolist() == merged_order(rest, other, high, seg, 5).tolist()
+
+
+def test_robust_skips_only_stated_ranges_that_cannot_widen_its_range(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from estimates.reconciliation import _robust
+
+    rng = np.random.default_rng(11)
+    n = 4_000
+    quantity = [f"q{i}" for i in rng.integers(0, 400, n)]
+    point = rng.choice([8.0, 9.0, 10.0, 11.0, 12.0], n)
+    width = rng.choice([0.0, 0.0, 0.0, 1.0, 3.0], n)
+    best = np.where(rng.uniform(size=n) < 0.8, point, np.nan)
+    weight = rng.choice([0.5, 1.0, 2.0], n)
+    ev = Evidence.from_rows(
+        quantity=quantity, low=point - width, high=point + width, best=best, weight=weight
+    )
+    fast = robust(ev, {})
+    # with no segment clear, every segment's stated ranges are sorted and their medians read
+    monkeypatch.setattr(_robust, "_CLEAR_SHARE", 0.0)
+    slow = robust(ev, {})
+    assert (fast.low < 8.0).any() and (fast.high > 12.0).any()  # stated ranges widen some
+    for got, want in ((fast.low, slow.low), (fast.high, slow.high), (fast.best, slow.best)):
+        assert got.tobytes() == want.tobytes()

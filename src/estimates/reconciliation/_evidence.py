@@ -319,10 +319,12 @@ def readings(ev: Evidence) -> Readings:
     ([13.0, 3.0, 11.0], [True, False, False], [13.0, 2.0, 11.0], [inf, 4.0, 11.0])
     """
     has_best = np.isfinite(ev.best)
-    seg = ev.segment
     # on a count a low of 0 with no best is what "at most" stores: unbounded below, for reading
-    zero_floor = ev.positive[seg] & (ev.low <= 0) & ~has_best & np.isfinite(ev.high) & (ev.high > 0)
-    raw_low = np.where(zero_floor, -np.inf, ev.low)
+    raw_low = ev.low
+    zero_floor = (ev.low <= 0) & (ev.low > -np.inf)
+    if zero_floor.any():
+        zero_floor &= ev.positive[ev.segment] & ~has_best & np.isfinite(ev.high) & (ev.high > 0)
+        raw_low = np.where(zero_floor, -np.inf, ev.low)
     fin_lo = np.isfinite(raw_low)
     fin_hi = np.isfinite(ev.high)
     low = np.where(fin_lo, ev.low, np.where(has_best, ev.best, ev.low))
@@ -330,10 +332,10 @@ def readings(ev: Evidence) -> Readings:
     lower_only = ~has_best & fin_lo & ~fin_hi
     upper_only = ~has_best & ~fin_lo & fin_hi
     both = fin_lo & fin_hi
-    # halves added, not the sum halved: figures near 1.8e308 must not overflow
-    mid = np.where(
-        both, np.where(both, raw_low, 0.0) / 2 + np.where(both, ev.high, 0.0) / 2, np.nan
-    )
+    # halves added, not the sum halved: figures near 1.8e308 must not overflow (an unbounded
+    # end's half is no number, and is not read)
+    with np.errstate(invalid="ignore"):
+        mid = np.where(both, raw_low / 2 + ev.high / 2, np.nan)
     point = np.where(
         has_best, ev.best, np.where(lower_only, raw_low, np.where(upper_only, ev.high, mid))
     )

@@ -14,11 +14,13 @@ import numpy as np
 from estimates.errors import ReconcileError
 from estimates.reconciliation._evidence import Combined, Evidence, Readings, readings, side_closed
 from estimates.reconciliation._segments import (
-    merged_order,
+    merged_orders,
     search_sorted_segments,
+    segment_any,
     segment_quantiles,
     segment_sum,
     sort_segments,
+    sorted_quantiles,
 )
 from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, IntArray
 
@@ -97,7 +99,7 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
     hi = np.fmax(hi_q, med_hi)
 
     # -- segments with only one-sided rows: a one-sided answer
-    only_bounds = segment_sum((has_point & ~one_sided).astype(float), starts) == 0
+    only_bounds = ~segment_any(has_point & ~one_sided, starts)
     lb, ub = _bounds_only(ev, r, only_bounds, q)
     has_l = ~np.isnan(lb)
     has_u = ~np.isnan(ub)
@@ -106,7 +108,7 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
     mid_bounds = np.where(has_l & has_u, np.nan_to_num(lb) / 2 + np.nan_to_num(ub) / 2, np.nan)
     best = np.where(only_bounds, mid_bounds, best)
     crossed = only_bounds & has_l & has_u & (np.nan_to_num(lb) > np.nan_to_num(ub))
-    no_figure = segment_sum(has_point.astype(float), starts) == 0
+    no_figure = ~segment_any(has_point, starts)
 
     # an end read off the figures is open only when every row stating it is open there (five
     # sources' 16 beside one "more than 16" is a range from 16); bounds alone hold all at once
@@ -141,39 +143,20 @@ def _shared_weights(ev: Evidence, r: Readings, pts: FloatArray, order: IntArray)
     The uncensored points are in ``order`` (by segment, then ``pts``); a censored row finds
     the weight it allows by a binary search for each of its two ends inside its own segment.
     """
-    seg = ev.segment
     n = ev.n_rows
     w = ev.weight
     has_point = np.isfinite(r.point)
     uncensored = np.isfinite(ev.best)
-    one_sided = r.lower_only | r.upper_only
-    censored = one_sided | (has_point & ~uncensored & ~one_sided)  # one-sided or a bare range
-    sorted_pts = pts[order]
-    cum = np.r_[0.0, np.cumsum(np.where(uncensored, w, 0.0)[order])]
-    seg_lo = ev.starts
-    seg_hi = np.r_[ev.starts[1:], n]
-    gives = np.zeros(n, dtype=bool)
+    # one-sided (its point is its bound) or a bare range: a point, but no best value
+    censored = has_point & ~uncensored
+    gives = ~has_point
     factor = np.ones(n)
     if censored.any() and uncensored.any():
+        cum = np.empty(n + 1)
+        cum[0] = 0.0
+        np.cumsum(np.where(uncensored, w, 0.0)[order], out=cum[1:])
         rows = np.flatnonzero(censored)
-        s_rows = seg[rows]
-        lo_b, hi_b = seg_lo[s_rows], seg_hi[s_rows]
-        lower_only = r.lower_only[rows]
-        upper_only = r.upper_only[rows]
-        # one-sided: strictly beyond the bound; bare range: both ends included. Censored rows
-        # sit among the sorted points but carry no weight in ``cum``, so positions still count
-        # only the weight of the figures with a best value.
-        start = np.where(
-            upper_only,
-            lo_b,
-            search_sorted_segments(sorted_pts, lo_b, hi_b, r.low[rows], right=lower_only),
-        )
-        stop = np.where(
-            lower_only,
-            hi_b,
-            search_sorted_segments(sorted_pts, lo_b, hi_b, r.high[rows], right=~upper_only),
-        )
-        stop = np.maximum(stop, start)
+        start, stop = _allowed(ev, r, pts[order], rows)
         allowed = cum[stop] - cum[start]
         ok = allowed > 0
         gives[rows[ok]] = True
@@ -183,21 +166,56 @@ def _shared_weights(ev: Evidence, r: Readings, pts: FloatArray, order: IntArray)
         # the gifts summed in row order (as adding them one by one would), then the ends taken
         share = np.bincount(start[ok], weights=per, minlength=n + 1)
         np.add.at(share, stop[ok], -per)
-        factor[order] = 1.0 + np.cumsum(share)[:n]
-    w_eff = np.where(uncensored, w * factor, np.where(gives, 0.0, w))
-    result: FloatArray = np.where(has_point, w_eff, 0.0)
+        received: FloatArray = np.cumsum(share[:n], dtype=float)
+        received += 1.0
+        factor[order] = received
+        factor[censored] = 1.0  # a censored row that keeps its weight keeps all of it
+    result: FloatArray = w * factor
+    result[gives] = 0.0
     return result
+
+
+def _allowed(
+    ev: Evidence, r: Readings, sorted_pts: FloatArray, rows: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Per censored row of ``rows``, the positions ``[start, stop)`` of the points it allows
+    among its segment's points in sorted order (``sorted_pts``): a one-sided figure allows the
+    points strictly beyond its bound, a bare range the points inside it, ends included. Censored
+    rows sit among the sorted points but carry no weight, so positions count only the weight of
+    the figures with a best value. Each end is one bisection inside the segment, the two ends
+    of every row in one search."""
+    seg_hi = np.r_[ev.starts[1:], ev.n_rows]
+    s_rows = ev.segment[rows]
+    lo_b, hi_b = ev.starts[s_rows], seg_hi[s_rows]
+    lower_only, upper_only = r.lower_only[rows], r.upper_only[rows]
+    has_low, has_high = np.flatnonzero(~upper_only), np.flatnonzero(~lower_only)
+    found = search_sorted_segments(
+        sorted_pts,
+        np.concatenate([lo_b[has_low], lo_b[has_high]]),
+        np.concatenate([hi_b[has_low], hi_b[has_high]]),
+        np.concatenate([r.low[rows[has_low]], r.high[rows[has_high]]]),
+        right=np.concatenate([lower_only[has_low], ~upper_only[has_high]]),
+    )
+    start, stop = lo_b, hi_b.copy()
+    start[has_low] = found[: has_low.size]
+    stop[has_high] = found[has_low.size :]
+    return start, np.maximum(stop, start)
 
 
 def _stated_ranges(
     ev: Evidence, r: Readings, order: IntArray, lo_q: FloatArray, hi_q: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    """Per segment, the weighted median of the stated ranges' low ends and of their high ends
-    (``lo_q``/``hi_q`` where a segment holds no stated range).
+    """Per segment, the weighted median of the stated ranges' low ends and of their high ends,
+    where it can widen the range from ``lo_q`` to ``hi_q`` (elsewhere ``lo_q``/``hi_q``).
 
     Each range keeps its own prior weight (a bare range keeps it here even when it shared it
     out as a point); the wider figure at a boundary. One-sided figures state no range and stay
     out; a plain figure's ends are its point.
+
+    A median low end below ``lo_q`` needs half the stated weight below it: a segment with
+    less than :data:`_CLEAR_SHARE` of its stated weight below ``lo_q`` and above ``hi_q``
+    (far from any rounding of the running sums) keeps ``lo_q`` and ``hi_q``, and only the
+    other segments' ranges are sorted.
     """
     seg = ev.segment
     starts = ev.starts
@@ -209,23 +227,32 @@ def _stated_ranges(
     ranged = stated & ((r.low != pts) | (r.high != pts))
     if not ranged.any():
         return lo_q, hi_q  # segments of plain figures: their median is inside already
-    # only segments holding a stated range count; their plain rows keep their place in
-    # ``order`` and only the stated ranges are sorted and put among them
-    in_sel = (segment_sum(ranged.astype(float), starts) > 0)[seg] & stated
-    sel = np.flatnonzero(in_sel)
-    local = np.cumsum(in_sel) - 1
+    w_stated = np.where(stated, w, 0.0)
+    limit = _CLEAR_SHARE * segment_sum(w_stated, starts)
+    below = segment_sum(np.where(r.low < lo_q[seg], w_stated, 0.0), starts)
+    above = segment_sum(np.where(r.high > hi_q[seg], w_stated, 0.0), starts)
+    clear = (below < limit) & (above < limit) & np.isfinite(lo_q) & np.isfinite(hi_q)
+    widens = segment_any(ranged, starts) & ~clear
+    if not widens.any():
+        return lo_q, hi_q
+    # only the segments where a stated range may widen count; their plain rows keep their
+    # place in ``order`` and only the stated ranges are sorted and put among them
+    in_sel = widens[seg] & stated
     plain = order[(in_sel & ~ranged)[order]]
-    lo_m, hi_m = (
-        segment_quantiles(
-            r.low[sel], w[sel], seg[sel], nseg, [(0.5, "low")],
-            order=local[merged_order(plain, np.flatnonzero(ranged), r.low, seg, nseg)],
-        )[0],
-        segment_quantiles(
-            r.high[sel], w[sel], seg[sel], nseg, [(0.5, "high")],
-            order=local[merged_order(plain, np.flatnonzero(ranged), r.high, seg, nseg)],
-        )[0],
-    )  # fmt: skip
+    by_low, by_high = merged_orders(
+        plain, np.flatnonzero(in_sel & ranged), [r.low, r.high], seg, nseg
+    )
+    ends = np.cumsum(np.bincount(seg[in_sel], minlength=nseg))
+    begins = np.r_[0, ends[:-1]]
+    lo_m = sorted_quantiles(r.low[by_low], w[by_low], begins, ends, [(0.5, "low")])[0]
+    hi_m = sorted_quantiles(r.high[by_high], w[by_high], begins, ends, [(0.5, "high")])[0]
     return np.where(np.isnan(lo_m), lo_q, lo_m), np.where(np.isnan(hi_m), hi_q, hi_m)
+
+
+#: The share of a segment's stated weight below ``lo_q`` (and above ``hi_q``) under which the
+#: median of the stated ends cannot widen the range (a half, less a margin far wider than the
+#: rounding of a running sum).
+_CLEAR_SHARE = 0.49
 
 
 def _bounds_only(

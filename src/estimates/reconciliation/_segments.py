@@ -29,8 +29,10 @@ __all__ = [
     "Groups",
     "group",
     "merged_order",
+    "merged_orders",
     "midpoint",
     "search_sorted_segments",
+    "segment_any",
     "segment_ids",
     "segment_max",
     "segment_min",
@@ -87,6 +89,18 @@ def segment_sum(values: FloatArray, starts: IntArray) -> FloatArray:
     if len(starts) == 0:
         return np.zeros(0)
     return np.add.reduceat(np.asarray(values, dtype=float), starts)
+
+
+def segment_any(mask: BoolArray, starts: IntArray) -> BoolArray:
+    """Whether any row of each segment is True (a byte per row read, no sum of floats).
+
+    >>> segment_any(np.array([False, True, False]), np.array([0, 2])).tolist()
+    [True, False]
+    """
+    if len(starts) == 0:
+        return np.zeros(0, dtype=bool)
+    result: BoolArray = np.logical_or.reduceat(np.asarray(mask, dtype=bool), starts)
+    return result
 
 
 def segment_min(values: FloatArray, starts: IntArray) -> FloatArray:
@@ -168,18 +182,23 @@ def midpoint(a: FloatArray, b: FloatArray) -> FloatArray:
 def sort_segments(values: FloatArray, seg: IntArray) -> IntArray:
     """The order that sorts rows by (segment, value): two cheap sorts instead of a lexsort.
 
-    Rows are ranked by value in one global sort; ``segment × n + rank`` is then a unique
-    integer key per row, and its values (not their positions: a plain sort of integers is
-    several times faster than an indirect one) give back the ranks, hence the rows, in order.
+    Rows are ranked by value in one global sort; the segment shifted above the rank is then a
+    unique integer key per row, and its values (not their positions: a plain sort of integers
+    is several times faster than an indirect one) give back the ranks, hence the rows, in
+    order. The key is built, sorted and masked in place: no pass over the rows makes a copy.
 
     >>> sort_segments(np.array([3.0, 1.0, 2.0]), np.array([1, 0, 0])).tolist()
     [1, 2, 0]
     """
     n = values.size
     by_value = np.argsort(values, kind="quicksort")
-    width = max(n, 1)
-    key = seg[by_value].astype(np.int64) * width + np.arange(n, dtype=np.int64)
-    order: IntArray = by_value[np.sort(key) % width].astype(np.intp)
+    shift = max(n - 1, 1).bit_length()  # ranks below 2**shift
+    key = seg[by_value].astype(np.int64)
+    key <<= shift
+    key |= np.arange(n, dtype=np.int64)
+    key.sort()
+    key &= (1 << shift) - 1
+    order: IntArray = by_value[key].astype(np.intp, copy=False)
     return order
 
 
@@ -203,7 +222,7 @@ def segment_quantiles(
     """
     if order is None:
         order = sort_segments(values, seg)
-    counts = np.bincount(seg[order], minlength=n_segments)
+    counts = np.bincount(seg, minlength=n_segments)  # ``order`` holds every row once
     ends = np.cumsum(counts)
     return sorted_quantiles(values[order], weights[order], ends - counts, ends, specs)
 
@@ -267,17 +286,18 @@ def sorted_quantiles(
     if n == 0:
         return [np.full(m, np.nan) for _ in specs]
     w_raw = np.asarray(weights, dtype=float)
-    w_raw = np.where(w_raw > 0, w_raw, 0.0)  # NaN too
+    w = np.where(w_raw > 0, w_raw, 0.0)  # NaN too
     seg = np.repeat(np.arange(m, dtype=np.intp), ends - starts)
-    total = np.bincount(seg, weights=w_raw, minlength=m)
+    total = np.bincount(seg, weights=w, minlength=m)
     has = total > 0
     # each segment's weights sum to 1, so the running sum grows by 1 per segment; its rounding
-    # within a segment grows with the segment's length and the sum's size
+    # within a segment grows with the segment's length and the sum's size (a segment without
+    # weight keeps its zeros)
     seg_total = total[seg]
-    w = np.divide(w_raw, seg_total, out=np.zeros(n), where=seg_total > 0)
-    del w_raw, seg_total
+    np.divide(w, seg_total, out=w, where=seg_total > 0)
+    del seg_total
     cum = np.cumsum(w)
-    before = np.r_[0.0, cum][starts]
+    before = np.where(starts > 0, cum[np.maximum(starts - 1, 0)], 0.0)
     tol = 1e-9 + (ends - starts + 2) * np.finfo(float).eps * (before + 1.0)
     last = np.maximum(ends - 1, 0)
     # the last row with weight in each segment: the first whose running sum reaches the total
@@ -396,19 +416,48 @@ def merged_order(
 ) -> IntArray:
     """The rows ``sorted_rows`` (already in (segment, value) order) and ``other`` (any order)
     together in (segment, value) order, an ``other`` row after the sorted rows of its value:
-    only ``other`` is sorted, then each finds its place among the sorted rows by bisection."""
-    b = other[sort_segments(values[other], seg[other])]
-    a_seg = seg[sorted_rows]
-    bounds = np.searchsorted(a_seg, np.arange(n_segments + 1), side="left")
-    s_b = seg[b]
+    only ``other`` is sorted, then each finds its place among the sorted rows by bisection.
+
+    >>> merged_order(np.array([0, 1]), np.array([2]), np.array([1.0, 3.0, 2.0]),
+    ...              np.zeros(3, np.intp), 1).tolist()
+    [0, 2, 1]
+    """
+    return merged_orders(sorted_rows, other, [values], seg, n_segments)[0]
+
+
+def merged_orders(
+    sorted_rows: IntArray,
+    other: IntArray,
+    columns: Sequence[FloatArray],
+    seg: IntArray,
+    n_segments: int,
+) -> list[IntArray]:
+    """:func:`merged_order` by each of ``columns`` at once, for rows ``sorted_rows`` that hold
+    one value in every column (a plain figure, whose ends are its point, among ranges sorted by
+    their low ends and by their high ends): the sorted rows' segments are read once and every
+    ``other`` row of every column finds its place in one bisection.
+
+    >>> low, high = np.array([1.0, 3.0, 0.0]), np.array([1.0, 3.0, 5.0])
+    >>> [o.tolist() for o in merged_orders(np.array([0, 1]), np.array([2]), [low, high],
+    ...                                    np.zeros(3, np.intp), 1)]
+    [[2, 0, 1], [0, 1, 2]]
+    """
+    sorted_values = columns[0][sorted_rows]
+    bounds = np.searchsorted(seg[sorted_rows], np.arange(n_segments + 1), side="left")
+    others = [other[sort_segments(values[other], seg[other])] for values in columns]
+    b_all = np.concatenate(others)
+    s_b = seg[b_all]
+    value_b = np.concatenate([values[b] for values, b in zip(columns, others, strict=True)])
     before = search_sorted_segments(
-        values[sorted_rows], bounds[s_b], bounds[s_b + 1], values[b],
-        right=np.ones(b.size, dtype=bool),
-    )  # fmt: skip
-    at = before + np.arange(b.size)
-    merged = np.empty(sorted_rows.size + b.size, dtype=np.intp)
-    is_b = np.zeros(merged.size, dtype=bool)
-    is_b[at] = True
-    merged[at] = b
-    merged[~is_b] = sorted_rows
-    return merged
+        sorted_values, bounds[s_b], bounds[s_b + 1], value_b, right=np.ones(b_all.size, dtype=bool)
+    )
+    out = []
+    for k, b in enumerate(others):
+        at = before[k * other.size : (k + 1) * other.size] + np.arange(b.size)
+        merged = np.empty(sorted_rows.size + b.size, dtype=np.intp)
+        is_b = np.zeros(merged.size, dtype=bool)
+        is_b[at] = True
+        merged[at] = b
+        merged[~is_b] = sorted_rows
+        out.append(merged)
+    return out
