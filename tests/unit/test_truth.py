@@ -697,3 +697,18 @@ def test_an_end_some_claim_states_closed_is_closed(method) -> None:
     )
     out = method(ev, {})
     assert out.low[0] == 16.0 and out.closed_left[0]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_bare_range_votes_for_the_figures_it_allows(method) -> None:
+    # 9,000-12,000 allows 10,000, 11,000 and 12,000 but not 3,000: its weight goes to them, as
+    # robust shares it, which moves the answer from between 10,000 and 11,000 to 11,000 (its
+    # ends, 9,000 and 12,000, are figures nobody stated)
+    ev = Evidence.from_rows(
+        quantity=["q"] * 5,
+        source=list("abcde"),
+        best=[3000.0, 10_000.0, 11_000.0, 12_000.0, np.nan],
+        low=[np.nan] * 4 + [9000.0],
+        high=[np.nan] * 4 + [12_000.0],
+    )
+    assert method(ev, {}).best[0] == 11_000.0 == get_method("robust")(ev, {}).best[0]

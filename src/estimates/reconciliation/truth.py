@@ -57,10 +57,15 @@ How claims enter:
 - A claim with a stated ``best`` is the point ``best``; a claim without one is its interval
   ``[low, high]`` (on a count, a low of 0 with no best is no bound, as
   :func:`estimates.reconciliation.methods.readings` reads it), and its error is the distance from the truth to
-  the interval (zero inside it). Under absolute loss the truth that minimises
+  the interval (zero inside it). In the truth step, a claim without a best value votes for the
+  figures it allows: its weight is shared among the claims with a best inside its interval, in
+  proportion to their weights, as ``robust`` shares it (:mod:`estimates.reconciliation._censoring`);
+  an interval's ends are figures nobody stated, and a bare ±10 % range voting for its two ends
+  pulls the median away from the figures it supports. A claim that allows no figure with a best
+  keeps its weight on its ends: under absolute loss the truth that minimises
   ``Σ w·dist(t, [low, high])`` is the weighted median of all the endpoints, each claim putting its
-  weight on both of its ends (a point puts it twice on itself); this is what the median step
-  computes, so it needs one sort per call, not one per step.
+  weight on both of its ends (a point puts it twice on itself), so the median step needs one
+  sort per call, not one per step.
 - A claim that is only a wide interval is rarely wrong, so it earns weight, and its ends weigh
   in the combined range and best value accordingly: vague but true beats precise but wrong.
 - The per-quantity scale is robust and never zero: the interquartile range of the endpoints over
@@ -131,6 +136,7 @@ import numpy as np
 import pandas as pd
 
 from estimates.errors import ReconcileError
+from estimates.reconciliation._censoring import Censored
 from estimates.reconciliation._evidence import closed_at
 from estimates.reconciliation._learning import (
     _GRADES,
@@ -558,7 +564,7 @@ class _Step:
     Otherwise the papers' weighted median or mean (:func:`_update`).
     """
 
-    __slots__ = ("cfg", "clusters", "ends", "hi", "keep", "lo", "seg", "starts")
+    __slots__ = ("censored", "cfg", "clusters", "ends", "hi", "keep", "lo", "seg", "starts")
 
     def __init__(
         self,
@@ -573,6 +579,7 @@ class _Step:
     ) -> None:
         self.ends, self.lo, self.hi, self.seg, self.starts = ends_, lo, hi, seg, starts
         self.cfg, self.clusters, self.keep = cfg, clusters, keep
+        self.censored = Censored.of(lo, hi, seg, starts)
 
     def keeping(self, keep: FloatArray) -> _Step:
         """The same step once the copy discount ``keep`` is known."""
@@ -594,7 +601,7 @@ class _Step:
             return _update(
                 self.ends, row_w, self.lo, self.hi, self.seg, self.starts, truth, cfg.loss
             )
-        capped = _no_claim_alone(row_w, self.seg, self.starts)
+        capped = _no_claim_alone(self.censored.weights(row_w), self.seg, self.starts)
         clusters = self.clusters
         if clusters is None:
             return np.nan_to_num(self.ends.quantile(capped, 0.5))
