@@ -36,7 +36,7 @@ from estimates.reconciliation.stages.arrays import (
 )
 from estimates.reconciliation.stages.change import in_conflict
 from estimates.reconciliation.stages.evidence import Merged
-from estimates.reconciliation.stages.roles import USED_ROLES, Role
+from estimates.reconciliation.stages.roles import Role, used
 from estimates.reconciliation.stages.running import CEILING, FLOOR, RunningResult
 from estimates.reconciliation.stages.time import Picked
 
@@ -253,7 +253,7 @@ def running_answer(
             start += "set apart)"
             note = f"{note}; {start}" if note else start
         answer.note[i] = note
-    used_e = np.isin(e_role[rows], list(USED_ROLES)) & in_answer
+    used_e = used(e_role[rows]) & in_answer
     ns = max(len(src_names), 1)
     n_sources = np.bincount(
         np.unique(running.q[used_e].astype(np.int64) * ns + running.source[used_e]) // ns,
@@ -333,19 +333,19 @@ def per_claim(
         (role == Role.DUPLICATE) | (role == Role.PROJECTION), role, e_role[ev_of]
     ).astype(np.int8)
     evidence = interval[ev_of]
-    used_roles = list(USED_ROLES)
-    used = np.isin(role, used_roles) & (evidence >= 0)
-    evidence = np.where(used, evidence, -1)
+    role_used = used(role)
+    counted = role_used & (evidence >= 0)
+    evidence = np.where(counted, evidence, -1)
     claim_weight = np.zeros(0)
     if detail:
         w = weight[np.maximum(evidence, 0)] if weight.size else 0.0
-        claim_weight = np.where(used, w, 0.0)
+        claim_weight = np.where(counted, w, 0.0)
     if running is not None:
         run_weight_e = np.full(interval.size, np.nan)
         run_weight_e[running.rows] = running.weight
         of_running = ~np.isnan(run_weight_e[ev_of])
-        run_used = of_running & np.isin(role, used_roles)
-        used = np.where(of_running, run_used, used)
+        run_used = of_running & role_used
+        counted = np.where(of_running, run_used, counted)
         if detail:
             claim_weight = np.where(
                 of_running, np.where(run_used, run_weight_e[ev_of], 0.0), claim_weight
@@ -353,7 +353,7 @@ def per_claim(
     side = np.zeros(0, np.int8)
     if detail:
         side = np.where(role == Role.BOUND, e_side[ev_of], 0).astype(np.int8)
-    return PerClaim(role=role, used=used, evidence=evidence, weight=claim_weight, side=side)
+    return PerClaim(role=role, used=counted, evidence=evidence, weight=claim_weight, side=side)
 
 
 def _running_note(

@@ -44,6 +44,7 @@ __all__ = [
     "hash_rows",
     "reading_high",
     "reading_low",
+    "same_array",
     "same_float",
     "segment_starts",
     "sort_ints",
@@ -102,7 +103,7 @@ def sort_ints(keys: list[Int64Array]) -> tuple[IntArray, Int64Array | None]:
     for raw in keys:
         # a key equal to an earlier one orders nothing more (an as-of day that is the day
         # stated, as it is when no as-of was given)
-        if any(raw is k or np.array_equal(raw, k) for k in seen):
+        if any(same_array(raw, k) for k in seen):
             continue
         seen.append(raw)
         valid = raw != NO_DAY
@@ -120,14 +121,20 @@ def sort_ints(keys: list[Int64Array]) -> tuple[IntArray, Int64Array | None]:
             order: IntArray = np.lexsort(tuple(reversed(keys))).astype(np.intp)
             return order, None
         if width > 1:
-            packed = packed * width + offset
+            packed *= width
+            packed += offset
         span *= width
-    if span * n < 2**62:
+    shift = max(n - 1, 1).bit_length()  # row numbers below 2**shift
+    if span << shift < 2**62:
         # the row number as a last key makes every key unique: the sorted keys are then the
         # stable order and the packed keys at once (a plain sort of integers is several times
-        # faster than an indirect one)
-        keyed = np.sort(packed * n + np.arange(n, dtype=np.int64))
-        return (keyed % n).astype(np.intp), keyed // n
+        # faster than an indirect one); built, sorted and split in place
+        packed <<= shift
+        packed |= np.arange(n, dtype=np.int64)
+        packed.sort()
+        order = (packed & ((1 << shift) - 1)).astype(np.intp)
+        packed >>= shift
+        return order, packed
     order = np.argsort(packed, kind="stable").astype(np.intp)
     return order, packed[order]
 
@@ -166,6 +173,20 @@ def hash_rows(*columns: FloatArray) -> npt.NDArray[np.uint64]:
             h = (h ^ bits) * np.uint64(0x9E3779B97F4A7C15 + 2 * i)
             h ^= h >> np.uint64(29)
     return h
+
+
+def same_array(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> bool:
+    """Whether ``a`` and ``b`` hold the same values (one array, or equal ones; arrays whose
+    first values differ are told apart without a pass over them).
+
+    >>> same_array(np.array([1, 2]), np.array([1, 2])), same_array(np.array([0, 2]), np.array([1, 2]))
+    (True, False)
+    """
+    if a is b:
+        return True
+    if a.shape != b.shape or (a.size and a.flat[0] != b.flat[0]):
+        return False
+    return bool(np.array_equal(a, b))
 
 
 def same_float(a: FloatArray, b: FloatArray) -> BoolArray:

@@ -42,6 +42,7 @@ from estimates.reconciliation.stages.arrays import (
     IntArray,
     frozen,
     hash_rows,
+    same_array,
     same_float,
     segment_starts,
     sort_ints,
@@ -267,8 +268,11 @@ def merge(
         dup = pd.Series(same_fig).duplicated(keep="first").to_numpy()
         duplicate[rows[dup]] = True
         duplicate &= ~set_apart
-    role = np.where(set_apart[first], Role.PROJECTION, Role.USED).astype(np.int8)
-    role[is_relay[first] & (role == Role.USED)] = Role.RELAY
+    role = np.full(m, Role.USED, dtype=np.int8)
+    if set_apart.any():
+        role[set_apart[first]] = Role.PROJECTION
+    if is_relay.any():
+        role[is_relay[first] & (role == Role.USED)] = Role.RELAY
     # every order above sorts by group first, so the rows' groups in sorted order are the same
     # whichever order was kept: each evidence row's group, quantity, kind and source are read
     # from them (the group holds the three when they lie within their ranges)
@@ -305,19 +309,22 @@ def merge(
 
 def _gathered(columns: list[Int64Array], rows: IntArray) -> list[Int64Array]:
     """Each column at ``rows``, read-only; columns equal to an earlier one (a moment that is the
-    day stated, as it is without "as of"; no dates at all) share its gathered array.
+    day stated, as it is without "as of"; no dates at all) share its gathered array, and a
+    column of one value (no start of count) is that value repeated, not gathered.
 
-    >>> a, b, c = _gathered([np.array([5, 6]), np.array([5, 6]), np.array([0, 6])], np.array([1]))
+    >>> a, b, c = _gathered([np.array([5, 6]), np.array([5, 6]), np.array([0, 0])], np.array([1]))
     >>> a is b, a.tolist(), c.tolist()
-    (True, [6], [6])
+    (True, [6], [0])
     """
     out: list[Int64Array] = []
     for i, column in enumerate(columns):
-        same = next(
-            (j for j in range(i) if columns[j] is column or np.array_equal(columns[j], column)),
-            None,
-        )
-        out.append(out[same] if same is not None else frozen(column[rows]))
+        same = next((j for j in range(i) if same_array(columns[j], column)), None)
+        if same is not None:
+            out.append(out[same])
+        elif column.size and bool((column == column[0]).all()):
+            out.append(frozen(np.full(rows.size, column[0], dtype=column.dtype)))
+        else:
+            out.append(frozen(column[rows]))
     return out
 
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-__all__ = ["ROLES", "USED_ROLES", "Role"]
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["ROLES", "USED_ROLES", "Role", "used"]
 
 
 class Role(IntEnum):
@@ -49,3 +52,16 @@ ROLES: tuple[str, ...] = tuple(r.name.lower().replace("_", " ") for r in Role)
 USED_ROLES: frozenset[Role] = frozenset(
     {Role.USED, Role.STALE, Role.OUTLIER, Role.BOUND, Role.FUTURE}
 )
+
+# whether each role code is one of USED_ROLES, looked up by code
+_USED_CODE = np.array([r in USED_ROLES for r in Role], dtype=bool)
+
+
+def used(role: npt.NDArray[np.int8]) -> npt.NDArray[np.bool_]:
+    """Per role code, whether it is one of :data:`USED_ROLES` (one lookup per code).
+
+    >>> used(np.array([Role.USED, Role.RELAY, Role.BOUND], dtype=np.int8)).tolist()
+    [True, False, True]
+    """
+    result: npt.NDArray[np.bool_] = _USED_CODE.take(role)
+    return result

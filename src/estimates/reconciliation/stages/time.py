@@ -283,13 +283,19 @@ def supersede(
     out[used & cumulative & (side != 0)] = Role.BOUND
     # a stock's figure that every later figure contradicts was overtaken (stages.change)
     stock_now = stock_rep[stock[stock_rep] & before[stock_rep]]
+    # the rows ascend (one per group): as many as there are rows, they are every row in order
+    every = stock_now.size == m
+
+    def now(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return values if every else values[stock_now]
+
     # figures with no moment are never overtaken: without dates there is nothing to read
-    if stock_now.size > 1 and change is not None and bool((moment[stock_now] != NO_DAY).any()):
+    if stock_now.size > 1 and change is not None and bool((now(moment) != NO_DAY).any()):
         gone = stock_now[
             overtaken(
-                q=q[stock_now], moment=moment[stock_now], source=source[stock_now],
-                low=reading_low(low[stock_now], best[stock_now]),
-                high=reading_high(high[stock_now], best[stock_now]), apart=change,
+                q=now(q), moment=now(moment), source=now(source),
+                low=reading_low(now(low), now(best)), high=reading_high(now(high), now(best)),
+                apart=change,
             )
         ]  # fmt: skip
         out[gone] = Role.OVERTAKEN
