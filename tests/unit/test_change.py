@@ -277,3 +277,22 @@ def test_the_last_row_from_which_two_sources_follow() -> None:
                 if len({int(source[j]) for j in rows if j >= k and finite[j]}) >= 2
             ]
             assert int(got[s]) == max(two, default=-1)
+
+
+def test_a_quantity_is_judged_alone_however_large_the_figures_of_others() -> None:
+    # 5,120 against later 4,873 and 4,859 (10 days and more later) lies outside their 95 %
+    # prediction interval; figures in the hundreds of thousands about another quantity (with a zero, so read
+    # on their own scale) must not change that through the arithmetic of running sums
+    q1 = {"q": [1, 1, 1], "moment": [0, 20, 34], "source": [0, 1, 2], "v": [5120.0, 4873.0, 4859.0]}
+    alone = overtaken(
+        q=np.array(q1["q"]), moment=np.array(q1["moment"], dtype=np.int64),
+        source=np.array(q1["source"]), low=np.array(q1["v"]), high=np.array(q1["v"]), apart=7,
+    )  # fmt: skip
+    assert alone.tolist() == [True, False, False]
+    big = [0.0, 3.3e5, 1.1e5, 7.7e5] * 10
+    q = np.r_[np.zeros(len(big), dtype=np.intp), q1["q"]]
+    moment = np.r_[np.arange(len(big)) * 3, q1["moment"]].astype(np.int64)
+    source = np.r_[np.arange(len(big)) % 7 + 10, q1["source"]]
+    v = np.r_[big, q1["v"]]
+    got = overtaken(q=q, moment=moment, source=source, low=v, high=v, apart=7)
+    assert got[-3:].tolist() == [True, False, False]

@@ -143,8 +143,18 @@ def _unlike_later(
     """
     from scipy import special
 
+    # only the segments of ``rows`` are read
+    needed = np.zeros(int(seg[-1]) + 1, dtype=bool)
+    needed[seg[rows]] = True
+    kept = needed[seg]
+    position = np.cumsum(kept) - 1
+    # (a row's later figures are in its own segment)
+    rows, first = position[rows], position[first]
+    point, finite, seg = point[kept], finite[kept], seg[kept]
     n = seg.size
-    starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
+    new = np.r_[True, seg[1:] != seg[:-1]]
+    starts = np.flatnonzero(new)
+    seg = np.cumsum(new) - 1
     ends = np.r_[starts[1:], n]
     positive = np.minimum.reduceat(~finite | (point > 0), starts)
 
@@ -153,18 +163,20 @@ def _unlike_later(
             out: FloatArray = np.where(positive[s], np.log(x), x)
         return out
 
-    # each segment's points less its first finite one, so that the running sums stay small
-    anchor = np.minimum.reduceat(np.where(finite, np.arange(n), n), starts)
-    shift = scale(point[np.minimum(anchor, n - 1)], np.arange(starts.size))
+    # each segment's points less its last finite one, a figure of every row's later ones, and
+    # sums taken over each row's later figures alone (from the row to its segment's end): the
+    # sums hold no other segment's figures and no earlier figure, however far off they are
+    anchor = np.maximum.reduceat(np.where(finite, np.arange(n), -1), starts)
+    shift = scale(point[np.maximum(anchor, 0)], np.arange(starts.size))
     y = np.where(finite, scale(np.where(finite, point, 1.0), seg) - shift[seg], 0.0)
-    counts = np.r_[0, np.cumsum(finite)]
-    sums = np.r_[0.0, np.cumsum(y)]
-    squares = np.r_[0.0, np.cumsum(y * y)]
     s = seg[rows]
-    end = ends[s]
-    k = counts[end] - counts[first]
-    mean = (sums[end] - sums[first]) / k
-    own = np.maximum((squares[end] - squares[first]) - k * mean * mean, 0.0)
+    columns = [finite.astype(np.float64), y, y * y]
+    ranged = _range_reduce(columns, first, ends[s], np.add)
+    if ranged is None:
+        ranged = [c[first] for c in _suffix_sums(columns, seg)]
+    k, sums, squares = ranged
+    mean = sums / k
+    own = np.maximum(squares - k * mean * mean, 0.0)
     var = own / (k - 1)
     t = special.stdtrit(k - 1, (1 + OVERTAKEN_LEVEL) / 2)
     margin = t * np.sqrt(var * (1 + 1 / k))
@@ -217,14 +229,19 @@ def _by_quantity_and_moment(
     return order, qs * width + ranks[: ts.size], qs * width + ranks[ts.size :]
 
 
-def _range_minima(
-    columns: list[_Numbers], first: IntArray, last: IntArray, least: np.ufunc = np.minimum
+def _range_reduce(
+    columns: list[_Numbers], first: IntArray, last: IntArray, ufunc: np.ufunc
 ) -> list[_Numbers] | None:
-    """Per query, the least value of each column among ``columns[first:last]`` (each range
-    non-empty; queries sorted by ``first`` with ``last`` not decreasing; ``least`` is
-    ``np.minimum``, or ``np.fmin`` to ignore NaN): one reduction over the ranges and the gaps
-    between them, when the ranges hold few rows in all (at most :data:`_RANGE_ROWS` times the
-    rows); else None (the ranges are too long to walk row by row).
+    """Per query, each column reduced by ``ufunc`` over ``columns[first:last]`` (each range
+    non-empty; queries sorted by ``first`` with ``last`` not decreasing; ``ufunc`` is, say,
+    ``np.fmin`` for the least value ignoring NaN, or ``np.add`` for the sum, added up over
+    the range alone): one reduction over the ranges and the gaps between them, when the ranges
+    hold few rows in all (at most :data:`_RANGE_ROWS` times the rows); else None (the ranges
+    are too long to walk row by row).
+
+    >>> _range_reduce([np.array([1e16, 1.0, 2.0, 4.0])], np.array([1, 2]), np.array([3, 4]),
+    ...               np.add)[0].tolist()
+    [3.0, 6.0]
     """
     n = columns[0].size if columns else 0
     if first.size == 0:
@@ -237,22 +254,38 @@ def _range_minima(
     out = []
     for c in columns:
         padded = np.r_[c, c[-1:]]
-        out.append(least.reduceat(padded, bounds)[0::2])
+        out.append(ufunc.reduceat(padded, bounds)[0::2])
     return out
 
 
-#: Rows the ranges of :func:`_range_minima` may hold, per row of the columns.
+#: Rows the ranges of :func:`_range_reduce` may hold, per row of the columns.
 _RANGE_ROWS = 8
 
 
 def _suffix_min(columns: list[_Numbers], seg: IntArray) -> list[_Numbers]:
     """Per row of each column (no NaN; rows sorted by ``seg``), the least value among the rows
     from it to the last of its ``seg``: a running minimum per ``seg`` over the reversed rows."""
+    return _suffix(columns, seg, "cummin")
+
+
+def _suffix_sums(columns: list[FloatArray], seg: IntArray) -> list[FloatArray]:
+    """Per row of each column (rows sorted by ``seg``), the sum of the rows from it to the last
+    of its ``seg``, added up from that last row: a running sum per ``seg`` over the reversed
+    rows, so that no other rows' values enter it (a difference of two running sums over all
+    rows loses a small sum beside large ones).
+
+    >>> _suffix_sums([np.array([1e16, 1.0, 2.0, 5.0])], np.array([0, 1, 1, 2]))[0].tolist()
+    [1e+16, 3.0, 2.0, 5.0]
+    """
+    return _suffix(columns, seg, "cumsum")
+
+
+def _suffix(columns: list[_Numbers], seg: IntArray, how: str) -> list[_Numbers]:
     if seg.size == 0:
         return [c.copy() for c in columns]
     frame = pd.DataFrame({i: c[::-1] for i, c in enumerate(columns)}, copy=False)
-    least = frame.groupby(seg[::-1], sort=False).cummin()
-    return [least[i].to_numpy(dtype=c.dtype)[::-1].copy() for i, c in enumerate(columns)]
+    done = getattr(frame.groupby(seg[::-1], sort=False), how)()
+    return [done[i].to_numpy(dtype=c.dtype)[::-1].copy() for i, c in enumerate(columns)]
 
 
 def in_conflict(
@@ -297,8 +330,9 @@ def in_conflict(
     del t, dated
     # (segment, moment) packed into one integer and sorted; when the moments' span could
     # overflow the packing, they are replaced by their ranks among the moments and the windows'
-    # ends (the order of rows about one moment changes no window)
-    m = tt.size
+    # ends (the order of rows about one moment changes no window). A row with no other row of
+    # its segment less than ``apart`` away, before or after it, is in no pair: only rows with a
+    # close neighbour are kept (their windows hold the same rows as before)
     base = int(tt.min()) - apart
     width = int(tt.max()) + apart - base + 1
     if width * (int(s[-1]) + 1) < 2**62:
@@ -307,6 +341,12 @@ def in_conflict(
         order = stable_order(key)
         rows, key = rows[order], key[order]
         del order
+        # keys of two segments lie more than 2 * apart apart
+        keep = _with_close_neighbour(np.diff(key) < apart)
+        if not keep.any():
+            out[refine] = False
+            return out
+        rows, key = rows[keep], key[keep]
         # a row's window, (its segment, its moment -/+ apart), is its key -/+ apart
         first = np.searchsorted(key, key - apart, side="right")
         last = np.searchsorted(key, key + apart, side="left")
@@ -315,19 +355,36 @@ def in_conflict(
     else:
         order = np.lexsort((tt, s))
         rows, s, tt = rows[order], s[order], tt[order]
+        keep = _with_close_neighbour((s[1:] == s[:-1]) & (np.diff(tt) < apart))
+        if not keep.any():
+            out[refine] = False
+            return out
+        rows, s, tt = rows[keep], s[keep], tt[keep]
+        m = tt.size
         ranks = np.unique(np.r_[tt, tt - apart, tt + apart], return_inverse=True)[1]
         width = int(ranks.max()) + 1
         ends, key = ranks[m:], s * width + ranks[:m]
         first = np.searchsorted(key, s * width + ends[:m], side="right")
         last = np.searchsorted(key, s * width + ends[m:], side="left")
     values = high[rows]
-    ranged = _range_minima([values], first, last, np.fmin)
+    ranged = _range_reduce([values], first, last, np.fmin)
     window_min = _window_min(values, first, last) if ranged is None else ranged[0]
     below = window_min < low[rows]
     hit = np.zeros(starts.size, dtype=bool)
     hit[s[below]] = True
     out[refine] = hit[refine]
     return out
+
+
+def _with_close_neighbour(close: BoolArray) -> BoolArray:
+    """Per row, given whether each row and the next are close: is it close to either
+    neighbour?
+
+    >>> _with_close_neighbour(np.array([False, True, False])).tolist()
+    [False, True, True, False]
+    """
+    keep: BoolArray = np.r_[False, close] | np.r_[close, False]
+    return keep
 
 
 def _window_min(values: FloatArray, first: IntArray, last: IntArray) -> FloatArray:
