@@ -97,6 +97,15 @@ def test_readers_answer_only_with_library_errors(fmt: str, data: st.DataObject) 
             assert all(b.reason for b in bad)
 
 
+def test_parquet_text_that_is_not_utf8_is_a_file_error() -> None:
+    # one byte of a quantity's name changed to one that cannot start a UTF-8 character
+    raw = VALID["parquet"].replace(b"troops", b"\x80roops")
+    assert raw != VALID["parquet"]
+    for errors in ("raise", "collect"):
+        with pytest.raises(ClaimFileError, match="cannot read the file as Parquet"):
+            _read("parquet", raw, errors)
+
+
 def test_collect_keeps_the_good_rows_of_a_file_with_bad_ones() -> None:
     text = VALID["csv"].decode("utf-8")
     header, *rows = text.split("\r\n")

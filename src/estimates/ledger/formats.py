@@ -276,12 +276,13 @@ def read_parquet_table(path: str | os.PathLike[str]) -> RawTable:
 
     try:
         table = pq.read_table(path).to_pandas()
+        # (text that is not UTF-8 may only fail here, when pandas holds it as Arrow strings)
+        table = table.astype({c: object for c in table.columns if c not in NUMBER_COLUMNS})
     except (pa.ArrowException, ValueError, OSError) as exc:  # truncated, not Parquet, ...
         if isinstance(exc, OSError) and exc.errno is not None:
             raise  # the file system's own error (no such file, permission denied)
         reason = f"cannot read the file as Parquet: {exc}"
         raise ClaimFileError([BadRow(None, None, None, reason)], where=str(path)) from exc
-    table = table.astype({c: object for c in table.columns if c not in NUMBER_COLUMNS})
     return RawTable(table, list(range(1, len(table) + 1)), [], str(path))
 
 
