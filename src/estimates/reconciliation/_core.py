@@ -439,6 +439,9 @@ def _merge(
         cumulative=cumulative, set_apart=times.set_apart, relay_days=settings.relay_days * DAY,
     )  # fmt: skip
     lo_stated, hi_stated = stated_ends(cols, cumulative)
+    if lo_stated.all() and hi_stated.all():  # every end stated (no figure read from words)
+        every = np.ones(merged.first.size, dtype=bool)
+        return merged, every, every.copy()
     return merged, lo_stated[merged.first], hi_stated[merged.first]
 
 

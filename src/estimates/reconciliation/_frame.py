@@ -304,7 +304,7 @@ def read_figures(cols: Columns, qc: IntArray, q_names: ObjectArray) -> Figures:
     if nu:
         has_unit = ucodes >= 0
         if nu == 1:
-            chosen[qc[has_unit]] = 0
+            chosen[qc if has_unit.all() else qc[has_unit]] = 0
         else:
             unit_counts = np.bincount(
                 qc[has_unit].astype(np.int64) * nu + ucodes[has_unit], minlength=nq * nu
@@ -397,11 +397,13 @@ def read_times(cols: Columns, qc: IntArray, nq: int, stated: Int64Array) -> Time
         t_e = np.where(no_as_of, stated, t_e)
     is_proj = kind == PROJECTION_KIND
     has_obs = np.zeros(nq, dtype=bool)
-    has_obs[qc[~is_proj]] = True
-    proj_alone = is_proj & ~has_obs[qc]
-    if proj_alone.any():
-        t_s = np.where(proj_alone, stated, t_s)
-        t_e = np.where(proj_alone, stated, t_e)
+    any_proj = bool(is_proj.any())
+    has_obs[qc[~is_proj] if any_proj else qc] = True
+    if any_proj:
+        proj_alone = is_proj & ~has_obs[qc]
+        if proj_alone.any():
+            t_s = np.where(proj_alone, stated, t_s)
+            t_e = np.where(proj_alone, stated, t_e)
     # the common case, figures about the day they were stated: one array serves all three
     if np.array_equal(t_e, stated):
         t_e = stated
@@ -413,7 +415,7 @@ def read_times(cols: Columns, qc: IntArray, nq: int, stated: Int64Array) -> Time
         start=t_s,
         since=cols.instants("since_start"),
         has_obs=has_obs,
-        set_apart=is_proj & has_obs[qc],
+        set_apart=is_proj & has_obs[qc] if any_proj else is_proj,
     )
 
 

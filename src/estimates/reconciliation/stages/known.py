@@ -72,7 +72,10 @@ def known_on(
     if known_on is None:
         known = np.full(n_quantities, NO_DAY, dtype=np.int64)
         if dated:
-            np.maximum.at(known, q[has], stated[has])
+            every_dated = bool(has.all())  # (no copies of the rows when each has a day)
+            np.maximum.at(
+                known, q if every_dated else q[has], stated if every_dated else stated[has]
+            )
     else:
         known = np.full(n_quantities, known_on, dtype=np.int64)
     at_q = known.copy() if at is None else np.full(n_quantities, at, dtype=np.int64)
