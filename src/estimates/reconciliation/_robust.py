@@ -12,10 +12,10 @@ from collections.abc import Mapping
 import numpy as np
 
 from estimates.errors import ReconcileError
+from estimates.reconciliation._censoring import Censored
 from estimates.reconciliation._evidence import Combined, Evidence, Readings, readings, side_closed
 from estimates.reconciliation._segments import (
     merged_orders,
-    search_sorted_segments,
     segment_any,
     segment_quantiles,
     segment_sum,
@@ -136,70 +136,25 @@ def robust(ev: Evidence, options: Mapping[str, object]) -> Combined:
 
 
 def _shared_weights(ev: Evidence, r: Readings, pts: FloatArray, order: IntArray) -> FloatArray:
-    """Each row's weight as a point: a censored row's weight shared among the uncensored rows
-    it allows, in proportion to their weights (0 for a row without a point, or one that gave
-    its weight away).
-
-    The uncensored points are in ``order`` (by segment, then ``pts``); a censored row finds
-    the weight it allows by a binary search for each of its two ends inside its own segment.
-    """
-    n = ev.n_rows
-    w = ev.weight
+    """Each row's weight as a point: a censored row's weight shared among the figures with a
+    best value it allows, in proportion to their weights (:class:`Censored`); 0 for a row
+    without a point, or one that gave its weight away. ``order`` sorts the rows by (segment,
+    ``pts``)."""
     has_point = np.isfinite(r.point)
     uncensored = np.isfinite(ev.best)
-    # one-sided (its point is its bound) or a bare range: a point, but no best value
-    censored = has_point & ~uncensored
-    gives = ~has_point
-    factor = np.ones(n)
-    if censored.any() and uncensored.any():
-        cum = np.empty(n + 1)
-        cum[0] = 0.0
-        np.cumsum(np.where(uncensored, w, 0.0)[order], out=cum[1:])
-        rows = np.flatnonzero(censored)
-        start, stop = _allowed(ev, r, pts[order], rows)
-        allowed = cum[stop] - cum[start]
-        ok = allowed > 0
-        gives[rows[ok]] = True
-        # a receiving row at sorted position j gets w_i / W_i of its own weight from each giver
-        # i that allows it: a difference array along the sorted order, one running sum
-        per = w[rows[ok]] / allowed[ok]
-        # the gifts summed in row order (as adding them one by one would), then the ends taken
-        share = np.bincount(start[ok], weights=per, minlength=n + 1)
-        np.add.at(share, stop[ok], -per)
-        received: FloatArray = np.cumsum(share[:n], dtype=float)
-        received += 1.0
-        factor[order] = received
-        factor[censored] = 1.0  # a censored row that keeps its weight keeps all of it
-    result: FloatArray = w * factor
-    result[gives] = 0.0
+    shared = Censored.of(
+        values=pts,
+        order=order,
+        uncensored=uncensored,
+        # one-sided (its point is its bound) or a bare range: a point, but no best value
+        censored=has_point & ~uncensored,
+        low=r.low,
+        high=r.high,
+        seg=ev.segment,
+        starts=ev.starts,
+    ).weights(ev.weight)
+    result: FloatArray = np.where(has_point, shared, 0.0)
     return result
-
-
-def _allowed(
-    ev: Evidence, r: Readings, sorted_pts: FloatArray, rows: IntArray
-) -> tuple[IntArray, IntArray]:
-    """Per censored row of ``rows``, the positions ``[start, stop)`` of the points it allows
-    among its segment's points in sorted order (``sorted_pts``): a one-sided figure allows the
-    points strictly beyond its bound, a bare range the points inside it, ends included. Censored
-    rows sit among the sorted points but carry no weight, so positions count only the weight of
-    the figures with a best value. Each end is one bisection inside the segment, the two ends
-    of every row in one search."""
-    seg_hi = np.r_[ev.starts[1:], ev.n_rows]
-    s_rows = ev.segment[rows]
-    lo_b, hi_b = ev.starts[s_rows], seg_hi[s_rows]
-    lower_only, upper_only = r.lower_only[rows], r.upper_only[rows]
-    has_low, has_high = np.flatnonzero(~upper_only), np.flatnonzero(~lower_only)
-    found = search_sorted_segments(
-        sorted_pts,
-        np.concatenate([lo_b[has_low], lo_b[has_high]]),
-        np.concatenate([hi_b[has_low], hi_b[has_high]]),
-        np.concatenate([r.low[rows[has_low]], r.high[rows[has_high]]]),
-        right=np.concatenate([lower_only[has_low], ~upper_only[has_high]]),
-    )
-    start, stop = lo_b, hi_b.copy()
-    start[has_low] = found[: has_low.size]
-    stop[has_high] = found[has_low.size :]
-    return start, np.maximum(stop, start)
 
 
 def _stated_ranges(

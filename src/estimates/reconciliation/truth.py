@@ -148,7 +148,12 @@ from estimates.reconciliation._learning import (
     _source_grades,
     _without_grade,
 )
-from estimates.reconciliation._segments import segment_ids, segment_max, segment_sum
+from estimates.reconciliation._segments import (
+    segment_ids,
+    segment_max,
+    segment_sum,
+    sort_segments,
+)
 from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, IntArray
 
 if TYPE_CHECKING:
@@ -579,7 +584,7 @@ class _Step:
     ) -> None:
         self.ends, self.lo, self.hi, self.seg, self.starts = ends_, lo, hi, seg, starts
         self.cfg, self.clusters, self.keep = cfg, clusters, keep
-        self.censored = Censored.of(lo, hi, seg, starts)
+        self.censored = _censored(lo, hi, seg, starts)
 
     def keeping(self, keep: FloatArray) -> _Step:
         """The same step once the copy discount ``keep`` is known."""
@@ -627,6 +632,23 @@ def _clusters(ev: Evidence, cfg: _Settings) -> Layout | None:
     from estimates.reconciliation.plurality import layout
 
     return layout(ev, cfg.tolerance)
+
+
+def _censored(lo: FloatArray, hi: FloatArray, seg: IntArray, starts: IntArray) -> Censored:
+    """How the claims without a best value share their weight in the truth step: a claim is a
+    figure when its ends meet, and one with one finite end or two different ones shares."""
+    point = (lo == hi) & np.isfinite(lo)
+    values = np.where(point, lo, np.inf)
+    return Censored.of(
+        values=values,
+        order=sort_segments(values, seg),
+        uncensored=point,
+        censored=~point & (np.isfinite(lo) | np.isfinite(hi)),
+        low=lo,
+        high=hi,
+        seg=seg,
+        starts=starts,
+    )
 
 
 def _no_claim_alone(row_w: FloatArray, seg: IntArray, starts: IntArray) -> FloatArray:
