@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from estimates._digits import EDGE, places
+from estimates.reconciliation._layout import rounding_tolerance
 from estimates.reconciliation._pooled import rounding_unit as pooled_unit
-from estimates.reconciliation.plurality import rounding_tolerance
 from estimates.reconciliation.stages.running import rounding_unit as running_unit
 from estimates.values.words import steps
 

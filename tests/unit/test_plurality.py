@@ -8,6 +8,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from estimates.errors import ReconcileError
+from estimates.reconciliation._layout import layout, rounding_tolerance
 from estimates.reconciliation.methods import Combined, Evidence, get_method, is_joint
 from estimates.reconciliation.plurality import (
     Copying,
@@ -15,9 +16,7 @@ from estimates.reconciliation.plurality import (
     claim_independence,
     copy_statistics,
     independence,
-    layout,
     plurality,
-    rounding_tolerance,
     source_statistics,
     source_weights,
     truths,

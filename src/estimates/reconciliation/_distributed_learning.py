@@ -655,7 +655,7 @@ def _copy_reports(claims: Any, glob: IntArray) -> tuple[Any, ...]:
 
 def _pair_report(lay: Any, glob: IntArray, here: IntArray) -> tuple[IntArray, FloatArray] | None:
     """A partition's per-source counts of identical figures and figures one rounding step
-    apart (:func:`estimates.reconciliation.plurality.pair_counts`), or None without them."""
+    apart (:func:`estimates.reconciliation._layout.pair_counts`), or None without them."""
     if lay is None or lay.pair_counts is None:
         return None
     return glob[here], np.asarray(lay.pair_counts[here], dtype=np.float64)
@@ -665,9 +665,9 @@ def _clustered(
     add: _Reduce, reports: Sequence[Any], comp_src: IntArray, n_comp: int
 ) -> npt.NDArray[np.bool_] | None:
     """Per connected group of the whole ledger, whether it is clustered, from the partitions'
-    pair counts added up (:func:`estimates.reconciliation.plurality.clustered`); None where the
+    pair counts added up (:func:`estimates.reconciliation._layout.clustered`); None where the
     partitions reported none (a tolerance given, or the papers' steps)."""
-    from estimates.reconciliation.plurality import clustered
+    from estimates.reconciliation._layout import clustered
 
     if all(r is None for r in reports):
         return None
@@ -707,7 +707,7 @@ class _PluralityOnParts:
         self.cfg = cfg
 
     def setup(self, part: _Part) -> _PluralityWork:
-        from estimates.reconciliation.plurality import layout
+        from estimates.reconciliation._layout import layout
 
         ev = part.ev
         assert ev is not None

@@ -29,7 +29,7 @@ steps show on real data (``published=True`` gives the papers' steps):
   claim against an answer its own weight helped choose, and a round figure's wide window would
   let the most trusted source gather the support of every figure near its own.
 - **Spread figures, a median between them.** Agreement is evidence only where a group of
-  quantities and sources clusters on exact figures (:func:`~estimates.reconciliation.plurality.clustered`:
+  quantities and sources clusters on exact figures (:func:`~estimates.reconciliation._layout.clustered`:
   identical pairs of figures at least twice as common as pairs one rounding step apart). Where
   figures spread as rounded estimates do (ratings, guesses rounded to tens or fives), two
   sources agree by chance and the truth lies between rounded figures as often as on one: no
@@ -157,8 +157,8 @@ from estimates.reconciliation._segments import (
 from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, IntArray
 
 if TYPE_CHECKING:
+    from estimates.reconciliation._layout import Layout
     from estimates.reconciliation.methods import Combined, Evidence
-    from estimates.reconciliation.plurality import Layout
 
 __all__ = ["catd", "copy_discount", "crh"]
 
@@ -374,7 +374,7 @@ class _Endpoints:
         between neighbours whose rounding meets: half a step of each one's last significant
         digit (:func:`estimates._digits.places`) either side."""
         if self._reach is None:
-            from estimates.reconciliation.plurality import rounding_tolerance
+            from estimates.reconciliation._layout import rounding_tolerance
 
             self._reach = rounding_tolerance(self.value)
         return _sorted_quantile(
@@ -594,7 +594,7 @@ class _Step:
 
     def clustered_as(self, flags: BoolArray) -> _Step:
         """The same step with each quantity's ``clustered`` from ``flags`` (see
-        :meth:`~estimates.reconciliation.plurality.Layout.clustered_as`)."""
+        :meth:`~estimates.reconciliation._layout.Layout.clustered_as`)."""
         clusters = None if self.clusters is None else self.clusters.clustered_as(flags)
         return _Step(
             self.ends, self.lo, self.hi, self.seg, self.starts, self.cfg, clusters, self.keep
@@ -629,7 +629,7 @@ def _clusters(ev: Evidence, cfg: _Settings) -> Layout | None:
     """The windows of agreement of the claims, where the truth step looks for clusters."""
     if cfg.papers_steps:
         return None
-    from estimates.reconciliation.plurality import layout
+    from estimates.reconciliation._layout import layout
 
     return layout(ev, cfg.tolerance)
 
