@@ -327,10 +327,11 @@ def readings(ev: Evidence) -> Readings:
         raw_low = np.where(zero_floor, -np.inf, ev.low)
     fin_lo = np.isfinite(raw_low)
     fin_hi = np.isfinite(ev.high)
-    low = np.where(fin_lo, ev.low, np.where(has_best, ev.best, ev.low))
-    high = np.where(fin_hi, ev.high, np.where(has_best, ev.best, ev.high))
-    lower_only = ~has_best & fin_lo & ~fin_hi
-    upper_only = ~has_best & ~fin_lo & fin_hi
+    low = np.where(~fin_lo & has_best, ev.best, ev.low)
+    high = np.where(~fin_hi & has_best, ev.best, ev.high)
+    one_end = ~has_best & (fin_lo ^ fin_hi)
+    lower_only = one_end & fin_lo
+    upper_only = one_end & fin_hi
     both = fin_lo & fin_hi
     # halves added, not the sum halved: figures near 1.8e308 must not overflow (an unbounded
     # end's half is no number, and is not read)

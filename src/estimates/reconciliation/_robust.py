@@ -221,8 +221,8 @@ def _bounds_only(
     w = ev.weight
     lb = np.full(nseg, np.nan)
     ub = np.full(nseg, np.nan)
-    in_only = only_bounds[seg]
-    if in_only.any():
+    if only_bounds.any():
+        in_only = only_bounds[seg]
         sel_l = np.flatnonzero(in_only & r.lower_only)
         sel_u = np.flatnonzero(in_only & r.upper_only)
         if sel_l.size:
