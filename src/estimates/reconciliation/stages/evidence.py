@@ -249,7 +249,7 @@ def merge(
     evidence_of[order] = ev_sorted
 
     e_lo, e_hi, e_best = low[first], high[first], best[first]
-    e_cl, e_cr, e_factor = cl[first], cr[first], factor[first]
+    e_cl, e_cr, e_factor = _taken(cl, first), _taken(cr, first), _taken(factor, first)
     duplicate = np.zeros(n, dtype=bool)
     # most evidence rows hold one claim; only the others need reducing
     if m and bool((count > 1).any()):
@@ -319,13 +319,23 @@ def _gathered(columns: list[Int64Array], rows: IntArray) -> list[Int64Array]:
     out: list[Int64Array] = []
     for i, column in enumerate(columns):
         same = next((j for j in range(i) if same_array(columns[j], column)), None)
-        if same is not None:
-            out.append(out[same])
-        elif column.size and bool((column == column[0]).all()):
-            out.append(frozen(np.full(rows.size, column[0], dtype=column.dtype)))
-        else:
-            out.append(frozen(column[rows]))
+        out.append(out[same] if same is not None else frozen(_taken(column, rows)))
     return out
+
+
+def _taken(column: npt.NDArray[Any], rows: IntArray) -> npt.NDArray[Any]:
+    """``column`` at ``rows``, a new array; a column of one value (bit for bit) is that value
+    repeated, not gathered (a gather reads rows far apart: no start of count, every figure of
+    one weight).
+
+    >>> _taken(np.array([0.5, 0.5, 0.5]), np.array([2, 0])).tolist()
+    [0.5, 0.5]
+    """
+    bits = column.view(np.dtype(f"u{column.dtype.itemsize}"))
+    if column.size and bool((bits == bits[0]).all()):
+        return np.full(rows.size, column[0], dtype=column.dtype)
+    result: npt.NDArray[Any] = column[rows]
+    return result
 
 
 def _kinds_fit(kind: npt.NDArray[np.int8]) -> bool:
