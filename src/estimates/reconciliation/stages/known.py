@@ -80,10 +80,12 @@ def known_on(
         known = np.full(n_quantities, known_on, dtype=np.int64)
     at_q = known.copy() if at is None else np.full(n_quantities, at, dtype=np.int64)
     hindsight = (known != NO_DAY) & (at_q != NO_DAY) & (known > at_q)
-    if dated:
+    if dated and known_on is not None:
         keep = ~has | (stated <= np.where(known == NO_DAY, FAR, known)[q])
         everything = bool(keep.all())
-    else:  # a claim with no day stated is always known
+    else:
+        # a claim with no day stated is always known, and without a cut-off each quantity is
+        # known on its latest day stated: every claim is known
         everything = True
     rows = np.arange(q.size, dtype=np.intp) if everything else np.flatnonzero(keep)
     return Known(
