@@ -178,7 +178,7 @@ def combine(
     answer.high[seg_q] = combined.high
     answer.closed_left[seg_q] = combined.closed_left
     answer.closed_right[seg_q] = combined.closed_right
-    answer.note[seg_q] = np.array(combined.note, dtype=object)
+    answer.note[seg_q] = np.fromiter(combined.note, dtype=object, count=len(combined.note))
     if combined.level is not None:
         answer.level[seg_q] = combined.level
     answer.table = combined.sources

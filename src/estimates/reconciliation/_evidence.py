@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from estimates.errors import ReconcileError
-from estimates.reconciliation._segments import segment_ids, segment_min, segment_sum
+from estimates.reconciliation._segments import segment_any, segment_ids, segment_min
 from estimates.reconciliation.stages.arrays import (
     BoolArray,
     FloatArray,
@@ -382,9 +382,7 @@ def closed_at(
     [True]
     """
     here = ends == value[seg]
-    n_open = segment_sum((here & ~closed).astype(float), starts)
-    n_closed = segment_sum((here & closed).astype(float), starts)
-    result: BoolArray = np.where(every, n_open == 0, (n_closed > 0) | (n_open == 0)) & np.isfinite(
-        value
-    )
+    none_open = ~segment_any(here & ~closed, starts)
+    some_closed = segment_any(here & closed, starts)
+    result: BoolArray = np.where(every, none_open, some_closed | none_open) & np.isfinite(value)
     return result

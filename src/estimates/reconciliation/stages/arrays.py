@@ -106,13 +106,21 @@ def sort_ints(keys: list[Int64Array]) -> tuple[IntArray, Int64Array | None]:
         if any(same_array(raw, k) for k in seen):
             continue
         seen.append(raw)
-        valid = raw != NO_DAY
-        k = raw if valid.all() or not valid.any() else np.where(valid, raw, raw[valid].min() - DAY)
-        lo, hi = int(k.min()), int(k.max())
+        lo, hi = int(raw.min()), int(raw.max())
+        k = raw
+        if lo == NO_DAY and hi != NO_DAY:
+            valid = raw != NO_DAY
+            lo = int(raw[valid].min()) - DAY
+            k = np.where(valid, raw, lo)
+        if hi == lo:
+            continue  # one value: it orders nothing
         offset = k - lo
         if hi - lo >= DAY:
             # instants of whole days lie whole days apart: pack the number of steps, not seconds
-            step = int(np.gcd.reduce(offset))
+            # (a first few keys with no common step spare the pass over them all)
+            step = int(np.gcd.reduce(offset[:64]))
+            if step != 1:
+                step = int(np.gcd.reduce(offset))
             if step > 1:
                 offset //= step
                 hi = lo + int(offset.max())

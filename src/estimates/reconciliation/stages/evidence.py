@@ -227,14 +227,14 @@ def merge(
             group[sv], low[sv], high[sv], best[sv], cl[sv], cr[sv], since[sv], stated[sv],
             relay_days,
         )  # fmt: skip
-    relay_key = is_relay.astype(np.int64)
     if is_relay.any():
         # a relay never joins the other figures of its day: sort again with it as a key
-        order, packed = sort_ints([*keys, relay_key])
+        keys.append(is_relay.astype(np.int64))
+        order, packed = sort_ints(keys)
     if packed is not None:
         new = segment_starts([packed])
     else:
-        new = segment_starts([k[order] for k in (*keys, relay_key)])
+        new = segment_starts([k[order] for k in keys])
     if n and new.all():
         # every claim an evidence row of its own (nothing to merge): rows in sorted order
         ev_sorted = starts = np.arange(n, dtype=np.intp)

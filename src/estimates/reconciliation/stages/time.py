@@ -464,7 +464,8 @@ def pick(
         ev_cl, ev_cr, ev_factor = cl[one], cr[one], factor[one]
     interval = np.full(q.size, -1, dtype=np.intp)
     interval[gl[has_l]] = np.flatnonzero(has_l)
-    interval[gu[has_u]] = np.flatnonzero(has_u)
+    if cum_g.any():  # a stock's one row is its lower and its upper end: written once
+        interval[gu[has_u]] = np.flatnonzero(has_u)
     return Picked(
         row=frozen(one.astype(np.intp)),
         lower=frozen(gl),
