@@ -296,3 +296,18 @@ def test_a_quantity_is_judged_alone_however_large_the_figures_of_others() -> Non
     v = np.r_[big, q1["v"]]
     got = overtaken(q=q, moment=moment, source=source, low=v, high=v, apart=7)
     assert got[-3:].tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize("steps", [0, 1, 8])
+def test_search_near_is_searchsorted(steps: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # every answer, whether a few steps from its start or found by bisection
+    monkeypatch.setattr(change, "_NEAR_STEPS", steps)
+    rng = np.random.default_rng(steps)
+    for _ in range(200):
+        key = np.sort(rng.integers(0, 30, int(rng.integers(1, 40)))).astype(np.int64)
+        gap = int(rng.integers(1, 6))
+        start = np.arange(1, key.size + 1)
+        for right in (False, True):
+            got = change._search_near(key, key + gap, start, right=right)
+            side = "right" if right else "left"
+            assert got.tolist() == np.searchsorted(key, key + gap, side=side).tolist()

@@ -92,7 +92,7 @@ def overtaken(
     )
     # and whether they hold figures from two sources: the rows from a row on do when one of
     # them (with a point) comes from another source than its quantity's last row with a point
-    k = np.searchsorted(key, target, side="left")
+    k = _search_near(key, target, np.arange(1, key.size + 1), right=False)
     two = _two_sources_after(source[order], finite, seg, np.flatnonzero(new))
     del key, target, new
     # the first row of the same quantity describing a moment ``apart`` or more later
@@ -143,20 +143,25 @@ def _unlike_later(
     """
     from scipy import special
 
-    # only the segments of ``rows`` are read
-    needed = np.zeros(int(seg[-1]) + 1, dtype=bool)
-    needed[seg[rows]] = True
-    kept = needed[seg]
-    position = np.cumsum(kept) - 1
-    # (a row's later figures are in its own segment)
-    rows, first = position[rows], position[first]
+    # the scale of each segment, from all its points
+    n_seg = int(seg[-1]) + 1
+    positive = np.minimum.reduceat(~finite | (point > 0), np.searchsorted(seg, np.arange(n_seg)))
+    # only the rows read are kept: per segment with rows to judge, from its first row's later
+    # figures to its end (a row's later figures are in its own segment)
+    earliest = np.full(n_seg, seg.size)
+    np.minimum.at(earliest, seg[rows], first)
+    kept = np.arange(seg.size) >= earliest[seg]
+    first = np.cumsum(kept)[first] - 1
+    row_seg = seg[rows]
     point, finite, seg = point[kept], finite[kept], seg[kept]
     n = seg.size
     new = np.r_[True, seg[1:] != seg[:-1]]
     starts = np.flatnonzero(new)
+    renumbered = np.zeros(n_seg, dtype=np.intp)
+    renumbered[seg[starts]] = np.arange(starts.size)
+    positive = positive[seg[starts]]
     seg = np.cumsum(new) - 1
     ends = np.r_[starts[1:], n]
-    positive = np.minimum.reduceat(~finite | (point > 0), starts)
 
     def scale(x: FloatArray, s: IntArray) -> FloatArray:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -169,7 +174,7 @@ def _unlike_later(
     anchor = np.maximum.reduceat(np.where(finite, np.arange(n), -1), starts)
     shift = scale(point[np.maximum(anchor, 0)], np.arange(starts.size))
     y = np.where(finite, scale(np.where(finite, point, 1.0), seg) - shift[seg], 0.0)
-    s = seg[rows]
+    s = renumbered[row_seg]
     columns = [finite.astype(np.float64), y, y * y]
     ranged = _range_reduce(columns, first, ends[s], np.add)
     if ranged is None:
@@ -178,7 +183,9 @@ def _unlike_later(
     mean = sums / k
     own = np.maximum(squares - k * mean * mean, 0.0)
     var = own / (k - 1)
-    t = special.stdtrit(k - 1, (1 + OVERTAKEN_LEVEL) / 2)
+    # one quantile per count of later figures (a handful of counts among many rows)
+    counts, which = np.unique(k, return_inverse=True)
+    t = special.stdtrit(counts - 1, (1 + OVERTAKEN_LEVEL) / 2)[which]
     margin = t * np.sqrt(var * (1 + 1 / k))
     result: BoolArray = (scale(hi, s) - shift[s] < mean - margin) | (
         scale(lo, s) - shift[s] > mean + margin
@@ -374,6 +381,35 @@ def in_conflict(
     hit[s[below]] = True
     out[refine] = hit[refine]
     return out
+
+
+def _search_near(key: Int64Array, target: Int64Array, start: IntArray, *, right: bool) -> IntArray:
+    """``np.searchsorted(key, target, side)`` (``key`` sorted), for queries whose answer lies
+    at or after ``start``: a few steps on from ``start`` answer most queries, where the rows
+    before the target are few, and a bisection the rest.
+
+    >>> key = np.array([1, 3, 3, 8, 9])
+    >>> _search_near(key, key + 2, np.arange(1, 6), right=False).tolist()
+    [1, 3, 3, 5, 5]
+    """
+    n = key.size
+    k = start.astype(np.intp)
+    todo = np.arange(k.size)
+    for _ in range(_NEAR_STEPS):
+        at = k[todo]
+        seen = key[np.minimum(at, n - 1)]
+        # step on while the key at k lies before the target
+        go = (at < n) & ((seen <= target[todo]) if right else (seen < target[todo]))
+        todo = todo[go]
+        if todo.size == 0:
+            return k
+        k[todo] += 1
+    k[todo] = np.searchsorted(key, target[todo], side="right" if right else "left")
+    return k
+
+
+#: Steps :func:`_search_near` takes before it bisects.
+_NEAR_STEPS = 8
 
 
 def _with_close_neighbour(close: BoolArray) -> BoolArray:
