@@ -732,3 +732,18 @@ def test_a_trusted_source_does_not_decide_a_quantity_alone(method) -> None:
     honest = v[1:4]
     assert min(honest) <= out.best[0] <= max(honest)
     assert weights(out)["precise"] == 1.0
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_the_support_of_ranges_is_not_capped(method) -> None:
+    # four sources say 115-125, which holds 120 alone of the three figures: their weight goes
+    # to 120, and the cap on a claim's own weight (no claim decides alone) does not take that
+    # support away again (the answer was 101, the middle of the bare figures)
+    ev = Evidence.from_rows(
+        quantity=["q"] * 7,
+        source=list("abcdefg"),
+        best=[100.0, 101.0, 120.0] + [np.nan] * 4,
+        low=[np.nan] * 3 + [115.0] * 4,
+        high=[np.nan] * 3 + [125.0] * 4,
+    )
+    assert method(ev, {}).best[0] == 120.0 == get_method("robust")(ev, {}).best[0]

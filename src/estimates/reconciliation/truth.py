@@ -42,7 +42,9 @@ steps show on real data (``published=True`` gives the papers' steps):
 - **No claim decides alone.** In the weighted median no claim weighs more than the strongest
   other claim of its quantity: the learned weights rank the sources, but one source, however
   trusted, cannot set a quantity against every other source (a precise source's one gross
-  mistake stays a mistake, instead of becoming the answer and confirming the source).
+  mistake stays a mistake, instead of becoming the answer and confirming the source). The cap
+  is on a claim's own weight: the support a figure receives from claims without a best value
+  that allow it (see "How claims enter") is theirs, and stays.
 - **Gross misses are misses.** A claim's error counts at most half its quantity's scale in the
   weight step: a claim is near its truth, and scored by how near, or wrong, and a wrong claim
   costs its source the same however far off it is (the truncated absolute loss of the
@@ -606,7 +608,9 @@ class _Step:
             return _update(
                 self.ends, row_w, self.lo, self.hi, self.seg, self.starts, truth, cfg.loss
             )
-        capped = _no_claim_alone(self.censored.weights(row_w), self.seg, self.starts)
+        # a claim's own weight is capped; the support that claims without a best value share
+        # among the figures they allow is not (it is other claims' weight)
+        capped = self.censored.weights(_no_claim_alone(row_w, self.seg, self.starts))
         clusters = self.clusters
         if clusters is None:
             return np.nan_to_num(self.ends.quantile(capped, 0.5))
