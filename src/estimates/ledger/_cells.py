@@ -3,10 +3,8 @@ once: text, names, outlets, choices, units and dates (figures: :mod:`estimates.l
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Sequence
-from importlib import resources
 from typing import Any, cast
 
 import numpy as np
@@ -304,41 +302,12 @@ def _unit_check(x: object) -> object:
     text = " ".join(x.split())
     if not text:
         return None
-    if _plain_count(text):
+    if _units.plain_count(text):
         return text
     try:
         return _units.canonical(text)
     except UnitError as exc:
         return _Bad(str(exc))
-
-
-def is_count(unit: str) -> bool:
-    """Whether figures in ``unit`` (a canonical spelling) count things: what
-    :func:`estimates.values.units.is_count` says, without building the unit registry for the
-    package's own count units written in their canonical spelling."""
-    return _plain_count(unit) or _units.is_count(unit)
-
-
-def _plain_count(text: str) -> bool:
-    """Whether ``text`` is the canonical name of one of the package's count units ("person",
-    "container", ...): its own canonical spelling and a count, known from the definitions
-    file without building the unit registry (which takes longer than checking a million
-    claims). Only while no unit was defined at run time, which could redefine such a name."""
-    return text in _count_names() and not _units._user_definitions
-
-
-@functools.cache
-def _count_names() -> frozenset[str]:
-    """The first name of each ``# count`` definition of the package's definitions file, whose
-    base dimension is its own name in brackets (``person = [person] = soldier``)."""
-    source = resources.files("estimates").joinpath("data", "units", "definitions.txt")
-    names = set()
-    for line in source.read_text(encoding="utf-8").splitlines():
-        head, _, comment = line.partition("#")
-        parts = [p.strip() for p in head.split("=")]
-        if comment.strip() == "count" and len(parts) > 1 and parts[1] == f"[{parts[0]}]":
-            names.add(parts[0])
-    return frozenset(names)
 
 
 def _date_column(

@@ -32,7 +32,6 @@ from estimates.ledger._cells import (
     _stated,
     _text_check,
     _unit_check,
-    is_count,
 )
 from estimates.ledger._figures import _fast_numbers
 from estimates.ledger._frame import (
@@ -63,6 +62,7 @@ from estimates.ledger.schema import (
     REQUIRED_COLUMNS,
     TEXT_COLUMNS,
 )
+from estimates.values import units as _units
 from estimates.values import words as _words
 from estimates.values.dates import Period
 from estimates.values.ranges import RANGE_RULES
@@ -263,7 +263,7 @@ def _check_rows(
     unit_codes, unit_table = coded.get("unit") or pd.factorize(out["unit"], use_na_sentinel=True)
     unit_names = list(unit_table)
     counted = np.array(
-        [isinstance(u, str) and is_count(u) for u in unit_names] + [False], dtype=bool
+        [isinstance(u, str) and _units.is_count(u) for u in unit_names] + [False], dtype=bool
     )
     _check_range_rules(low, best, high, left, right, counted[unit_codes], out, rows, errors)
     since = out["since_start"]

@@ -40,6 +40,7 @@ __all__ = [
     "factor",
     "is_count",
     "lexicon",
+    "plain_count",
     "registry",
 ]
 
@@ -228,12 +229,43 @@ def dimension(unit: str | None) -> str:
 def is_count(unit: str | None) -> bool:
     """Whether figures in ``unit`` count things and therefore cannot be negative.
 
-    >>> is_count("person"), is_count("USD"), is_count(None)
-    (True, False, False)
+    The package's own count units in their canonical spelling ("person", "container", ...)
+    are known from the definitions file without building the registry (which takes longer
+    than reconciling a million claims), while no unit was defined at run time.
+
+    >>> is_count("person"), is_count("soldiers"), is_count("USD"), is_count(None)
+    (True, True, False, False)
     """
     if unit is None:
         return False
+    if plain_count(unit):
+        return True
     return dimension(unit) in _count_dimensions
+
+
+def plain_count(text: str) -> bool:
+    """Whether ``text`` is the canonical name of one of the package's count units: its own
+    canonical spelling and a count, known from the definitions file without building the
+    registry. Only while no unit was defined at run time, which could redefine such a name.
+
+    >>> "person" in _count_names(), plain_count("soldier"), plain_count("USD")
+    (True, False, False)
+    """
+    return text in _count_names() and not _user_definitions
+
+
+@functools.cache
+def _count_names() -> frozenset[str]:
+    """The first name of each ``# count`` definition of the package's definitions file, whose
+    base dimension is its own name in brackets (``person = [person] = soldier``)."""
+    source = resources.files("estimates").joinpath(*_DATA, "definitions.txt")
+    names = set()
+    for line in source.read_text(encoding="utf-8").splitlines():
+        head, _, comment = line.partition("#")
+        parts = [p.strip() for p in head.split("=")]
+        if comment.strip() == "count" and len(parts) > 1 and parts[1] == f"[{parts[0]}]":
+            names.add(parts[0])
+    return frozenset(names)
 
 
 def check_same_dimension(left: str | None, right: str | None) -> None:
