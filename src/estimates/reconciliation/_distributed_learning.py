@@ -413,7 +413,7 @@ class _TruthOnParts:
         self.squared = not (method == "crh" and cfg.loss == "absolute")
 
     def setup(self, part: _Part) -> _TruthWork:
-        from estimates.reconciliation._learning import _grade_codes, _without_grade
+        from estimates.reconciliation._learning import _grade_codes, _without_grade, claim_ends
         from estimates.reconciliation.truth import _clusters, _Endpoints, _scale, _Step
 
         ev = part.ev
@@ -422,12 +422,7 @@ class _TruthOnParts:
         starts = np.asarray(ev.starts, dtype=np.intp)
         src = np.asarray(ev.source, dtype=np.intp)
         seg = _seg(ev, n)
-        best = np.asarray(ev.best, dtype=np.float64)
-        stated = np.isfinite(best)
-        low_in = np.asarray(ev.low, dtype=np.float64)
-        zero_floor = np.asarray(ev.positive, dtype=bool)[seg] & (low_in <= 0) & ~stated
-        lo = np.where(stated, best, np.where(zero_floor, -np.inf, low_in))
-        hi = np.where(stated, best, np.asarray(ev.high, dtype=np.float64))
+        lo, hi, stated = claim_ends(ev, seg)
         grade = _grade_codes(ev.reliability)
         prior_w = _without_grade(np.asarray(ev.weight, dtype=np.float64), grade)
         ends = _Endpoints(lo, hi, seg, src)

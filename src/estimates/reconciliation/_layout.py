@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING, Final, NamedTuple
 import numpy as np
 
 from estimates._digits import places
-from estimates.reconciliation._learning import _components, _grade_codes, _without_grade
+from estimates.reconciliation._learning import (
+    _components,
+    _grade_codes,
+    _without_grade,
+    claim_ends,
+)
 from estimates.reconciliation._segments import segment_ids
 from estimates.reconciliation.copying import claim_points
 from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, IntArray
@@ -107,13 +112,7 @@ def layout(ev: Evidence, tolerance: float | None) -> Layout:
     starts = np.asarray(ev.starts, dtype=np.intp)
     seg = segment_ids(starts, n)
     src = np.asarray(ev.source, dtype=np.intp)
-    best = np.asarray(ev.best, dtype=np.float64)
-    stated = np.isfinite(best)
-    low_in = np.asarray(ev.low, dtype=np.float64)
-    # on a count, a low of 0 with no best is what "at most" stores: no bound
-    zero_floor = np.asarray(ev.positive, dtype=bool)[seg] & (low_in <= 0) & ~stated
-    lo = np.where(stated, best, np.where(zero_floor, -np.inf, low_in))
-    hi = np.where(stated, best, np.asarray(ev.high, dtype=np.float64))
+    lo, hi, _ = claim_ends(ev, seg)
     point = claim_points(lo, hi)
     if tolerance is None:
         tol_lo, tol_hi = rounding_tolerance(lo), rounding_tolerance(hi)

@@ -6,7 +6,7 @@ once."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -14,8 +14,11 @@ import pandas as pd
 
 from estimates.errors import ReconcileError
 from estimates.reconciliation._segments import sorted_quantiles
-from estimates.reconciliation.stages.arrays import FloatArray, IntArray
+from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, IntArray
 from estimates.values.vocabulary import GRADES, NO_GRADE_WEIGHT, RELIABILITY_WEIGHT
+
+if TYPE_CHECKING:
+    from estimates.reconciliation._evidence import Evidence
 
 _GRADES: Final = GRADES
 # the share of a claim's own learned weight that decides an even split of a weighted median
@@ -58,6 +61,29 @@ def _sorted_quantile(
     package's one weighted quantile (:func:`estimates.reconciliation._segments.sorted_quantiles`,
     where its rules are written)."""
     return sorted_quantiles(v, w, starts, ends, [(q, rule)], reach=reach)[0]
+
+
+def claim_ends(ev: Evidence, seg: IntArray) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """Each claim's ends as the learning methods read them, and whether it states a best value:
+    a stated best is the point ``best``; otherwise its ``low`` and ``high`` (``±inf``
+    unbounded), where on a count a low of 0 with no best is what "at most" stores, so no bound
+    (as :func:`estimates.reconciliation.methods.readings` reads it). ``seg`` is each row's
+    quantity.
+
+    >>> from estimates.reconciliation._evidence import Evidence
+    >>> ev = Evidence.from_rows(quantity=["q"] * 2, best=[5.0, np.nan], low=[np.nan, 0.0],
+    ...                         high=[np.nan, 9.0])
+    >>> lo, hi, stated = claim_ends(ev, np.zeros(2, dtype=np.intp))
+    >>> lo.tolist(), hi.tolist(), stated.tolist()
+    ([5.0, -inf], [5.0, 9.0], [True, False])
+    """
+    best = np.asarray(ev.best, dtype=np.float64)
+    stated: BoolArray = np.isfinite(best)
+    low_in = np.asarray(ev.low, dtype=np.float64)
+    zero_floor = np.asarray(ev.positive, dtype=bool)[seg] & (low_in <= 0) & ~stated
+    lo: FloatArray = np.where(stated, best, np.where(zero_floor, -np.inf, low_in))
+    hi: FloatArray = np.where(stated, best, np.asarray(ev.high, dtype=np.float64))
+    return lo, hi, stated
 
 
 def _grade_codes(reliability: npt.ArrayLike) -> IntArray:

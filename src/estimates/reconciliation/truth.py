@@ -149,6 +149,7 @@ from estimates.reconciliation._learning import (
     _sorted_quantile,
     _source_grades,
     _without_grade,
+    claim_ends,
 )
 from estimates.reconciliation._segments import (
     segment_ids,
@@ -400,14 +401,7 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
     n_src = len(ev.source_names)
     src = np.asarray(ev.source, dtype=np.intp)
     seg = segment_ids(starts, n)
-    best = np.asarray(ev.best, dtype=np.float64)
-    stated = np.isfinite(best)
-    low_in = np.asarray(ev.low, dtype=np.float64)
-    # as estimates.reconciliation.methods.readings reads them: on a count, a low of 0 with no best is what
-    # "at most" stores, so it is no bound
-    zero_floor = np.asarray(ev.positive, dtype=bool)[seg] & (low_in <= 0) & ~stated
-    lo = np.where(stated, best, np.where(zero_floor, -np.inf, low_in))
-    hi = np.where(stated, best, np.asarray(ev.high, dtype=np.float64))
+    lo, hi, stated = claim_ends(ev, seg)
     grade = _grade_codes(ev.reliability)
     keep = copy_discount(lo, hi, seg, src, n_seg, n_src) if cfg.discount_copies else np.ones(n)
     prior_w = _without_grade(np.asarray(ev.weight, dtype=np.float64), grade) * keep
