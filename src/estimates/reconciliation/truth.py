@@ -577,24 +577,28 @@ class _Step:
         cfg: _Settings,
         clusters: Layout | None,
         keep: FloatArray,
+        censored: Censored | None = None,
     ) -> None:
         self.ends, self.lo, self.hi, self.seg, self.starts = ends_, lo, hi, seg, starts
         self.cfg, self.clusters, self.keep = cfg, clusters, keep
-        self.censored = _censored(lo, hi, seg, starts)
+        # how claims without a best value share their weight: read once, kept by the copies
+        self.censored = _censored(lo, hi, seg, starts) if censored is None else censored
 
     def keeping(self, keep: FloatArray) -> _Step:
         """The same step once the copy discount ``keep`` is known."""
         return _Step(
-            self.ends, self.lo, self.hi, self.seg, self.starts, self.cfg, self.clusters, keep
-        )
+            self.ends, self.lo, self.hi, self.seg, self.starts, self.cfg, self.clusters, keep,
+            self.censored,
+        )  # fmt: skip
 
     def clustered_as(self, flags: BoolArray) -> _Step:
         """The same step with each quantity's ``clustered`` from ``flags`` (see
         :meth:`~estimates.reconciliation._layout.Layout.clustered_as`)."""
         clusters = None if self.clusters is None else self.clusters.clustered_as(flags)
         return _Step(
-            self.ends, self.lo, self.hi, self.seg, self.starts, self.cfg, clusters, self.keep
-        )
+            self.ends, self.lo, self.hi, self.seg, self.starts, self.cfg, clusters, self.keep,
+            self.censored,
+        )  # fmt: skip
 
     def answer(self, row_w: FloatArray, truth: FloatArray) -> FloatArray:
         cfg = self.cfg
