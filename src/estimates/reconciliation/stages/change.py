@@ -93,7 +93,8 @@ def overtaken(
     # and whether they hold figures from two sources: the rows from a row on do when one of
     # them (with a point) comes from another source than its quantity's last row with a point
     k = _search_near(key, target, np.arange(1, key.size + 1), right=False)
-    two = _two_sources_after(source[order], finite, seg, np.flatnonzero(new))
+    starts = np.flatnonzero(new)
+    two = _two_sources_after(source[order], finite, seg, starts)
     del key, target, new
     # the first row of the same quantity describing a moment ``apart`` or more later
     has = k < order.size
@@ -107,7 +108,9 @@ def overtaken(
         outside = usable & ((hi < h_lo - spread) | (lo > h_hi + spread))
     rows = np.flatnonzero(outside)
     if rows.size:
-        outside[rows] = _unlike_later(point, finite, seg, lo[rows], hi[rows], rows, kk[rows])
+        outside[rows] = _unlike_later(
+            point, finite, seg, starts, lo[rows], hi[rows], rows, kk[rows]
+        )
     out[order] = outside
     return out
 
@@ -120,6 +123,7 @@ def _unlike_later(
     point: FloatArray,
     finite: BoolArray,
     seg: IntArray,
+    seg_starts: IntArray,
     lo: FloatArray,
     hi: FloatArray,
     rows: IntArray,
@@ -127,7 +131,8 @@ def _unlike_later(
 ) -> BoolArray:
     """Per row of ``rows`` (figure ``lo``..``hi``): does it lie outside the
     :data:`OVERTAKEN_LEVEL` prediction interval of the ``finite`` points from ``first`` to the
-    end of its segment (rows sorted by ``seg``)?
+    end of its segment (rows sorted by ``seg``, numbered from 0, which begin at
+    ``seg_starts``)?
 
     The interval for one more draw from the later figures' distribution is ``mean ±
     t(k - 1) · sd · √(1 + 1/k)`` over their ``k`` points (Hahn and Meeker, *Statistical
@@ -136,16 +141,16 @@ def _unlike_later(
     figure), on the points themselves otherwise. Two later figures that happen to lie close
     together leave it wide: they say little about how far a third source may stray.
 
-    >>> one, seg = np.ones(3, dtype=bool), np.zeros(3, dtype=np.intp)
-    >>> [_unlike_later(np.array([x, 11000.0, 12000.0]), one, seg, np.array([x]),
-    ...                np.array([x]), np.array([0]), np.array([1])).item() for x in (3000.0, 9000.0)]
+    >>> one, seg, at = np.ones(3, dtype=bool), np.zeros(3, dtype=np.intp), np.array([0])
+    >>> [_unlike_later(np.array([x, 11000.0, 12000.0]), one, seg, at, np.array([x]),
+    ...                np.array([x]), at, np.array([1])).item() for x in (3000.0, 9000.0)]
     [True, False]
     """
     from scipy import special
 
     # the scale of each segment, from all its points
-    n_seg = int(seg[-1]) + 1
-    positive = np.minimum.reduceat(~finite | (point > 0), np.searchsorted(seg, np.arange(n_seg)))
+    n_seg = seg_starts.size
+    positive = np.minimum.reduceat(~finite | (point > 0), seg_starts)
     # only the rows read are kept: per segment with rows to judge, from its first row's later
     # figures to its end (a row's later figures are in its own segment)
     earliest = np.full(n_seg, seg.size)
