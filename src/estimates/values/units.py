@@ -68,11 +68,8 @@ def registry() -> pint.UnitRegistry[Any]:
                 source = resources.files("estimates").joinpath(*_DATA, "definitions.txt")
                 with resources.as_file(source) as path:
                     reg.load_definitions(str(path))
-                    text = path.read_text(encoding="utf-8")
-                for line in text.splitlines():
-                    head, _, comment = line.partition("#")
-                    if comment.strip() == "count":
-                        _count_dimensions.add(_base_dimension_of(head))
+                for head in _count_definitions():
+                    _count_dimensions.add(_base_dimension_of(head))
                 for line, count in _user_definitions:
                     _apply(reg, line, count)
                 _registry = reg
@@ -258,14 +255,24 @@ def plain_count(text: str) -> bool:
 def _count_names() -> frozenset[str]:
     """The first name of each ``# count`` definition of the package's definitions file, whose
     base dimension is its own name in brackets (``person = [person] = soldier``)."""
-    source = resources.files("estimates").joinpath(*_DATA, "definitions.txt")
     names = set()
-    for line in source.read_text(encoding="utf-8").splitlines():
-        head, _, comment = line.partition("#")
+    for head in _count_definitions():
         parts = [p.strip() for p in head.split("=")]
-        if comment.strip() == "count" and len(parts) > 1 and parts[1] == f"[{parts[0]}]":
+        if len(parts) > 1 and parts[1] == f"[{parts[0]}]":
             names.add(parts[0])
     return frozenset(names)
+
+
+@functools.cache
+def _count_definitions() -> tuple[str, ...]:
+    """The definitions of the package's definitions file marked ``# count`` (without it)."""
+    source = resources.files("estimates").joinpath(*_DATA, "definitions.txt")
+    heads = []
+    for line in source.read_text(encoding="utf-8").splitlines():
+        head, _, comment = line.partition("#")
+        if comment.strip() == "count":
+            heads.append(head)
+    return tuple(heads)
 
 
 def check_same_dimension(left: str | None, right: str | None) -> None:
