@@ -96,7 +96,7 @@ def test_methods_table(flights) -> None:
     # clusters) and cap each claim's error, so a site that once gives a wrong field's time is not
     # written off: both above the plain median's 0.805, below plurality's 0.8625
     assert share["catd"] == pytest.approx(0.8425)
-    assert share["crh"] == pytest.approx(0.8475)
+    assert share["crh"] == pytest.approx(0.85)
     assert share["catd (squared loss)"] >= 0.90
     for name in ("catd", "crh", "plurality"):
         assert share[name] > share["robust"] == pytest.approx(0.805)

@@ -747,3 +747,34 @@ def test_the_support_of_ranges_is_not_capped(method) -> None:
         high=[np.nan] * 3 + [125.0] * 4,
     )
     assert method(ev, {}).best[0] == 120.0 == get_method("robust")(ev, {}).best[0]
+
+
+def _loose_and_wild(n_quantities: int = 40) -> Evidence:
+    """Five sources within about 5 % of each truth, one ('loose') always 6 % high, about one
+    scale off, and one ('wild') always 50 times the truth."""
+    rng = np.random.default_rng(7)
+    q, s, v = [], [], []
+    for i, t in enumerate(rng.uniform(100, 1000, n_quantities)):
+        figures = {f"h{k}": t * (1 + 0.05 * rng.standard_normal()) for k in range(5)}
+        figures |= {"loose": t * 1.06, "wild": t * 50}
+        for name, value in figures.items():
+            q.append(f"q{i:02d}")
+            s.append(name)
+            v.append(value)
+    return Evidence.from_rows(quantity=q, best=v, source=s)
+
+
+def test_crh_scores_a_loose_source_by_how_near_it_is() -> None:
+    # crh's weight is the log of a loss share: a claim up to two scales off is scored by how near
+    # it is, so a source a scale off keeps far more weight than one off by a factor of 50
+    w = weights(crh(_loose_and_wild(), {}))
+    assert w["loose"] > 1.5 * w["wild"]
+    assert min(w[f"h{k}"] for k in range(5)) > 0.5 * w["loose"]
+
+
+def test_catd_counts_a_claim_half_a_scale_off_as_wrong() -> None:
+    # catd's weight is the inverse of the summed squared errors: past half a scale a claim is
+    # wrong, and a wrong claim costs the same however far off it is (the loose source keeps a
+    # little more only where its figure falls within half a scale of the truth)
+    w = weights(catd(_loose_and_wild(), {}))
+    assert w["wild"] < w["loose"] < 1.2 * w["wild"]
