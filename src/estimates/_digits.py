@@ -40,6 +40,26 @@ EDGE = 1e290
 # ten significant digits: from the place above the first digit (999.9999999999998 is 1,000)
 # down to the tenth digit, where the snap always holds
 _MOST_DIGITS = 10
+# whole figures below this are read by their trailing zeros (see places())
+_WHOLE = 1e8
+# the powers of ten from below 1 / EDGE to above EDGE: each figure's first digit is found
+# among them by bisection
+_LOWEST_POWER = -292
+
+
+def _trailing_zeros(n: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+    """How many times ten divides each positive integer (the loop runs on those it divides).
+
+    >>> _trailing_zeros(np.array([7, 120, 3000, 10_000_000])).tolist()
+    [0, 1, 3, 7]
+    """
+    zeros = np.zeros(n.shape, dtype=np.intp)
+    rows = np.arange(n.size)
+    while rows.size:
+        divides = n % 10 == 0
+        rows, n = rows[divides], n[divides] // 10
+        zeros[rows] += 1
+    return zeros
 
 
 def places(values: npt.ArrayLike, *, digits: int | None = None) -> npt.NDArray[np.float64]:
@@ -49,16 +69,24 @@ def places(values: npt.ArrayLike, *, digits: int | None = None) -> npt.NDArray[n
     out = np.full(given.shape, np.nan)
     usable = np.isfinite(given) & (given >= 1.0 / EDGE) & (given <= EDGE)
     x = given[usable]
-    lead = np.floor(np.log10(x))
-    # the logarithm can miss by one next to a power of ten
-    lead = np.where(10.0**lead > x, lead - 1, np.where(10.0 ** (lead + 1) <= x, lead + 1, lead))
+    # the power of ten of the first digit: 10.0**lead <= x < 10.0**(lead + 1)
+    powers = 10.0 ** np.arange(_LOWEST_POWER, -_LOWEST_POWER, dtype=np.float64)
+    lead = (np.searchsorted(powers, x, side="right") + (_LOWEST_POWER - 1)).astype(np.float64)
     found = np.full(x.shape, np.nan)
+    # a whole figure below _WHOLE is within its snap (under 0.1) of a multiple of a power of
+    # ten only when it is one (any other whole figure is at least 1 away), so the loop below
+    # would find the largest power of ten dividing it: found by division instead
+    whole = (x < _WHOLE) & (x == np.floor(x))
+    found[whole] = powers[_trailing_zeros(x[whole].astype(np.int64)) - _LOWEST_POWER]
+    # the loop runs on the figures still without a place, each found at its coarsest power
+    rest = np.flatnonzero(~whole)
     for k in range(-1, _MOST_DIGITS):
-        step = 10.0 ** (lead - k)
-        scaled = x / step
-        whole = np.round(scaled)
-        hit = np.isnan(found) & (whole >= 1) & (np.abs(scaled - whole) <= SNAP * scaled)
-        found[hit] = step[hit]
+        step = 10.0 ** (lead[rest] - k)
+        scaled = x[rest] / step
+        nearest = np.round(scaled)
+        hit = (nearest >= 1) & (np.abs(scaled - nearest) <= SNAP * scaled)
+        found[rest[hit]] = step[hit]
+        rest = rest[~hit]
     if digits is not None:
         found[found < 10.0 ** (lead - (digits - 1)) * (1 - SNAP)] = np.nan
     out[usable] = found

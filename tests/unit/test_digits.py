@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from estimates._digits import EDGE, places
+from estimates._digits import EDGE, SNAP, places
 from estimates.reconciliation._layout import rounding_tolerance
 from estimates.reconciliation._pooled import rounding_unit as pooled_unit
 from estimates.reconciliation.stages.running import rounding_unit as running_unit
@@ -76,3 +76,68 @@ def test_every_precision_of_the_package_is_read_from_places(xs: list[float]) -> 
     np.testing.assert_array_equal(rounding_tolerance(x), np.where(told, p / 2, 0.0))
     # a running total's band: the place of a figure of at most eight digits (a zero: 1)
     np.testing.assert_array_equal(running_unit(x), np.where(x == 0, 1.0, places(x, digits=8)))
+
+
+def _by_the_rule(values: np.ndarray, digits: int | None = None) -> np.ndarray:
+    """The rule of the module's docstring, written out: every power of ten from the one above
+    the first digit down to the tenth digit, over every figure, the coarsest that snaps."""
+    given = np.abs(np.asarray(values, dtype=float))
+    out = np.full(given.shape, np.nan)
+    usable = np.isfinite(given) & (given >= 1.0 / EDGE) & (given <= EDGE)
+    x = given[usable]
+    lead = np.floor(np.log10(x))
+    lead = np.where(10.0**lead > x, lead - 1, np.where(10.0 ** (lead + 1) <= x, lead + 1, lead))
+    found = np.full(x.shape, np.nan)
+    for k in range(-1, 10):
+        step = 10.0 ** (lead - k)
+        scaled = x / step
+        whole = np.round(scaled)
+        hit = np.isnan(found) & (whole >= 1) & (np.abs(scaled - whole) <= SNAP * scaled)
+        found[hit] = step[hit]
+    if digits is not None:
+        found[found < 10.0 ** (lead - (digits - 1)) * (1 - SNAP)] = np.nan
+    out[usable] = found
+    return out
+
+
+# figures next to the powers of ten and to the edge of the whole figures read by division
+_EDGES = [10.0**p + d for p in range(-12, 13) for d in (-1.0, 0.0, 1.0)] + [
+    99_999_999.0, 99_999_999.5, 1e8 - 1e-7, 1e8, 1e8 + 1, 999_999_999.0, 999.9999999999998,
+    12_999.999999999998, 0.30000000000000004, 5e-324, 1e-290, 1e290, 1e300,
+]  # fmt: skip
+near_edges = st.sampled_from(_EDGES).flatmap(
+    lambda e: st.sampled_from(
+        [e, np.nextafter(e, np.inf), np.nextafter(e, -np.inf), e * (1 + SNAP)]
+    )
+)
+any_figure = st.one_of(
+    figures,
+    st.integers(-(10**10), 10**10).map(float),
+    near_edges,
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+
+
+@given(st.lists(any_figure, min_size=1, max_size=40), st.sampled_from([None, 1, 3, 8, 10]))
+def test_places_follows_the_rule_bit_for_bit(xs: list[float], digits: int | None) -> None:
+    # whole figures are read by their trailing zeros and the loop runs on the rest only: the
+    # places are those of the rule run over every figure, to the last bit
+    x = np.array(xs)
+    np.testing.assert_array_equal(places(x, digits=digits), _by_the_rule(x, digits))
+    np.testing.assert_array_equal(places(-x, digits=digits), _by_the_rule(x, digits))
+
+
+def test_places_follows_the_rule_on_many_figures() -> None:
+    rng = np.random.default_rng(11)
+    x = np.concatenate(
+        [
+            rng.integers(-(2 * 10**8), 2 * 10**8, 200_000).astype(float),
+            rng.integers(1, 10**6, 100_000) * 10.0 ** rng.integers(-12, 12, 100_000),
+            rng.normal(size=100_000) * 10.0 ** rng.uniform(-300, 300, 100_000),
+            np.round(rng.uniform(0, 1e9, 100_000), 3),
+            _EDGES,
+            [0.0, -0.0, math.nan, math.inf, -math.inf],
+        ]
+    )
+    for digits in (None, 8):
+        np.testing.assert_array_equal(places(x, digits=digits), _by_the_rule(x, digits))
