@@ -30,3 +30,49 @@ def test_claim_independence_is_the_same_in_blocks(
     expected = 1.0 / (1.0 + (present @ c)[lay.seg, lay.src])
     assert np.allclose(got, expected, rtol=1e-12, atol=0.0)
     assert (got < 1.0).any() and (got == 1.0).any()  # some claims discounted, some not
+
+
+def _pairs_over_every_shared_pair(copy: copying.Copying) -> sparse.csr_matrix:
+    """The pair matrix c computed over every pair that shares a contested quantity."""
+    shared = sparse.coo_matrix(copy.shared)
+    off = shared.row != shared.col
+    row, col, n = shared.row[off], shared.col[off], shared.data[off].astype(float)
+    agree = np.asarray(sparse.csr_matrix(copy.same)[row, col]).ravel().astype(float)
+    log_odds = (
+        copying._COPY_LOG_PRIOR
+        + agree * copying._AGREE_LOG_LR
+        + np.maximum(n - agree, 0.0) * copying._DIFFER_LOG_LR
+    )
+    posterior = 1.0 / (1.0 + np.exp(-np.clip(log_odds, -700, 700)))
+    prior = 1.0 / (1.0 + np.exp(-copying._COPY_LOG_PRIOR))
+    c = np.maximum(posterior - prior, 0.0) / (1.0 - prior)
+    kept = c != 0.0
+    return sparse.csr_matrix((c[kept], (row[kept], col[kept])), shape=shared.shape)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("dense_cells", [1, 7, 1 << 22])
+def test_independence_reads_only_the_pairs_that_agree(
+    monkeypatch: pytest.MonkeyPatch, seed: int, dense_cells: int
+) -> None:
+    # a pair that never agrees gets c = 0, so independence reads the pairs that agree and
+    # looks up what they share: the pair matrix is the one over every sharing pair, entry for
+    # entry (its shares, 1 / (1 + sum c), included), whatever block of rows is read at a time
+    rng = np.random.default_rng(seed)
+    n_q, n_src = 80, 12
+    present = rng.uniform(size=(n_q, n_src)) < 0.5
+    figures = rng.integers(0, 3, size=(n_q, n_src)).astype(float)
+    figures[:, 1] = figures[:, 0]  # sources 0 and 1 copy one another, 2 and 3 mostly
+    figures[:, 3] = np.where(rng.uniform(size=n_q) < 0.9, figures[:, 2], figures[:, 3])
+    seg, src = np.nonzero(present)
+    point = figures[seg, src]
+    lay = copying.claims_of(seg=seg, src=src, point=point, n_sources=n_src)
+    copy = copying.copy_statistics(lay)
+    monkeypatch.setattr(copying, "_DENSE_CELLS", dense_cells)
+    keep, pairs = copying.independence(copy)
+    expected = _pairs_over_every_shared_pair(copy)
+    np.testing.assert_array_equal(pairs.indptr, expected.indptr)
+    np.testing.assert_array_equal(pairs.indices, expected.indices)
+    np.testing.assert_array_equal(pairs.data, expected.data)
+    np.testing.assert_array_equal(keep, 1.0 / (1.0 + np.asarray(expected.sum(axis=1)).ravel()))
+    assert pairs[0, 1] > 0  # (the copiers are found)

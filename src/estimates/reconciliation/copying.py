@@ -19,12 +19,15 @@ quantity weighs there about as one source.
 
 from __future__ import annotations
 
-from typing import Final, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Final, NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from estimates.reconciliation.stages.arrays import FloatArray, IntArray
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 __all__ = [
     "Claims",
@@ -175,11 +178,13 @@ def independence(copy: Copying) -> tuple[FloatArray, object]:
     """
     from scipy import sparse
 
-    shared = sparse.coo_matrix(copy.shared)
-    same = sparse.csr_matrix(copy.same)
-    off = shared.row != shared.col
-    row, col, n = shared.row[off], shared.col[off], shared.data[off].astype(np.float64)
-    agree = np.asarray(same[row, col]).ravel().astype(np.float64) if row.size else np.zeros(0)
+    # a pair that never agrees has c = 0 (its log-odds are at most the prior), so the pairs
+    # read are those that agree somewhere, a few of those that share (agreeing is sharing)
+    same = sparse.coo_matrix(copy.same)
+    off = (same.row != same.col) & (same.data != 0)
+    row, col, agree = same.row[off], same.col[off], same.data[off].astype(np.float64)
+    shared = sparse.csr_matrix(copy.shared)
+    n = _entries(shared, row, col)
     # the steps below, in place (millions of pairs of sources can meet): differ = max(n -
     # agree, 0); log_odds = prior + agree * AGREE + differ * DIFFER; posterior = 1 / (1 +
     # exp(-clip(log_odds))); c = max(posterior - prior, 0) / (1 - prior)
@@ -244,3 +249,40 @@ def claim_independence(lay: Claims, pairs: object) -> FloatArray:
 
 # entries of the (quantity, source) product held at a time by claim_independence, at most
 _BLOCK_ENTRIES: Final = 1 << 22
+# cells of the dense rows through which _entries reads a sparse matrix, at most
+_DENSE_CELLS: Final = 1 << 22
+
+
+def _entries(m: sparse.csr_matrix, row: IntArray, col: IntArray) -> FloatArray:
+    """``m[row, col]`` as floats (0 where ``m`` has no entry, duplicates summed), read through
+    dense rows: a block of rows at a time is written into a dense array, read at the cells
+    asked for, and cleared again, so that the work is one pass over ``m`` and the cells, with
+    no search in a row (a row of a product is not sorted).
+
+    >>> from scipy import sparse
+    >>> m = sparse.csr_matrix(np.array([[0.0, 2.0], [3.0, 0.0]]))
+    >>> _entries(m, np.array([1, 0, 0]), np.array([0, 0, 1])).tolist()
+    [3.0, 0.0, 2.0]
+    """
+    n_row, n_col = m.shape
+    out = np.zeros(row.size)
+    if row.size == 0 or m.nnz == 0:
+        return out
+    order = np.argsort(row, kind="stable")
+    per_block = max(_DENSE_CELLS // max(n_col, 1), 1)
+    edges = np.arange(0, n_row + per_block, per_block)
+    asked = np.searchsorted(row[order], edges)
+    dense = np.zeros(min(per_block, n_row) * n_col)
+    indptr, indices, data = m.indptr, m.indices, m.data
+    for b in range(edges.size - 1):
+        if asked[b] == asked[b + 1]:
+            continue
+        first, last = int(edges[b]), int(min(edges[b + 1], n_row))
+        lo, hi = int(indptr[first]), int(indptr[last])
+        rows = np.repeat(np.arange(last - first), np.diff(indptr[first : last + 1]))
+        cells = rows * n_col + indices[lo:hi]
+        np.add.at(dense, cells, data[lo:hi])
+        sel = order[asked[b] : asked[b + 1]]
+        out[sel] = dense[(row[sel] - first) * n_col + col[sel]]
+        dense[cells] = 0.0
+    return out
