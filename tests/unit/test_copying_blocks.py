@@ -76,3 +76,22 @@ def test_independence_reads_only_the_pairs_that_agree(
     np.testing.assert_array_equal(pairs.data, expected.data)
     np.testing.assert_array_equal(keep, 1.0 / (1.0 + np.asarray(expected.sum(axis=1)).ravel()))
     assert pairs[0, 1] > 0  # (the copiers are found)
+
+
+def test_the_copy_discount_reads_the_layouts_sort_as_its_own() -> None:
+    # the learning methods hand their layout to copy_discount instead of sorting the claims
+    # by point again: the same claims, the same order, the same shares
+    from estimates.reconciliation._layout import layout
+    from estimates.reconciliation._learning import claim_ends
+    from estimates.reconciliation._segments import segment_ids
+    from tests.unit.truth_cases import copiers_and_honest
+
+    ev, _ = copiers_and_honest()
+    starts = np.asarray(ev.starts, dtype=np.intp)
+    seg = segment_ids(starts, ev.n_rows)
+    src = np.asarray(ev.source, dtype=np.intp)
+    lo, hi, _ = claim_ends(ev, seg)
+    args = (lo, hi, seg, src, starts.size, len(ev.source_names))
+    alone = copying.copy_discount(*args)
+    np.testing.assert_array_equal(copying.copy_discount(*args, claims=layout(ev, 0.0)), alone)
+    assert (alone < 0.5).any()

@@ -35,6 +35,7 @@ __all__ = [
     "claim_independence",
     "claim_points",
     "claims_of",
+    "copy_discount",
     "copy_statistics",
     "independence",
 ]
@@ -245,6 +246,34 @@ def claim_independence(lay: Claims, pairs: object) -> FloatArray:
         got[rows] = np.asarray(block[lay.seg[rows] - start, lay.src[rows]]).ravel()
         start = stop
     return 1.0 / (1.0 + got)
+
+
+def copy_discount(
+    lo: FloatArray,
+    hi: FloatArray,
+    seg: IntArray,
+    src: IntArray,
+    n_seg: int,
+    n_src: int,
+    *,
+    claims: Claims | None = None,
+) -> FloatArray:
+    """Per claim, the share of its vote it keeps once the copies present on its quantity are
+    found, the three steps of the module in turn: 1 for a source no other repeats there.
+    ``claims``: the same claims already sorted by their points, where the caller holds them (a
+    :class:`~estimates.reconciliation._layout.Layout` does), so that they are not sorted again.
+
+    Sources 0 and 1 state the same figure on 40 quantities where source 2 states another:
+
+    >>> seg, src = np.repeat(np.arange(40), 3), np.tile([0, 1, 2], 40)
+    >>> figure = np.tile([5.0, 5.0, 7.0], 40)
+    >>> copy_discount(figure, figure, seg, src, 40, 3)[:3].round(2).tolist()
+    [0.54, 0.54, 1.0]
+    """
+    if claims is None:
+        claims = claims_of(seg, src, claim_points(lo, hi), n_src, n_seg)
+    _, pairs = independence(copy_statistics(claims))
+    return claim_independence(claims, pairs)
 
 
 # entries of the (quantity, source) product held at a time by claim_independence, at most

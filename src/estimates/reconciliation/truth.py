@@ -162,6 +162,7 @@ from estimates.reconciliation._segments import (
     segment_sum,
     sort_segments,
 )
+from estimates.reconciliation.copying import copy_discount
 from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, IntArray
 
 if TYPE_CHECKING:
@@ -409,13 +410,17 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
     seg = segment_ids(starts, n)
     lo, hi, stated = claim_ends(ev, seg)
     grade = _grade_codes(ev.reliability)
-    keep = copy_discount(lo, hi, seg, src, n_seg, n_src) if cfg.discount_copies else np.ones(n)
-    prior_w = _without_grade(np.asarray(ev.weight, dtype=np.float64), grade) * keep
-
-    ends_ = _Endpoints(lo, hi, seg, src) if n else None
-    if ends_ is None:
+    if not n:
         return _empty(Combined, n_seg, ev)
-    step = _Step(ends_, lo, hi, seg, starts, cfg, _clusters(ev, cfg), keep)
+    clusters = _clusters(ev, cfg)
+    keep = (
+        copy_discount(lo, hi, seg, src, n_seg, n_src, claims=clusters)
+        if cfg.discount_copies
+        else np.ones(n)
+    )
+    prior_w = _without_grade(np.asarray(ev.weight, dtype=np.float64), grade) * keep
+    ends_ = _Endpoints(lo, hi, seg, src)
+    step = _Step(ends_, lo, hi, seg, starts, cfg, clusters, keep)
 
     # quantities with no finite figure at all (every claim unbounded both ways) have no truth
     unit_w = np.ones(n)
@@ -523,25 +528,6 @@ def _errors(
     t = truth[seg]
     err = np.where(valid_row, np.abs(t - np.clip(t, lo, hi)) / scale[seg], 0.0)
     return np.minimum(err, cap)
-
-
-def copy_discount(
-    lo: FloatArray, hi: FloatArray, seg: IntArray, src: IntArray, n_seg: int, n_src: int
-) -> FloatArray:
-    """Per claim, the share of its vote it keeps once the copies present on its quantity are
-    found (see :mod:`estimates.reconciliation.copying`): 1 for a source no other repeats there.
-    """
-    from estimates.reconciliation.copying import (
-        claim_independence,
-        claim_points,
-        claims_of,
-        copy_statistics,
-        independence,
-    )
-
-    claims = claims_of(seg, src, claim_points(lo, hi), n_src, n_seg)
-    _, pairs = independence(copy_statistics(claims))
-    return claim_independence(claims, pairs)
 
 
 def _scale(ends_: _Endpoints, w: FloatArray, med: FloatArray) -> FloatArray:
