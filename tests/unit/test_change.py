@@ -60,7 +60,9 @@ def test_the_rule_can_be_turned_off() -> None:
     assert "overtaken" not in set(r.claims["role"]) and r.conflict
 
 
-def test_overtaken_is_independent_of_row_order() -> None:
+@pytest.mark.parametrize("apart", [7, 0])
+def test_overtaken_is_independent_of_row_order(apart: int) -> None:
+    # (with apart 0, rows about one moment tie: none is later than another, whatever the order)
     rng = np.random.default_rng(7)
     n = 60
     kw = {
@@ -68,9 +70,9 @@ def test_overtaken_is_independent_of_row_order() -> None:
         "source": rng.integers(0, 6, n), "low": rng.uniform(0, 100, n),
     }  # fmt: skip
     kw["high"] = kw["low"] + rng.uniform(0, 10, n)
-    a = overtaken(**kw, apart=7)  # type: ignore[arg-type]
+    a = overtaken(**kw, apart=apart)  # type: ignore[arg-type]
     perm = rng.permutation(n)
-    b = overtaken(**{k: v[perm] for k, v in kw.items()}, apart=7)  # type: ignore[arg-type]
+    b = overtaken(**{k: v[perm] for k, v in kw.items()}, apart=apart)  # type: ignore[arg-type]
     np.testing.assert_array_equal(a[perm], b)
 
 
@@ -166,6 +168,25 @@ def test_in_conflict_agrees_with_the_pairwise_rule(
         assert got.tolist() == _pairwise_conflict(starts, moment, low, high, apart)
 
 
+@pytest.mark.parametrize("first", [0, 1, 2])
+def test_with_apart_zero_figures_about_one_moment_never_overtake_each_other(first: int) -> None:
+    # three sources about one day: a conflict, not a change, whichever row comes first
+    order = [first, *(i for i in range(3) if i != first)]
+    figures = np.array([3000.0, 11_000.0, 12_000.0])[order]
+    got = overtaken(
+        q=np.zeros(3, dtype=np.intp), moment=np.full(3, 100, dtype=np.int64),
+        source=np.array(order, dtype=np.intp), low=figures, high=figures, apart=0,
+    )  # fmt: skip
+    assert not got.any()
+    # a day later, two sources' 11,000 and 12,000 do overtake 3,000
+    later = overtaken(
+        q=np.zeros(3, dtype=np.intp), moment=np.array([100, 101, 101], dtype=np.int64),
+        source=np.arange(3, dtype=np.intp), low=np.array([3000.0, 11_000.0, 12_000.0]),
+        high=np.array([3000.0, 11_000.0, 12_000.0]), apart=0,
+    )  # fmt: skip
+    assert later.tolist() == [True, False, False]
+
+
 def _pairwise_overtaken(
     q: npt.NDArray[np.intp],
     moment: npt.NDArray[np.int64],
@@ -175,7 +196,7 @@ def _pairwise_overtaken(
     apart: int,
 ) -> list[bool]:
     """The rule of ``overtaken`` written row by row: the figures about moments ``apart`` or more
-    later (as points, finite ones only) come from two sources, and this figure lies outside
+    later, and later (as points, finite ones only), come from two sources, and this figure lies outside
     their hull by more than the hull's width and outside the 95 % prediction interval of their
     points (of their logarithms when all the quantity's points are positive)."""
     with np.errstate(invalid="ignore"):
@@ -195,6 +216,7 @@ def _pairwise_overtaken(
             if q[j] == q[i]
             and moment[j] != NO_DAY
             and int(moment[j]) >= int(moment[i]) + apart
+            and int(moment[j]) > int(moment[i])
             and np.isfinite(point[j])
         ]
         if len({int(source[j]) for j in later}) < 2:
@@ -236,7 +258,7 @@ def test_overtaken_agrees_with_the_rule_row_by_row(
         low[rng.uniform(size=n) < 0.1] = -np.inf
         high[rng.uniform(size=n) < 0.1] = np.inf
         source = rng.integers(0, 4, n).astype(np.intp)
-        apart = int(rng.integers(1, 10)) * scale
+        apart = int(rng.integers(0, 10)) * scale
         got = overtaken(q=q, moment=moment, source=source, low=low, high=high, apart=apart)
         assert got.tolist() == _pairwise_overtaken(q, moment, source, low, high, apart)
 

@@ -220,6 +220,26 @@ def test_robust_bare_range_shares_its_weight_with_figures_inside() -> None:
     assert (c.low[0], c.high[0]) == (10_000.0, 12_000.0)
 
 
+def test_robust_at_most_on_a_count_allows_only_figures_below_its_bound() -> None:
+    # "at most 100" on a count is stored with a low of 0: it allows 50, not 100, so the median
+    # of 100 and 50 with its weight on 50 is 50
+    ev = one(best=[np.nan, 100.0, 50.0], low=[0.0, np.nan, np.nan], high=[100.0, np.nan, np.nan])
+    assert ev.positive[0]
+    assert robust(ev, {}).best[0] == 50.0
+
+
+def test_robust_reads_ends_that_meet_as_a_figure_as_the_truth_step_does() -> None:
+    # 10 stored as low = high with no best is a figure: the two ranges share their weight with
+    # it and with 20 alike, and the median lies between them, as crh answers
+    from estimates.reconciliation.truth import crh
+
+    ev = one(
+        low=[10.0, np.nan, 5.0, 5.0], best=[np.nan, 20.0, np.nan, np.nan],
+        high=[10.0, np.nan, 30.0, 30.0], source=["a", "b", "c", "d"],
+    )  # fmt: skip
+    assert robust(ev, {}).best[0] == crh(ev, {}).best[0] == 15.0
+
+
 def test_robust_only_lower_bounds_gives_a_one_sided_answer() -> None:
     ev = one(low=[10_000.0, 10_000.0, 13_000.0], closed_left=[True, True, False])
     c = robust(ev, {})

@@ -141,15 +141,17 @@ def _shared_weights(ev: Evidence, r: Readings, pts: FloatArray, order: IntArray)
     without a point, or one that gave its weight away. ``order`` sorts the rows by (segment,
     ``pts``)."""
     has_point = np.isfinite(r.point)
-    uncensored = np.isfinite(ev.best)
+    # a figure is a row with a best value, or whose ends meet (as the truth step reads it)
+    uncensored = np.isfinite(ev.best) | ((r.low == r.high) & np.isfinite(r.low))
     shared = Censored.of(
         values=pts,
         order=order,
         uncensored=uncensored,
         # one-sided (its point is its bound) or a bare range: a point, but no best value
         censored=has_point & ~uncensored,
-        low=r.low,
-        high=r.high,
+        # a one-sided row's other end is open, whatever it stores ("at most" on a count: 0)
+        low=np.where(r.upper_only, -np.inf, r.low),
+        high=np.where(r.lower_only, np.inf, r.high),
         seg=ev.segment,
         starts=ev.starts,
     ).weights(ev.weight)

@@ -57,7 +57,7 @@ def overtaken(
     apart: int,
 ) -> BoolArray:
     """Rows whose figure lies outside the figures about moments ``apart`` or more later (in the
-    moments' unit) by more than those figures' own spread and outside their prediction interval
+    moments' unit; with ``apart`` 0, any later moment) by more than those figures' own spread and outside their prediction interval
     (:func:`_unlike_later`), those later figures coming from two sources or more.
 
     ``low``/``high`` are each figure as read (a best standing for an unstated end; ``±inf``
@@ -92,7 +92,9 @@ def overtaken(
     )
     # and whether they hold figures from two sources: the rows from a row on do when one of
     # them (with a point) comes from another source than its quantity's last row with a point
-    k = _search_near(key, target, np.arange(1, key.size + 1), right=False)
+    # (with ``apart`` 0, the moments after a row's own: figures about one moment disagree, they
+    # do not change, and a row is never among its own later figures, whatever the rows' order)
+    k = _search_near(key, target, np.arange(1, key.size + 1), right=apart == 0)
     starts = np.flatnonzero(new)
     two = _two_sources_after(source[order], finite, seg, starts)
     del key, target, new
