@@ -778,3 +778,25 @@ def test_catd_counts_a_claim_half_a_scale_off_as_wrong() -> None:
     # little more only where its figure falls within half a scale of the truth)
     w = weights(catd(_loose_and_wild(), {}))
     assert w["wild"] < w["loose"] < 1.2 * w["wild"]
+
+
+def test_the_line_drops_the_endpoints_without_weight_as_the_rule_does() -> None:
+    # _Endpoints.between keeps the endpoints with weight from one call to the next; the
+    # medians are those of the rule on every endpoint, bit for bit, as the weightless change
+    from estimates.reconciliation._layout import rounding_tolerance
+    from estimates.reconciliation._learning import _Endpoints
+    from estimates.reconciliation._segments import sorted_quantiles
+
+    rng = np.random.default_rng(3)
+    seg = np.sort(rng.integers(0, 40, 400))
+    lo = rng.integers(0, 30, 400).astype(float) * 10
+    hi = np.where(rng.uniform(size=400) < 0.3, lo + 50, lo)
+    ends = _Endpoints(lo, hi, seg, rng.integers(0, 9, 400))
+    reach = rounding_tolerance(ends.value)
+    for zero in (0.0, 0.0, 0.3, 0.3, 0.6, 1.0):
+        w = rng.uniform(size=400) * (rng.uniform(size=400) >= zero)
+        expected = sorted_quantiles(
+            ends.value, w[ends.row] * ends.factor, ends.starts, ends.ends,
+            [(0.5, "interpolate")], reach=reach,
+        )[0]  # fmt: skip
+        np.testing.assert_array_equal(ends.between(w), expected)

@@ -413,8 +413,13 @@ class _TruthOnParts:
         self.squared = not (method == "crh" and cfg.loss == "absolute")
 
     def setup(self, part: _Part) -> _TruthWork:
-        from estimates.reconciliation._learning import _grade_codes, _without_grade, claim_ends
-        from estimates.reconciliation.truth import _clusters, _Endpoints, _scale, _Step
+        from estimates.reconciliation._learning import (
+            _Endpoints,
+            _grade_codes,
+            _without_grade,
+            claim_ends,
+        )
+        from estimates.reconciliation.truth import _clusters, _scale, _Step
 
         ev = part.ev
         assert ev is not None

@@ -1,7 +1,7 @@
 """What the learning methods (:mod:`~estimates.reconciliation.truth`,
 :mod:`~estimates.reconciliation.plurality`) share: options read as numbers, Admiralty grades as
 priors, the connected groups of sources and quantities, and weighted quantiles of values sorted
-once."""
+once (each claim's endpoints, :class:`_Endpoints`)."""
 
 from __future__ import annotations
 
@@ -126,3 +126,84 @@ def _components(
     n_comp, labels = connected_components(graph, directed=False)
     labels = labels.astype(np.intp)
     return labels[:n_seg], labels[n_seg:], int(n_comp)
+
+
+class _Endpoints:
+    """Each claim's endpoints, sorted once by (quantity, value).
+
+    A point claim contributes one endpoint carrying twice its weight; an interval claim two
+    endpoints carrying its weight each. ``value`` has infinite ends replaced by the quantity's
+    extreme finite endpoint, which keeps the order and gives a finite truth; ``raw`` keeps them.
+    """
+
+    __slots__ = (
+        "_reach", "_weighed", "ends", "factor", "highest", "lowest", "raw", "row", "starts", "value",
+    )  # fmt: skip
+
+    def __init__(self, lo: FloatArray, hi: FloatArray, seg: IntArray, src: IntArray) -> None:
+        interval = np.flatnonzero(lo != hi)
+        row = np.r_[np.arange(lo.size, dtype=np.intp), interval.astype(np.intp)]
+        raw = np.r_[lo, hi[interval]]
+        factor = np.r_[np.where(lo == hi, 2.0, 1.0), np.ones(interval.size)]
+        eseg = seg[row]
+        # equal values sort by source, then row: only a source's repeated equal figures can
+        # swap places with the input order, and they give the same quantiles either way
+        order = np.lexsort((row, src[row], raw, eseg))
+        self.row = row[order]
+        self.raw = raw[order]
+        self.factor = factor[order]
+        n_seg = int(seg.max()) + 1 if seg.size else 0
+        counts = np.bincount(eseg, minlength=n_seg)
+        self.ends = np.cumsum(counts).astype(np.intp)
+        self.starts = (self.ends - counts).astype(np.intp)
+        finite = np.isfinite(self.raw)
+        eseg_sorted = eseg[order]
+        # the extreme finite endpoints per quantity (NaN where it has none)
+        masked = np.where(finite, self.raw, np.nan)
+        with np.errstate(invalid="ignore"):
+            self.lowest = np.fmin.reduceat(masked, self.starts)
+            self.highest = np.fmax.reduceat(masked, self.starts)
+        self.value = np.where(
+            self.raw == -np.inf,
+            self.lowest[eseg_sorted],
+            np.where(self.raw == np.inf, self.highest[eseg_sorted], self.raw),
+        )
+        self._reach: FloatArray | None = None
+        # the endpoints with weight at the last call of between(), and what they keep there
+        self._weighed: tuple[BoolArray, FloatArray, FloatArray, IntArray, IntArray] | None = None
+
+    def quantile(self, row_weight: FloatArray, q: float, *, raw: bool = False) -> FloatArray:
+        return _sorted_quantile(
+            self.raw if raw else self.value,
+            row_weight[self.row] * self.factor,
+            self.starts,
+            self.ends,
+            q,
+        )
+
+    def between(self, row_weight: FloatArray) -> FloatArray:
+        """The weighted median read off a line through the endpoints (the ``"interpolate"``
+        rule of :func:`~estimates.reconciliation._segments.sorted_quantiles`), drawn only
+        between neighbours whose rounding meets: half a step of each one's last significant
+        digit (:func:`estimates._digits.places`) either side.
+
+        That rule drops the endpoints without weight (their value, reach and place), so they
+        are dropped here, and again only when the endpoints without weight change: the line
+        and the sums it is drawn from are the same, one pass over the endpoints shorter."""
+        if self._reach is None:
+            from estimates.reconciliation._layout import rounding_tolerance
+
+            self._reach = rounding_tolerance(self.value)
+        weight = row_weight[self.row] * self.factor
+        weighed = weight > 0
+        if self._weighed is None or not np.array_equal(self._weighed[0], weighed):
+            counts = np.bincount(
+                np.repeat(np.arange(self.starts.size), self.ends - self.starts)[weighed],
+                minlength=self.starts.size,
+            )
+            ends = np.cumsum(counts).astype(np.intp)
+            self._weighed = (
+                weighed, self.value[weighed], self._reach[weighed], ends - counts, ends
+            )  # fmt: skip
+        _, value, reach, starts, ends = self._weighed
+        return _sorted_quantile(value, weight[weighed], starts, ends, 0.5, "interpolate", reach)
