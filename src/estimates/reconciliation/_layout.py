@@ -23,6 +23,7 @@ from estimates.reconciliation._learning import (
     _grade_codes,
     _without_grade,
     claim_ends,
+    rounding_tolerance,
 )
 from estimates.reconciliation._segments import segment_ids
 from estimates.reconciliation.copying import claim_points
@@ -92,18 +93,6 @@ class Layout(NamedTuple):
         claims than these, as on Dask, where a partition holds part of a group."""
         flags = np.asarray(flags, dtype=bool)
         return self._replace(clustered=flags, reach=_reach(self.point, self.point_order, flags))
-
-
-def rounding_tolerance(x: FloatArray) -> FloatArray:
-    """Half the rounding unit of each figure: its last significant digit's place
-    (:func:`estimates._digits.places`), halved; 0 where it has none.
-
-    >>> rounding_tolerance(np.array([12000.0, 12345.0, 0.25, 0.0, np.inf])).tolist()
-    [500.0, 0.5, 0.005, 0.0, 0.0]
-    """
-    half = places(x) / 2
-    out: FloatArray = np.where(np.isnan(half), 0.0, half)
-    return out
 
 
 def layout(ev: Evidence, tolerance: float | None) -> Layout:

@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from estimates._digits import places
 from estimates.errors import ReconcileError
 from estimates.reconciliation._segments import sorted_quantiles
 from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, IntArray
@@ -128,6 +129,18 @@ def _components(
     return labels[:n_seg], labels[n_seg:], int(n_comp)
 
 
+def rounding_tolerance(x: FloatArray) -> FloatArray:
+    """Half the rounding unit of each figure: its last significant digit's place
+    (:func:`estimates._digits.places`), halved; 0 where it has none.
+
+    >>> rounding_tolerance(np.array([12000.0, 12345.0, 0.25, 0.0, np.inf])).tolist()
+    [500.0, 0.5, 0.005, 0.0, 0.0]
+    """
+    half = places(x) / 2
+    out: FloatArray = np.where(np.isnan(half), 0.0, half)
+    return out
+
+
 class _Endpoints:
     """Each claim's endpoints, sorted once by (quantity, value).
 
@@ -191,8 +204,6 @@ class _Endpoints:
         are dropped here, and again only when the endpoints without weight change: the line
         and the sums it is drawn from are the same, one pass over the endpoints shorter."""
         if self._reach is None:
-            from estimates.reconciliation._layout import rounding_tolerance
-
             self._reach = rounding_tolerance(self.value)
         weight = row_weight[self.row] * self.factor
         weighed = weight > 0
