@@ -31,13 +31,19 @@ __all__ = ["Censored"]
 @dataclass(frozen=True, slots=True)
 class Censored:
     """Which rows share their weight, and where the figures each one allows lie in an order of
-    the rows by (segment, value); built once, applied to any weights."""
+    the rows by (segment, value); built once, applied to any weights.
+
+    The sums are running sums in floating point, each segment's its own: weights of one
+    segment never change another's shares, however far apart they lie. Within one segment,
+    a gift under about 1e-16 of a larger one covering the same rows is lost to rounding (as
+    with weights 1e16 times apart, such as a half-life's weight of a two-year-old figure)."""
 
     uncensored: BoolArray  # rows that are figures with a best value: they receive
     order: IntArray  # rows by (segment, value); the uncensored rows among them in value order
     rows: IntArray  # the censored rows: they give
     start: IntArray  # per censored row, the rows it allows: order[start:stop]
     stop: IntArray
+    segment: IntArray  # the segment of each row in ``order``
 
     @classmethod
     def of(
@@ -60,7 +66,7 @@ class Censored:
         rows = np.flatnonzero(censored)
         if rows.size == 0 or not uncensored.any():
             rows = rows[:0]
-            return cls(uncensored, order, rows, rows, rows)
+            return cls(uncensored, order, rows, rows, rows, rows)
         sorted_values = values[order]
         s = seg[rows]
         lo_b = starts[s]
@@ -79,7 +85,7 @@ class Censored:
         start, stop = lo_b, hi_b.copy()
         start[has_low] = found[: has_low.size]
         stop[has_high] = found[has_low.size :]
-        return cls(uncensored, order, rows, start, np.maximum(stop, start))
+        return cls(uncensored, order, rows, start, np.maximum(stop, start), seg[order])
 
     def weights(self, w: FloatArray) -> FloatArray:
         """Each row's weight once the censored rows have shared theirs: an uncensored row gains
@@ -89,21 +95,62 @@ class Censored:
         if self.rows.size == 0:
             return w
         n = w.size
-        cum = np.empty(n + 1)
-        cum[0] = 0.0
-        np.cumsum(np.where(self.uncensored, w, 0.0)[self.order], out=cum[1:])
-        allowed = cum[self.stop] - cum[self.start]
+        given = np.where(self.uncensored, w, 0.0)[self.order]
+        local = _spans_magnitudes(given)
+        running = self._running(given, local)
+        start, stop = self.start, self.stop
+        # the weight each giver allows: the running sum at its last allowed row less the one
+        # just before its first (none before a segment's first row when summed by segment)
+        prev = np.maximum(start - 1, 0)
+        before = np.where(start > 0, running[prev], 0.0)
+        if local:
+            before[self.segment[prev] != self.segment[np.minimum(start, n - 1)]] = 0.0
+        allowed = np.where(stop > start, running[np.maximum(stop - 1, 0)] - before, 0.0)
         ok = allowed > 0
         per = w[self.rows[ok]] / allowed[ok]
+        start, stop = start[ok], stop[ok]
         # a receiving row at sorted position j gets w_i / W_i of its own weight from each giver
         # i that allows it: a difference array along the sorted order, one running sum (the
         # gifts summed in row order, as adding them one by one would, then the ends taken)
-        share = np.bincount(self.start[ok], weights=per, minlength=n + 1)
-        np.add.at(share, self.stop[ok], -per)
-        received: FloatArray = np.cumsum(share[:n], dtype=float)
+        local = local or _spans_magnitudes(per)
+        if local:
+            # summed by segment, a giver allowing up to its segment's end has nothing to close
+            closes = (stop < n) & (self.segment[np.minimum(stop, n - 1)] == self.segment[start])
+            stop, closing = stop[closes], per[closes]
+        else:
+            closing = per
+        share: FloatArray = np.bincount(start, weights=per, minlength=n + 1).astype(
+            np.float64, copy=False
+        )
+        np.add.at(share, stop, -closing)
+        # (no sum of gifts is below 0: rounding can leave one a hair under, never more)
+        received: FloatArray = np.maximum(self._running(share[:n], local), 0.0)
         received += 1.0
         factor = np.ones(n)
         factor[self.order] = received
         out: FloatArray = np.where(self.uncensored, w * factor, w)
         out[self.rows[ok]] = 0.0
         return out
+
+    def _running(self, values: FloatArray, by_segment: bool) -> FloatArray:
+        """Running sums of ``values`` (in sorted order): over all rows at once, or restarting
+        at each segment. One running sum is exact enough where the values are of one magnitude;
+        where they span many (a weight of 1e-22 beside ones) it is taken segment by segment, so
+        that what rounding loses in one segment cannot carry into the next."""
+        if not by_segment:
+            out: FloatArray = np.cumsum(values)
+            return out
+        import pandas as pd
+
+        summed = pd.Series(values).groupby(self.segment, sort=False).cumsum()
+        return np.asarray(summed, dtype=np.float64)
+
+
+#: Values spanning more than this factor (largest over smallest nonzero) are summed segment by
+#: segment: one running sum over them all would round the small ones away.
+_ONE_MAGNITUDE = 1e6
+
+
+def _spans_magnitudes(values: FloatArray) -> bool:
+    nonzero = np.abs(values[values != 0])
+    return bool(nonzero.size) and bool(nonzero.max() > _ONE_MAGNITUDE * nonzero.min())
