@@ -16,6 +16,7 @@ from estimates.reconciliation._segments import (
     segment_max,
     segment_min,
     segment_sum,
+    sort_segments,
     sorted_quantiles,
     weighted_quantile,
 )
@@ -272,3 +273,34 @@ def test_the_line_moves_a_little_with_a_little_weight() -> None:
         np.array([40.0, 50.0, 60.0, 70.0]), np.array([1.0, 1.0, 1.1, 1.0]), [0], [4], [(0.5, "mid")]
     )[0][0]
     assert jump == 60.0
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 5),
+            st.sampled_from([0.0, -0.0, 1.0, 2.5, math.nan, math.inf, -math.inf, 1e308, 5e-324])
+            | st.floats(allow_nan=True),
+        ),
+        max_size=60,
+    )
+)
+def test_the_stable_order_of_segments_is_lexsorts(rows: list[tuple[int, float]]) -> None:
+    # rows of one segment and one value (NaNs, 0.0 and -0.0 alike) keep their order, as
+    # np.lexsort keeps them: the sweeps and sorts of the layout rely on it, bit for bit
+    seg = np.array([r[0] for r in rows], dtype=np.intp)
+    values = np.array([r[1] for r in rows], dtype=float)
+    np.testing.assert_array_equal(
+        sort_segments(values, seg, stable=True), np.lexsort((values, seg))
+    )
+
+
+def test_the_stable_order_of_segments_is_lexsorts_on_many_ties() -> None:
+    # (a quicksort leaves short runs in order: ties among many rows show the difference)
+    rng = np.random.default_rng(5)
+    figures = np.array([0.0, -0.0, 1.0, 2.5, math.nan, math.inf, -math.inf, 1e308])
+    values = rng.choice(figures, 100_000)
+    for seg in (np.sort(rng.integers(0, 50, values.size)), rng.integers(0, 50, values.size)):
+        np.testing.assert_array_equal(
+            sort_segments(values, seg, stable=True), np.lexsort((values, seg))
+        )

@@ -25,7 +25,7 @@ from estimates.reconciliation._learning import (
     claim_ends,
     rounding_tolerance,
 )
-from estimates.reconciliation._segments import segment_ids
+from estimates.reconciliation._segments import segment_ids, sort_segments
 from estimates.reconciliation.copying import claim_points
 from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, IntArray
 
@@ -117,13 +117,14 @@ def layout(ev: Evidence, tolerance: float | None) -> Layout:
     values = np.r_[win_lo, np.nan_to_num(point), win_hi]
     kind = np.r_[np.zeros(n), np.ones(n), np.full(n, 2.0)]
     eseg = np.r_[seg, seg, seg]
-    sweep = np.lexsort((kind, values, eseg)).astype(np.intp)
+    # (kind follows the position: the stable order by (quantity, figure) keeps it)
+    sweep = sort_segments(values, eseg, stable=True)
     sweep_row = np.r_[rows, rows, rows][sweep]
     sweep_sign = np.array([1.0, 0.0, -1.0])[kind[sweep].astype(np.intp)]
     del values, kind, eseg  # (the sort keys: the largest arrays here)
     counts = np.bincount(seg, minlength=starts.size) * 3
     sweep_first = (np.cumsum(counts) - counts).astype(np.intp)
-    point_order = np.lexsort((rows, point, seg)).astype(np.intp)
+    point_order = sort_segments(point, seg, stable=True)
     pair = seg.astype(np.int64) * max(len(ev.source_names), 1) + src
     _, inverse, per_pair = np.unique(pair, return_inverse=True, return_counts=True)
     share = 1.0 / per_pair[inverse].astype(np.float64)
@@ -226,7 +227,7 @@ def _near(useg: IntArray, ux: FloatArray, v: FloatArray) -> FloatArray:
     key_q = np.r_[useg, useg[ids]]
     key_x = np.r_[ux, up[ids]]
     kind = np.r_[np.zeros(n, dtype=np.int8), np.ones(ids.size, dtype=np.int8)]
-    order = np.lexsort((kind, key_x, key_q))
+    order = sort_segments(key_x, key_q, stable=True)  # (kind follows the position)
     prev = order[np.maximum(np.arange(order.size) - 1, 0)]
     hit = (kind[order] == 1) & (kind[prev] == 0) & (key_q[prev] == key_q[order])
     with np.errstate(invalid="ignore"):  # (a bound's point is infinite: no neighbour)

@@ -179,20 +179,37 @@ def midpoint(a: FloatArray, b: FloatArray) -> FloatArray:
     return out
 
 
-def sort_segments(values: FloatArray, seg: IntArray) -> IntArray:
+def sort_segments(values: FloatArray, seg: IntArray, *, stable: bool = False) -> IntArray:
     """The order that sorts rows by (segment, value): two cheap sorts instead of a lexsort.
 
     Rows are ranked by value in one global sort; the segment shifted above the rank is then a
     unique integer key per row, and its values (not their positions: a plain sort of integers
     is several times faster than an indirect one) give back the ranks, hence the rows, in
     order. The key is built, sorted and masked in place: no pass over the rows makes a copy.
+    With ``stable``, rows of one segment and one value keep their order (the order of
+    ``np.lexsort((values, seg))``, NaNs last): each run of equal values is numbered, and the
+    run shifted above the row is one more integer key, sorted the same way.
 
     >>> sort_segments(np.array([3.0, 1.0, 2.0]), np.array([1, 0, 0])).tolist()
     [1, 2, 0]
+    >>> sort_segments(np.array([2.0, 1.0, 2.0, 1.0]), np.zeros(4, np.intp), stable=True).tolist()
+    [1, 3, 0, 2]
     """
     n = values.size
     by_value = np.argsort(values, kind="quicksort")
     shift = max(n - 1, 1).bit_length()  # ranks below 2**shift
+    if stable and n:
+        v = values[by_value]
+        new = np.empty(n, dtype=bool)
+        new[0] = True
+        np.not_equal(v[1:], v[:-1], out=new[1:])
+        new[1:] &= ~(np.isnan(v[1:]) & np.isnan(v[:-1]))  # (NaNs sort as one value)
+        run = np.cumsum(new, dtype=np.int64)
+        run <<= shift
+        run |= by_value
+        run.sort()
+        run &= (1 << shift) - 1
+        by_value = run
     key = seg[by_value].astype(np.int64)
     key <<= shift
     key |= np.arange(n, dtype=np.int64)

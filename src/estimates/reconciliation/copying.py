@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Final, NamedTuple, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from estimates.reconciliation._segments import sort_segments
 from estimates.reconciliation.stages.arrays import FloatArray, IntArray
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ def claims_of(
     n_seg = (int(s.max()) + 1 if s.size else 0) if n_quantities is None else n_quantities
     counts = np.bincount(s, minlength=n_seg)
     starts = (np.cumsum(counts) - counts).astype(np.intp)
-    order = np.lexsort((np.arange(s.size), p, s)).astype(np.intp)
+    order = sort_segments(p, s, stable=True)
     return _Claims(s, np.asarray(src, dtype=np.intp), p, starts, int(n_sources), order)
 
 
