@@ -187,6 +187,18 @@ def test_with_apart_zero_figures_about_one_moment_never_overtake_each_other(firs
     assert later.tolist() == [True, False, False]
 
 
+@pytest.mark.parametrize("before", [0.0, 1.0, -5.0])
+def test_an_earlier_zero_does_not_change_how_later_figures_are_judged(before: float) -> None:
+    # "none yet" (0) or any figure before the one judged is neither it nor a later figure: the
+    # scale (logarithms for positive figures) is theirs alone, so 3,000 is judged alike
+    low = np.array([before, 3000.0, 11_000.0, 12_000.0])
+    got = overtaken(
+        q=np.zeros(4, dtype=np.intp), moment=np.array([0, 10, 40, 45], dtype=np.int64),
+        source=np.arange(4, dtype=np.intp), low=low, high=low.copy(), apart=7,
+    )  # fmt: skip
+    assert got[1:].tolist() == [True, False, False]
+
+
 def _pairwise_overtaken(
     q: npt.NDArray[np.intp],
     moment: npt.NDArray[np.int64],
@@ -198,7 +210,7 @@ def _pairwise_overtaken(
     """The rule of ``overtaken`` written row by row: the figures about moments ``apart`` or more
     later, and later (as points, finite ones only), come from two sources, and this figure lies outside
     their hull by more than the hull's width and outside the 95 % prediction interval of their
-    points (of their logarithms when all the quantity's points are positive)."""
+    points (of their logarithms when its point and theirs are positive)."""
     with np.errstate(invalid="ignore"):
         point = np.where(
             np.isfinite(low) & np.isfinite(high),
@@ -227,7 +239,7 @@ def _pairwise_overtaken(
         if not (high[i] < h_lo - spread or low[i] > h_hi + spread):
             out.append(False)
             continue
-        mine = point[(q == q[i]) & (moment != NO_DAY) & np.isfinite(point)]
+        mine = np.array([point[i], *(point[j] for j in later)])
         scale = np.log if bool((mine > 0).all()) else (lambda x: x)
         with np.errstate(divide="ignore", invalid="ignore"):
             y = scale(np.array([point[j] for j in later]))

@@ -9,8 +9,8 @@ all hold, that is a conflict (:func:`in_conflict`); figures further apart are ne
 Noise is not change: an older figure is overtaken only when the later figures come from at
 least two sources, it lies outside their hull by more than that hull's own width (further from
 all of them than they are from each other), and outside the 95 % prediction interval of one more
-figure drawn as the later ones were (:data:`OVERTAKEN_LEVEL`; on the logarithms of positive
-figures). The hull alone is a poor judge when few figures follow: two later figures lie close
+figure drawn as the later ones were (:data:`OVERTAKEN_LEVEL`; on the logarithms when the figure
+and the later ones are positive). The hull alone is a poor judge when few figures follow: two later figures lie close
 together by chance often enough that it would call a third of honest figures overtaken, where
 the interval calls one in twenty at most (in theory, for figures with one normal error).
 
@@ -110,8 +110,9 @@ def overtaken(
         outside = usable & ((hi < h_lo - spread) | (lo > h_hi + spread))
     rows = np.flatnonzero(outside)
     if rows.size:
+        positive = (point[rows] > 0) & (h_lo[rows] > 0)
         outside[rows] = _unlike_later(
-            point, finite, seg, starts, lo[rows], hi[rows], rows, kk[rows]
+            point, finite, seg, starts, lo[rows], hi[rows], rows, kk[rows], positive
         )
     out[order] = outside
     return out
@@ -130,29 +131,30 @@ def _unlike_later(
     hi: FloatArray,
     rows: IntArray,
     first: IntArray,
+    positive: BoolArray,
 ) -> BoolArray:
     """Per row of ``rows`` (figure ``lo``..``hi``): does it lie outside the
     :data:`OVERTAKEN_LEVEL` prediction interval of the ``finite`` points from ``first`` to the
     end of its segment (rows sorted by ``seg``, numbered from 0, which begin at
-    ``seg_starts``)?
+    ``seg_starts``)? On the logarithms where ``positive`` (the figure and those points are).
 
     The interval for one more draw from the later figures' distribution is ``mean ±
     t(k - 1) · sd · √(1 + 1/k)`` over their ``k`` points (Hahn and Meeker, *Statistical
     Intervals*, 1991, §4.4; ``sd`` with ``k - 1`` degrees of freedom). It is taken on the
-    logarithms of a segment whose points are all positive (sources err by a share of the
-    figure), on the points themselves otherwise. Two later figures that happen to lie close
+    logarithms where the figure and the later points are positive (sources err by a share of
+    the figure), on the points themselves otherwise: an earlier 0 ("none yet") or a figure of
+    another sign, which is no later figure, does not decide the scale. Two later figures that happen to lie close
     together leave it wide: they say little about how far a third source may stray.
 
     >>> one, seg, at = np.ones(3, dtype=bool), np.zeros(3, dtype=np.intp), np.array([0])
     >>> [_unlike_later(np.array([x, 11000.0, 12000.0]), one, seg, at, np.array([x]),
-    ...                np.array([x]), at, np.array([1])).item() for x in (3000.0, 9000.0)]
+    ...                np.array([x]), at, np.array([1]), np.array([True])).item()
+    ...  for x in (3000.0, 9000.0)]
     [True, False]
     """
     from scipy import special
 
-    # the scale of each segment, from all its points
     n_seg = seg_starts.size
-    positive = np.minimum.reduceat(~finite | (point > 0), seg_starts)
     # only the rows read are kept: per segment with rows to judge, from its first row's later
     # figures to its end (a row's later figures are in its own segment)
     earliest = np.full(n_seg, seg.size)
@@ -166,27 +168,32 @@ def _unlike_later(
     starts = np.flatnonzero(new)
     renumbered = np.zeros(n_seg, dtype=np.intp)
     renumbered[seg[starts]] = np.arange(starts.size)
-    positive = positive[seg[starts]]
     seg = np.cumsum(new) - 1
     ends = np.r_[starts[1:], n]
 
-    def scale(x: FloatArray, s: IntArray) -> FloatArray:
+    def log(x: FloatArray) -> FloatArray:
+        # (a row read on logarithms has no figure at or below 0 among its own and later ones)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out: FloatArray = np.where(positive[s], np.log(x), x)
+            out: FloatArray = np.where(x > 0, np.log(x), np.where(x < 0, np.nan, -np.inf))
         return out
 
     # each segment's points less its last finite one, a figure of every row's later ones, and
     # sums taken over each row's later figures alone (from the row to its segment's end): the
-    # sums hold no other segment's figures and no earlier figure, however far off they are
-    anchor = np.maximum.reduceat(np.where(finite, np.arange(n), -1), starts)
-    shift = scale(point[np.maximum(anchor, 0)], np.arange(starts.size))
-    y = np.where(finite, scale(np.where(finite, point, 1.0), seg) - shift[seg], 0.0)
+    # sums hold no other segment's figures and no earlier figure, however far off they are;
+    # on both scales, each row reading the one it needs
+    anchor = point[np.maximum(np.maximum.reduceat(np.where(finite, np.arange(n), -1), starts), 0)]
+    raw = np.where(finite, point - anchor[seg], 0.0)
+    logs = np.where(finite & (point > 0), np.log(np.where(point > 0, point, 1.0)), 0.0)
+    log_anchor = np.log(np.where(anchor > 0, anchor, 1.0))
+    logs = np.where(finite & (point > 0), logs - log_anchor[seg], 0.0)
     s = renumbered[row_seg]
-    columns = [finite.astype(np.float64), y, y * y]
+    columns = [finite.astype(np.float64), raw, raw * raw, logs, logs * logs]
     ranged = _range_reduce(columns, first, ends[s], np.add)
     if ranged is None:
         ranged = [c[first] for c in _suffix_sums(columns, seg)]
-    k, sums, squares = ranged
+    k = ranged[0]
+    sums = np.where(positive, ranged[3], ranged[1])
+    squares = np.where(positive, ranged[4], ranged[2])
     mean = sums / k
     own = np.maximum(squares - k * mean * mean, 0.0)
     var = own / (k - 1)
@@ -194,9 +201,10 @@ def _unlike_later(
     counts, which = np.unique(k, return_inverse=True)
     t = special.stdtrit(counts - 1, (1 + OVERTAKEN_LEVEL) / 2)[which]
     margin = t * np.sqrt(var * (1 + 1 / k))
-    result: BoolArray = (scale(hi, s) - shift[s] < mean - margin) | (
-        scale(lo, s) - shift[s] > mean + margin
-    )
+    own_hi = np.where(positive, log(hi) - log_anchor[s], hi - anchor[s])
+    own_lo = np.where(positive, log(lo) - log_anchor[s], lo - anchor[s])
+    with np.errstate(invalid="ignore"):
+        result: BoolArray = (own_hi < mean - margin) | (own_lo > mean + margin)
     return result
 
 
