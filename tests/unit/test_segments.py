@@ -18,6 +18,7 @@ from estimates.reconciliation._segments import (
     segment_sum,
     sort_segments,
     sorted_quantiles,
+    stable_order,
     weighted_quantile,
 )
 
@@ -304,3 +305,9 @@ def test_the_stable_order_of_segments_is_lexsorts_on_many_ties() -> None:
         np.testing.assert_array_equal(
             sort_segments(values, seg, stable=True), np.lexsort((values, seg))
         )
+
+
+@given(st.lists(st.integers(0, 2**20), max_size=80))
+def test_the_stable_order_of_integers_is_argsorts(keys: list[int]) -> None:
+    k = np.array(keys, dtype=np.int64)
+    np.testing.assert_array_equal(stable_order(k), np.argsort(k, kind="stable"))

@@ -800,3 +800,26 @@ def test_the_line_drops_the_endpoints_without_weight_as_the_rule_does() -> None:
             [(0.5, "interpolate")], reach=reach,
         )[0]  # fmt: skip
         np.testing.assert_array_equal(ends.between(w), expected)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_endpoints_sort_by_quantity_value_source_and_claim(seed: int) -> None:
+    # the order _Endpoints builds from sorts of integers is np.lexsort's by (quantity, value,
+    # source, claim, the low end first), ties of every kind included: the running sums of the
+    # quantiles are added in that order
+    from estimates.reconciliation._learning import _Endpoints
+
+    rng = np.random.default_rng(seed)
+    n = 3000
+    seg, src = np.sort(rng.integers(0, 40, n)), rng.integers(0, 7, n)
+    figures = np.array([0.0, -0.0, 1.0, 2.0, np.nan, np.inf, -np.inf])
+    lo = rng.choice(figures, n)
+    hi = np.where(rng.uniform(size=n) < 0.5, lo, rng.choice(figures, n))
+    ends = _Endpoints(lo, hi, seg, src)
+    interval = np.flatnonzero(lo != hi)
+    row = np.r_[np.arange(n), interval]
+    raw = np.r_[lo, hi[interval]]
+    order = np.lexsort((row, src[row], raw, seg[row]))
+    np.testing.assert_array_equal(ends.row, row[order])
+    np.testing.assert_array_equal(ends.raw, raw[order])
+    np.testing.assert_array_equal(ends.factor, np.where(lo == hi, 2.0, 1.0)[row[order]])

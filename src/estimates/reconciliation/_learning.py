@@ -14,7 +14,7 @@ import pandas as pd
 
 from estimates._digits import places
 from estimates.errors import ReconcileError
-from estimates.reconciliation._segments import sorted_quantiles
+from estimates.reconciliation._segments import sort_segments, sorted_quantiles, stable_order
 from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, IntArray
 from estimates.values.vocabulary import GRADES, NO_GRADE_WEIGHT, RELIABILITY_WEIGHT
 
@@ -154,14 +154,21 @@ class _Endpoints:
     )  # fmt: skip
 
     def __init__(self, lo: FloatArray, hi: FloatArray, seg: IntArray, src: IntArray) -> None:
-        interval = np.flatnonzero(lo != hi)
-        row = np.r_[np.arange(lo.size, dtype=np.intp), interval.astype(np.intp)]
-        raw = np.r_[lo, hi[interval]]
-        factor = np.r_[np.where(lo == hi, 2.0, 1.0), np.ones(interval.size)]
+        # each claim's low end, then its high end where the two differ
+        interval = lo != hi
+        per_claim = np.where(interval, 2, 1)
+        row = np.repeat(np.arange(lo.size, dtype=np.intp), per_claim)
+        high_end = np.zeros(row.size, dtype=bool)
+        high_end[np.cumsum(per_claim)[interval] - 1] = True
+        raw = np.where(high_end, hi[row], lo[row])
+        factor = np.where(interval[row], 1.0, 2.0)
         eseg = seg[row]
-        # equal values sort by source, then row: only a source's repeated equal figures can
-        # swap places with the input order, and they give the same quantiles either way
-        order = np.lexsort((row, src[row], raw, eseg))
+        # equal values sort by source, then row (a low end first): only a source's repeated
+        # equal figures can swap places with the input order, and they give the same quantiles
+        # either way. The ends are put in the order of their sources, then in the stable order
+        # by (quantity, value), which keeps it (two sorts of integers and one of the values)
+        by_source = stable_order(src[row])
+        order = by_source[sort_segments(raw[by_source], eseg[by_source], stable=True)]
         self.row = row[order]
         self.raw = raw[order]
         self.factor = factor[order]

@@ -40,6 +40,7 @@ __all__ = [
     "segment_sum",
     "sort_segments",
     "sorted_quantiles",
+    "stable_order",
     "weighted_quantile",
 ]
 
@@ -182,13 +183,11 @@ def midpoint(a: FloatArray, b: FloatArray) -> FloatArray:
 def sort_segments(values: FloatArray, seg: IntArray, *, stable: bool = False) -> IntArray:
     """The order that sorts rows by (segment, value): two cheap sorts instead of a lexsort.
 
-    Rows are ranked by value in one global sort; the segment shifted above the rank is then a
-    unique integer key per row, and its values (not their positions: a plain sort of integers
-    is several times faster than an indirect one) give back the ranks, hence the rows, in
-    order. The key is built, sorted and masked in place: no pass over the rows makes a copy.
-    With ``stable``, rows of one segment and one value keep their order (the order of
-    ``np.lexsort((values, seg))``, NaNs last): each run of equal values is numbered, and the
-    run shifted above the row is one more integer key, sorted the same way.
+    Rows are ranked by value in one global sort, then put in the stable order of their
+    segments (:func:`stable_order`, a sort of integers). With ``stable``, rows of one segment
+    and one value keep their order (the order of ``np.lexsort((values, seg))``, NaNs last):
+    the runs of equal values are numbered, and the ranks put in the stable order of their
+    runs first.
 
     >>> sort_segments(np.array([3.0, 1.0, 2.0]), np.array([1, 0, 0])).tolist()
     [1, 2, 0]
@@ -197,26 +196,41 @@ def sort_segments(values: FloatArray, seg: IntArray, *, stable: bool = False) ->
     """
     n = values.size
     by_value = np.argsort(values, kind="quicksort")
-    shift = max(n - 1, 1).bit_length()  # ranks below 2**shift
     if stable and n:
         v = values[by_value]
         new = np.empty(n, dtype=bool)
         new[0] = True
         np.not_equal(v[1:], v[:-1], out=new[1:])
         new[1:] &= ~(np.isnan(v[1:]) & np.isnan(v[:-1]))  # (NaNs sort as one value)
+        # (the run shifted above the row: rows of a run in their order, as stable_order does)
+        shift = max(n - 1, 1).bit_length()
         run = np.cumsum(new, dtype=np.int64)
         run <<= shift
         run |= by_value
         run.sort()
         run &= (1 << shift) - 1
         by_value = run
-    key = seg[by_value].astype(np.int64)
+    order: IntArray = by_value[stable_order(seg[by_value])]
+    return order
+
+
+def stable_order(keys: IntArray) -> IntArray:
+    """The stable order of non-negative integer ``keys`` (``np.argsort(keys, kind="stable")``):
+    each key shifted above its position is unique, and a plain sort of integers (several times
+    faster than an indirect one) gives back the positions in order. Built, sorted and masked
+    in place: no pass over the rows makes a copy.
+
+    >>> stable_order(np.array([2, 0, 2, 1, 0])).tolist()
+    [1, 4, 3, 0, 2]
+    """
+    n = keys.size
+    shift = max(n - 1, 1).bit_length()  # positions below 2**shift
+    key = keys.astype(np.int64)
     key <<= shift
     key |= np.arange(n, dtype=np.int64)
     key.sort()
     key &= (1 << shift) - 1
-    order: IntArray = by_value[key].astype(np.intp, copy=False)
-    return order
+    return key.astype(np.intp, copy=False)
 
 
 def segment_quantiles(
