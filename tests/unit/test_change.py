@@ -345,3 +345,16 @@ def test_search_near_is_searchsorted(steps: int, monkeypatch: pytest.MonkeyPatch
             got = change._search_near(key, key + gap, start, right=right)
             side = "right" if right else "left"
             assert got.tolist() == np.searchsorted(key, key + gap, side=side).tolist()
+
+
+def test_figures_near_the_largest_float_are_judged_like_small_ones() -> None:
+    # the same figures scaled by 1e300: the middle of a range near 1.8e308 must not overflow
+    low = np.array([2900.0, 11_000.0, 12_000.0, 10_500.0])
+    high = np.array([3000.0, 11_000.0, 12_000.0, 1.7e4])
+    kw = {
+        "q": np.zeros(4, dtype=np.intp), "moment": np.array([0, 40, 45, 50], dtype=np.int64),
+        "source": np.arange(4, dtype=np.intp), "apart": 7,
+    }  # fmt: skip
+    small = overtaken(low=low, high=high, **kw)  # type: ignore[arg-type]
+    large = overtaken(low=low * 1e304, high=high * 1e304, **kw)  # type: ignore[arg-type]
+    assert small.tolist() == large.tolist() == [True, False, False, False]

@@ -76,10 +76,11 @@ def overtaken(
     order = idx[order]
     lo, hi = low[order], high[order]
     # each figure as a point (the middle of its ends, or its one finite end), so that a
-    # one-sided "more than 10,000" places the later figures without making them endless
+    # one-sided "more than 10,000" places the later figures without making them endless (the
+    # halves added, not the sum halved: ends near 1.8e308 must not overflow)
     with np.errstate(invalid="ignore"):
         point = np.where(
-            np.isfinite(lo) & np.isfinite(hi), (lo + hi) / 2, np.where(np.isfinite(lo), lo, hi)
+            np.isfinite(lo) & np.isfinite(hi), lo / 2 + hi / 2, np.where(np.isfinite(lo), lo, hi)
         )
     finite = np.isfinite(point)
     # per row, among the rows from it to its quantity's last: the least and the greatest point
@@ -187,7 +188,9 @@ def _unlike_later(
     log_anchor = np.log(np.where(anchor > 0, anchor, 1.0))
     logs = np.where(finite & (point > 0), logs - log_anchor[seg], 0.0)
     s = renumbered[row_seg]
-    columns = [finite.astype(np.float64), raw, raw * raw, logs, logs * logs]
+    # (squares of raw figures past 1e154 overflow: a row read on them is then never overtaken)
+    with np.errstate(over="ignore"):
+        columns = [finite.astype(np.float64), raw, raw * raw, logs, logs * logs]
     ranged = _range_reduce(columns, first, ends[s], np.add)
     if ranged is None:
         ranged = [c[first] for c in _suffix_sums(columns, seg)]
