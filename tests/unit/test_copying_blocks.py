@@ -24,6 +24,7 @@ def test_claim_independence_is_the_same_in_blocks(
         seg=seg.tolist(), src=src.tolist(), point=rng.normal(size=n).tolist(), n_sources=n_src
     )
     monkeypatch.setattr(copying, "_BLOCK_ENTRIES", block)
+    monkeypatch.setattr(copying, "_LINKED_CELLS", 0)  # (the product, not the table of pairs)
     got = copying.claim_independence(lay, sparse.csr_matrix(c))
     present = np.zeros((n_q, n_src))
     present[lay.seg, lay.src] = 1.0
@@ -95,3 +96,23 @@ def test_the_copy_discount_reads_the_layouts_sort_as_its_own() -> None:
     alone = copying.copy_discount(*args)
     np.testing.assert_array_equal(copying.copy_discount(*args, claims=layout(ev, 0.0)), alone)
     assert (alone < 0.5).any()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_table_of_pairs_adds_as_the_product_does(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    # up to 8,192 sources the pairs of sources on each quantity are looked up in a table
+    # instead of computing the product: the same sums, added in the same order, to the last
+    # bit (a source stating a quantity twice counts once, any c, copies of themselves included)
+    rng = np.random.default_rng(seed)
+    n_q, n_src, n = 50, 20, 900
+    seg = np.sort(rng.integers(0, n_q, n))
+    src = rng.integers(0, n_src, n)
+    c = rng.uniform(size=(n_src, n_src)) ** 9 * (rng.uniform(size=(n_src, n_src)) < 0.5)
+    lay = copying.claims_of(seg=seg, src=src, point=rng.normal(size=n), n_sources=n_src)
+    table = copying.claim_independence(lay, sparse.csr_matrix(c))
+    monkeypatch.setattr(copying, "_LINKED_CELLS", 0)
+    product = copying.claim_independence(lay, sparse.csr_matrix(c))
+    np.testing.assert_array_equal(table, product)
+    assert len(np.unique(table)) > n // 4  # (sums of many sizes: an order would show)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Final, NamedTuple, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from estimates.reconciliation._segments import sort_segments
+from estimates.reconciliation._segments import sort_segments, stable_order
 from estimates.reconciliation.stages.arrays import FloatArray, IntArray
 
 if TYPE_CHECKING:
@@ -228,9 +228,14 @@ def claim_independence(lay: Claims, pairs: object) -> FloatArray:
     )
     present.sum_duplicates()
     present.data = np.minimum(present.data, 1.0)
-    c = sparse.csr_matrix(pairs)
+    c = sparse.csr_matrix(pairs, copy=True)
+    c.sum_duplicates()  # (sorted rows, one entry a pair)
     if lay.seg.size == 0 or c.nnz == 0:
         return np.ones(lay.seg.size)
+    if lay.n_sources**2 <= _LINKED_CELLS:
+        # per (quantity, source) entry of ``present``, then per claim
+        kept: FloatArray = 1.0 / (1.0 + _partners_present(present, c))
+        return kept[_entry_of(present, lay.seg, lay.src)]
     # (quantity, source): the sum of c between the source and every source on the quantity, a
     # block of quantities at a time (each row of the product is computed on its own, so the
     # sums are the same): the whole product can hold tens of millions of entries
@@ -247,6 +252,43 @@ def claim_independence(lay: Claims, pairs: object) -> FloatArray:
         got[rows] = np.asarray(block[lay.seg[rows] - start, lay.src[rows]]).ravel()
         start = stop
     return 1.0 / (1.0 + got)
+
+
+def _entry_of(present: sparse.csr_matrix, seg: IntArray, src: IntArray) -> IntArray:
+    """The entry of ``present`` (sorted rows) at each (``seg``, ``src``)."""
+    n_col = present.shape[1]
+    rows = np.repeat(np.arange(present.shape[0], dtype=np.int64), np.diff(present.indptr))
+    key = rows * n_col + present.indices
+    return np.asarray(np.searchsorted(key, seg.astype(np.int64) * n_col + src), dtype=np.intp)
+
+
+def _partners_present(present: sparse.csr_matrix, c: sparse.csr_matrix) -> FloatArray:
+    """Per entry (quantity q, source s) of ``present`` (sorted rows): ``Σ c[s', s]`` over the
+    sources ``s'`` of ``q`` in their order, the sums of the product ``present @ c`` at the
+    entries of ``present``, added in the same order (so to the last bit), without the rest
+    of the product. The sources of a quantity are read a place at a time (the d-th source of
+    every quantity that has one), each pair looked up in a table of the pairs ``c`` links.
+    """
+    n_src = c.shape[0]
+    c_key = np.repeat(np.arange(n_src, dtype=np.int64), np.diff(c.indptr)) * n_src + c.indices
+    linked = np.zeros(n_src * n_src, dtype=bool)
+    linked[c_key] = True
+    counts = np.diff(present.indptr)
+    row = np.repeat(np.arange(present.shape[0]), counts)  # each entry's quantity
+    size = counts[row]  # and how many sources state it
+    # the entries of the largest quantities first: those with a d-th source are a prefix
+    by_size = stable_order(size.max(initial=0) - size)
+    first, target = present.indptr[row][by_size], present.indices[by_size].astype(np.int64)
+    with_place = size.size - np.cumsum(np.bincount(size))  # entries with more than d sources
+    got = np.zeros(size.size)
+    for d in range(int(size.max(initial=0))):
+        k = int(with_place[d])
+        key = present.indices[first[:k] + d].astype(np.int64) * n_src + target[:k]
+        hit = np.flatnonzero(linked[key])
+        got[hit] += c.data[np.searchsorted(c_key, key[hit])]
+    out = np.empty(size.size)
+    out[by_size] = got
+    return out
 
 
 def copy_discount(
@@ -281,6 +323,9 @@ def copy_discount(
 _BLOCK_ENTRIES: Final = 1 << 22
 # cells of the dense rows through which _entries reads a sparse matrix, at most
 _DENSE_CELLS: Final = 1 << 22
+# claim_independence looks pairs of sources up in a table of n_sources² cells up to this many
+# (8,192 sources), and computes the product of the presence and the pairs beyond
+_LINKED_CELLS: Final = 1 << 26
 
 
 def _entries(m: sparse.csr_matrix, row: IntArray, col: IntArray) -> FloatArray:
