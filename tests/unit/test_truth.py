@@ -823,3 +823,17 @@ def test_the_endpoints_sort_by_quantity_value_source_and_claim(seed: int) -> Non
     np.testing.assert_array_equal(ends.row, row[order])
     np.testing.assert_array_equal(ends.raw, raw[order])
     np.testing.assert_array_equal(ends.factor, np.where(lo == hi, 2.0, 1.0)[row[order]])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_count_of_zero_stored_as_its_ends_is_a_figure(method) -> None:
+    # three sources' 0 on a count stored as low = high = 0 (no best) are figures of 0, not
+    # "at most 0" (which the low of 0 of an "at most" stores), as robust reads them
+    ev = Evidence.from_rows(
+        quantity=["q"] * 4, low=[0.0, 0.0, 0.0, 5.0], high=[0.0, 0.0, 0.0, 5.0],
+        source=["a", "b", "c", "d"],
+    )  # fmt: skip
+    assert ev.positive[0]
+    out = method(ev, {})
+    assert (out.low[0], out.best[0], out.high[0]) == (0.0, 0.0, 0.0)
+    assert out.closed_left[0]

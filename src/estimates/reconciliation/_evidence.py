@@ -299,6 +299,24 @@ class Combined:
         return cls(nan, nan.copy(), nan.copy(), no, no.copy(), (note,) * n)
 
 
+def stores_at_most(
+    low: FloatArray, high: FloatArray, has_best: BoolArray, count: BoolArray
+) -> BoolArray:
+    """Rows whose low of 0 is what "at most ``high``" stores on a count (``count``: the row's
+    quantity counts things, so its figures cannot be negative): no best, a low of 0 or below,
+    and a high above 0. Such a low is no bound. A figure of 0 (low = high = 0) is a figure.
+
+    >>> stores_at_most(np.array([0.0, 0.0, 0.0]), np.array([8.0, 0.0, 8.0]),
+    ...                np.array([False, False, True]), np.ones(3, dtype=bool)).tolist()
+    [True, False, False]
+    """
+    with np.errstate(invalid="ignore"):
+        out: BoolArray = (
+            count & ~has_best & (low <= 0) & (low > -np.inf) & np.isfinite(high) & (high > 0)
+        )
+    return out
+
+
 class Readings(NamedTuple):
     """How each row is read: effective bounds, point and one-sidedness (see the module doc)."""
 
@@ -321,9 +339,8 @@ def readings(ev: Evidence) -> Readings:
     has_best = np.isfinite(ev.best)
     # on a count a low of 0 with no best is what "at most" stores: unbounded below, for reading
     raw_low = ev.low
-    zero_floor = (ev.low <= 0) & (ev.low > -np.inf)
+    zero_floor = stores_at_most(ev.low, ev.high, has_best, ev.positive[ev.segment])
     if zero_floor.any():
-        zero_floor &= ev.positive[ev.segment] & ~has_best & np.isfinite(ev.high) & (ev.high > 0)
         raw_low = np.where(zero_floor, -np.inf, ev.low)
     fin_lo = np.isfinite(raw_low)
     fin_hi = np.isfinite(ev.high)

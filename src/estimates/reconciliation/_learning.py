@@ -14,6 +14,7 @@ import pandas as pd
 
 from estimates._digits import places
 from estimates.errors import ReconcileError
+from estimates.reconciliation._evidence import stores_at_most
 from estimates.reconciliation._segments import sort_segments, sorted_quantiles, stable_order
 from estimates.reconciliation.stages.arrays import BoolArray, FloatArray, IntArray
 from estimates.values.vocabulary import GRADES, NO_GRADE_WEIGHT, RELIABILITY_WEIGHT
@@ -81,9 +82,11 @@ def claim_ends(ev: Evidence, seg: IntArray) -> tuple[FloatArray, FloatArray, Boo
     best = np.asarray(ev.best, dtype=np.float64)
     stated: BoolArray = np.isfinite(best)
     low_in = np.asarray(ev.low, dtype=np.float64)
-    zero_floor = np.asarray(ev.positive, dtype=bool)[seg] & (low_in <= 0) & ~stated
+    high_in = np.asarray(ev.high, dtype=np.float64)
+    count = np.asarray(ev.positive, dtype=bool)[seg]
+    zero_floor = stores_at_most(low_in, high_in, stated, count)
     lo: FloatArray = np.where(stated, best, np.where(zero_floor, -np.inf, low_in))
-    hi: FloatArray = np.where(stated, best, np.asarray(ev.high, dtype=np.float64))
+    hi: FloatArray = np.where(stated, best, high_in)
     return lo, hi, stated
 
 
