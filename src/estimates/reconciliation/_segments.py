@@ -327,13 +327,14 @@ def sorted_quantiles(
     seg_total = total[seg]
     np.divide(w, seg_total, out=w, where=seg_total > 0)
     del seg_total
-    cum = np.cumsum(w)
-    before = np.where(starts > 0, cum[np.maximum(starts - 1, 0)], 0.0)
-    tol = 1e-9 + (ends - starts + 2) * np.finfo(float).eps * (before + 1.0)
-    last = np.maximum(ends - 1, 0)
-    # the last row with weight in each segment: the first whose running sum reaches the total
-    last_pos = np.searchsorted(cum, before + 1.0 - tol, side="left")
-    last_pos = np.clip(np.minimum(last_pos, last), 0, n - 1)
+    if any(rule != "interpolate" for _, rule in specs):  # ("interpolate" draws its own line)
+        cum = np.cumsum(w)
+        before = np.where(starts > 0, cum[np.maximum(starts - 1, 0)], 0.0)
+        tol = 1e-9 + (ends - starts + 2) * np.finfo(float).eps * (before + 1.0)
+        last = np.maximum(ends - 1, 0)
+        # the last row with weight in each segment: the first whose running sum reaches the total
+        last_pos = np.searchsorted(cum, before + 1.0 - tol, side="left")
+        last_pos = np.clip(np.minimum(last_pos, last), 0, n - 1)
     out: list[FloatArray] = []
     for q, rule in specs:
         if rule == "interpolate":
@@ -401,15 +402,16 @@ def _interpolated(
     frac = np.divide(np.arange(m)[inner] + q - middle[a], gap, out=np.zeros(a.size), where=gap > 0)
     line = v[a] + frac * (v[a + 1] - v[a])
     if reach is not None:
-        r = np.nan_to_num(np.asarray(reach, dtype=float))
+        r = np.asarray(reach, dtype=float)
+        r_lo, r_hi = np.nan_to_num(r[a]), np.nan_to_num(r[a + 1])
         lo, hi = v[a], v[a + 1]
-        apart = hi - lo > (r[a] + r[a + 1]) * (1 + 1e-9)
+        apart = hi - lo > (r_lo + r_hi) * (1 + 1e-9)
         # figures of one sign within a factor of _LINE_RATIO are of one size
         apart &= ~((lo > 0) & (hi <= _LINE_RATIO * lo)) & ~((hi < 0) & (lo >= _LINE_RATIO * hi))
         # and zero is of one size with a figure within ten of its rounding steps (0 and 5,
         # 0 and 50; not 0 and 55, whose step is 1)
-        apart &= ~((lo == 0) & (hi <= _LINE_RATIO * 2 * r[a + 1]))
-        apart &= ~((hi == 0) & (-lo <= _LINE_RATIO * 2 * r[a]))
+        apart &= ~((lo == 0) & (hi <= _LINE_RATIO * 2 * r_hi))
+        apart &= ~((hi == 0) & (-lo <= _LINE_RATIO * 2 * r_lo))
         even = np.abs(frac - 0.5) <= 1e-9
         nearer = np.where(even, (lo + hi) / 2, np.where(frac < 0.5, lo, hi))
         line = np.where(apart, nearer, line)

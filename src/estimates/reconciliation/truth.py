@@ -585,7 +585,8 @@ def _no_claim_alone(row_w: FloatArray, seg: IntArray, starts: IntArray) -> Float
     is_top = row_w >= top[seg]
     n_top = segment_sum(is_top.astype(np.float64), starts)
     second = np.where(n_top > 1, top, segment_max(np.where(is_top, 0.0, row_w), starts))
-    capped = np.where(second[seg] > 0, np.minimum(row_w, second[seg]), row_w)
+    cap = second[seg]
+    capped = np.where(cap > 0, np.minimum(row_w, cap), row_w)
     # an even split goes to the more trusted side, never to the middle of two figures
     out: FloatArray = capped + _TIE_BREAK * row_w
     return out
