@@ -512,9 +512,9 @@ class _TruthOnParts:
         ev = part.ev
         assert isinstance(w, _TruthWork) and ev is not None
         cov = self.cfg.coverage
-        raw_mid = w.ends.quantile(w.row_w, 0.5, raw=True)
-        low = w.ends.quantile(w.row_w, (1.0 - cov) / 2, raw=True)
-        high = w.ends.quantile(w.row_w, (1.0 + cov) / 2, raw=True)
+        raw_mid, low, high = w.ends.quantiles(
+            w.row_w, [0.5, (1.0 - cov) / 2, (1.0 + cov) / 2], raw=True
+        )
         central = w.known & np.isfinite(raw_mid)
         best_out = np.where(central, w.truth, np.nan)
         low = np.where(central, np.minimum(low, best_out), low)

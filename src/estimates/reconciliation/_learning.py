@@ -5,7 +5,7 @@ once (each claim's endpoints, :class:`_Endpoints`)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
@@ -196,12 +196,19 @@ class _Endpoints:
         self._weighed: tuple[BoolArray, FloatArray, FloatArray, IntArray, IntArray] | None = None
 
     def quantile(self, row_weight: FloatArray, q: float, *, raw: bool = False) -> FloatArray:
-        return _sorted_quantile(
+        return self.quantiles(row_weight, [q], raw=raw)[0]
+
+    def quantiles(
+        self, row_weight: FloatArray, qs: Sequence[float], *, raw: bool = False
+    ) -> list[FloatArray]:
+        """The weighted ``q``-quantiles of each quantity's endpoints for every ``q`` of ``qs``,
+        from one running sum (each as :meth:`quantile` gives it alone)."""
+        return sorted_quantiles(
             self.raw if raw else self.value,
             row_weight[self.row] * self.factor,
             self.starts,
             self.ends,
-            q,
+            [(q, "mid") for q in qs],
         )
 
     def between(self, row_weight: FloatArray) -> FloatArray:

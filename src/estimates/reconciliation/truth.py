@@ -395,9 +395,9 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
             break
 
     err = _errors(truth, lo, hi, seg, scale, valid_row)
-    raw_mid = ends_.quantile(row_w, 0.5, raw=True)
-    low = ends_.quantile(row_w, (1.0 - cfg.coverage) / 2, raw=True)
-    high = ends_.quantile(row_w, (1.0 + cfg.coverage) / 2, raw=True)
+    raw_mid, low, high = ends_.quantiles(
+        row_w, [0.5, (1.0 - cfg.coverage) / 2, (1.0 + cfg.coverage) / 2], raw=True
+    )
     central = known & np.isfinite(raw_mid)
     best_out = np.where(central, truth, np.nan)
     # the weighted mean (squared loss) can lie outside the quartiles of a skewed segment
@@ -463,8 +463,7 @@ def _errors(
 
 def _scale(ends_: _Endpoints, w: FloatArray, med: FloatArray) -> FloatArray:
     """A robust, strictly positive spread per quantity (see the module docstring)."""
-    q1 = ends_.quantile(w, 0.25)
-    q3 = ends_.quantile(w, 0.75)
+    q1, q3 = ends_.quantiles(w, [0.25, 0.75])
     scale = np.nan_to_num((q3 - q1) / _IQR_TO_SD)
     ew = w[ends_.row] * ends_.factor
     dev = np.abs(ends_.value - med[np.repeat(np.arange(med.size), ends_.ends - ends_.starts)])
