@@ -837,3 +837,19 @@ def test_a_count_of_zero_stored_as_its_ends_is_a_figure(method) -> None:
     out = method(ev, {})
     assert (out.low[0], out.best[0], out.high[0]) == (0.0, 0.0, 0.0)
     assert out.closed_left[0]
+
+
+def test_the_layout_reads_the_groups_it_is_handed_as_its_own() -> None:
+    # crh and catd find the connected groups once and hand them to the layout
+    from estimates.reconciliation._layout import layout
+    from estimates.reconciliation._learning import _components
+    from estimates.reconciliation._segments import segment_ids
+
+    ev, _ = copiers_and_honest()
+    starts = np.asarray(ev.starts, dtype=np.intp)
+    seg = segment_ids(starts, ev.n_rows)
+    src = np.asarray(ev.source, dtype=np.intp)
+    groups = _components(seg, src, starts.size, len(ev.source_names))
+    handed, own = layout(ev, 0.0, components=groups), layout(ev, 0.0)
+    for name, value in own._asdict().items():
+        np.testing.assert_array_equal(getattr(handed, name), value, err_msg=name)

@@ -95,8 +95,15 @@ class Layout(NamedTuple):
         return self._replace(clustered=flags, reach=_reach(self.point, self.point_order, flags))
 
 
-def layout(ev: Evidence, tolerance: float | None) -> Layout:
-    """Read the evidence once: figures, windows of support and the sort orders of every stage."""
+def layout(
+    ev: Evidence,
+    tolerance: float | None,
+    *,
+    components: tuple[IntArray, IntArray, int] | None = None,
+) -> Layout:
+    """Read the evidence once: figures, windows of support and the sort orders of every stage.
+    ``components``: the connected groups of quantities and sources
+    (:func:`~estimates.reconciliation._learning._components`), where the caller has them."""
     n = int(np.asarray(ev.best).size)
     starts = np.asarray(ev.starts, dtype=np.intp)
     seg = segment_ids(starts, n)
@@ -134,7 +141,9 @@ def layout(ev: Evidence, tolerance: float | None) -> Layout:
     same = _same_figures(seg, point, point_order) if not tolerance else None
     if same is not None:
         n_src = len(ev.source_names)
-        comp_seg, comp_src, n_comp = _components(seg, src, starts.size, n_src)
+        comp_seg, comp_src, n_comp = (
+            _components(seg, src, starts.size, n_src) if components is None else components
+        )
         identical, apart = pair_counts(seg, src, point, same, share * figure, n_src)
         by_source: FloatArray | None = np.stack([identical, apart], axis=1)
         grouped = clustered(identical, apart, comp_src, n_comp)[comp_seg]

@@ -343,7 +343,11 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
     grade = _grade_codes(ev.reliability)
     if not n:
         return _empty(Combined, n_seg, ev)
-    clusters = _clusters(ev, cfg)
+    # quantities are coupled only through shared sources: every sum and median over sources is
+    # taken within a connected group of sources and quantities, and a group stops changing
+    # once its own truths stop moving, so one group's answers never depend on another's
+    comp_seg, comp_src, n_comp = _components(seg, src, n_seg, n_src)
+    clusters = _clusters(ev, cfg, (comp_seg, comp_src, n_comp))
     keep = (
         copy_discount(lo, hi, seg, src, n_seg, n_src, claims=clusters)
         if cfg.discount_copies
@@ -367,10 +371,6 @@ def _discover(ev: Evidence, options: Mapping[str, object], method: str) -> Combi
     grade_error = np.array([_GRADE_ERROR[g] for g in _GRADES] + [1.0])[src_grade]
     letters = np.array([*_GRADES, None], dtype=object)[src_grade]
 
-    # quantities are coupled only through shared sources: every sum and median over sources is
-    # taken within a connected group of sources and quantities, and a group stops changing
-    # once its own truths stop moving, so one group's answers never depend on another's
-    comp_seg, comp_src, n_comp = _components(seg, src, n_seg, n_src)
     # first truths: the weighted median (or mean) under the prior weights alone
     row_w = prior_w.copy()
     truth = step.answer(row_w, med)
@@ -549,13 +549,16 @@ class _Step:
         return np.where(agreed.plurality, agreed.truth, median)
 
 
-def _clusters(ev: Evidence, cfg: _Settings) -> Layout | None:
-    """The windows of agreement of the claims, where the truth step looks for clusters."""
+def _clusters(
+    ev: Evidence, cfg: _Settings, components: tuple[IntArray, IntArray, int] | None = None
+) -> Layout | None:
+    """The windows of agreement of the claims, where the truth step looks for clusters (with
+    the connected groups of quantities and sources, where the caller has them)."""
     if cfg.papers_steps:
         return None
     from estimates.reconciliation._layout import layout
 
-    return layout(ev, cfg.tolerance)
+    return layout(ev, cfg.tolerance, components=components)
 
 
 def _censored(lo: FloatArray, hi: FloatArray, seg: IntArray, starts: IntArray) -> Censored:
