@@ -62,6 +62,17 @@ def _trailing_zeros(n: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
     return zeros
 
 
+def _lead(x: npt.NDArray[np.float64], powers: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """The power of ten of each figure's first digit, ``10.0**lead <= x < 10.0**(lead + 1)``,
+    by bisection among ``powers`` (those from :data:`_LOWEST_POWER` up).
+
+    >>> _lead(np.array([1.0, 999.0, 1000.0, 0.05]), 10.0 ** np.arange(-292, 292.0)).tolist()
+    [0.0, 2.0, 3.0, -2.0]
+    """
+    first = np.searchsorted(powers, x, side="right") + (_LOWEST_POWER - 1)
+    return np.asarray(first, dtype=np.float64)
+
+
 def places(values: npt.ArrayLike, *, digits: int | None = None) -> npt.NDArray[np.float64]:
     """The place of each figure's last significant digit (NaN where it has none; see the
     module's docstring); with ``digits``, NaN for a figure with more significant digits."""
@@ -69,9 +80,7 @@ def places(values: npt.ArrayLike, *, digits: int | None = None) -> npt.NDArray[n
     out = np.full(given.shape, np.nan)
     usable = np.isfinite(given) & (given >= 1.0 / EDGE) & (given <= EDGE)
     x = given[usable]
-    # the power of ten of the first digit: 10.0**lead <= x < 10.0**(lead + 1)
     powers = 10.0 ** np.arange(_LOWEST_POWER, -_LOWEST_POWER, dtype=np.float64)
-    lead = (np.searchsorted(powers, x, side="right") + (_LOWEST_POWER - 1)).astype(np.float64)
     found = np.full(x.shape, np.nan)
     # a whole figure below _WHOLE is within its snap (under 0.1) of a multiple of a power of
     # ten only when it is one (any other whole figure is at least 1 away), so the loop below
@@ -80,14 +89,15 @@ def places(values: npt.ArrayLike, *, digits: int | None = None) -> npt.NDArray[n
     found[whole] = powers[_trailing_zeros(x[whole].astype(np.int64)) - _LOWEST_POWER]
     # the loop runs on the figures still without a place, each found at its coarsest power
     rest = np.flatnonzero(~whole)
+    first = _lead(x[rest], powers)
     for k in range(-1, _MOST_DIGITS):
-        step = 10.0 ** (lead[rest] - k)
+        step = 10.0 ** (first - k)
         scaled = x[rest] / step
         nearest = np.round(scaled)
         hit = (nearest >= 1) & (np.abs(scaled - nearest) <= SNAP * scaled)
         found[rest[hit]] = step[hit]
-        rest = rest[~hit]
+        rest, first = rest[~hit], first[~hit]
     if digits is not None:
-        found[found < 10.0 ** (lead - (digits - 1)) * (1 - SNAP)] = np.nan
+        found[found < 10.0 ** (_lead(x, powers) - (digits - 1)) * (1 - SNAP)] = np.nan
     out[usable] = found
     return out
