@@ -137,6 +137,7 @@ claims keep after the copy discount, on average), sorted by weight. Its ``attrs`
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
@@ -195,7 +196,7 @@ _IQR_TO_SD: Final = 1.349
 # step: a claim is near its truth (scored by how near) or wrong, and a wrong claim costs its source
 # the same however far off it is (the truncated loss of the gross-error model). See "Gross misses
 # are misses" in the module docstring for why the two methods draw the line in different places.
-_ERROR_CAP: Final = {"crh": 2.0, "catd": 0.5}
+_ERROR_CAP: Final = MappingProxyType({"crh": 2.0, "catd": 0.5})
 # Weights below this share of the largest are raised to it, so that a quantity claimed only by
 # distrusted sources still has an answer (theirs) instead of none.
 _WEIGHT_FLOOR: Final = 1e-9
