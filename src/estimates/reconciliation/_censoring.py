@@ -38,7 +38,7 @@ class Censored:
     a gift under about 1e-16 of a larger one covering the same rows is lost to rounding (as
     with weights 1e16 times apart, such as a half-life's weight of a two-year-old figure)."""
 
-    uncensored: BoolArray  # rows that are figures with a best value: they receive
+    uncensored: BoolArray  # rows that are figures (a best value, ends that meet): they receive
     order: IntArray  # rows by (segment, value); the uncensored rows among them in value order
     rows: IntArray  # the censored rows: they give
     start: IntArray  # per censored row, the rows it allows: order[start:stop]

@@ -10,9 +10,10 @@ Noise is not change: an older figure is overtaken only when the later figures co
 least two sources, it lies outside their hull by more than that hull's own width (further from
 all of them than they are from each other), and outside the 95 % prediction interval of one more
 figure drawn as the later ones were (:data:`OVERTAKEN_LEVEL`; on the logarithms when the figure
-and the later ones are positive). The hull alone is a poor judge when few figures follow: two later figures lie close
-together by chance often enough that it would call a third of honest figures overtaken, where
-the interval calls one in twenty at most (in theory, for figures with one normal error).
+and the later ones are positive). The hull alone is a poor judge when few figures follow: two
+later figures lie close together by chance often enough that it would call a third of honest
+figures overtaken, where the interval calls one in twenty at most (in theory, for figures with
+one normal error).
 
 A pure function of arrays; from the rest of the package it imports only the stages' shared helpers
 (:mod:`estimates.reconciliation.stages.arrays`) and SciPy's Student t quantiles.
@@ -57,8 +58,9 @@ def overtaken(
     apart: int,
 ) -> BoolArray:
     """Rows whose figure lies outside the figures about moments ``apart`` or more later (in the
-    moments' unit; with ``apart`` 0, any later moment) by more than those figures' own spread and outside their prediction interval
-    (:func:`_unlike_later`), those later figures coming from two sources or more.
+    moments' unit; with ``apart`` 0, any later moment) by more than those figures' own spread
+    and outside their prediction interval (:func:`_unlike_later`), those later figures coming
+    from two sources or more.
 
     ``low``/``high`` are each figure as read (a best standing for an unstated end; ``±inf``
     unbounded); rows are one per source (its latest figure), any order. Rows with no moment
@@ -144,8 +146,9 @@ def _unlike_later(
     Intervals*, 1991, §4.4; ``sd`` with ``k - 1`` degrees of freedom). It is taken on the
     logarithms where the figure and the later points are positive (sources err by a share of
     the figure), on the points themselves otherwise: an earlier 0 ("none yet") or a figure of
-    another sign, which is no later figure, does not decide the scale. Two later figures that happen to lie close
-    together leave it wide: they say little about how far a third source may stray.
+    another sign, which is no later figure, does not decide the scale. Two later figures that
+    happen to lie close together leave it wide: they say little about how far a third source
+    may stray.
 
     >>> one, seg, at = np.ones(3, dtype=bool), np.zeros(3, dtype=np.intp), np.array([0])
     >>> [_unlike_later(np.array([x, 11000.0, 12000.0]), one, seg, at, np.array([x]),
@@ -184,9 +187,8 @@ def _unlike_later(
     # on both scales, each row reading the one it needs
     anchor = point[np.maximum(np.maximum.reduceat(np.where(finite, np.arange(n), -1), starts), 0)]
     raw = np.where(finite, point - anchor[seg], 0.0)
-    logs = np.where(finite & (point > 0), np.log(np.where(point > 0, point, 1.0)), 0.0)
     log_anchor = np.log(np.where(anchor > 0, anchor, 1.0))
-    logs = np.where(finite & (point > 0), logs - log_anchor[seg], 0.0)
+    logs = np.where(finite & (point > 0), log(point) - log_anchor[seg], 0.0)
     s = renumbered[row_seg]
     # (squares of raw figures past 1e154 overflow: a row read on them is then never overtaken)
     with np.errstate(over="ignore"):
